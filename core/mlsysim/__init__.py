@@ -1,0 +1,35 @@
+"""mlsysim: analytical models of machine-learning systems, with units.
+
+    >>> from mlsysim import Engine, Hardware, Models
+    >>> Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=1, precision="fp16").bottleneck
+    'Memory Bound'
+
+Layers: workloads (demand), hardware (supply), infrastructure (grid,
+datacenter), systems (node, fleet, fabric), physics (the formula library),
+solvers, results. The registry's data files are read on first use.
+"""
+
+from __future__ import annotations
+
+from . import formulas, physics  # noqa: F401
+from .core.errors import InputError, MlsysimError, UnitError, UnknownEntryError
+from .core.types import Source
+from .core.units import Q_, ureg
+from .hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
+from .infrastructure.types import Datacenter, GridProfile
+from .registries import Fleets, Grids, Hardware, Models
+from .solvers import Engine, PerformanceProfile, ServingModel, ServingResult, SingleNodeModel
+from .sweep import SweepResult, sweep
+from .systems.types import Fleet, NetworkFabric, Node
+from .workloads.precision import PRECISIONS
+from .workloads.types import CNNWorkload, ComputationGraph, TransformerWorkload, Workload
+
+__version__ = "0.4.0.dev0"
+
+__all__ = [
+    "CNNWorkload", "ComputationGraph", "ComputeCore", "Datacenter", "Engine", "Fleet", "Fleets", "GridProfile",
+    "Grids", "Hardware", "HardwareNode", "InputError", "MemoryHierarchy", "MlsysimError", "Models", "NetworkFabric",
+    "Node", "PRECISIONS", "PerformanceProfile", "Q_", "ServingModel", "ServingResult", "SingleNodeModel", "Source",
+    "SweepResult", "TransformerWorkload", "UnitError", "UnknownEntryError", "Workload", "formulas", "physics",
+    "sweep", "ureg",
+]

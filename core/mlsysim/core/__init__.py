@@ -1,0 +1,1 @@
+"""Units, errors and the typed-model base shared by every layer."""

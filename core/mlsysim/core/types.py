@@ -1,0 +1,156 @@
+"""The typed-model base: pint Quantity fields checked on construction, SI floats cached.
+
+A field declared as ``Annotated[Quantity, Kind("bandwidth")]`` accepts a pint
+Quantity (or a string such as "3.35 TB/s"), rejects anything of the wrong
+dimension with an error naming the field, and is stored as a Quantity. After
+construction, ``model.si("memory.bandwidth")``-style access is avoided in hot
+code: each model caches the canonical-unit floats of its Quantity fields in
+``model._si`` (a dict: field name -> float) once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+
+import pint
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PrivateAttr, WrapValidator
+
+from .units import parse, to_float
+
+
+class Kind:
+    """Marks a field as a physical quantity of one kind (see ``units.KINDS``)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+
+def _quantity_validator(kind: str):
+    def validate(value: Any, handler, info) -> pint.Quantity:
+        return parse(value, info.field_name or "value", kind)
+
+    return WrapValidator(validate)
+
+
+def QuantityOf(kind: str):
+    """The annotated type of a Quantity field of one kind."""
+    return Annotated[
+        pint.Quantity,
+        _quantity_validator(kind),
+        Kind(kind),
+        PlainSerializer(lambda q: f"{q:~P}", return_type=str),
+    ]
+
+
+Flops = QuantityOf("flops")
+Ops = QuantityOf("ops")
+Bytes = QuantityOf("bytes")
+Bandwidth = QuantityOf("bandwidth")
+Time = QuantityOf("time")
+Power = QuantityOf("power")
+Energy = QuantityOf("energy")
+Count = QuantityOf("count")
+CarbonIntensity = QuantityOf("carbon_intensity")
+WaterIntensity = QuantityOf("water_intensity")
+EnergyPrice = QuantityOf("energy_price")
+Money = QuantityOf("money")
+Mass = QuantityOf("mass")
+
+
+class Source(BaseModel):
+    """Where a number comes from (provenance)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str
+    url: str | None = None
+    date: _dt.date  # the date the value was last checked against the source
+    kind: Literal["datasheet", "paper", "measured", "estimate", "derived"]
+    note: str | None = None
+
+    def __str__(self) -> str:
+        where = f" <{self.url}>" if self.url else ""
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.title}{where} [{self.kind}, checked {self.date}]{note}"
+
+
+def _kind_of(annotation) -> str | None:
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(meta, Kind):
+            return meta.kind
+    return None
+
+
+class Model(BaseModel):
+    """Base of every typed input: frozen, extra fields rejected, floats cached.
+
+    ``_si`` maps each Quantity field (and each entry of a dict of Quantities,
+    as ``"field.key"``) to its magnitude in the canonical unit of its kind.
+    ``_provenance`` maps dotted field paths to a ``Source`` for registry entries.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, validate_default=True)
+
+    _quantity_fields: ClassVar[tuple] = ()
+    _si: dict = PrivateAttr(default_factory=dict)
+    _provenance: dict = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs):
+        super().__pydantic_init_subclass__(**kwargs)
+        fields = []
+        for name, field in cls.model_fields.items():
+            kind = next((m.kind for m in field.metadata if isinstance(m, Kind)), None)
+            if kind is None and get_origin(field.annotation) in (Union, UnionType):  # Optional[QuantityOf(kind)]
+                kind = next((k for k in map(_kind_of, get_args(field.annotation)) if k), None)
+            if kind is not None:
+                fields.append((name, kind, False))
+            else:
+                kind = _dict_value_kind(field.annotation)
+                if kind is not None:
+                    fields.append((name, kind, True))
+        cls._quantity_fields = tuple(fields)
+
+    def model_post_init(self, context: Any) -> None:
+        si = {}
+        for name, kind, is_dict in self._quantity_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if is_dict:
+                for key, q in value.items():
+                    si[f"{name}.{key}"] = to_float(q, f"{name}.{key}", kind)
+            else:
+                si[name] = to_float(value, name, kind)
+        self._si = si
+
+    # -- provenance ---------------------------------------------------------
+    def provenance(self, path: str) -> Source:
+        """The source of the number at a dotted path, e.g. ``"memory.bandwidth"``."""
+        head, _, rest = path.partition(".")
+        if path in self._provenance:
+            return self._provenance[path]
+        child = getattr(self, head, None)
+        if rest and isinstance(child, Model):
+            return child.provenance(rest)
+        known = sorted(self.provenance_paths())
+        raise KeyError(f"{type(self).__name__} has no sourced value at {path!r}; sourced paths: {', '.join(known)}")
+
+    def provenance_paths(self) -> dict[str, Source]:
+        """Every sourced dotted path of this entry and its parts."""
+        out = dict(self._provenance)
+        for name in type(self).model_fields:
+            child = getattr(self, name)
+            if isinstance(child, Model):
+                out.update({f"{name}.{k}": v for k, v in child.provenance_paths().items()})
+        return out
+
+
+def _dict_value_kind(annotation) -> str | None:
+    """The kind of the values of a ``dict[str, QuantityOf(kind)]`` field (optional or not), else None."""
+    for arg in (annotation, *getattr(annotation, "__args__", ())):
+        if getattr(arg, "__origin__", None) is dict:
+            return _kind_of(arg.__args__[1])
+    return None

@@ -1,0 +1,102 @@
+"""One unit registry for the whole engine, and the conversions at its edges.
+
+Units at the edges, floats inside: every physical input is checked for its
+dimension and converted once to the canonical unit of its *kind* (the table
+``KINDS`` below); solvers and formula kernels then work on plain floats in those
+units, and results are turned back into Quantities when read.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pint
+
+from .errors import InputError, UnitError
+
+ureg = pint.UnitRegistry(
+    str(Path(__file__).with_name("units.txt")),
+    cache_folder=None,
+    autoconvert_offset_to_baseunit=True,
+)
+ureg.formatter.default_format = "~P"
+pint.set_application_registry(ureg)
+Q_ = ureg.Quantity
+Quantity = ureg.Quantity
+
+# kind -> (canonical unit, what a person would write, for error messages)
+KINDS: dict[str, tuple[str, str]] = {
+    "ops": ("flop", "an amount of compute such as '8.2 GFLOP'"),
+    "flops": ("flop/s", "a compute rate such as '989 TFLOP/s'"),
+    "bytes": ("byte", "an amount of memory such as '80 GB'"),
+    "bandwidth": ("byte/s", "a data rate such as '3.35 TB/s' or '400 Gbit/s'"),
+    "time": ("s", "a time such as '10 us', '5 ms' or '54 day'"),
+    "power": ("W", "a power such as '700 W'"),
+    "energy": ("J", "an energy such as '1287 MWh'"),
+    "count": ("count", "a count such as 8e9 or '8e9 count'"),
+    "intensity": ("flop/byte", "an arithmetic intensity such as '295 flop/byte'"),
+    "carbon_intensity": ("gCO2e/J", "a carbon intensity such as '429 gCO2e/kWh'"),
+    "water_intensity": ("L/J", "a water intensity such as '1.8 L/kWh'"),
+    "energy_price": ("USD/J", "an electricity price such as '0.08 USD/kWh'"),
+    "money": ("USD", "an amount of money such as '30000 USD'"),
+    "mass": ("g", "a mass such as '552 tCO2e'"),
+    "volume": ("L", "a volume such as '700000 L'"),
+    "ratio": ("count", "a dimensionless ratio such as 1.1"),
+    "rate": ("1/s", "a rate such as '120 1/s' (samples or tokens per second)"),
+}
+
+_UNITS = {kind: ureg.Unit(unit) for kind, (unit, _) in KINDS.items()}
+_DIMS = {kind: u.dimensionality for kind, u in _UNITS.items()}
+_DIMENSIONLESS_KINDS = {"count", "ratio"}
+
+
+def unit_of(kind: str) -> pint.Unit:
+    """The canonical pint unit of a kind (floats inside are in this unit)."""
+    return _UNITS[kind]
+
+
+def parse(value, field: str, kind: str) -> pint.Quantity:
+    """Check ``value`` is a quantity of ``kind`` and return it as a Quantity.
+
+    Accepts a Quantity (of this or another pint registry) or a string that
+    parses to one ("3.35 TB/s"). Plain numbers are accepted only for counts and
+    ratios. Anything else raises an error naming the field and what is accepted.
+    """
+    unit, example = KINDS[kind]
+    if isinstance(value, bool):
+        raise InputError(field, value, example)
+    if isinstance(value, (int, float)):
+        if kind in _DIMENSIONLESS_KINDS:
+            q = Q_(value, _UNITS[kind])
+        else:
+            raise UnitError(field, value, f"{example}; a plain number has no unit (write Q_('{value} ...'))")
+    elif isinstance(value, str):
+        try:
+            q = Q_(value)
+        except Exception:
+            raise UnitError(field, value, f"{example}; the text could not be read as a quantity") from None
+        if not isinstance(q, pint.Quantity):  # "3" parses to a plain number
+            return parse(q, field, kind)
+    elif isinstance(value, pint.Quantity):
+        q = value
+        if q._REGISTRY is not ureg:
+            q = Q_(str(q))
+    else:
+        raise UnitError(field, value, example)
+    if q.dimensionality != _DIMS[kind]:
+        raise UnitError(field, f"{q:~P}", f"{example} (dimension {_DIMS[kind]}, got {q.dimensionality})")
+    magnitude = q.m_as(_UNITS[kind])
+    if isinstance(magnitude, complex) or not math.isfinite(magnitude):
+        raise InputError(field, f"{q:~P}", f"{example}, finite")
+    return q
+
+
+def to_float(value, field: str, kind: str) -> float:
+    """Validate ``value`` as a quantity of ``kind`` and return its magnitude in the canonical unit."""
+    return float(parse(value, field, kind).m_as(_UNITS[kind]))
+
+
+def make(magnitude: float, kind: str) -> pint.Quantity:
+    """Build a Quantity from a float in the canonical unit of ``kind``."""
+    return Q_(magnitude, _UNITS[kind])

@@ -1,0 +1,182 @@
+"""The formula library with units: each function checks its inputs' dimensions,
+converts them once, calls the float kernel in ``kernels`` and returns a Quantity.
+
+Import individually, e.g. ``from mlsysim.physics import calc_transformer_training_flops``
+(also available as ``mlsysim.formulas``). The sources of each equation are in
+the kernel's docstring, repeated here in one line.
+"""
+
+from __future__ import annotations
+
+from ..core.errors import InputError
+from ..core.units import make, to_float
+from . import kernels as k
+
+
+def _positive_int(value, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(field, value, "an integer >= 1")
+    return value
+
+
+def _fraction(value, field: str, low_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value <= 1 if low_open else 0 <= value <= 1):
+        raise InputError(field, value, "a number in (0, 1]" if low_open else "a number in [0, 1]")
+    return float(value)
+
+
+def _positive(value: float, field: str, shown) -> float:
+    if value <= 0:
+        raise InputError(field, shown, "a positive value")
+    return value
+
+
+# -- workload arithmetic ------------------------------------------------------
+
+
+def calc_transformer_training_flops(parameters, tokens):
+    """Training compute C = 6PD (Kaplan et al. 2020; Hoffmann et al. 2022). Returns flop."""
+    return make(k.transformer_training_flops(to_float(parameters, "parameters", "count"), to_float(tokens, "tokens", "count")), "ops")
+
+
+def calc_inference_flops(parameters, tokens=1):
+    """Forward compute 2P per token (Kaplan et al. 2020), for ``tokens`` tokens. Returns flop."""
+    return make(k.inference_flops_per_token(to_float(parameters, "parameters", "count")) * to_float(tokens, "tokens", "count"), "ops")
+
+
+def calc_kv_cache_size(layers: int, kv_heads: int, head_dim: int, seq_len: int, batch_size: int, bytes_per_value: float = 2.0):
+    """KV cache = 2 x layers x kv_heads x head_dim x seq_len x batch x bytes (exact; GQA via kv_heads). Returns bytes."""
+    args = [_positive_int(v, f) for v, f in ((layers, "layers"), (kv_heads, "kv_heads"), (head_dim, "head_dim"), (seq_len, "seq_len"), (batch_size, "batch_size"))]
+    return make(k.kv_cache_bytes(*args, bytes_per_value), "bytes")
+
+
+def calc_activation_memory(seq_len: int, batch_size: int, hidden_dim: int, heads: int, layers: int, tensor_parallel: int = 1, sequence_parallel: bool = False, recompute: str = "none"):
+    """Transformer training activations, 16-bit (Korthikanti et al. 2022, Eqs. 1-4). Returns bytes."""
+    if recompute not in ("none", "selective", "full"):
+        raise InputError("recompute", recompute, "'none', 'selective' or 'full'")
+    for v, f in ((seq_len, "seq_len"), (batch_size, "batch_size"), (hidden_dim, "hidden_dim"), (heads, "heads"), (layers, "layers"), (tensor_parallel, "tensor_parallel")):
+        _positive_int(v, f)
+    return make(k.activation_memory_bytes(seq_len, batch_size, hidden_dim, heads, layers, tensor_parallel, sequence_parallel, recompute), "bytes")
+
+
+# -- roofline -------------------------------------------------------------------
+
+
+def calc_effective_flops(peak_flops, efficiency: float):
+    """Achievable rate = peak x efficiency. Returns flop/s."""
+    return make(k.effective_flops(to_float(peak_flops, "peak_flops", "flops"), _fraction(efficiency, "efficiency", True)), "flops")
+
+
+def calc_roofline_time(ops, nbytes, flops, bandwidth):
+    """Iron law: max(ops / rate, bytes / bandwidth) (Williams et al. 2009). Returns s."""
+    rate = _positive(to_float(flops, "flops", "flops"), "flops", flops)
+    bw = _positive(to_float(bandwidth, "bandwidth", "bandwidth"), "bandwidth", bandwidth)
+    return make(k.roofline_time(to_float(ops, "ops", "ops"), to_float(nbytes, "nbytes", "bytes"), rate, bw), "time")
+
+
+def calc_arithmetic_intensity(ops, nbytes):
+    """Operations per byte moved (Williams et al. 2009). Returns flop/byte."""
+    return make(k.arithmetic_intensity(to_float(ops, "ops", "ops"), to_float(nbytes, "nbytes", "bytes")), "intensity")
+
+
+def roofline_attainable_flops(intensity, peak_flops, bandwidth):
+    """The roofline ceiling min(peak, intensity x bandwidth) (Williams et al. 2009). Returns flop/s."""
+    return make(k.attainable_flops(to_float(intensity, "intensity", "intensity"), to_float(peak_flops, "peak_flops", "flops"), to_float(bandwidth, "bandwidth", "bandwidth")), "flops")
+
+
+# -- communication and parallelism ------------------------------------------------
+
+
+def _collective(fn, message, workers, bandwidth, latency):
+    n = _positive_int(workers, "workers")
+    bw = _positive(to_float(bandwidth, "bandwidth", "bandwidth"), "bandwidth", bandwidth)
+    return make(fn(to_float(message, "message_bytes", "bytes"), n, bw, to_float(latency, "latency", "time")), "time")
+
+
+def calc_ring_allreduce_time(message_bytes, workers: int, bandwidth, latency):
+    """Ring all-reduce, alpha-beta: 2(N-1) alpha + 2(N-1)/N M / beta (Patarasuk & Yuan 2009). Returns s."""
+    return _collective(k.ring_allreduce_time, message_bytes, workers, bandwidth, latency)
+
+
+def calc_tree_allreduce_time(message_bytes, workers: int, bandwidth, latency):
+    """Binary-tree all-reduce: 2 log2(N) (alpha + M / beta) (Thakur et al. 2005). Returns s."""
+    return _collective(k.tree_allreduce_time, message_bytes, workers, bandwidth, latency)
+
+
+def calc_all_to_all_time(message_bytes, workers: int, bandwidth, latency):
+    """All-to-all: (N-1) alpha + (N-1)/N M / beta (Thakur et al. 2005). Returns s."""
+    return _collective(k.all_to_all_time, message_bytes, workers, bandwidth, latency)
+
+
+def calc_pipeline_bubble(stages: int, microbatches: int, virtual_stages: int = 1) -> float:
+    """Bubble fraction (P-1) / (V M + P - 1) (GPipe 2019; Narayanan et al. 2021). Dimensionless."""
+    return k.pipeline_bubble_fraction(_positive_int(stages, "stages"), _positive_int(microbatches, "microbatches"), _positive_int(virtual_stages, "virtual_stages"))
+
+
+def calc_amdahl_speedup(parallel_fraction: float, workers: int) -> float:
+    """Amdahl's law 1 / ((1 - f) + f / N) (Amdahl 1967). Dimensionless."""
+    return k.amdahl_speedup(_fraction(parallel_fraction, "parallel_fraction"), _positive_int(workers, "workers"))
+
+
+# -- reliability ----------------------------------------------------------------------
+
+
+def calc_node_mtbf(*component_mtbfs):
+    """MTBF of components in series, 1 / sum(1 / MTBF_i). Returns hours."""
+    if not component_mtbfs:
+        raise InputError("component_mtbfs", (), "at least one MTBF")
+    values = [_positive(to_float(m, f"component_mtbfs[{i}]", "time"), f"component_mtbfs[{i}]", m) for i, m in enumerate(component_mtbfs)]
+    return make(k.series_mtbf(*values), "time").to("hour")
+
+
+def calc_fleet_mtbf(node_mtbf, nodes: int):
+    """MTBF of N nodes any of which stops the job: MTBF / N. Returns hours."""
+    return make(k.fleet_mtbf(_positive(to_float(node_mtbf, "node_mtbf", "time"), "node_mtbf", node_mtbf), _positive_int(nodes, "nodes")), "time").to("hour")
+
+
+def calc_failure_probability(duration, mtbf) -> float:
+    """P(at least one failure in t) = 1 - exp(-t / MTBF). Dimensionless."""
+    return k.failure_probability(to_float(duration, "duration", "time"), _positive(to_float(mtbf, "mtbf", "time"), "mtbf", mtbf))
+
+
+def calc_young_daly_interval(checkpoint_time, mtbf):
+    """Optimal checkpoint interval sqrt(2 delta M) (Young 1974; Daly 2006). Returns s."""
+    return make(k.young_daly_interval(to_float(checkpoint_time, "checkpoint_time", "time"), _positive(to_float(mtbf, "mtbf", "time"), "mtbf", mtbf)), "time")
+
+
+def calc_stacked_availability(*availabilities: float) -> float:
+    """Availability of layers in series: the product. Dimensionless."""
+    return k.stacked_availability(*(_fraction(a, f"availabilities[{i}]") for i, a in enumerate(availabilities)))
+
+
+def calc_checkpoint_size(parameters, weight_bytes_per_parameter: float = 2.0, optimizer_bytes_per_parameter: float = 12.0):
+    """Weights + optimizer state, P x (2 + 12) bytes for mixed-precision Adam (ZeRO, Sec. 3.1). Returns bytes."""
+    return make(k.checkpoint_bytes(to_float(parameters, "parameters", "count"), weight_bytes_per_parameter, optimizer_bytes_per_parameter), "bytes")
+
+
+# -- scaling laws -----------------------------------------------------------------------
+
+
+def calc_chinchilla_optimal(compute_budget, tokens_per_parameter: float = k.CHINCHILLA_TOKENS_PER_PARAMETER):
+    """Compute-optimal (parameters, tokens): P* = sqrt(C / 120), D* = 20 P* (Hoffmann et al. 2022)."""
+    c = _positive(to_float(compute_budget, "compute_budget", "ops"), "compute_budget", compute_budget)
+    p, d = k.chinchilla_optimal(c, tokens_per_parameter)
+    return make(p, "count"), make(d, "count")
+
+
+# -- energy, carbon, water ------------------------------------------------------------------
+
+
+def calc_energy(power, duration):
+    """Energy = power x time. Returns kWh."""
+    return make(k.energy(to_float(power, "power", "power"), to_float(duration, "duration", "time")), "energy").to("kWh")
+
+
+def calc_carbon(energy, carbon_intensity):
+    """Operational emissions = energy x carbon intensity. Returns kgCO2e."""
+    return make(k.carbon(to_float(energy, "energy", "energy"), to_float(carbon_intensity, "carbon_intensity", "carbon_intensity")), "mass").to("kgCO2e")
+
+
+def calc_water(energy, water_intensity):
+    """Water = energy x WUE (The Green Grid 2011). Returns L."""
+    return make(k.water(to_float(energy, "energy", "energy"), to_float(water_intensity, "water_intensity", "water_intensity")), "volume")

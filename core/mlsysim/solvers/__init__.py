@@ -1,0 +1,6 @@
+"""Solvers: small functions of typed inputs that return typed results."""
+
+from .serving import ServingModel, ServingResult  # noqa: F401
+from .single_node import Engine, PerformanceProfile, SingleNodeModel  # noqa: F401
+
+__all__ = ["Engine", "PerformanceProfile", "ServingModel", "ServingResult", "SingleNodeModel"]

@@ -1,0 +1,195 @@
+"""Demand side: what a model asks of the hardware (pure data, validated).
+
+A workload *lowers* for a precision to a ``ComputationGraph``: the operations,
+the bytes of weights, the bytes moved, and their ratio (arithmetic intensity).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import model_validator
+
+from ..core.errors import InputError
+from ..core.types import Bytes, Count, Model, Ops
+from ..physics import kernels
+from .precision import bytes_per_value, check_precision
+
+
+class Workload(Model):
+    """A model described by its parameter count and per-sample forward compute."""
+
+    name: str
+    key: str = ""
+    attr: str = ""
+    family: str = ""  # registry namespace: Language, Vision, Tiny, Recommendation, ...
+    architecture: str = "Dense"
+    release_year: int | None = None
+    aliases: tuple[str, ...] = ()
+    parameters: Count
+    inference_flops: Ops | None = None  # forward-pass compute per sample
+    activation_bytes: Bytes | None = None  # activation traffic per sample at fp16 (read+write), if known
+    training_tokens: Count | None = None
+    training_ops: Ops | None = None  # published total training compute
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self._si["parameters"] <= 0:
+            raise InputError("parameters", f"{self.parameters:~P}", "a positive count")
+        if not self.key:
+            object.__setattr__(self, "key", "".join(c for c in self.name.lower() if c.isalnum()))
+        return self
+
+    # -- lowering ------------------------------------------------------------
+    def forward_ops_per_sample_si(self, seq_len: int | None = None) -> float:
+        if self.inference_flops is None:
+            raise InputError(f"{self.name}.inference_flops", None, "the forward compute per sample (e.g. '8.2 GFLOP')")
+        return self._si["inference_flops"]
+
+    def weight_bytes_si(self, precision: str) -> float:
+        return kernels.weight_bytes(self._si["parameters"], bytes_per_value(precision))
+
+    def activation_bytes_per_sample_si(self, precision: str, seq_len: int | None = None) -> float:
+        act = self._si.get("activation_bytes", 0.0)
+        return act * bytes_per_value(precision) / 2.0  # stored at fp16
+
+    def lower(self, precision: str = "fp16", batch_size: int = 1, seq_len: int | None = None) -> "ComputationGraph":
+        """The forward pass of one batch as operations and bytes."""
+        precision = check_precision(precision)
+        ops = self.forward_ops_per_sample_si(seq_len) * batch_size
+        weights = self.weight_bytes_si(precision)
+        moved = weights + batch_size * self.activation_bytes_per_sample_si(precision, seq_len)
+        return ComputationGraph(workload=self.name, precision=precision, ops=ops, weight_bytes=weights, bytes_moved=moved)
+
+    def __str__(self) -> str:
+        return repr(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class CNNWorkload(Workload):
+    """A convolutional network: parameters and forward FLOPs per sample (image)."""
+
+    architecture: str = "CNN"
+
+
+class TransformerWorkload(Workload):
+    """A decoder/encoder Transformer, dense or Mixture-of-Experts.
+
+    For MoE, ``parameters`` is the total (all experts, all resident in memory)
+    and ``active_parameters`` those used per token (shared + ``experts_per_token``
+    experts).
+    """
+
+    architecture: str = "Transformer"
+    layers: int
+    hidden_dim: int
+    heads: int
+    kv_heads: int | None = None  # grouped-query attention; None = multi-head (kv_heads = heads)
+    head_dim: int | None = None  # None = hidden_dim / heads
+    ffn_dim: int | None = None
+    vocab_size: int | None = None
+    seq_len: int = 2048  # context length used when none is given to a solver
+    experts: int = 1
+    experts_per_token: int = 1
+    active_parameters: Count | None = None
+
+    @model_validator(mode="after")
+    def _check_shape(self):
+        for name in ("layers", "hidden_dim", "heads", "seq_len", "experts", "experts_per_token"):
+            value = getattr(self, name)
+            if value < 1:
+                raise InputError(name, value, "an integer >= 1")
+        if self.kv_heads is None:
+            object.__setattr__(self, "kv_heads", self.heads)
+        if self.head_dim is None:
+            if self.hidden_dim % self.heads:
+                raise InputError("head_dim", None, f"given explicitly, since hidden_dim={self.hidden_dim} is not a multiple of heads={self.heads}")
+            object.__setattr__(self, "head_dim", self.hidden_dim // self.heads)
+        if self.kv_heads < 1 or self.heads % self.kv_heads:
+            raise InputError("kv_heads", self.kv_heads, f"a divisor of heads={self.heads} (1 = multi-query, {self.heads} = multi-head)")
+        if self.experts_per_token > self.experts:
+            raise InputError("experts_per_token", self.experts_per_token, f"at most experts={self.experts}")
+        active = self._si.get("active_parameters", self._si["parameters"])
+        if active > self._si["parameters"] or active <= 0:
+            raise InputError("active_parameters", f"{self.active_parameters:~P}", f"positive and at most parameters={self.parameters:~P}")
+        if self.experts > 1 and self.active_parameters is None:
+            raise InputError("active_parameters", None, "the parameters used per token, required for a Mixture-of-Experts model")
+        return self
+
+    @property
+    def is_moe(self) -> bool:
+        return self.experts > 1
+
+    @property
+    def active_parameters_si(self) -> float:
+        return self._si.get("active_parameters", self._si["parameters"])
+
+    def forward_ops_per_sample_si(self, seq_len: int | None = None) -> float:
+        """2 x active parameters per token, over ``seq_len`` tokens (Kaplan et al. 2020)."""
+        return kernels.inference_flops_per_token(self.active_parameters_si) * (seq_len or self.seq_len)
+
+    def expected_weight_bytes_read_si(self, precision: str, tokens: float) -> float:
+        """Weight bytes one forward step reads when it processes ``tokens`` tokens.
+
+        Dense: all weights. MoE: shared weights plus the experts the tokens are
+        routed to (expected count under uniform routing; see
+        ``kernels.moe_experts_touched``).
+        """
+        b = bytes_per_value(precision)
+        if not self.is_moe:
+            return kernels.weight_bytes(self._si["parameters"], b)
+        total, active = self._si["parameters"], self.active_parameters_si
+        per_expert = (total - active) / (self.experts - self.experts_per_token)
+        shared = total - self.experts * per_expert
+        touched = kernels.moe_experts_touched(self.experts, self.experts_per_token, tokens)
+        return kernels.weight_bytes(shared + touched * per_expert, b)
+
+    def lower(self, precision: str = "fp16", batch_size: int = 1, seq_len: int | None = None) -> "ComputationGraph":
+        precision = check_precision(precision)
+        s = seq_len or self.seq_len
+        ops = self.forward_ops_per_sample_si(s) * batch_size
+        weights = self.weight_bytes_si(precision)
+        moved = self.expected_weight_bytes_read_si(precision, batch_size * s)
+        return ComputationGraph(workload=self.name, precision=precision, ops=ops, weight_bytes=weights, bytes_moved=moved)
+
+
+class ComputationGraph:
+    """A lowered workload: operations, weight bytes, bytes moved (floats, SI inside)."""
+
+    __slots__ = ("workload", "precision", "_ops", "_weight_bytes", "_bytes_moved")
+
+    def __init__(self, workload: str, precision: str, ops: float, weight_bytes: float, bytes_moved: float):
+        self.workload, self.precision = workload, precision
+        self._ops, self._weight_bytes, self._bytes_moved = ops, weight_bytes, bytes_moved
+
+    @property
+    def total_ops(self):
+        from ..core.units import make
+
+        return make(self._ops, "ops")
+
+    @property
+    def weight_bytes(self):
+        from ..core.units import make
+
+        return make(self._weight_bytes, "bytes")
+
+    @property
+    def bytes_moved(self):
+        from ..core.units import make
+
+        return make(self._bytes_moved, "bytes")
+
+    @property
+    def arithmetic_intensity(self):
+        from ..core.units import make
+
+        return make(kernels.arithmetic_intensity(self._ops, self._bytes_moved), "intensity")
+
+    def __repr__(self) -> str:
+        return f"ComputationGraph({self.workload!r}, {self.precision}, ops={self._ops:.3g} flop, bytes={self._bytes_moved:.3g} B)"
+
+
+Architecture = Literal["Transformer", "CNN", "Dense"]
