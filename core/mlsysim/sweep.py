@@ -8,12 +8,14 @@ functions as ``SingleNodeModel.solve``, so both paths give identical numbers.
 
 from __future__ import annotations
 
+import math
+
 from . import solvers
 from .core.errors import InputError
 from .physics import kernels
 from .solvers import _inputs
 from .solvers.defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
-from .solvers.single_node import COMPUTE_BOUND, MEMORY_BOUND, UNSUPPORTED, memory_verdict, roofline_plan, roofline_point, training_memory
+from .solvers.single_node import COMPUTE_BOUND, MEMORY_BOUND, UNSUPPORTED, memory_verdict, roofline_columns, roofline_plan, training_memory
 
 UNITS = {
     "model": None, "hardware": None, "precision": None, "batch_size": "count",
@@ -51,6 +53,39 @@ def _as_list(value, field: str) -> list:
     return [value]
 
 
+def _memory_columns(model, hw, precision, plan, batches, is_training, seq_len):
+    """Resident bytes and whether they fit, per batch size (same rules as ``memory_verdict``)."""
+    if is_training:
+        parts = [training_memory(model, precision, b, seq_len, False) for b in batches]
+        footprint = [w + g + o + a for w, g, o, a in parts]
+        fits = [not memory_verdict(hw, w, f, a, True) for (w, _, _, a), f in zip(parts, footprint)]
+        return footprint, fits
+    weights, act = model.weight_bytes_si(precision), plan[2]
+    # inference footprint is weights + act x b: linear in b, so it fits up to a largest batch
+    largest = _largest_fitting_batch(hw, weights, act)
+    return [weights + act * b for b in batches], [b <= largest for b in batches]
+
+
+def _largest_fitting_batch(hw, weights: float, act: float) -> float:
+    """The largest batch whose inference footprint passes ``memory_verdict`` (inf if any, 0 if none)."""
+    if memory_verdict(hw, weights, weights, 0.0, False):
+        return 0
+    if act <= 0:
+        return math.inf
+    low, high = 0, 1
+    while not memory_verdict(hw, weights, weights + act * high, act * high, False):
+        low, high = high, high * 2
+        if high > 1 << 62:
+            return math.inf
+    while high - low > 1:  # bisect on the same rule the solver applies
+        mid = (low + high) // 2
+        if memory_verdict(hw, weights, weights + act * mid, act * mid, False):
+            high = mid
+        else:
+            low = mid
+    return low
+
+
 def sweep(
     models,
     hardware,
@@ -72,7 +107,6 @@ def sweep(
         seq_len = _inputs.positive_int(seq_len, "seq_len")
 
     col = {name: [] for name in UNITS}
-    point = roofline_point
     for model in model_list:
         for hw in hw_list:
             bw_peak = hw.memory._si["bandwidth"]
@@ -89,37 +123,27 @@ def sweep(
                 col["bandwidth"] += [bw_peak] * n
                 col["ridge_point"] += [kernels.ridge_point(peak, bw_peak)] * n
                 col["capacity_bytes"] += [capacity] * n
-                lat, comp, mem, thr, ai, att, bott, foot, feas = [], [], [], [], [], [], [], [], []
-                weights = model.weight_bytes_si(p)
-                for b in batches:
-                    if is_training:
-                        w, g, o, a = training_memory(model, p, b, seq_len, False)
-                        total = w + g + o + a
-                    else:
-                        a = plan[2] * b
-                        w, total = weights, weights + a
-                    fits = not memory_verdict(hw, w, total, a, is_training)
-                    if compute_precision is None:
-                        lat.append(float("inf")); comp.append(float("inf")); mem.append(0.0)
-                        thr.append(0.0); ai.append(0.0); att.append(0.0); bott.append(UNSUPPORTED)
-                        foot.append(total); feas.append(False)
-                        continue
-                    latency, c, m, ops, nbytes = point(plan, b)
-                    lat.append(latency); comp.append(c); mem.append(m)
-                    thr.append(b / latency)
-                    ai.append(kernels.arithmetic_intensity(ops, nbytes))
-                    att.append(ops / latency)
-                    bott.append(COMPUTE_BOUND if c >= m else MEMORY_BOUND)
-                    foot.append(total); feas.append(fits)
-                col["latency_s"] += lat
-                col["compute_time_s"] += comp
-                col["memory_time_s"] += mem
-                col["throughput_per_s"] += thr
-                col["arithmetic_intensity"] += ai
-                col["attained_flops"] += att
-                col["bottleneck"] += bott
-                col["memory_bytes"] += foot
-                col["feasible"] += feas
+                footprint, fits = _memory_columns(model, hw, p, plan, batches, is_training, seq_len)
+                col["memory_bytes"] += footprint
+                if compute_precision is None:
+                    col["latency_s"] += [math.inf] * n
+                    col["compute_time_s"] += [math.inf] * n
+                    col["memory_time_s"] += [0.0] * n
+                    col["throughput_per_s"] += [0.0] * n
+                    col["arithmetic_intensity"] += [0.0] * n
+                    col["attained_flops"] += [0.0] * n
+                    col["bottleneck"] += [UNSUPPORTED] * n
+                    col["feasible"] += [False] * n
+                    continue
+                latency, compute, memory, ops, nbytes = roofline_columns(plan, batches)
+                col["latency_s"] += latency
+                col["compute_time_s"] += compute
+                col["memory_time_s"] += memory
+                col["throughput_per_s"] += [b / t for b, t in zip(batches, latency)]
+                col["arithmetic_intensity"] += list(map(kernels.arithmetic_intensity, ops, nbytes))
+                col["attained_flops"] += [o / t for o, t in zip(ops, latency)]
+                col["bottleneck"] += [COMPUTE_BOUND if c >= m else MEMORY_BOUND for c, m in zip(compute, memory)]
+                col["feasible"] += fits
     return SweepResult(col)
 
 

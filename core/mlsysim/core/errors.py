@@ -31,7 +31,7 @@ class UnknownEntryError(MlsysimError, KeyError):
         self.name = name
         self.suggestions = suggestions
         hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        msg = f"no {kind} named {name!r}{hint} ({len(available)} known: see list())"
+        msg = f"no {kind} named {name!r}{hint} ({len(available)} entries: see list())"
         super().__init__(msg)
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message

@@ -233,7 +233,7 @@ class Catalog:
         names = sorted({e.key for e in self._entries} | {e.name for e in self._entries})
         by_norm = {normalise(n): n for n in names} | {normalise(a): a for e in self._entries for a in e.aliases}
         close = difflib.get_close_matches(normalise(name), list(by_norm), n=3, cutoff=0.5)
-        raise UnknownEntryError(self._kind, name, [by_norm[c] for c in close], names)
+        raise UnknownEntryError(self._kind, name, [by_norm[c] for c in close], [e.key for e in self._entries])
 
     def list(self, **filters) -> list[Model]:
         """Entries whose fields equal every filter, e.g. ``Hardware.list(tier="edge")``."""

@@ -59,7 +59,7 @@ def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_effici
 
     Returns (fwd_ops_per_sample, weight_bytes_read, act_bytes_per_sample,
     work_factor, hw_factor, rate, bandwidth, tax, peak, compute_precision).
-    Called once per (model, hardware, precision); ``roofline_point`` then costs
+    Called once per (model, hardware, precision); ``roofline_columns`` then costs
     a few float operations per batch size. ``SingleNodeModel`` and ``sweep``
     share both, so the Quantity path and the fast path are one computation.
     """
@@ -78,14 +78,24 @@ def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_effici
     return fwd, weights_read, act, work, hw_work, rate, bw, hw._si["dispatch_tax"], peak, compute_precision
 
 
-def roofline_point(plan, batch: int):
-    """(latency, compute_time, memory_time, model_ops, bytes_moved) for one batch size, floats."""
-    fwd, weights_read, act, work, hw_work, rate, bw, tax, _, _ = plan
-    ops = fwd * batch * work
-    nbytes = (weights_read + act * batch) * work
-    compute = fwd * batch * hw_work / rate
-    memory = nbytes / bw
-    return (compute if compute > memory else memory) + tax, compute, memory, ops, nbytes
+def roofline_columns(plan, batches: list[int]):
+    """Latency, compute time, memory time, model ops and bytes moved for each batch size (lists of floats).
+
+    The iron law per batch b: compute = fwd x b x hw_work / rate,
+    memory = (weights read + activations x b) x work / bandwidth,
+    latency = max(compute, memory) + dispatch tax. Written over lists so a
+    sweep of thousands of batch sizes is a handful of comprehensions.
+    """
+    fwd, weights_read, act, work, hw_work, rate, bw, tax = plan[:8]
+    per_sample_compute = fwd * hw_work / rate
+    fixed_memory = weights_read * work / bw
+    per_sample_memory = act * work / bw
+    compute = [per_sample_compute * b for b in batches]
+    memory = [fixed_memory + per_sample_memory * b for b in batches]
+    latency = [(c if c > m else m) + tax for c, m in zip(compute, memory)]
+    ops = [fwd * work * b for b in batches]
+    nbytes = [(weights_read + act * b) * work for b in batches]
+    return latency, compute, memory, ops, nbytes
 
 
 def training_memory(model, precision: str, batch: int, seq_len: int | None, recompute: bool):
@@ -178,7 +188,7 @@ class SingleNodeModel:
                 _activation_memory=acts,
             )
 
-        latency, compute, memory, ops, nbytes = roofline_point(plan, batch)
+        (latency,), (compute,), (memory,), (ops,), (nbytes,) = roofline_columns(plan, [batch])
         hw_ops = ops * plan[4] / plan[3]
         tdp = hw._si.get("tdp")
         return PerformanceProfile(
