@@ -1,0 +1,55 @@
+"""The command line: readable tables, --json for scripts, one-line errors with exit status 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "mlsysim", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_list_edge_tier():
+    out = run("list", "hardware", "--tier", "edge", "--json")
+    assert out.returncode == 0, out.stderr
+    entries = json.loads(out.stdout)
+    assert entries and all(e["group"] == "edge" for e in entries)
+
+
+def test_show_prints_provenance():
+    out = run("show", "h100")
+    assert out.returncode == 0, out.stderr
+    assert "memory.bandwidth" in out.stdout and "3.35 TB/s" in out.stdout and "datasheet" in out.stdout
+
+
+def test_solve_json_numbers():
+    out = run("solve", "resnet50", "h100", "--batch-size", "1", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["bottleneck"] in ("Compute Bound", "Memory Bound")
+    # latency = 8.18e9 / 494.7e12 + 10 us = 26.535 us
+    assert data["latency"].startswith("0.02654") and data["latency"].endswith("ms")
+
+
+def test_serve_table():
+    out = run("serve", "llama3_8b", "h100", "--batch-size", "32", "--seq-len", "2048")
+    assert out.returncode == 0, out.stderr
+    assert "itl" in out.stdout and "7.368 ms" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("solve", "resnet50", "h10"), "did you mean"),
+        (("solve", "resnet50", "h100", "--batch-size", "0"), "batch_size=0"),
+        (("solve", "resnet50", "h100", "--efficiency", "2"), "efficiency=2.0"),
+        (("serve", "resnet50", "h100"), "TransformerWorkload"),
+    ],
+)
+def test_errors_are_one_line(args, needle):
+    out = run(*args)
+    assert out.returncode == 2
+    assert needle in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

@@ -1,0 +1,73 @@
+"""The fast path (floats, sweep) and the Quantity path agree.
+
+Three computations of the same roofline must agree to 1e-12 relative:
+1. ``mlsysim.sweep`` (plain floats, list comprehensions),
+2. ``SingleNodeModel.solve`` (validated inputs, Quantity results),
+3. an independent reference written here with pint Quantities from the
+   iron law itself: latency = max(ops / (peak x eff), bytes / bw) + tax.
+"""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlsysim import Engine, Hardware, Models, sweep
+from mlsysim.workloads.precision import BYTES_PER_VALUE
+
+HARDWARE = ["h100", "a100"]
+MODELS = ["resnet50", "llama3_8b"]
+
+
+def reference_latency(model, hw, batch, precision, eff):
+    """The iron law in pint, re-derived here from the model's and hardware's own fields."""
+    from mlsysim import Q_
+
+    if model.architecture == "Transformer":
+        ops = 2 * model.parameters * model.seq_len * batch * Q_("1 flop")
+    else:
+        ops = model.inference_flops * batch
+    nbytes = model.parameters * BYTES_PER_VALUE[precision] * Q_("1 byte")
+    peak = hw.compute.precision_flops[precision]
+    compute = (ops / (peak * eff)).to("s")
+    memory = (nbytes / hw.memory.bandwidth).to("s")
+    return (max(compute, memory) + hw.dispatch_tax).m_as("s")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    hw_name=st.sampled_from(HARDWARE),
+    model_name=st.sampled_from(MODELS),
+    batch=st.integers(min_value=1, max_value=100_000),
+    precision=st.sampled_from(["fp16", "bf16", "fp32", "int8"]),
+    eff=st.floats(min_value=0.01, max_value=1.0),
+)
+def test_sweep_solve_and_pint_reference_agree(hw_name, model_name, batch, precision, eff):
+    hw, model = Hardware.get(hw_name), Models.get(model_name)
+    row = sweep(models=[model], hardware=[hw], batch_sizes=[batch], precisions=[precision], efficiency=eff).rows()[0]
+    r = Engine.solve(model=model, hardware=hw, batch_size=batch, precision=precision, efficiency=eff)
+    assert r.latency.m_as("s") == pytest.approx(row["latency_s"], rel=1e-12)
+    assert r.throughput.m_as("1/s") == pytest.approx(row["throughput_per_s"], rel=1e-12)
+    assert r.arithmetic_intensity.m_as("flop/byte") == pytest.approx(row["arithmetic_intensity"], rel=1e-12)
+    assert r.bottleneck == row["bottleneck"] and r.feasible == row["feasible"]
+    assert r.memory_footprint.m_as("byte") == pytest.approx(row["memory_bytes"], rel=1e-12)
+    assert row["latency_s"] == pytest.approx(reference_latency(model, hw, batch, precision, eff), rel=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(batches=st.lists(st.integers(min_value=1, max_value=4096), min_size=1, max_size=20), is_training=st.booleans())
+def test_sweep_rows_match_individual_solves(batches, is_training):
+    res = sweep(models=["resnet50", "llama3_8b"], hardware=HARDWARE, batch_sizes=batches, precisions=["fp16", "int8"], is_training=is_training, seq_len=512)
+    assert len(res) == 2 * 2 * 2 * len(batches)
+    for row in res.rows()[:: max(1, len(res) // 16)]:
+        r = Engine.solve(model=Models.get(row["model"]), hardware=Hardware.get(row["hardware"]), batch_size=row["batch_size"],
+                         precision=row["precision"], is_training=is_training, seq_len=512)
+        assert r.latency.m_as("s") == pytest.approx(row["latency_s"], rel=1e-12)
+        assert r.feasible == row["feasible"]
+        assert r.memory_footprint.m_as("byte") == pytest.approx(row["memory_bytes"], rel=1e-12)
+
+
+def test_sweep_units_named_and_rows_are_plain():
+    res = sweep(models=["resnet50"], hardware=HARDWARE, batch_sizes=[1, 8], precisions=["fp16"])
+    assert res.units["latency_s"] == "s" and res.units["attained_flops"] == "flop/s"
+    for row in res.rows():
+        assert all(isinstance(v, (int, float, str, bool)) for v in row.values())

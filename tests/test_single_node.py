@@ -1,0 +1,97 @@
+"""Roofline solver against hand arithmetic from datasheet numbers.
+
+H100 SXM5 (NVIDIA H100 datasheet): 989.4 TFLOP/s dense fp16, 3.35 TB/s, 80 GB, 700 W.
+A100 SXM4 80GB (NVIDIA A100 datasheet): 312 TFLOP/s dense fp16, 2,039 GB/s, 80 GB, 400 W.
+ResNet-50 (torchvision): 25,557,032 parameters, 4.09 G multiply-adds = 8.18 GFLOP per image.
+Dispatch tax in the registry: 10 us per invocation on both GPUs.
+"""
+
+import pytest
+
+from mlsysim import Q_, Engine, Hardware, HardwareNode, Models, Workload
+from mlsysim.hardware.types import ComputeCore, MemoryHierarchy
+from mlsysim.solvers import SingleNodeModel
+
+TAX = 10e-6
+
+
+def test_resnet50_h100_batch1_fp16():
+    r = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=1, precision="fp16", efficiency=0.5)
+    compute = 8.18e9 / (989.4e12 * 0.5)  # 16.535 us
+    memory = 25_557_032 * 2 / 3.35e12  # 51,114,064 B -> 15.258 us
+    assert r.compute_time.m_as("s") == pytest.approx(compute)
+    assert r.memory_time.m_as("s") == pytest.approx(memory)
+    assert r.latency.m_as("s") == pytest.approx(compute + TAX)
+    assert r.bottleneck == "Compute Bound"
+    assert r.arithmetic_intensity.m_as("flop/byte") == pytest.approx(8.18e9 / 51_114_064)
+    assert r.throughput.m_as("1/s") == pytest.approx(1 / (compute + TAX))
+    # energy at TDP: 700 W x 26.535 us
+    assert r.energy.m_as("J") == pytest.approx(700 * (compute + TAX))
+    # MFU = achieved / peak = 8.18e9 / latency / 989.4e12
+    assert r.mfu == pytest.approx(8.18e9 / (compute + TAX) / 989.4e12)
+
+
+def test_low_efficiency_tips_to_memory_bound():
+    r = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=1, precision="fp16", efficiency=1.0)
+    # efficiency 1.0: compute 8.27 us < memory 15.26 us -> memory bound
+    assert r.bottleneck == "Memory Bound"
+    assert r.latency.m_as("s") == pytest.approx(25_557_032 * 2 / 3.35e12 + TAX)
+
+
+def test_training_resnet50_a100():
+    r = SingleNodeModel().solve(Models.Vision.ResNet50, Hardware.Cloud.A100, batch_size=256, efficiency=0.10, is_training=True, precision="fp16")
+    # forward + backward = 3 x 8.18e9 x 256 = 6.28224e12 flop at 31.2e12 flop/s = 0.201354 s
+    compute = 3 * 8.18e9 * 256 / 31.2e12
+    assert r.latency.m_as("s") == pytest.approx(compute + TAX)
+    assert r.throughput.m_as("1/s") == pytest.approx(256 / (compute + TAX))
+    # weights 2 B + gradients 2 B + Adam 12 B per parameter (ZeRO Sec. 3.1) = 16 x 25,557,032 B
+    assert (r.weight_memory + r.gradient_memory + r.optimizer_memory).m_as("byte") == pytest.approx(16 * 25_557_032)
+
+
+def test_llm_training_too_big_is_a_result_not_an_exception():
+    # Llama-3-8B training: 16 B/param alone = 128.5 GB > 80 GB
+    r = SingleNodeModel().solve(Models.Language.Llama3_8B, Hardware.Cloud.A100, batch_size=1, is_training=True, seq_len=2048)
+    assert r.feasible is False and r.bound == "capacity"
+    assert "80 GB" in r.reason
+    assert r.memory_footprint.m_as("GB") > 16 * 8.03
+
+
+def _npu(**precisions):
+    return HardwareNode(
+        name="Toy NPU", tier="edge",
+        compute=ComputeCore(peak_flops=Q_("4 TOP/s"), precision_flops={k: Q_(v) for k, v in precisions.items()}),
+        memory=MemoryHierarchy(capacity=Q_("8 MB"), bandwidth=Q_("10 GB/s")),
+    )
+
+
+def test_unsupported_precision_is_infeasible_with_reason():
+    npu = _npu(int8="4 TOP/s")
+    r = Engine.solve(model=Models.ResNet50, hardware=npu, batch_size=1, precision="fp16")
+    assert r.feasible is False and r.bottleneck == "Unsupported Precision"
+    assert "no fp16" in r.reason
+
+
+def test_int4_runs_at_int8_peak_when_int4_not_listed():
+    # H100 lists no int4 peak; the solver computes at the int8 peak 1978.9 TOP/s and says so
+    r = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=64, precision="int4", efficiency=0.5)
+    assert r.compute_precision == "int8"
+    assert r.compute_time.m_as("s") == pytest.approx(8.18e9 * 64 / (1978.9e12 * 0.5))
+    assert any("int4" in a for a in r.assumptions)
+
+
+def test_mcu_weights_in_flash_activations_in_sram():
+    mcu = HardwareNode(
+        name="Toy MCU", tier="tiny",
+        compute=ComputeCore(peak_flops=Q_("0.128 GOP/s"), precision_flops={"int8": Q_("0.128 GOP/s")}),
+        memory=MemoryHierarchy(capacity=Q_("256 kB"), bandwidth=Q_("0.256 GB/s"), flash_capacity=Q_("1 MB")),
+    )
+    # 500k params in int8 = 500 kB: too big for 256 kB SRAM but fits the 1 MB flash
+    ok = Workload(name="kws", parameters=500_000, inference_flops=Q_("10 MFLOP"), activation_bytes=Q_("100 kB"))
+    r = Engine.solve(model=ok, hardware=mcu, batch_size=1, precision="int8")
+    assert r.feasible, r.reason
+    # activations: 100 kB at fp16 -> 50 kB at int8 per sample; 6 samples = 300 kB > 256 kB SRAM
+    r6 = Engine.solve(model=ok, hardware=mcu, batch_size=6, precision="int8")
+    assert r6.feasible is False and "SRAM" in r6.reason
+    big = Workload(name="big", parameters=2_000_000, inference_flops=Q_("10 MFLOP"))
+    rb = Engine.solve(model=big, hardware=mcu, batch_size=1, precision="int8")
+    assert rb.feasible is False and "flash" in rb.reason
