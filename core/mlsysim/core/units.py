@@ -44,6 +44,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "volume": ("L", "a volume such as '700000 L'"),
     "ratio": ("count", "a dimensionless ratio such as 1.1"),
     "rate": ("1/s", "a rate such as '120 1/s' (samples or tokens per second)"),
+    "money_rate": ("USD/s", "a price per unit time such as '2.5 USD/hour' (per accelerator)"),
 }
 
 _UNITS = {kind: ureg.Unit(unit) for kind, (unit, _) in KINDS.items()}

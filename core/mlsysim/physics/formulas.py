@@ -180,3 +180,70 @@ def calc_carbon(energy, carbon_intensity):
 def calc_water(energy, water_intensity):
     """Water = energy x WUE (The Green Grid 2011). Returns L."""
     return make(k.water(to_float(energy, "energy", "energy"), to_float(water_intensity, "water_intensity", "water_intensity")), "volume")
+
+
+# -- distributed training (fleet scale) --------------------------------------------------
+
+
+def calc_hierarchical_allreduce_time(message_bytes, local: int, nodes: int, intra_bandwidth, intra_latency, inter_bandwidth, inter_latency):
+    """In-node reduce-scatter/all-gather + cross-node ring on M / L (Jia et al. 2018). Returns s."""
+    local, nodes = _positive_int(local, "local"), _positive_int(nodes, "nodes")
+    b_in = _positive(to_float(intra_bandwidth, "intra_bandwidth", "bandwidth"), "intra_bandwidth", intra_bandwidth)
+    b_out = _positive(to_float(inter_bandwidth, "inter_bandwidth", "bandwidth"), "inter_bandwidth", inter_bandwidth)
+    return make(k.hierarchical_allreduce_time(to_float(message_bytes, "message_bytes", "bytes"), local, nodes, b_in, to_float(intra_latency, "intra_latency", "time"), b_out, to_float(inter_latency, "inter_latency", "time")), "time")
+
+
+def calc_tensor_parallel_comm_time(layers: int, tokens: int, hidden_dim: int, tp: int, bandwidth, latency, bytes_per_value: float = 2.0):
+    """Megatron TP: 4 all-reduces of b s h activations per layer (Shoeybi et al. 2019). Returns s."""
+    for v, f in ((layers, "layers"), (tokens, "tokens"), (hidden_dim, "hidden_dim"), (tp, "tp")):
+        _positive_int(v, f)
+    bw = _positive(to_float(bandwidth, "bandwidth", "bandwidth"), "bandwidth", bandwidth)
+    return make(k.tensor_parallel_comm_time(layers, tokens, hidden_dim, bytes_per_value, tp, bw, to_float(latency, "latency", "time")), "time")
+
+
+def calc_zero_memory(parameters, dp: int, stage: int, weight_bytes_per_parameter: float = 2.0, grad_bytes_per_parameter: float = 2.0, optimizer_bytes_per_parameter: float = 12.0):
+    """(weights, gradients, optimizer) per worker under ZeRO stage 0-3 (Rajbhandari et al. 2020). Returns bytes."""
+    if stage not in (0, 1, 2, 3):
+        raise InputError("stage", stage, "a ZeRO stage 0, 1, 2 or 3")
+    parts = k.zero_memory_bytes(to_float(parameters, "parameters", "count"), weight_bytes_per_parameter, grad_bytes_per_parameter, optimizer_bytes_per_parameter, _positive_int(dp, "dp"), stage)
+    return tuple(make(p, "bytes") for p in parts)
+
+
+# -- power, money, failures ------------------------------------------------------------------
+
+
+def calc_utilization_power(peak_power, utilization: float, idle_fraction: float):
+    """P(u) = P_idle + (P_peak - P_idle) u (Fan, Weber & Barroso 2007). Returns W."""
+    return make(k.utilization_power(to_float(peak_power, "peak_power", "power"), _fraction(utilization, "utilization"), _fraction(idle_fraction, "idle_fraction")), "power")
+
+
+def calc_facility_energy(it_energy, pue: float):
+    """Facility energy = IT energy x PUE (The Green Grid 2007). Returns kWh."""
+    if isinstance(pue, bool) or not isinstance(pue, (int, float)) or pue < 1.0:
+        raise InputError("pue", pue, "a power usage effectiveness >= 1.0")
+    return make(k.facility_energy(to_float(it_energy, "it_energy", "energy"), float(pue)), "energy").to("kWh")
+
+
+def calc_energy_cost(energy, price):
+    """Electricity cost = energy x price. Returns USD."""
+    return make(k.energy_cost(to_float(energy, "energy", "energy"), to_float(price, "price", "energy_price")), "money")
+
+
+def calc_amortized_capex(capex, lifetime, duration):
+    """Straight-line share of a purchase: capex x duration / lifetime. Returns USD."""
+    life = _positive(to_float(lifetime, "lifetime", "time"), "lifetime", lifetime)
+    return make(k.straight_line_amortization(to_float(capex, "capex", "money"), life, to_float(duration, "duration", "time")), "money")
+
+
+def calc_checkpoint_waste_fraction(interval, checkpoint_time, mtbf, restart_time="0 s") -> float:
+    """Fraction of time lost: delta / tau + (tau / 2 + R) / M (Daly 2006, first order). Dimensionless."""
+    tau = _positive(to_float(interval, "interval", "time"), "interval", interval)
+    m = _positive(to_float(mtbf, "mtbf", "time"), "mtbf", mtbf)
+    return k.checkpoint_waste_fraction(tau, to_float(checkpoint_time, "checkpoint_time", "time"), m, to_float(restart_time, "restart_time", "time"))
+
+
+def calc_chinchilla_loss(parameters, tokens) -> float:
+    """L(N, D) = E + A / N^alpha + B / D^beta (Hoffmann et al. 2022, Eq. 10). Dimensionless (nats/token)."""
+    n = _positive(to_float(parameters, "parameters", "count"), "parameters", parameters)
+    d = _positive(to_float(tokens, "tokens", "count"), "tokens", tokens)
+    return k.chinchilla_loss(n, d)

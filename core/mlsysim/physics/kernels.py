@@ -318,3 +318,190 @@ def energy_cost(energy_j: float, price: float) -> float:
 def straight_line_amortization(capex: float, lifetime: float, duration: float) -> float:
     """Share of a purchase price consumed by ``duration`` of a ``lifetime`` (straight-line depreciation)."""
     return capex * duration / lifetime
+
+
+# ---------------------------------------------------------------------------
+# Distributed training: parallelism, sharded state, communication volumes
+# ---------------------------------------------------------------------------
+
+
+def hierarchical_allreduce_time(
+    message_bytes: float, local: int, nodes: int, intra_bandwidth: float, intra_latency: float, inter_bandwidth: float, inter_latency: float
+) -> float:
+    """Two-level all-reduce: reduce-scatter inside each node, all-reduce across nodes, all-gather inside.
+
+    With L workers per node on a fast link and each worker owning a NIC,
+    the in-node reduce-scatter and all-gather move 2 (L-1)/L x M over the
+    scale-up link (2 (L-1) alpha), and the L shards of M / L are all-reduced
+    across the ``nodes`` nodes in parallel rings, one per local rank:
+    2 (L-1) a_in + 2 (L-1)/L M / B_in + ring_allreduce(M / L, nodes, B_out, a_out)
+    (Jia et al. 2018, "Highly Scalable Deep Learning Training System with
+    Mixed-Precision", Sec. 3.3; the alpha-beta terms of Thakur et al. 2005).
+    Reduces to a plain ring when L = 1 or nodes = 1.
+    """
+    in_node = 0.0
+    if local > 1:
+        in_node = 2.0 * (local - 1) * intra_latency + 2.0 * (local - 1) / local * message_bytes / intra_bandwidth
+    return in_node + ring_allreduce_time(message_bytes / local, nodes, inter_bandwidth, inter_latency)
+
+
+def tensor_parallel_comm_time(layers: float, tokens: float, hidden: float, bytes_per_value: float, tp: int, bandwidth: float, latency: float) -> float:
+    """Megatron tensor parallelism: 4 all-reduces of the activations per layer per (micro)batch.
+
+    Each Transformer layer's attention and MLP blocks end in one all-reduce of
+    the b x s x h activations in the forward pass (operator g) and one in the
+    backward pass (operator f): 2 forward + 2 backward per layer (Shoeybi et al.
+    2019, "Megatron-LM", Sec. 3 and Fig. 4; Narayanan et al. 2021, Sec. 3.2).
+    With sequence parallelism the all-reduce becomes a reduce-scatter plus an
+    all-gather of the same volume (Korthikanti et al. 2022, Sec. 4.2.2).
+    ``tokens`` = micro-batch x sequence length. Zero for tp = 1.
+    """
+    if tp <= 1:
+        return 0.0
+    return 4.0 * layers * ring_allreduce_time(tokens * hidden * bytes_per_value, tp, bandwidth, latency)
+
+
+def expert_parallel_comm_time(layers: float, tokens: float, hidden: float, bytes_per_value: float, experts_per_token: int, ep: int, bandwidth: float, latency: float) -> float:
+    """Expert parallelism: 4 all-to-alls per MoE layer per (micro)batch.
+
+    Tokens are dispatched to their experts and combined back, once in the
+    forward and once in the backward pass; each worker sends its tokens'
+    hidden states k times (top-k routing) (Lepikhin et al. 2021, "GShard",
+    Sec. 2.2; Fedus et al. 2022, "Switch Transformers", Sec. 2.2). Zero for ep = 1.
+    """
+    if ep <= 1:
+        return 0.0
+    return 4.0 * layers * all_to_all_time(tokens * hidden * bytes_per_value * experts_per_token, ep, bandwidth, latency)
+
+
+def pipeline_p2p_time(microbatches: float, virtual_stages: int, message_bytes: float, bandwidth: float, latency: float) -> float:
+    """Pipeline point-to-point traffic per stage per step: 2 V M messages of one micro-batch's activations.
+
+    Each micro-batch crosses every stage boundary once forward (activations)
+    and once backward (their gradients); interleaving with V virtual stages
+    crosses V times as many boundaries (Narayanan et al. 2021, Sec. 2.2.2 and
+    Sec. 3.3). Alpha-beta cost per message (Hockney 1994).
+    """
+    return 2.0 * virtual_stages * microbatches * point_to_point_time(message_bytes, bandwidth, latency)
+
+
+def pipeline_activation_factor(stages: int, microbatches: int, virtual_stages: int = 1) -> float:
+    """Micro-batches of one stage's activations the first stage holds at once under 1F1B.
+
+    1F1B keeps at most P micro-batches in flight on the first stage (min(P, M));
+    interleaving with V virtual stages multiplies that by 1 + (P-1) / (P V)
+    (Narayanan et al. 2021, Sec. 2.2; Korthikanti et al. 2022, Sec. 4.2.3).
+    So with L / P layers per stage, the first stage stores about L layers' worth.
+    """
+    in_flight = stages if stages < microbatches else microbatches
+    if virtual_stages > 1:
+        return in_flight * (1.0 + (stages - 1) / (stages * virtual_stages))
+    return float(in_flight)
+
+
+def zero_memory_bytes(parameters: float, weight_bytes_per_parameter: float, grad_bytes_per_parameter: float, optimizer_bytes_per_parameter: float, dp: int, stage: int) -> tuple[float, float, float]:
+    """(weights, gradients, optimizer state) per data-parallel worker under ZeRO stage 0-3.
+
+    Rajbhandari et al. 2020, "ZeRO", Sec. 5 and Fig. 1, with Psi parameters and
+    N_d data-parallel workers: stage 1 partitions the optimizer state (K Psi / N_d),
+    stage 2 also the gradients, stage 3 also the weights; stage 0 is plain data
+    parallelism (everything replicated).
+    """
+    w = parameters * weight_bytes_per_parameter
+    g = parameters * grad_bytes_per_parameter
+    o = parameters * optimizer_bytes_per_parameter
+    if stage >= 1:
+        o /= dp
+    if stage >= 2:
+        g /= dp
+    if stage >= 3:
+        w /= dp
+    return w, g, o
+
+
+def zero_communication_factor(stage: int) -> float:
+    """Data-parallel traffic of ZeRO relative to a plain all-reduce of the gradients.
+
+    Stages 1 and 2 replace the all-reduce by a reduce-scatter and an
+    all-gather of the same total volume (2 Psi); stage 3 adds one more
+    all-gather of the weights (3 Psi, 1.5x) (Rajbhandari et al. 2020, Sec. 7).
+    """
+    return 1.5 if stage >= 3 else 1.0
+
+
+def model_flops_utilization(model_flops: float, duration: float, peak_flops: float) -> float:
+    """MFU: model FLOPs achieved per second / peak FLOP/s of all devices (Chowdhery et al. 2022, App. B)."""
+    return model_flops / duration / peak_flops
+
+
+def exposed_communication(comm_time: float, overlappable_compute: float, overlap_efficiency: float) -> float:
+    """Communication left on the critical path when it overlaps compute: max(0, T_comm - eta T_compute).
+
+    Gradient all-reduce runs in buckets during the backward pass (Li et al.
+    2020, "PyTorch Distributed", Sec. 3.2.3); eta is the fraction of that compute
+    time the communication can actually hide behind.
+    """
+    hidden = overlap_efficiency * overlappable_compute
+    return comm_time - hidden if comm_time > hidden else 0.0
+
+
+# ---------------------------------------------------------------------------
+# Power, money and failures at fleet scale
+# ---------------------------------------------------------------------------
+
+
+def utilization_power(peak_power: float, utilization: float, idle_fraction: float) -> float:
+    """Linear power model P(u) = P_idle + (P_peak - P_idle) u, with P_idle = f_idle P_peak.
+
+    Fan, Weber & Barroso 2007, "Power Provisioning for a Warehouse-sized
+    Computer", Sec. 4.1 (measured server power is close to linear in
+    utilisation). u = 1 gives the peak (TDP), u = 0 the idle power.
+    """
+    return peak_power * (idle_fraction + (1.0 - idle_fraction) * utilization)
+
+
+def annual_fraction_cost(capex: float, annual_fraction: float, duration: float, year: float = 365.25 * 86400.0) -> float:
+    """A yearly cost quoted as a fraction of the purchase price, for ``duration``: capex x f x t / year.
+
+    The usual form of hardware maintenance and support contracts in TCO models
+    (Barroso, Hoelzle & Ranganathan 2018, "The Datacenter as a Computer", 3rd ed., Ch. 6).
+    """
+    return capex * annual_fraction * duration / year
+
+
+def rental_cost(hourly_rate: float, accelerators: float, duration: float) -> float:
+    """Cloud rental = price per accelerator-second x accelerators x time (USD = USD/s x count x s)."""
+    return hourly_rate * accelerators * duration
+
+
+def expected_failures(duration: float, mtbf: float) -> float:
+    """Expected number of failures in ``duration`` for a constant failure rate: t / MTBF."""
+    return duration / mtbf
+
+
+def checkpoint_write_time(checkpoint_bytes_: float, bandwidth: float) -> float:
+    """Time to write one checkpoint: size / storage write bandwidth (alpha-beta, latency ignored)."""
+    return checkpoint_bytes_ / bandwidth
+
+
+def tensor_parallel_inference_comm_time(layers: float, tokens: float, hidden: float, bytes_per_value: float, tp: int, bandwidth: float, latency: float) -> float:
+    """Megatron tensor parallelism in inference: 2 all-reduces of the activations per layer per forward pass.
+
+    Forward only: one all-reduce after the attention block and one after the
+    MLP (Shoeybi et al. 2019, Sec. 3; Pope et al. 2022, "Efficiently Scaling
+    Transformer Inference", Sec. 3.2). ``tokens`` = tokens in the pass (batch
+    for one decode step, batch x prompt for prefill). Zero for tp = 1.
+    """
+    if tp <= 1:
+        return 0.0
+    return 2.0 * layers * ring_allreduce_time(tokens * hidden * bytes_per_value, tp, bandwidth, latency)
+
+
+def request_latency(ttft: float, itl: float, output_tokens: float) -> float:
+    """End-to-end latency of one generation request: TTFT + output tokens x ITL.
+
+    The prompt is processed once (time to first token), then each further
+    token costs one decode step (Pope et al. 2022, Sec. 2; the usual serving
+    metric decomposition, e.g. Agrawal et al. 2024, "Sarathi-Serve", Sec. 2).
+    """
+    return ttft + output_tokens * itl

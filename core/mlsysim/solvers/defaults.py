@@ -13,3 +13,87 @@ like rates on HBM are 80-90% of it; pass a lower value to model that.
 
 DEFAULT_EFFICIENCY = 0.5
 DEFAULT_BANDWIDTH_EFFICIENCY = 1.0
+
+
+# ---------------------------------------------------------------------------
+# Fleet-scale defaults (distributed, economics, sustainability, reliability).
+# Each value: what it stands for, where it comes from, and how sure we are.
+# ---------------------------------------------------------------------------
+
+YEAR_S = 365.25 * 86400.0  # the Julian year, as in units.txt
+
+# Overlap of the gradient all-reduce with the backward pass when overlap_comm=True:
+# the fraction of backward compute time behind which buckets can be in flight.
+# PyTorch DDP launches each bucket's all-reduce as soon as its gradients are
+# ready (Li et al. 2020, "PyTorch Distributed", VLDB 13(12), Sec. 3.2.3); the last
+# bucket cannot be hidden, so full overlap is not reached. 0.8 is an estimate.
+DEFAULT_OVERLAP_EFFICIENCY = 0.8
+
+# Activation memory: FlashAttention-era training never stores the s x s
+# attention scores, which is what Korthikanti et al. 2022 call selective
+# recomputation (Sec. 5; it removes the 5 a s / h term at ~2-3% extra compute,
+# Table 4), and Megatron enables sequence parallelism with tensor parallelism
+# (Korthikanti et al. 2022, Sec. 4.2.2). Both are the defaults of DistributedModel.
+DEFAULT_RECOMPUTE = "selective"
+DEFAULT_SEQUENCE_PARALLEL = True
+
+# Hardware lifetime for straight-line amortisation of CapEx and embodied carbon.
+# Microsoft (FY2022 10-K) depreciated servers over 4 years before extending to 6
+# in FY2023; Alphabet likewise from 4 to 6 years in 2023. Accelerators age
+# faster than general-purpose servers (a new generation every ~2 years), so the
+# shorter, pre-2022 figure: 4 years.
+DEFAULT_LIFETIME_YEARS = 4.0
+
+# Maintenance and repair per year, as a fraction of hardware CapEx: 5%, the
+# figure of the worked TCO case studies in Barroso, Hoelzle & Ranganathan 2018,
+# "The Datacenter as a Computer", 3rd ed., Ch. 6 (server repairs and maintenance).
+DEFAULT_MAINTENANCE_FRACTION = 0.05
+
+# Embodied (manufacturing) carbon of one accelerator: 150 kgCO2e, the estimate
+# Luccioni, Viguier & Ligozat 2023 ("Estimating the Carbon Footprint of BLOOM",
+# JMLR 24, Sec. 4.1) use for an A100 GPU (the server around it, ~2.5 tCO2e per
+# node, is not included). Manufacturers publish few per-GPU figures; an estimate.
+DEFAULT_EMBODIED_CARBON_KG = 150.0
+
+# Utilisation of the accelerators for energy: 1.0 = at TDP all the time (an
+# upper bound: large training jobs run the GPUs near their power limit).
+DEFAULT_UTILIZATION = 1.0
+
+# Idle power as a fraction of TDP for the linear power model (Fan, Weber &
+# Barroso 2007). Data-centre GPUs idle at roughly 10-20% of TDP (e.g. ~60-70 W
+# of 400 W on an A100 and ~70-100 W of 700 W on an H100 in nvidia-smi readings);
+# 0.15 is an estimate from those readings.
+DEFAULT_IDLE_POWER_FRACTION = 0.15
+
+# Electricity price when the grid lists none: 0.08 USD/kWh, the U.S. average
+# industrial retail price in 2023 (EIA, Electric Power Monthly, Table 5.3: 8.0
+# cents/kWh).
+DEFAULT_ELECTRICITY_PRICE_USD_PER_KWH = 0.08
+
+# PUE when neither a datacenter nor a grid gives one: 1.1, Google's fleet-wide
+# trailing-twelve-month PUE (Google 2023 Environmental Report: 1.10).
+DEFAULT_PUE = 1.1
+
+# Mean time between job-interrupting failures of ONE accelerator (with its share
+# of host, network and software): the Llama 3 405B pre-training run saw 419
+# unexpected interruptions in 54 days on 16,384 H100 GPUs (Dubey et al. 2024,
+# "The Llama 3 Herd of Models", Sec. 3.3.4, Table 5): 54 x 24 h x 16,384 / 419
+# = 50,676 h = 5.78 years per GPU.
+DEFAULT_ACCELERATOR_MTBF_HOURS = 54.0 * 24.0 * 16384.0 / 419.0
+
+# Checkpoint write bandwidth of the storage system: 2 TB/s, the sustained
+# throughput of the Tectonic cluster that served Llama 3 training (7 TB/s peak)
+# (Dubey et al. 2024, Sec. 3.3.1, "Storage").
+DEFAULT_STORAGE_BANDWIDTH_BPS = 2e12
+
+# Time to restart a job after a failure (detect, reschedule, reload the last
+# checkpoint): 10 minutes, an estimate; Llama 3 reports automated recovery
+# without a figure (Dubey et al. 2024, Sec. 3.3.4), and published restart
+# times range from minutes to tens of minutes.
+DEFAULT_RESTART_TIME_S = 600.0
+
+# Per-step latency (alpha) of a collective on the scale-up link when serving on
+# several accelerators of one server: 2 us, an estimate of the order of NVLink/
+# NVSwitch hop latency plus a kernel's synchronisation (NCCL's small-message
+# all-reduce on 8 H100s takes ~10-20 us for its 2 (N-1) = 14 steps).
+DEFAULT_LINK_LATENCY_S = 2e-6
