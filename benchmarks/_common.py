@@ -37,15 +37,17 @@ SERVING = dict(
 # size once the grid is large enough to amortise fixed costs.
 SWEEP_MODELS = [
     "Models.Vision.ResNet50",
-    "Models.Vision.MobileNetV2",
     "Models.Language.Llama3_8B",
-    "Models.Language.Llama3_70B",
 ]
 SWEEP_HARDWARE = [
     "Hardware.Cloud.H100",
     "Hardware.Cloud.A100",
+    "Hardware.Cloud.A100_40GB",
     "Hardware.Cloud.H200",
     "Hardware.Cloud.B200",
+    "Hardware.Cloud.MI300X",
+    "Hardware.Cloud.V100",
+    "Hardware.Cloud.T4",
 ]
 SWEEP_PRECISIONS = ["fp32", "fp16", "int8"]
 SWEEP_EFFICIENCY = 0.5
@@ -227,14 +229,14 @@ def find_fleet(root: Any, accelerators: int) -> Optional[Any]:
 def scale_counts(mode: str) -> Dict[str, int]:
     """Repetition counts for ``full``, ``quick`` and ``tiny`` (smoke test) runs."""
     if mode == "tiny":
-        return dict(repeat=3, warmup=1, min_sample_ns=200_000, import_runs=1,
+        return dict(repeat=3, warmup=1, min_sample_ns=200_000, import_runs=1, baseline_import_runs=1,
                     sweep_batches=16, sweep_repeat=1, baseline_sweep_batches=2,
                     optimizer_repeat=1)
     if mode == "quick":
-        return dict(repeat=15, warmup=5, min_sample_ns=1_000_000, import_runs=3,
+        return dict(repeat=15, warmup=5, min_sample_ns=1_000_000, import_runs=5, baseline_import_runs=3,
                     sweep_batches=1024, sweep_repeat=3, baseline_sweep_batches=4,
                     optimizer_repeat=3)
-    return dict(repeat=51, warmup=20, min_sample_ns=5_000_000, import_runs=7,
+    return dict(repeat=51, warmup=20, min_sample_ns=5_000_000, import_runs=11, baseline_import_runs=5,
                 sweep_batches=4096, sweep_repeat=7, baseline_sweep_batches=8,
                 optimizer_repeat=7)
 

@@ -25,9 +25,9 @@ def main(argv=None) -> int:
     out = {"python": C.python_info(), "mode": args.mode}
 
     # Import in fresh processes first (before this process imports anything).
-    out["import"] = C.measure_import(sys.executable, runs=counts["import_runs"],
+    out["import"] = C.measure_import(sys.executable, runs=counts["baseline_import_runs"],
                                      drop_pythonpath=True)
-    out["python_startup_s"] = C.measure_startup(sys.executable, runs=counts["import_runs"],
+    out["python_startup_s"] = C.measure_startup(sys.executable, runs=counts["baseline_import_runs"],
                                                 drop_pythonpath=True)
 
     import warnings

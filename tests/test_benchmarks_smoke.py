@@ -11,8 +11,8 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-EXPECTED_KEYS = ["import_wall", "import_rss", "single_node", "serving", "sweep", "kernel",
-                 "optimizer"]
+EXPECTED_KEYS = ["import_wall", "import_rss", "single_node", "serving", "sweep_small", "sweep",
+                 "kernel", "optimizer"]
 
 
 def _load_run():
@@ -62,6 +62,7 @@ def test_ratios_and_verdicts_from_given_figures(run):
     ours = {"import": {"wall_s": 0.2, "max_rss_mb": 50.0, "runs": 1, "inprocess_import_s": 0.1},
             "single_node": {"median_ns": 10_000.0}, "serving": {"median_ns": 100_000.0},
             "sweep": {"configs_per_s": 2e6, "configs": 10, "samples": 1},
+            "sweep_small": {"configs_per_s": 5e5, "configs": 4},
             "kernel": {"configs_per_s": 4e6},
             "optimizer": {"error": "mlsysim.solvers.ParallelismOptimizer does not exist"}}
     base = {"import": {"wall_s": 4.0, "max_rss_mb": 120.0},
@@ -74,7 +75,8 @@ def test_ratios_and_verdicts_from_given_figures(run):
     assert rows["single_node"]["met"] == "yes"
     assert rows["serving"]["ratio_value"] == pytest.approx(10.0)
     assert rows["serving"]["met"] == "NO"
-    assert rows["sweep"]["met"] == "yes"
+    assert rows["sweep"]["met"] == "yes" and rows["sweep_small"]["met"] == "NO"
+    assert rows["sweep"]["ratio_value"] == pytest.approx(2000.0)
     assert rows["optimizer"]["ours"] == "not available"
     assert rows["optimizer"]["met"] == "n/a"
 
