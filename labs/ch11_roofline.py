@@ -56,14 +56,14 @@ def _(Hardware, Models, mlsysim, mo):
         label="Precision",
     )
     efficiency = mo.ui.slider(0.1, 1.0, step=0.05, value=0.5, label="Compute efficiency", show_value=True)
-    mo.vstack([mo.hstack([accelerator, model, precision], justify="start", gap=1.5),
-               mo.hstack([batch, efficiency], justify="start", gap=1.5)])
+    mo.vstack([mo.hstack([accelerator, model, precision], justify="start", gap=1.5, wrap=True, widths="equal"),
+               mo.hstack([batch, efficiency], justify="start", gap=1.5, wrap=True)])
     return accelerator, batch, efficiency, model, precision
 
 
 @app.cell(hide_code=True)
 def _(alt):
-    # The chart is authored once with Altair, over named data sets; an update only swaps the data.
+    # The chart is authored once with Altair, over named data; an update only fills in the data.
     # (Building Altair objects costs tens of ms in the browser; filling in a spec costs well under 1 ms.)
     _x = alt.X("ai:Q", scale=alt.Scale(type="log"), title="Arithmetic intensity (flop/byte)")
     _y = alt.Y("tflops:Q", scale=alt.Scale(type="log"), title="Attainable TFLOP/s")
@@ -118,10 +118,9 @@ def _(
     _lo = 10 ** math.floor(math.log10(min(ai, ridge) / 20))
     _hi = 10 ** math.ceil(math.log10(max(ai, ridge) * 20))
     _n = 48
-    _xs = [_lo * (_hi / _lo) ** (i / (_n - 1)) for i in range(_n)]
+    _xs = sorted([_lo * (_hi / _lo) ** (i / (_n - 1)) for i in range(_n)] + [ridge])  # a sharp corner
     _attainable = mlsysim.physics.kernels.attainable_flops  # the engine's float kernel
-    spec = dict(roofline_template)
-    spec["datasets"] = {
+    _data = {
         "roof": [{"ai": x, "tflops": _attainable(x, peak, bw) / 1e12} for x in _xs],
         "effective_roof": [
             {"ai": _lo, "tflops": peak * efficiency.value / 1e12, "label": ""},
@@ -132,12 +131,30 @@ def _(
         "workload": [{"ai": ai, "tflops": point["attained_flops"] / 1e12,
                       "label": f"{point['model']}, batch {point['batch_size']}"}],
     }
-    spec["title"] = f"Roofline of {hw.name} ({precision.value})"
-    spec["layer"] = [dict(_l, encoding=dict(_l["encoding"], x=dict(_l["encoding"]["x"], scale={"type": "log", "domain": [_lo, _hi]})))
-                     for _l in roofline_template["layer"]]
+    _xscale = {"type": "log", "domain": [_lo, _hi]}
+    spec = dict(roofline_template, title=f"Roofline of {hw.name} ({precision.value})", layer=[
+        dict(_l, data={"values": _data[_l["data"]["name"]]},
+             encoding=dict(_l["encoding"], x=dict(_l["encoding"]["x"], scale=_xscale)))
+        for _l in roofline_template["layer"]
+    ])
     spec_json = json.dumps(spec)
     update_ms = (time.perf_counter() - _t0) * 1e3
     return ai, bw, hw, is_llm, peak, point, ridge, spec_json, update_ms, wl
+
+
+@app.cell(hide_code=True)
+def _(spec_json):
+    class VegaLite:
+        """Shows a Vega-Lite spec that was serialised (and timed) in the cell above."""
+
+        def __init__(self, text):
+            self.text = text
+
+        def _mime_(self):
+            return "application/vnd.vegalite.v6+json", self.text
+
+    VegaLite(spec_json)
+    return
 
 
 @app.cell(hide_code=True)
