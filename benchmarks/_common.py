@@ -208,18 +208,30 @@ def find_fleet(root: Any, accelerators: int) -> Optional[Any]:
         except AttributeError:
             pass
     found = []
+
+    def consider(name, obj):
+        try:
+            n = getattr(obj, "total_accelerators", None)
+            n = int(getattr(n, "magnitude", n)) if n is not None else None
+        except Exception:
+            return
+        if n == accelerators:
+            found.append((0 if "8k" in str(name).lower() else 1, str(name), obj))
+
     for space in spaces:
         for name in dir(space):
-            if name.startswith("_"):
-                continue
+            if not name.startswith("_") and name not in ("list", "get"):
+                try:
+                    consider(name, getattr(space, name))
+                except Exception:
+                    pass
+        lister = getattr(space, "list", None)
+        if callable(lister):
             try:
-                obj = getattr(space, name)
-                n = getattr(obj, "total_accelerators", None)
-                n = int(getattr(n, "magnitude", n)) if n is not None else None
+                for obj in lister():
+                    consider(getattr(obj, "name", ""), obj)
             except Exception:
-                continue
-            if n == accelerators:
-                found.append((0 if "8k" in name.lower() else 1, name, obj))
+                pass
     if not found:
         return None
     found.sort(key=lambda t: (t[0], t[1]))
@@ -231,7 +243,7 @@ def scale_counts(mode: str) -> Dict[str, int]:
     if mode == "tiny":
         return dict(repeat=3, warmup=1, min_sample_ns=200_000, import_runs=1, baseline_import_runs=1,
                     sweep_batches=16, sweep_repeat=1, baseline_sweep_batches=2,
-                    optimizer_repeat=1)
+                    optimizer_repeat=0)
     if mode == "quick":
         return dict(repeat=15, warmup=5, min_sample_ns=1_000_000, import_runs=5, baseline_import_runs=3,
                     sweep_batches=1024, sweep_repeat=3, baseline_sweep_batches=4,
