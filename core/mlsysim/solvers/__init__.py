@@ -2,5 +2,8 @@
 
 from .serving import ServingModel, ServingResult  # noqa: F401
 from .single_node import Engine, PerformanceProfile, SingleNodeModel  # noqa: F401
+from .distributed import DistributedModel, DistributedResult  # noqa: F401
+from .parallelism import OptimizerResult, ParallelismOptimizer  # noqa: F401
 
 __all__ = ["Engine", "PerformanceProfile", "ServingModel", "ServingResult", "SingleNodeModel"]
+__all__ += ["DistributedModel", "DistributedResult", "OptimizerResult", "ParallelismOptimizer"]

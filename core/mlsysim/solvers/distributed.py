@@ -1,0 +1,320 @@
+"""Data, tensor, pipeline and expert parallel training on a fleet: step time, memory, feasibility.
+
+One training step of a global batch of B sequences on N = tp x pp x ep x dp
+accelerators (Megatron-LM's 3-D parallelism, Narayanan et al. 2021):
+
+  compute   = 6 P_active B s / (N x peak x efficiency)            (Kaplan et al. 2020)
+  TP        = M x 4 all-reduces of b s h per layer of a stage       (Shoeybi et al. 2019)
+  EP        = M x 4 all-to-alls of the routed tokens per layer      (Lepikhin et al. 2021)
+  PP        = 2 V M point-to-point sends of a micro-batch          (Narayanan et al. 2021)
+  bubble    = (compute + TP + EP) x f / (1 - f), f = (P-1)/(V M + P-1)
+  DP        = hierarchical all-reduce of the gradients, in node then across nodes
+  step      = compute + TP + EP + PP + bubble + exposed DP
+
+Memory per accelerator: weights, gradients and Adam state sharded by TP and PP
+(and ZeRO stage 0-3 over DP, Rajbhandari et al. 2020) plus the first pipeline
+stage's activations (Korthikanti et al. 2022).
+
+The float function ``evaluate`` is shared with ``ParallelismOptimizer``: the
+solver validates its inputs, builds a ``TrainingPlan`` of floats once, calls
+``evaluate`` once and wraps the numbers in a ``DistributedResult``; the
+optimizer calls ``evaluate`` for every candidate.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+from ..core.errors import InputError
+from ..physics import kernels
+from ..results import Result, quantity
+from ..workloads.precision import bytes_per_value
+from . import _inputs
+from .defaults import DEFAULT_EFFICIENCY, DEFAULT_OVERLAP_EFFICIENCY, DEFAULT_RECOMPUTE, DEFAULT_SEQUENCE_PARALLEL
+
+RECOMPUTE_MODES = ("none", "selective", "full")
+
+
+class TrainingPlan:
+    """Everything of a distributed solve that does not depend on the parallel layout, as floats."""
+
+    __slots__ = (
+        "model", "fleet", "precision", "compute_precision", "batch", "seq", "params", "active", "shared_params",
+        "expert_params", "layers", "hidden", "heads", "experts", "experts_per_token", "bpv", "peak", "rate",
+        "capacity", "per_node", "nodes", "total", "intra_bw", "intra_lat", "inter_bw", "inter_lat",
+        "overlap", "overlap_efficiency", "recompute", "sequence_parallel",
+    )
+
+    def __init__(self, model, fleet, batch: int, precision: str, efficiency: float, seq_len: int | None,
+                 overlap: bool, overlap_efficiency: float, recompute: str, sequence_parallel: bool):
+        hw = fleet.node.accelerator
+        self.model, self.fleet, self.precision = model, fleet, precision
+        self.peak, self.compute_precision = hw.peak_flops_si(precision)
+        self.rate = kernels.effective_flops(self.peak, efficiency)
+        self.batch, self.seq = batch, seq_len or model.seq_len
+        self.params, self.active = model._si["parameters"], model.active_parameters_si
+        if model.is_moe:
+            per_expert = (self.params - self.active) / (model.experts - model.experts_per_token)
+            self.expert_params = model.experts * per_expert
+        else:
+            self.expert_params = 0.0
+        self.shared_params = self.params - self.expert_params
+        self.layers, self.hidden, self.heads = model.layers, model.hidden_dim, model.heads
+        self.experts, self.experts_per_token = model.experts, model.experts_per_token
+        self.bpv = bytes_per_value(precision)
+        self.capacity = hw.memory._si["capacity"]
+        self.per_node, self.nodes = fleet.node.accelerators_per_node, fleet.count
+        self.total = fleet.total_accelerators
+        self.intra_bw, self.intra_lat = fleet.node._si["intra_node_bw"], fleet.node._si["intra_node_latency"]
+        self.inter_bw, self.inter_lat = fleet.fabric.effective_bandwidth_si, fleet.fabric._si["latency"]
+        self.overlap, self.overlap_efficiency = overlap, overlap_efficiency
+        self.recompute, self.sequence_parallel = recompute, sequence_parallel
+
+
+def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatches: int, virtual_stages: int, zero_stage: int) -> tuple:
+    """One layout, floats in and out (seconds, bytes).
+
+    Returns (step, compute, tp_comm, ep_comm, pp_comm, bubble, dp_comm, dp_exposed,
+    weights, grads, optimizer, activations, memory, bubble_fraction).
+    Ranks are laid out TP innermost, then EP, DP, PP (Megatron's order), so TP
+    and EP groups use the node's link while they fit in a node.
+    """
+    g = plan.per_node
+    m = microbatches
+    mb_tokens = plan.batch // dp // m * plan.seq  # sequences per micro-batch x sequence length
+    stage_layers = -(-plan.layers // pp)  # the heaviest stage sets the pace
+    # compute: the whole step's model FLOPs spread over N devices, paced by the heaviest stage
+    model_flops = kernels.transformer_training_flops(plan.active, plan.batch * plan.seq)
+    compute = model_flops / (plan.total * plan.rate) * (stage_layers * pp / plan.layers)
+    if plan.recompute == "full":
+        compute *= 4.0 / 3.0  # one more forward pass (Korthikanti et al. 2022, Sec. 5)
+    # tensor parallel: node link while the group fits in a node
+    if tp <= g:
+        tp_comm = m * kernels.tensor_parallel_comm_time(stage_layers, mb_tokens, plan.hidden, plan.bpv, tp, plan.intra_bw, plan.intra_lat)
+    else:
+        tp_comm = m * kernels.tensor_parallel_comm_time(stage_layers, mb_tokens, plan.hidden, plan.bpv, tp, plan.inter_bw, plan.inter_lat)
+    # expert parallel all-to-all (each TP rank dispatches its sequence shard under SP)
+    ep_comm = 0.0
+    if ep > 1:
+        shard = mb_tokens / tp if plan.sequence_parallel else mb_tokens
+        bw, lat = (plan.intra_bw, plan.intra_lat) if tp * ep <= g else (plan.inter_bw, plan.inter_lat)
+        ep_comm = m * kernels.expert_parallel_comm_time(stage_layers, shard, plan.hidden, plan.bpv, plan.experts_per_token, ep, bw, lat)
+    # pipeline point-to-point (scatter/gather: each TP rank sends 1/tp, Narayanan et al. 2021, Sec. 4.1)
+    pp_comm = 0.0
+    bubble_fraction = 0.0
+    bubble = 0.0
+    if pp > 1:
+        bw, lat = (plan.intra_bw, plan.intra_lat) if tp * ep * dp * pp <= g else (plan.inter_bw, plan.inter_lat)
+        pp_comm = kernels.pipeline_p2p_time(m, virtual_stages, mb_tokens * plan.hidden * plan.bpv / tp, bw, lat)
+        bubble_fraction = kernels.pipeline_bubble_fraction(pp, m, virtual_stages)
+        bubble = (compute + tp_comm + ep_comm) * bubble_fraction / (1.0 - bubble_fraction)
+    # data parallel gradient all-reduce over the parameters this rank holds
+    rank_params = (plan.shared_params + plan.expert_params / ep) / (tp * pp)
+    dp_comm = 0.0
+    if dp > 1:
+        inner = tp * ep
+        local = 1 if inner >= g else min(dp, g // inner)
+        spread = -(-dp // local)
+        dp_comm = kernels.zero_communication_factor(zero_stage) * kernels.hierarchical_allreduce_time(
+            rank_params * plan.bpv, local, spread, plan.intra_bw, plan.intra_lat, plan.inter_bw, plan.inter_lat)
+    if plan.overlap:
+        dp_exposed = kernels.exposed_communication(dp_comm, compute * 2.0 / 3.0, plan.overlap_efficiency)  # backward = 2/3
+    else:
+        dp_exposed = dp_comm
+    step = compute + tp_comm + ep_comm + pp_comm + bubble + dp_exposed
+    # memory of the first (fullest) pipeline stage
+    weights, grads, optimizer = kernels.zero_memory_bytes(
+        rank_params, plan.bpv, plan.bpv, kernels.adam_state_bytes_per_parameter(), dp, zero_stage)
+    acts = kernels.activation_memory_bytes(plan.seq, mb_tokens / plan.seq, plan.hidden, plan.heads, stage_layers, tp,
+                                           plan.sequence_parallel, plan.recompute)
+    acts *= kernels.pipeline_activation_factor(pp, m, virtual_stages) * plan.bpv / 2.0  # the kernel counts 16-bit values
+    memory = weights + grads + optimizer + acts
+    return step, compute, tp_comm, ep_comm, pp_comm, bubble, dp_comm, dp_exposed, weights, grads, optimizer, acts, memory, bubble_fraction
+
+
+class DistributedResult(Result):
+    """One training step of a parallel layout on a fleet: time breakdown, memory, feasibility, binding wall."""
+
+    _plain_names = (
+        "model", "fleet", "precision", "total_accelerators", "tp_size", "pp_size", "ep_size", "dp_size",
+        "microbatch_count", "microbatch_size", "virtual_stages", "zero_stage", "global_batch", "seq_len",
+        "bubble_fraction", "scaling_efficiency", "mfu", "feasible", "reason", "bound", "assumptions",
+    )
+
+    step_time = quantity("time", "ms", "one optimizer step of the global batch")
+    compute_time = quantity("time", "ms", "model FLOPs / (N x peak x efficiency), paced by the heaviest stage")
+    tp_comm_time = quantity("time", "ms", "tensor-parallel all-reduces (exposed)")
+    ep_comm_time = quantity("time", "ms", "expert-parallel all-to-alls (exposed)")
+    pp_comm_time = quantity("time", "ms", "pipeline point-to-point sends (exposed)")
+    bubble_time = quantity("time", "ms", "pipeline fill and drain")
+    dp_comm_time = quantity("time", "ms", "data-parallel gradient all-reduce (hierarchical), total")
+    dp_exposed_time = quantity("time", "ms", "the part of the DP all-reduce not hidden behind the backward pass")
+    communication_time = quantity("time", "ms", "TP + EP + PP + exposed DP")
+    throughput = quantity("rate", None, "samples (sequences) per second")
+    token_throughput = quantity("rate", None, "tokens per second")
+    model_flops = quantity("ops", "PFLOP", "6 x active parameters x tokens of one step")
+    memory_per_accelerator = quantity("bytes", "GB", "weights + gradients + optimizer + activations")
+    memory_capacity = quantity("bytes", "GB")
+    weight_memory = quantity("bytes", "GB")
+    gradient_memory = quantity("bytes", "GB")
+    optimizer_memory = quantity("bytes", "GB")
+    activation_memory = quantity("bytes", "GB")
+
+    @property
+    def config(self) -> dict:
+        """The layout as a plain dict (the form ``ParallelismOptimizer`` returns)."""
+        return {"tp": self.tp_size, "pp": self.pp_size, "dp": self.dp_size, "ep": self.ep_size,
+                "microbatches": self.microbatch_count, "zero_stage": self.zero_stage}
+
+    @property
+    def breakdown(self) -> dict:
+        """Step time by component, as Quantities in ms."""
+        names = ("compute_time", "tp_comm_time", "ep_comm_time", "pp_comm_time", "bubble_time", "dp_exposed_time")
+        return {n.removesuffix("_time"): getattr(self, n) for n in names}
+
+
+def _bound(feasible: bool, compute: float, comm: float, bubble: float) -> str:
+    """'compute' while compute is at least half the step, else the larger overhead: 'network' or 'pipeline'; 'capacity' if it does not fit."""
+    if not feasible:
+        return "capacity"
+    if compute >= comm + bubble:
+        return "compute"
+    return "network" if comm >= bubble else "pipeline"
+
+
+def check_layout(plan: TrainingPlan, tp: int, pp: int, ep: int, microbatch_count, virtual_stages: int) -> tuple[int, int]:
+    """(dp, microbatches) for a requested layout, or an InputError naming the sizes that do not fit."""
+    n = plan.total
+    inner = tp * pp * ep
+    if n % inner:
+        raise InputError(
+            "tp_size*pp_size*ep_size", f"{tp}*{pp}*{ep}={inner}",
+            f"a divisor of the fleet's {n} accelerators so that dp = {n}/(tp*pp*ep) is an integer",
+        )
+    dp = n // inner
+    if ep > 1 and plan.experts % ep:
+        raise InputError("ep_size", ep, f"a divisor of the model's {plan.experts} experts" if plan.experts > 1 else "1 for a dense (non-MoE) model")
+    if pp * virtual_stages > plan.layers:
+        raise InputError("pp_size", pp, f"at most layers / virtual_stages = {plan.layers}/{virtual_stages} (each stage needs a layer)")
+    if plan.batch % dp:
+        raise InputError("batch_size", plan.batch, f"a multiple of dp_size={dp} (= {n} accelerators / (tp*pp*ep = {inner})): each replica needs whole sequences")
+    local = plan.batch // dp
+    if microbatch_count is None:
+        m = local  # micro-batches of one sequence: the least activation memory, the smallest bubble
+    else:
+        m = _inputs.positive_int(microbatch_count, "microbatch_count")
+        if local % m:
+            raise InputError("microbatch_count", m, f"a divisor of the per-replica batch {local} (= batch_size {plan.batch} / dp_size {dp})")
+    return dp, m
+
+
+def check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_efficiency, recompute, zero_stage=0):
+    model = _inputs.transformer(model)
+    fleet = _inputs.fleet(fleet)
+    batch = _inputs.positive_int(batch_size, "batch_size")
+    precision = _inputs.check_precision(precision)
+    efficiency = _inputs.fraction(efficiency, "efficiency")
+    overlap_efficiency = _inputs.fraction(overlap_efficiency, "overlap_efficiency")
+    if seq_len is not None:
+        seq_len = _inputs.positive_int(seq_len, "seq_len")
+    if recompute not in RECOMPUTE_MODES:
+        raise InputError("recompute", recompute, "'none', 'selective' or 'full'")
+    if zero_stage not in (0, 1, 2, 3) or isinstance(zero_stage, bool):
+        raise InputError("zero_stage", zero_stage, "a ZeRO stage 0, 1, 2 or 3")
+    return model, fleet, batch, precision, efficiency, seq_len, overlap_efficiency
+
+
+class DistributedModel:
+    """3-D (+ expert) parallel training step on a fleet."""
+
+    def solve(
+        self,
+        model,
+        fleet,
+        batch_size: int,
+        precision: str = "bf16",
+        efficiency: float = DEFAULT_EFFICIENCY,
+        tp_size: int = 1,
+        pp_size: int = 1,
+        ep_size: int = 1,
+        microbatch_count: int | None = None,
+        virtual_stages: int = 1,
+        overlap_comm: bool = False,
+        overlap_efficiency: float = DEFAULT_OVERLAP_EFFICIENCY,
+        zero_stage: int = 0,
+        seq_len: int | None = None,
+        recompute: str = DEFAULT_RECOMPUTE,
+        sequence_parallel: bool = DEFAULT_SEQUENCE_PARALLEL,
+    ) -> DistributedResult:
+        model, fleet, batch, precision, efficiency, seq_len, overlap_efficiency = check_training_inputs(
+            model, fleet, batch_size, precision, efficiency, seq_len, overlap_efficiency, recompute, zero_stage)
+        tp = _inputs.positive_int(tp_size, "tp_size")
+        pp = _inputs.positive_int(pp_size, "pp_size")
+        ep = _inputs.positive_int(ep_size, "ep_size")
+        v = _inputs.positive_int(virtual_stages, "virtual_stages")
+        plan = TrainingPlan(model, fleet, batch, precision, efficiency, seq_len, bool(overlap_comm), overlap_efficiency, recompute, bool(sequence_parallel))
+        dp, m = check_layout(plan, tp, pp, ep, microbatch_count, v)
+        return build_result(plan, tp, pp, ep, dp, m, v, zero_stage, efficiency)
+
+
+def build_result(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, m: int, v: int, zero_stage: int, efficiency: float) -> DistributedResult:
+    """Evaluate one layout and wrap it, with its assumptions, feasibility and binding wall."""
+    hw = plan.fleet.node.accelerator
+    g = plan.per_node
+    assumptions = [
+        f"efficiency={efficiency:g} of dense {plan.compute_precision or plan.precision} peak; model FLOPs = 6 x active parameters x tokens (Kaplan et al. 2020)",
+        f"ranks laid out TP innermost, then EP, DP, PP; {g} accelerators per node share a {plan.intra_bw / 1e9:.4g} GB/s link, "
+        f"the fabric gives {plan.inter_bw / 1e9:.4g} GB/s per accelerator after oversubscription",
+        f"micro-batches: {m} of {plan.batch // dp // m} sequence(s) per replica, 1F1B schedule"
+        + (f" with {v} virtual stages" if v > 1 else ""),
+        "DP gradients all-reduced in the training precision, in node then across nodes (hierarchical ring)"
+        + (f"; ZeRO-{zero_stage} traffic x{kernels.zero_communication_factor(zero_stage):g}" if zero_stage else ""),
+        f"DP all-reduce {'overlaps the backward pass (overlap_efficiency=' + format(plan.overlap_efficiency, 'g') + ')' if plan.overlap else 'not overlapped with compute'}; TP, EP and PP traffic on the critical path",
+        f"memory: mixed-precision Adam (12 B/param state), ZeRO stage {zero_stage}; activations of the first stage "
+        f"(Korthikanti et al. 2022, recompute={plan.recompute!r}, sequence_parallel={plan.sequence_parallel}); embeddings' activations left out",
+    ]
+    if tp > g:
+        msg = f"tensor parallelism tp_size={tp} spans more than one node ({g} accelerators per node): its all-reduces cross the fabric"
+        warnings.warn(msg, stacklevel=3)
+        assumptions.append(msg)
+    if plan.layers % pp:
+        assumptions.append(f"{plan.layers} layers do not split evenly over {pp} stages: the heaviest stage has {-(-plan.layers // pp)} and sets the pace")
+    if plan.compute_precision is not None and plan.compute_precision != plan.precision:
+        assumptions.append(f"{hw.name} lists no {plan.precision} peak; compute runs at its {plan.compute_precision} peak")
+
+    common = dict(
+        model=plan.model.name, fleet=plan.fleet.name, precision=plan.precision, total_accelerators=plan.total,
+        tp_size=tp, pp_size=pp, ep_size=ep, dp_size=dp, microbatch_count=m, microbatch_size=plan.batch // dp // m,
+        virtual_stages=v, zero_stage=zero_stage, global_batch=plan.batch, seq_len=plan.seq, assumptions=assumptions,
+        _memory_capacity=plan.capacity,
+        _model_flops=kernels.transformer_training_flops(plan.active, plan.batch * plan.seq),
+    )
+    if plan.compute_precision is None:
+        inf = math.inf
+        return DistributedResult(
+            **common, bubble_fraction=0.0, scaling_efficiency=0.0, mfu=0.0, feasible=False, bound="compute",
+            reason=f"{hw.name} has no {plan.precision} compute", _step_time=inf, _compute_time=inf, _tp_comm_time=None,
+            _ep_comm_time=None, _pp_comm_time=None, _bubble_time=None, _dp_comm_time=None, _dp_exposed_time=None,
+            _communication_time=None, _throughput=0.0, _token_throughput=0.0, _memory_per_accelerator=None,
+            _weight_memory=None, _gradient_memory=None, _optimizer_memory=None, _activation_memory=None,
+        )
+    (step, compute, tp_comm, ep_comm, pp_comm, bubble, dp_comm, dp_exposed,
+     weights, grads, optimizer, acts, memory, bubble_fraction) = evaluate(plan, tp, pp, ep, dp, m, v, zero_stage)
+    feasible = memory <= plan.capacity
+    reason = "" if feasible else (
+        f"needs {memory / 1e9:.4g} GB per accelerator (weights {weights / 1e9:.3g} + gradients {grads / 1e9:.3g} + "
+        f"optimizer {optimizer / 1e9:.3g} + activations {acts / 1e9:.3g}) but {hw.name} has {plan.capacity / 1e9:.4g} GB"
+    )
+    comm = tp_comm + ep_comm + pp_comm + dp_exposed
+    model_flops = common["_model_flops"]
+    return DistributedResult(
+        **common, bubble_fraction=bubble_fraction, scaling_efficiency=compute / step,
+        mfu=kernels.model_flops_utilization(model_flops, step, plan.peak * plan.total),
+        feasible=feasible, reason=reason, bound=_bound(feasible, compute, comm, bubble),
+        _step_time=step, _compute_time=compute, _tp_comm_time=tp_comm, _ep_comm_time=ep_comm, _pp_comm_time=pp_comm,
+        _bubble_time=bubble, _dp_comm_time=dp_comm, _dp_exposed_time=dp_exposed, _communication_time=comm,
+        _throughput=plan.batch / step, _token_throughput=plan.batch * plan.seq / step,
+        _memory_per_accelerator=memory, _weight_memory=weights, _gradient_memory=grads, _optimizer_memory=optimizer,
+        _activation_memory=acts,
+    )

@@ -1,0 +1,144 @@
+"""Search of parallel layouts: every TP x PP x EP x DP factorisation of a fleet, ranked by step time.
+
+Candidates are all divisor factorisations N = tp x pp x ep x dp with tp inside
+a node (unless ``allow_cross_node_tp``), pp dividing the layers, ep dividing
+the experts (1 for dense models), dp dividing the global batch, and a few
+micro-batch sizes. Each candidate costs one call of the float function
+``distributed.evaluate`` that ``DistributedModel`` also uses, so the optimizer
+and the solver always agree; candidates that do not fit in memory are rejected.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..core.errors import InputError
+from ..results import Result, quantity
+from . import _inputs
+from .defaults import DEFAULT_EFFICIENCY, DEFAULT_OVERLAP_EFFICIENCY, DEFAULT_RECOMPUTE, DEFAULT_SEQUENCE_PARALLEL
+from .distributed import DistributedResult, TrainingPlan, build_result, check_training_inputs, evaluate
+
+DEFAULT_MICROBATCH_SIZES = (1, 2, 4, 8)
+
+
+def divisors(n: int) -> list[int]:
+    """All positive divisors of n, ascending."""
+    small, large = [], []
+    i = 1
+    while i * i <= n:
+        if n % i == 0:
+            small.append(i)
+            if i * i != n:
+                large.append(n // i)
+        i += 1
+    return small + large[::-1]
+
+
+class OptimizerResult(Result):
+    """The best layout, every feasible layout ranked by step time, and what the search covered."""
+
+    _plain_names = ("best_config", "ranked", "total_searched", "feasible_count", "rejected", "search_seconds", "feasible", "reason", "assumptions")
+
+    step_time = quantity("time", "ms", "step time of the best layout")
+
+    def __init__(self, best: DistributedResult | None, **values):
+        super().__init__(**values)
+        self.best = best
+
+    @property
+    def bound(self) -> str | None:
+        return self.best.bound if self.best is not None else "capacity"
+
+
+class ParallelismOptimizer:
+    """Exhaustive search over parallel layouts, floats inside (fast enough for 8,192 accelerators in milliseconds)."""
+
+    def solve(
+        self,
+        model,
+        fleet,
+        batch_size: int,
+        precision: str = "bf16",
+        efficiency: float = DEFAULT_EFFICIENCY,
+        seq_len: int | None = None,
+        zero_stages=(0, 1, 2, 3),
+        microbatch_sizes=DEFAULT_MICROBATCH_SIZES,
+        overlap_comm: bool = False,
+        overlap_efficiency: float = DEFAULT_OVERLAP_EFFICIENCY,
+        recompute: str = DEFAULT_RECOMPUTE,
+        sequence_parallel: bool = DEFAULT_SEQUENCE_PARALLEL,
+        allow_cross_node_tp: bool = False,
+        top_k: int | None = None,
+    ) -> OptimizerResult:
+        t0 = time.perf_counter()
+        if isinstance(zero_stages, int):
+            zero_stages = (zero_stages,)
+        zero_stages = tuple(zero_stages)
+        if not zero_stages or any(isinstance(z, bool) or z not in (0, 1, 2, 3) for z in zero_stages):
+            raise InputError("zero_stages", zero_stages, "ZeRO stages among 0, 1, 2, 3, e.g. (0, 1)")
+        model, fleet, batch, precision, efficiency, seq_len, overlap_efficiency = check_training_inputs(
+            model, fleet, batch_size, precision, efficiency, seq_len, overlap_efficiency, recompute)
+        mbs_options = tuple(_inputs.positive_int(s, "microbatch_sizes") for s in microbatch_sizes)
+        if not mbs_options:
+            raise InputError("microbatch_sizes", microbatch_sizes, "at least one micro-batch size, e.g. (1, 2, 4)")
+        plan = TrainingPlan(model, fleet, batch, precision, efficiency, seq_len, bool(overlap_comm), overlap_efficiency, recompute, bool(sequence_parallel))
+        if plan.compute_precision is None:
+            raise InputError("precision", precision, f"a precision {fleet.node.accelerator.name} computes in")
+
+        n, g, layers, experts = plan.total, plan.per_node, plan.layers, plan.experts
+        capacity = plan.capacity
+        tp_options = divisors(n) if allow_cross_node_tp else [t for t in divisors(g) if n % t == 0]
+        rejected = {"batch": 0, "layers": 0, "memory": 0}
+        searched = 0
+        feasible = []  # (step, tp, pp, ep, dp, m, mbs, zero, compute, memory)
+        for tp in tp_options:
+            rest_tp = n // tp
+            for pp in divisors(rest_tp):
+                rest_pp = rest_tp // pp
+                ep_options = [e for e in divisors(rest_pp) if experts % e == 0] if experts > 1 else (1,)
+                for ep in ep_options:
+                    dp = rest_pp // ep
+                    for mbs in mbs_options:
+                        for zero in zero_stages:
+                            searched += 1
+                            if pp > layers or layers % pp:
+                                rejected["layers"] += 1
+                                continue
+                            if batch % (dp * mbs):
+                                rejected["batch"] += 1
+                                continue
+                            m = batch // dp // mbs
+                            out = evaluate(plan, tp, pp, ep, dp, m, 1, zero)
+                            if out[12] > capacity:
+                                rejected["memory"] += 1
+                                continue
+                            feasible.append((out[0], tp, pp, ep, dp, m, mbs, zero, out[1], out[12]))
+        feasible.sort()
+        keep = feasible if top_k is None else feasible[:top_k]
+        ranked = [
+            {"tp": tp, "pp": pp, "dp": dp, "ep": ep, "microbatches": m, "microbatch_size": mbs, "zero_stage": zero,
+             "step_time_s": step, "scaling_efficiency": compute / step, "memory_gb": mem / 1e9}
+            for step, tp, pp, ep, dp, m, mbs, zero, compute, mem in keep
+        ]
+        assumptions = [
+            f"searched tp in {tp_options}, every pp dividing {layers} layers, "
+            + (f"ep dividing {experts} experts, " if experts > 1 else "")
+            + f"micro-batch sizes {mbs_options}, ZeRO stages {zero_stages}; virtual_stages=1",
+            "TP kept inside a node" if not allow_cross_node_tp else "TP allowed across nodes",
+            "ranked by step time at the fixed global batch (= by throughput)",
+        ]
+        if not feasible:
+            return OptimizerResult(
+                None, best_config=None, ranked=[], total_searched=searched, feasible_count=0, rejected=rejected,
+                search_seconds=time.perf_counter() - t0, feasible=False,
+                reason=f"no layout of {n} accelerators fits {model.name} at batch {batch} ({rejected['memory']} rejected for memory, "
+                       f"{rejected['batch']} for batch divisibility, {rejected['layers']} for layer divisibility)",
+                assumptions=assumptions, _step_time=None,
+            )
+        step, tp, pp, ep, dp, m, mbs, zero = feasible[0][:8]
+        best = build_result(plan, tp, pp, ep, dp, m, 1, zero, efficiency)
+        return OptimizerResult(
+            best, best_config={"tp": tp, "pp": pp, "dp": dp, "ep": ep, "microbatches": m, "microbatch_size": mbs, "zero_stage": zero},
+            ranked=ranked, total_searched=searched, feasible_count=len(feasible), rejected=rejected,
+            search_seconds=time.perf_counter() - t0, feasible=True, reason="", assumptions=assumptions, _step_time=step,
+        )
