@@ -59,6 +59,11 @@ def _one_line(text: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
+def _show(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
 def venv_python(venv_dir: str) -> str:
     return os.path.join(venv_dir, "bin", "python")
 
@@ -90,15 +95,15 @@ def ensure_baseline(venv_dir: str = DEFAULT_VENV, *, install: bool = True,
         return py
     if not install:
         raise BaselineUnavailable(f"no {BASELINE_SPEC} in {venv_dir} (install disabled)")
-    log(f"baseline: installing {BASELINE_SPEC} into {os.path.relpath(venv_dir)} "
+    log(f"baseline: installing {BASELINE_SPEC} into {_show(venv_dir)} "
         f"(first run only, about a minute)...")
     try:
-        if not os.path.exists(py):
-            p = subprocess.run([sys.executable, "-m", "venv", venv_dir],
-                               capture_output=True, text=True, timeout=300)
-            if p.returncode != 0:
-                raise BaselineUnavailable(f"could not create the virtualenv {venv_dir}: "
-                                          f"{_one_line(p.stderr or p.stdout)}")
+        # (Re)create it: a venv that failed the check above is missing, stale or broken.
+        p = subprocess.run([sys.executable, "-m", "venv", "--clear", venv_dir],
+                           capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise BaselineUnavailable(f"could not create the virtualenv {venv_dir}: "
+                                      f"{_one_line(p.stderr or p.stdout)}")
         p = subprocess.run([py, "-m", "pip", "install", "--quiet",
                             "--disable-pip-version-check", BASELINE_SPEC],
                            capture_output=True, text=True, timeout=600,
@@ -145,7 +150,7 @@ def get_baseline(venv_dir: str = DEFAULT_VENV, mode: str = "full", *,
     except BaselineUnavailable as e:
         return None, (f"baseline {BASELINE_SPEC} unavailable: {e}; "
                       f"showing our figures only.")
-    return data, f"baseline: mlsysim {data.get('version')} ({data.get('python')}) in {os.path.relpath(venv_dir)}"
+    return data, f"baseline: mlsysim {data.get('version')} ({data.get('python')}) in {_show(venv_dir)}"
 
 
 # ==========================================================================
