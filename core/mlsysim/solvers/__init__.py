@@ -4,6 +4,12 @@ from .serving import ServingModel, ServingResult  # noqa: F401
 from .single_node import Engine, PerformanceProfile, SingleNodeModel  # noqa: F401
 from .distributed import DistributedModel, DistributedResult  # noqa: F401
 from .parallelism import OptimizerResult, ParallelismOptimizer  # noqa: F401
+from .sustainability import SustainabilityModel, SustainabilityResult  # noqa: F401
+from .economics import EconomicsModel, EconomicsResult  # noqa: F401
+from .reliability import ReliabilityModel, ReliabilityResult  # noqa: F401
 
 __all__ = ["Engine", "PerformanceProfile", "ServingModel", "ServingResult", "SingleNodeModel"]
-__all__ += ["DistributedModel", "DistributedResult", "OptimizerResult", "ParallelismOptimizer"]
+__all__ += [
+    "DistributedModel", "DistributedResult", "EconomicsModel", "EconomicsResult", "OptimizerResult", "ParallelismOptimizer",
+    "ReliabilityModel", "ReliabilityResult", "SustainabilityModel", "SustainabilityResult",
+]

@@ -1,0 +1,93 @@
+"""What a fleet-scale solver runs on: a Fleet, or ``count`` copies of one accelerator; plus shared checks."""
+
+from __future__ import annotations
+
+from ..core.errors import InputError
+from ..core.units import to_float
+from . import _inputs
+
+
+class System:
+    """The accelerators a macro solver accounts for, as plain values."""
+
+    __slots__ = ("name", "hardware", "count", "per_node", "fleet", "grid", "pue")
+
+    def __init__(self, name, hardware, count, per_node, fleet, grid, pue):
+        self.name, self.hardware, self.count, self.per_node = name, hardware, count, per_node
+        self.fleet, self.grid, self.pue = fleet, grid, pue
+
+
+def resolve(system, count=None, field: str = "system") -> System:
+    """A Fleet (or fleet name), or a HardwareNode (or hardware name) with ``count`` accelerators."""
+    from ..hardware.types import HardwareNode
+    from ..systems.types import Fleet
+
+    if isinstance(system, str):
+        from ..core.errors import UnknownEntryError
+        from ..registries import Fleets
+
+        try:
+            system = Fleets.get(system)
+        except UnknownEntryError:
+            system = _inputs.hardware(system, field)
+    if isinstance(system, Fleet):
+        if count is not None:
+            raise InputError("count", count, f"None when a Fleet is given (the fleet has {system.total_accelerators} accelerators)")
+        return System(system.name, system.node.accelerator, system.total_accelerators, system.node.accelerators_per_node,
+                      system, system.effective_grid, system.effective_pue)
+    if isinstance(system, HardwareNode):
+        n = 1 if count is None else _inputs.positive_int(count, "count")
+        return System(f"{n} x {system.name}", system, n, n, None, None, None)
+    raise InputError(field, system, "a Fleet (e.g. Fleets.Research256) or a HardwareNode with count=N")
+
+
+def grid(value, fallback=None, field: str = "grid"):
+    """A GridProfile, a registry name, or None (then ``fallback``)."""
+    from ..infrastructure.types import Datacenter, GridProfile
+
+    if value is None:
+        return fallback
+    if isinstance(value, GridProfile):
+        return value
+    if isinstance(value, Datacenter):
+        return value.grid
+    if isinstance(value, str):
+        from ..registries import Grids
+
+        return Grids.get(value)
+    raise InputError(field, value, "a GridProfile (e.g. Grids.Quebec) or a registry name such as 'quebec'")
+
+
+def duration(value, field: str = "duration") -> float:
+    """A positive time in seconds."""
+    t = to_float(value, field, "time")
+    if t <= 0:
+        raise InputError(field, value, "a positive time such as '30 day' or '1 hour'")
+    return t
+
+
+def nonneg(value, field: str, kind: str) -> float:
+    x = to_float(value, field, kind)
+    if x < 0:
+        raise InputError(field, value, "a value >= 0")
+    return x
+
+
+def positive(value, field: str, kind: str) -> float:
+    x = to_float(value, field, kind)
+    if x <= 0:
+        raise InputError(field, value, "a positive value")
+    return x
+
+
+def pue(value, system: System, grid_profile, default: float) -> tuple[float, str]:
+    """(PUE, where it came from): explicit > the fleet's datacenter/grid > the grid's > default."""
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1.0 <= value <= 3.0:
+            raise InputError("pue", value, "a power usage effectiveness between 1.0 and 3.0")
+        return float(value), "given"
+    if system.pue is not None and (grid_profile is None or grid_profile is system.grid):
+        return system.pue, f"{system.name}'s datacenter"
+    if grid_profile is not None:
+        return grid_profile.pue, f"typical of {grid_profile.name}"
+    return default, "default (Google 2023 fleet PUE)"
