@@ -1,0 +1,155 @@
+"""Compute-optimal model size (Chinchilla) and, the other way round, what training a model costs.
+
+Forward: for a compute budget C, the compute-optimal parameters and tokens
+with C = 6 P D and D = 20 P (Hoffmann et al. 2022): P* = sqrt(C / 120), and
+the loss the parametric fit predicts there (Hoffmann et al. 2022, Eq. 10).
+
+Reverse: for a model trained on D tokens on a fleet, C = 6 P_active D; the
+step time of the best (or a given) parallel layout (``DistributedModel``)
+gives the ideal duration, the fleet's goodput under failures and
+checkpoints (``ReliabilityModel``) the wall-clock duration, and that
+duration's energy, carbon (``SustainabilityModel``) and cost
+(``EconomicsModel``).
+"""
+
+from __future__ import annotations
+
+from ..core.errors import InputError
+from ..core.units import make, to_float
+from ..physics import kernels
+from ..results import Result, quantity
+from . import _inputs, _system
+from .defaults import DEFAULT_EFFICIENCY
+
+
+class ScalingResult(Result):
+    """Compute-optimal parameters and tokens for a budget, and the predicted loss."""
+
+    _plain_names = ("tokens_per_parameter", "loss", "assumptions")
+
+    compute_budget = quantity("ops", "FLOP")
+    optimal_parameters = quantity("count", None)
+    optimal_tokens = quantity("count", None)
+
+
+class TrainingRunResult(Result):
+    """What training a model on a fleet takes: compute, time, energy, carbon, money."""
+
+    _plain_names = ("model", "fleet", "config", "steps", "goodput", "feasible", "reason", "bound", "assumptions")
+    # also: .distributed, .reliability, .sustainability, .economics (the results it was built from, or None)
+
+    tokens = quantity("count", None)
+    training_compute = quantity("ops", "FLOP", "6 x active parameters x tokens")
+    step_time = quantity("time", "s")
+    ideal_duration = quantity("time", "day", "steps x step time, no failures")
+    duration = quantity("time", "day", "ideal duration / goodput (failures and checkpoints)")
+    energy = quantity("energy", "MWh", "facility energy over the wall-clock duration")
+    carbon = quantity("mass", "tCO2e", "operational + embodied share (None without a grid)")
+    cost = quantity("money", "USD", "TCO of the wall-clock duration (None without a unit cost)")
+    cloud_cost = quantity("money", "USD", "rental over the wall-clock duration (None without a rate)")
+
+
+class ScalingModel:
+    """Chinchilla scaling: budget -> (P*, D*, loss); and model + fleet -> time, cost, carbon."""
+
+    def solve(self, compute_budget, tokens_per_parameter: float = kernels.CHINCHILLA_TOKENS_PER_PARAMETER) -> ScalingResult:
+        c = _system.positive(compute_budget, "compute_budget", "ops")
+        if isinstance(tokens_per_parameter, bool) or not isinstance(tokens_per_parameter, (int, float)) or tokens_per_parameter <= 0:
+            raise InputError("tokens_per_parameter", tokens_per_parameter, "a positive number, e.g. 20 (Chinchilla)")
+        p, d = kernels.chinchilla_optimal(c, float(tokens_per_parameter))
+        return ScalingResult(
+            tokens_per_parameter=float(tokens_per_parameter), loss=kernels.chinchilla_loss(p, d),
+            assumptions=[
+                f"C = 6 P D and D = {tokens_per_parameter:g} P (Hoffmann et al. 2022, Table 3)",
+                "loss from the fitted L = 1.69 + 406.4 / P^0.34 + 410.7 / D^0.28 (Hoffmann et al. 2022, Eq. 10), nats per token on their data",
+            ],
+            _compute_budget=c, _optimal_parameters=p, _optimal_tokens=d,
+        )
+
+    def training_run(
+        self,
+        model,
+        fleet,
+        tokens=None,
+        batch_size: int = 1024,
+        precision: str = "bf16",
+        efficiency: float = DEFAULT_EFFICIENCY,
+        parallelism: dict | None = None,
+        grid=None,
+        unit_cost=None,
+        cloud_hourly_rate=None,
+        **reliability_kwargs,
+    ) -> TrainingRunResult:
+        """Train ``model`` on ``tokens`` (default: its published training tokens, else 20 x parameters).
+
+        ``parallelism`` = dict(tp_size=..., pp_size=..., ...) for ``DistributedModel``; without it
+        the ``ParallelismOptimizer``'s best layout is used.
+        """
+        from .distributed import DistributedModel
+        from .economics import EconomicsModel
+        from .parallelism import ParallelismOptimizer
+        from .reliability import ReliabilityModel
+        from .sustainability import SustainabilityModel
+
+        m = _inputs.transformer(model)
+        f = _inputs.fleet(fleet)
+        if tokens is None:
+            d = m._si.get("training_tokens") or kernels.CHINCHILLA_TOKENS_PER_PARAMETER * m._si["parameters"]
+            token_source = "the model's published training tokens" if m._si.get("training_tokens") else "20 x parameters (Chinchilla)"
+        else:
+            d = _system.positive(tokens, "tokens", "count")
+            token_source = "given"
+        if parallelism is None:
+            opt = ParallelismOptimizer().solve(m, f, batch_size, precision=precision, efficiency=efficiency)
+            dist = opt.best
+            if dist is None:
+                return self._infeasible(m, f, d, opt.reason)
+        else:
+            if not isinstance(parallelism, dict):
+                raise InputError("parallelism", parallelism, "a dict of DistributedModel arguments, e.g. {'tp_size': 8, 'pp_size': 4}")
+            dist = DistributedModel().solve(m, f, batch_size, precision=precision, efficiency=efficiency, **parallelism)
+            if not dist.feasible:
+                return self._infeasible(m, f, d, dist.reason, dist)
+        step = to_float(dist.step_time, "step_time", "time")
+        tokens_per_step = dist.global_batch * dist.seq_len
+        steps = int(-(-d // tokens_per_step))
+        ideal = steps * step
+        rel = ReliabilityModel().solve(f, make(ideal, "time"), model=m, precision=precision, **reliability_kwargs)
+        wall = ideal / rel.goodput
+        g = _system.grid(grid, f.effective_grid)
+        sus = SustainabilityModel().solve(f, make(wall, "time"), grid=g) if g is not None else None
+        try:
+            econ = EconomicsModel().solve(f, make(wall, "time"), grid=g, unit_cost=unit_cost, cloud_hourly_rate=cloud_hourly_rate)
+        except InputError as exc:
+            if exc.field != "unit_cost":
+                raise
+            econ = None
+        assumptions = [
+            f"tokens: {token_source}; C = 6 x active parameters x tokens",
+            f"layout {dist.config} ({'ParallelismOptimizer best' if parallelism is None else 'given'}), step {step:.4g} s",
+            f"goodput {rel.goodput:.3f} from failures and Young-Daly checkpointing (ReliabilityModel)",
+        ]
+        if sus is None:
+            assumptions.append("no grid: carbon not computed")
+        if econ is None:
+            assumptions.append(f"{f.accelerator.name} lists no unit cost and none was given: owned cost not computed")
+        energy = to_float(sus.facility_energy, "energy", "energy") if sus is not None else (to_float(econ.facility_energy, "energy", "energy") if econ is not None else None)
+        return TrainingRunResult(
+            model=m.name, fleet=f.name, config=dist.config, steps=int(steps), goodput=rel.goodput, feasible=True, reason="",
+            bound=dist.bound, assumptions=assumptions, distributed=dist, reliability=rel, sustainability=sus, economics=econ,
+            _tokens=d, _training_compute=kernels.transformer_training_flops(m.active_parameters_si, d), _step_time=step,
+            _ideal_duration=ideal, _duration=wall, _energy=energy,
+            _carbon=to_float(sus.total_carbon, "carbon", "mass") if sus is not None else None,
+            _cost=to_float(econ.tco, "cost", "money") if econ is not None else None,
+            _cloud_cost=to_float(econ.cloud_cost, "cloud_cost", "money") if econ is not None and econ.cloud_cost is not None else None,
+        )
+
+    @staticmethod
+    def _infeasible(m, f, d, reason, dist=None) -> TrainingRunResult:
+        return TrainingRunResult(
+            model=m.name, fleet=f.name, config=dist.config if dist is not None else None, steps=None, goodput=None,
+            feasible=False, reason=reason, bound="capacity", assumptions=[], distributed=dist, reliability=None,
+            sustainability=None, economics=None, _tokens=d,
+            _training_compute=kernels.transformer_training_flops(m.active_parameters_si, d), _step_time=None,
+            _ideal_duration=None, _duration=None, _energy=None, _carbon=None, _cost=None, _cloud_cost=None,
+        )
