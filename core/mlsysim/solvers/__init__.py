@@ -9,10 +9,11 @@ from .economics import EconomicsModel, EconomicsResult  # noqa: F401
 from .reliability import ReliabilityModel, ReliabilityResult  # noqa: F401
 from .scaling import ScalingModel, ScalingResult, TrainingRunResult  # noqa: F401
 from .ledger import LedgerResult, SystemLedger  # noqa: F401
+from .scenarios import Scenario, Scenarios, SystemEvaluation  # noqa: F401
 
 __all__ = ["Engine", "PerformanceProfile", "ServingModel", "ServingResult", "SingleNodeModel"]
 __all__ += [
     "DistributedModel", "DistributedResult", "EconomicsModel", "EconomicsResult", "LedgerResult", "OptimizerResult",
     "ParallelismOptimizer", "ReliabilityModel", "ReliabilityResult", "ScalingModel", "ScalingResult", "SustainabilityModel",
-    "SustainabilityResult", "SystemLedger", "TrainingRunResult",
+    "SustainabilityResult", "SystemLedger", "TrainingRunResult", "Scenario", "Scenarios", "SystemEvaluation",
 ]
