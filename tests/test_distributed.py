@@ -164,6 +164,48 @@ def test_activations_with_tensor_sequence_and_pipeline_parallelism():
     assert r2.activation_memory.m_as("B") == pytest.approx(per_layer * 16 * 2)
 
 
+# -- mixture of experts ----------------------------------------------------------------------
+
+# Mixtral 8x7B (Jiang et al. 2024): 46.7e9 parameters, 12.9e9 active, 8 experts, top-2, 32 layers, d_model 4096.
+MIXTRAL = TransformerWorkload(name="Mixtral-8x7B shape", parameters=46.7e9, active_parameters=12.9e9, experts=8, experts_per_token=2,
+                              layers=32, hidden_dim=4096, heads=32, kv_heads=8, seq_len=2048)
+PER_EXPERT = (46.7e9 - 12.9e9) / (8 - 2)  # each expert's parameters: (total - active) / (E - k) = 5.633e9
+EXPERTS = 8 * PER_EXPERT  # 45.07e9
+SHARED = 46.7e9 - EXPERTS  # 1.633e9 (attention, embeddings, routers)
+
+
+def test_expert_parallel_all_to_all_and_split_gradient_allreduce():
+    # one node of 8, tp = 1, ep = 2 -> dp = 4; batch 8 -> 2 sequences per replica, 2 micro-batches
+    r = DistributedModel().solve(MIXTRAL, fleet(8, 1), batch_size=8, ep_size=2)
+    assert (r.dp_size, r.microbatch_count) == (4, 2)
+    # all-to-all of 2048 tokens x 4096 x 2 B x top-2 over 2 ranks: 1 x 1 us + 1/2 x M / 450 GB/s,
+    # 4 per layer (dispatch + combine, forward + backward), 32 layers, 2 micro-batches
+    a2a = 1e-6 + 1 / 2 * 2048 * 4096 * 2 * 2 / 450e9
+    assert s(r.ep_comm_time) == pytest.approx(2 * 4 * 32 * a2a, rel=1e-12)
+    # gradients: shared weights over all 8 ranks, each expert group's over its 4 replicas (all in one node)
+    shared = 2 * 7 * 1e-6 + 2 * 7 / 8 * SHARED * 2 / 450e9
+    expert = 2 * 3 * 1e-6 + 2 * 3 / 4 * EXPERTS / 2 * 2 / 450e9
+    assert s(r.dp_comm_time) == pytest.approx(shared + expert, rel=1e-9)
+    # memory: the shared weights and half the experts, 2 B each
+    assert r.weight_memory.m_as("B") == pytest.approx((SHARED + EXPERTS / 2) * 2, rel=1e-9)
+    # compute uses the active parameters: 6 x 12.9e9 x 8 x 2048 / (8 x 1000 TFLOP/s x 0.5)
+    assert s(r.compute_time) == pytest.approx(6 * 12.9e9 * 8 * 2048 / (8 * PEAK * 0.5), rel=1e-12)
+
+
+def test_expert_parallel_size_must_divide_the_experts():
+    with pytest.raises(InputError) as exc:
+        DistributedModel().solve(MIXTRAL, fleet(8, 2), batch_size=16, ep_size=16)
+    assert exc.value.field == "ep_size" and "8 experts" in str(exc.value)
+
+
+def test_optimizer_searches_expert_parallelism_for_moe():
+    res = ParallelismOptimizer().solve(MIXTRAL, fleet(8, 4), batch_size=64)
+    assert res.feasible
+    assert {c["ep"] for c in res.ranked} > {1}
+    for c in res.ranked[:10]:
+        assert _resolve(MIXTRAL, fleet(8, 4), 64, c).feasible
+
+
 # -- behaviour across configurations ---------------------------------------------------------
 
 

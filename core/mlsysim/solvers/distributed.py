@@ -109,28 +109,41 @@ def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatche
         pp_comm = kernels.pipeline_p2p_time(m, virtual_stages, mb_tokens * plan.hidden * plan.bpv / tp, bw, lat)
         bubble_fraction = kernels.pipeline_bubble_fraction(pp, m, virtual_stages)
         bubble = (compute + tp_comm + ep_comm) * bubble_fraction / (1.0 - bubble_fraction)
-    # data parallel gradient all-reduce over the parameters this rank holds
-    rank_params = (plan.shared_params + plan.expert_params / ep) / (tp * pp)
+    # data parallel gradient all-reduce: shared weights are replicated on the dp x ep ranks of a
+    # (tp, pp) coordinate, each expert's on the dp ranks of its expert group
+    shared = plan.shared_params / (tp * pp)
+    expert = plan.expert_params / (tp * pp * ep)
+    factor = kernels.zero_communication_factor(zero_stage)
     dp_comm = 0.0
-    if dp > 1:
-        inner = tp * ep
-        local = 1 if inner >= g else min(dp, g // inner)
-        spread = -(-dp // local)
-        dp_comm = kernels.zero_communication_factor(zero_stage) * kernels.hierarchical_allreduce_time(
-            rank_params * plan.bpv, local, spread, plan.intra_bw, plan.intra_lat, plan.inter_bw, plan.inter_lat)
+    if dp * ep > 1:
+        dp_comm += factor * _grouped_allreduce(plan, shared * plan.bpv, dp * ep, tp)
+    if dp > 1 and expert > 0:
+        dp_comm += factor * _grouped_allreduce(plan, expert * plan.bpv, dp, tp * ep)
     if plan.overlap:
         dp_exposed = kernels.exposed_communication(dp_comm, compute * 2.0 / 3.0, plan.overlap_efficiency)  # backward = 2/3
     else:
         dp_exposed = dp_comm
     step = compute + tp_comm + ep_comm + pp_comm + bubble + dp_exposed
     # memory of the first (fullest) pipeline stage
-    weights, grads, optimizer = kernels.zero_memory_bytes(
-        rank_params, plan.bpv, plan.bpv, kernels.adam_state_bytes_per_parameter(), dp, zero_stage)
+    adam = kernels.adam_state_bytes_per_parameter()
+    weights, grads, optimizer = kernels.zero_memory_bytes(shared, plan.bpv, plan.bpv, adam, dp * ep, zero_stage)
+    if expert > 0:
+        ew, eg, eo = kernels.zero_memory_bytes(expert, plan.bpv, plan.bpv, adam, dp, zero_stage)
+        weights, grads, optimizer = weights + ew, grads + eg, optimizer + eo
     acts = kernels.activation_memory_bytes(plan.seq, mb_tokens / plan.seq, plan.hidden, plan.heads, stage_layers, tp,
                                            plan.sequence_parallel, plan.recompute)
     acts *= kernels.pipeline_activation_factor(pp, m, virtual_stages) * plan.bpv / 2.0  # the kernel counts 16-bit values
     memory = weights + grads + optimizer + acts
     return step, compute, tp_comm, ep_comm, pp_comm, bubble, dp_comm, dp_exposed, weights, grads, optimizer, acts, memory, bubble_fraction
+
+
+def _grouped_allreduce(plan: TrainingPlan, message: float, group: int, stride: int) -> float:
+    """Hierarchical all-reduce over ``group`` ranks spaced ``stride`` apart: those in one node first, then across nodes."""
+    if group <= 1:
+        return 0.0
+    g = plan.per_node
+    local = 1 if stride >= g else min(group, g // stride)
+    return kernels.hierarchical_allreduce_time(message, local, -(-group // local), plan.intra_bw, plan.intra_lat, plan.inter_bw, plan.inter_lat)
 
 
 class DistributedResult(Result):
@@ -269,6 +282,7 @@ def build_result(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, m: int,
         f"micro-batches: {m} of {plan.batch // dp // m} sequence(s) per replica, 1F1B schedule"
         + (f" with {v} virtual stages" if v > 1 else ""),
         "DP gradients all-reduced in the training precision, in node then across nodes (hierarchical ring)"
+        + ("; MoE: shared weights over dp x ep ranks, experts over dp" if plan.expert_params else "")
         + (f"; ZeRO-{zero_stage} traffic x{kernels.zero_communication_factor(zero_stage):g}" if zero_stage else ""),
         f"DP all-reduce {'overlaps the backward pass (overlap_efficiency=' + format(plan.overlap_efficiency, 'g') + ')' if plan.overlap else 'not overlapped with compute'}; TP, EP and PP traffic on the critical path",
         f"memory: mixed-precision Adam (12 B/param state), ZeRO stage {zero_stage}; activations of the first stage "

@@ -45,6 +45,11 @@ class OptimizerResult(Result):
         super().__init__(**values)
         self.best = best
 
+    def __repr__(self) -> str:
+        step = f"{self.step_time:.4g~P}" if self.step_time is not None else None
+        return (f"OptimizerResult(best_config={self.best_config}, step_time={step}, feasible_count={self.feasible_count}, "
+                f"total_searched={self.total_searched}, rejected={self.rejected}, search_seconds={self.search_seconds:.4f})")
+
     @property
     def bound(self) -> str | None:
         return self.best.bound if self.best is not None else "capacity"

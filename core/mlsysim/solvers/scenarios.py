@@ -74,21 +74,13 @@ class SystemEvaluation:
         return f"SystemEvaluation({self.scenario!r}, feasible={self.feasible}, sla_met={self.sla_met})"
 
 
-def _lookup(catalog_name: str, names):
-    """The first registry entry among candidate names (the registry's keys may spell them differently)."""
+def _lookup(catalog_name: str, name):
+    """The registry entry called ``name`` (resolved on use), or ``name`` itself when it already is an entry."""
     from .. import registries
 
-    if not isinstance(names, (str, tuple, list)):
-        return names  # already an entry
-    catalog = getattr(registries, catalog_name)
-    candidates = (names,) if isinstance(names, str) else tuple(names)
-    last = None
-    for name in candidates:
-        try:
-            return catalog.get(name)
-        except UnknownEntryError as exc:
-            last = exc
-    raise last
+    if not isinstance(name, str):
+        return name
+    return getattr(registries, catalog_name).get(name)
 
 
 def _fmt(q, unit: str, digits: str = ",.4g") -> str:
@@ -115,7 +107,7 @@ class Scenario:
     """A model, a system, a mode and a latency target (SLA), with defaults for batch, precision and grid."""
 
     def __init__(self, name: str, question: str, model, system, sla, mode: str = "inference", batch_size: int = 1,
-                 precision: str = "fp16", grid=("us_average", "us", "usa", "United States"), unit_cost=None):
+                 precision: str = "fp16", grid="us_average", unit_cost=None):
         if mode not in MODES:
             raise InputError("mode", mode, "'inference', 'fine-tuning' or 'training'")
         self.name, self.question, self.mode = name, question, mode
@@ -241,22 +233,22 @@ class _Scenarios:
 
     SmartDoorbell = Scenario(
         "Smart doorbell", "Can a microcontroller detect a person at the door within 200 ms?",
-        model=("wake_vision", "wakevision", "Wake Vision"), system=("esp32_s3", "ESP32-S3"), sla="200 ms",
+        model="wake_vision", system="esp32_s3", sla="200 ms",
         mode="inference", batch_size=1, precision="int8",
     )
     AutonomousVehicle = Scenario(
         "Autonomous vehicle perception", "Can an embedded GPU classify a camera frame within 10 ms?",
-        model=("resnet50", "ResNet-50"), system=("jetson_orin_nx_16gb", "jetson_orin_nx", "Jetson Orin NX"), sla="10 ms",
+        model="resnet50", system="jetson_orin_nx_16gb", sla="10 ms",
         mode="inference", batch_size=1, precision="int8",
     )
     LocalFineTuning = Scenario(
         "Local fine-tuning", "Can a laptop fine-tune an 8B model with 100 ms steps?",
-        model=("llama3_8b", "Llama-3-8B"), system=("macbook_m3_max", "m3_max", "Apple M3 Max", "MacBook Pro M3 Max"), sla="100 ms",
+        model="llama3_8b", system="macbook_m3_max", sla="100 ms",
         mode="fine-tuning", batch_size=1, precision="bf16",
     )
     FrontierTraining = Scenario(
         "Frontier training", "Can 8,192 H100s train Llama-3-70B with 500 ms steps, and at what cost?",
-        model=("llama3_70b", "Llama-3-70B"), system=("frontier8k", "Frontier8K"), sla="500 ms",
+        model="llama3_70b", system="frontier8k", sla="500 ms",
         mode="training", batch_size=1024, precision="bf16", grid=None,  # the fleet's own datacenter grid
     )
 
