@@ -170,7 +170,7 @@ class SystemLedger:
         return result
 
     @staticmethod
-    def train(model, fleet, tokens=None, batch_size: int = 1024, **kwargs):
+    def train(model, fleet, batch_size: int, tokens=None, **kwargs):
         """Train ``model`` on ``fleet``: time, energy, carbon and cost (see ``ScalingModel.training_run``)."""
         from .scaling import ScalingModel
 

@@ -71,7 +71,7 @@ class ScalingModel:
         model,
         fleet,
         tokens=None,
-        batch_size: int = 1024,
+        batch_size: int | None = None,
         precision: str = "bf16",
         efficiency: float = DEFAULT_EFFICIENCY,
         parallelism: dict | None = None,
@@ -93,6 +93,8 @@ class ScalingModel:
 
         m = _inputs.transformer(model)
         f = _inputs.fleet(fleet)
+        if batch_size is None:
+            raise InputError("batch_size", None, "the global batch in sequences, e.g. 1024 (it sets the step and the layout)")
         if tokens is None:
             d = m._si.get("training_tokens") or kernels.CHINCHILLA_TOKENS_PER_PARAMETER * m._si["parameters"]
             token_source = "the model's published training tokens" if m._si.get("training_tokens") else "20 x parameters (Chinchilla)"
