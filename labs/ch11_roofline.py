@@ -56,8 +56,8 @@ def _(Hardware, Models, mlsysim, mo):
         label="Precision",
     )
     efficiency = mo.ui.slider(0.1, 1.0, step=0.05, value=0.5, label="Compute efficiency", show_value=True)
-    mo.vstack([mo.hstack([accelerator, model, precision], justify="start", gap=1.5, wrap=True, widths="equal"),
-               mo.hstack([batch, efficiency], justify="start", gap=1.5, wrap=True)])
+    mo.hstack([mo.vstack([accelerator, model, precision], align="start"),
+               mo.vstack([batch, efficiency], align="start")], justify="start", gap=3)
     return accelerator, batch, efficiency, model, precision
 
 

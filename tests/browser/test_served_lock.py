@@ -1,0 +1,76 @@
+"""What the server hands the browser is exactly what the lock pins."""
+from __future__ import annotations
+
+import hashlib
+import json
+import tarfile
+import urllib.request
+
+import pytest
+
+import build_wasm
+
+pytestmark = pytest.mark.browser
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as r:
+        assert r.status == 200
+        return r.read()
+
+
+def sha(b: bytes) -> str:
+    return hashlib.sha256(b).hexdigest()
+
+
+def test_served_wheels_match_the_lock(site_url, built_site):
+    lock = json.loads(build_wasm.LOCK_PATH.read_text())
+    served_lock = json.loads(fetch(site_url + "/pyodide/pyodide-lock.json"))
+    entries = served_lock["packages"]
+    # every package of the repo lock is served, plus mlsysim built from this repo, nothing else
+    assert set(entries) == {p["name"] for p in lock["packages"]} | {"mlsysim"}
+    for name, e in entries.items():
+        body = fetch(f"{site_url}/pyodide/{e['file_name']}")
+        assert sha(body) == e["sha256"], f"{name}: served bytes differ from pyodide-lock.json"
+    for p in lock["packages"]:
+        e = entries[p["name"]]
+        assert e["version"] == p["version"], p["name"]
+        if p["kind"] == "wheel":  # downloaded as is: the very file the lock pins
+            assert e["file_name"] == p["artifact"]["file_name"]
+            assert e["sha256"] == p["artifact"]["sha256"], p["name"]
+        else:  # repacked from the pinned sdist: rebuilding it gives the served bytes
+            sdist = build_wasm.CACHE / "sdists" / p["artifact"]["file_name"]
+            assert build_wasm.sha256_file(sdist) == p["artifact"]["sha256"]
+            rebuilt = build_wasm.pure_wheel_from_sdist(p["name"], sdist, build_wasm.CACHE / "purified-check")
+            assert rebuilt.name == e["file_name"] and build_wasm.sha256_file(rebuilt) == e["sha256"]
+            assert e["file_name"].endswith("-py3-none-any.whl")
+
+
+def test_served_runtime_is_the_locked_npm_package(site_url):
+    lock = json.loads(build_wasm.LOCK_PATH.read_text())
+    tgz = build_wasm.CACHE / "npm" / lock["pyodide"]["npm"]["file_name"]
+    assert build_wasm.sha256_file(tgz) == lock["pyodide"]["npm"]["sha256"]
+    with tarfile.open(tgz) as tar:
+        for f in build_wasm.PYODIDE_RUNTIME_FILES:
+            expected = sha(tar.extractfile(f"package/{f}").read())
+            assert sha(fetch(f"{site_url}/pyodide/{f}")) == expected, f
+
+
+def test_depends_are_evaluated_for_emscripten(site_url):
+    entries = json.loads(fetch(site_url + "/pyodide/pyodide-lock.json"))["packages"]
+    marimo = entries["marimo-base"]
+    assert "yaml" in entries["pyyaml"]["imports"]
+    assert {"msgspec", "pyyaml", "jedi", "pymdown-extensions"} <= set(marimo["depends"])
+    for server_only in ("uvicorn", "starlette", "websockets", "psutil", "loro", "pyzmq", "click"):
+        assert server_only not in marimo["depends"]
+    assert set(entries["jsonschema"]["depends"]) == {"attrs", "pyrsistent"}  # no rpds-py
+    assert set(entries["mlsysim"]["depends"]) == {"pint", "pydantic"}
+
+
+def test_cache_headers(site_url):
+    def cc(path):
+        with urllib.request.urlopen(site_url + path, timeout=30) as r:
+            return r.headers["Cache-Control"]
+    assert "immutable" in cc("/pyodide/pyodide.asm.wasm") or "max-age" in cc("/pyodide/pyodide.asm.wasm")
+    assert cc("/pyodide/pyodide-lock.json") == "no-cache"
+    assert cc("/labs/ch11_roofline.html") == "no-cache"
