@@ -306,6 +306,15 @@ def test_bad_inputs_name_the_field(kwargs, field):
     assert exc.value.field == field
 
 
+def test_tensor_parallel_size_must_divide_the_heads():
+    twelve_heads = transformer(1e9, 16, 1536, 12)
+    with pytest.raises(InputError) as exc:
+        DistributedModel().solve(twelve_heads, fleet(8, 1), batch_size=8, tp_size=8)
+    assert exc.value.field == "tp_size" and "12 attention heads" in str(exc.value)
+    res = ParallelismOptimizer().solve(twelve_heads, fleet(8, 1), batch_size=8)
+    assert {c["tp"] for c in res.ranked} <= {1, 2, 4}
+
+
 def test_more_stages_than_layers_is_rejected():
     tiny = transformer(1e8, 2, 1024, 8)
     with pytest.raises(InputError) as exc:

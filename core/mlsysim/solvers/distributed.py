@@ -206,6 +206,8 @@ def check_layout(plan: TrainingPlan, tp: int, pp: int, ep: int, microbatch_count
             f"a divisor of the fleet's {n} accelerators so that dp = {n}/(tp*pp*ep) is an integer",
         )
     dp = n // inner
+    if plan.heads % tp:
+        raise InputError("tp_size", tp, f"a divisor of the model's {plan.heads} attention heads (Megatron splits attention by heads)")
     if ep > 1 and plan.experts % ep:
         raise InputError("ep_size", ep, f"a divisor of the model's {plan.experts} experts" if plan.experts > 1 else "1 for a dense (non-MoE) model")
     if pp * virtual_stages > plan.layers:

@@ -92,7 +92,7 @@ class ParallelismOptimizer:
 
         n, g, layers, experts = plan.total, plan.per_node, plan.layers, plan.experts
         capacity = plan.capacity
-        tp_options = divisors(n) if allow_cross_node_tp else [t for t in divisors(g) if n % t == 0]
+        tp_options = [t for t in (divisors(n) if allow_cross_node_tp else divisors(g)) if n % t == 0 and plan.heads % t == 0]
         rejected = {"batch": 0, "layers": 0, "memory": 0}
         searched = 0
         feasible = []  # (step, tp, pp, ep, dp, m, mbs, zero, compute, memory)
@@ -126,7 +126,7 @@ class ParallelismOptimizer:
             for step, tp, pp, ep, dp, m, mbs, zero, compute, mem in keep
         ]
         assumptions = [
-            f"searched tp in {tp_options}, every pp dividing {layers} layers, "
+            f"searched tp in {tp_options} (dividing {plan.heads} heads), every pp dividing {layers} layers, "
             + (f"ep dividing {experts} experts, " if experts > 1 else "")
             + f"micro-batch sizes {mbs_options}, ZeRO stages {zero_stages}; virtual_stages=1",
             "TP kept inside a node" if not allow_cross_node_tp else "TP allowed across nodes",
