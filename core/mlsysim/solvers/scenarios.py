@@ -12,7 +12,7 @@ by name and resolve them only when evaluated, so importing costs nothing.
 
 from __future__ import annotations
 
-from ..core.errors import InputError, UnknownEntryError
+from ..core.errors import InputError
 from ..core.units import make, to_float
 from . import _inputs, _system
 from .defaults import DEFAULT_EFFICIENCY
@@ -95,7 +95,7 @@ _LADDERS = {
 
 
 def _auto(q, kind: str) -> str:
-    """The value in the largest unit of its ladder where it reads as >= 1 (e.g. 0.0507 ugCO2e -> 50.7 ngCO2e avoided)."""
+    """The value in the largest unit of its ladder where it reads >= 1 (e.g. 0.0507 gCO2e -> '50.7 mgCO2e')."""
     ladder = _LADDERS[kind]
     for unit in ladder:
         if abs(q.to(unit).magnitude) >= 1:
@@ -124,12 +124,10 @@ class Scenario:
         return _lookup("Fleets" if self.mode == "training" else "Hardware", self._system)
 
     def _grid_entry(self, grid):
-        if grid is not None:
-            return _system.grid(grid)
-        try:
-            return _lookup("Grids", self._grid) if self._grid is not None else None
-        except UnknownEntryError:
-            return None
+        return _system.grid(grid if grid is not None else self._grid)
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r}, {self.mode}, model={self._model!r}, system={self._system!r}, sla={self.sla:~P})"
 
     def evaluate(self, batch_size: int | None = None, precision: str | None = None, efficiency: float = DEFAULT_EFFICIENCY,
                  grid=None, unit_cost=None) -> SystemEvaluation:
