@@ -81,3 +81,11 @@ def test_transformer_shape_checks():
         TransformerWorkload(name="x", parameters=1e9, layers=2, hidden_dim=64, heads=8, kv_heads=3)
     with pytest.raises(ValidationError, match="active_parameters"):
         TransformerWorkload(name="x", parameters=1e9, layers=2, hidden_dim=64, heads=8, experts=8, experts_per_token=2)
+
+
+def test_model_copy_with_update_revalidates_and_recomputes_floats():
+    h100 = Hardware.Cloud.H100
+    faster = h100.model_copy(update={"tdp": Q_("1000 W")})
+    assert faster._si["tdp"] == 1000.0 and h100._si["tdp"] == 700.0
+    with pytest.raises(ValidationError, match="tdp"):
+        h100.model_copy(update={"tdp": Q_("3 TB/s")})

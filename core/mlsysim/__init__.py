@@ -18,7 +18,10 @@ from .core.units import Q_, ureg
 from .hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
 from .infrastructure.types import Datacenter, GridProfile
 from .registries import Fleets, Grids, Hardware, Models
-from .solvers import Engine, PerformanceProfile, ServingModel, ServingResult, SingleNodeModel
+from .solvers import (
+    DistributedModel, EconomicsModel, Engine, ParallelismOptimizer, PerformanceProfile, ReliabilityModel, ScalingModel,
+    Scenario, Scenarios, ServingModel, ServingResult, SingleNodeModel, SustainabilityModel, SystemEvaluation, SystemLedger,
+)
 from .sweep import SweepResult, sweep
 from .systems.types import Fleet, NetworkFabric, Node
 from .workloads.precision import PRECISIONS
@@ -31,5 +34,6 @@ __all__ = [
     "Grids", "Hardware", "HardwareNode", "InputError", "MemoryHierarchy", "MlsysimError", "Models", "NetworkFabric",
     "Node", "PRECISIONS", "PerformanceProfile", "Q_", "ServingModel", "ServingResult", "SingleNodeModel", "Source",
     "SweepResult", "TransformerWorkload", "UnitError", "UnknownEntryError", "Workload", "formulas", "physics",
-    "sweep", "ureg",
+    "sweep", "ureg", "DistributedModel", "EconomicsModel", "ParallelismOptimizer", "ReliabilityModel", "ScalingModel",
+    "Scenario", "Scenarios", "SustainabilityModel", "SystemEvaluation", "SystemLedger",
 ]

@@ -105,7 +105,10 @@ class _Data:
         if sid not in self.sources:
             raise RegistryDataError(f"{path.name}: {dotted} cites unknown source {sid!r}")
         src = self.sources[sid]
-        return src.model_copy(update={"note": note}) if note else src
+        if not note:
+            return src
+        # the value's own note (e.g. its derivation) comes first; the source's note is kept after it
+        return src.model_copy(update={"note": f"{note}; {src.note}" if src.note else note})
 
 
 _DATA: _Data | None = None

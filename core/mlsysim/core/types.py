@@ -126,6 +126,19 @@ class Model(BaseModel):
                 si[name] = to_float(value, name, kind)
         self._si = si
 
+    def model_copy(self, *, update: dict | None = None, deep: bool = False):
+        """A copy; with ``update``, the new values are validated and the cached floats recomputed.
+
+        (pydantic's own ``model_copy(update=...)`` skips validation, which would
+        leave ``_si`` holding the old numbers that every solver reads.)
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        values = {name: getattr(self, name) for name in type(self).model_fields if name in self.model_fields_set}
+        copy = type(self)(**{**values, **update})
+        copy._provenance = {k: v for k, v in self._provenance.items() if k.partition(".")[0] not in update}
+        return copy
+
     # -- provenance ---------------------------------------------------------
     def provenance(self, path: str) -> Source:
         """The source of the number at a dotted path, e.g. ``"memory.bandwidth"``."""
