@@ -53,3 +53,25 @@ def test_errors_are_one_line(args, needle):
     assert out.returncode == 2
     assert needle in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_train_table_and_bad_decomposition():
+    out = run("train", "llama3_70b", "frontier8k", "--batch-size", "1024", "--tp", "8", "--pp", "4")
+    assert out.returncode == 0, out.stderr
+    assert "dp=256" in out.stdout and "scaling_efficiency" in out.stdout  # 8192 / (8 x 4) = 256
+    bad = run("train", "llama3_70b", "frontier8k", "--batch-size", "1024", "--tp", "3")
+    assert bad.returncode == 2 and "8192" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_optimize_json_best_config_multiplies_out():
+    out = run("optimize", "llama3_70b", "frontier8k", "--batch-size", "1024", "--json")
+    assert out.returncode == 0, out.stderr
+    best = json.loads(out.stdout)["best_config"]
+    assert best["tp"] * best["pp"] * best["dp"] * best["ep"] == 8192
+
+
+def test_carbon_orders_regions_by_emissions():
+    out = run("carbon", "research256", "--hours", "24", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert len(data) >= 7
