@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origi
 import pint
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PrivateAttr, WrapValidator
 
-from .units import parse, to_float
+from .units import parse, si_of
 
 
 class Kind:
@@ -121,9 +121,9 @@ class Model(BaseModel):
                 continue
             if is_dict:
                 for key, q in value.items():
-                    si[f"{name}.{key}"] = to_float(q, f"{name}.{key}", kind)
+                    si[f"{name}.{key}"] = si_of(q, kind)
             else:
-                si[name] = to_float(value, name, kind)
+                si[name] = si_of(value, kind)
         self._si = si
 
     def model_copy(self, *, update: dict | None = None, deep: bool = False):

@@ -9,6 +9,8 @@ units, and results are turned back into Quantities when read.
 from __future__ import annotations
 
 import math
+import re
+from functools import lru_cache
 from pathlib import Path
 
 import pint
@@ -57,13 +59,35 @@ def unit_of(kind: str) -> pint.Unit:
     return _UNITS[kind]
 
 
-def parse(value, field: str, kind: str) -> pint.Quantity:
-    """Check ``value`` is a quantity of ``kind`` and return it as a Quantity.
+_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s+([A-Za-zµμ%][^\s].*?|[A-Za-zµμ%])\s*$")
 
-    Accepts a Quantity (of this or another pint registry) or a string that
-    parses to one ("3.35 TB/s"). Plain numbers are accepted only for counts and
-    ratios. Anything else raises an error naming the field and what is accepted.
-    """
+
+@lru_cache(maxsize=512)
+def _parse_units(text: str):
+    return ureg.parse_units(text)
+
+
+@lru_cache(maxsize=1024)
+def _conversion(units, kind: str) -> float | None:
+    """Factor from ``units`` to the canonical unit of ``kind``; None when the dimensions differ."""
+    if ureg.get_dimensionality(units) != _DIMS[kind]:
+        return None
+    return float(Q_(1.0, units).m_as(_UNITS[kind]))
+
+
+def _from_text(value: str):
+    """A Quantity from text. "<number> <unit>" takes a cached fast path; anything else goes to pint's parser."""
+    m = _NUMBER_UNIT.match(value)
+    if m:
+        try:
+            return Q_(float(m.group(1)), _parse_units(m.group(2)))
+        except Exception:
+            pass
+    return Q_(value)
+
+
+def _checked(value, field: str, kind: str) -> tuple[pint.Quantity, float]:
+    """(Quantity, magnitude in the canonical unit) after every check; see ``parse``."""
     unit, example = KINDS[kind]
     if isinstance(value, bool):
         raise InputError(field, value, example)
@@ -74,28 +98,44 @@ def parse(value, field: str, kind: str) -> pint.Quantity:
             raise UnitError(field, value, f"{example}; a plain number has no unit (write Q_('{value} ...'))")
     elif isinstance(value, str):
         try:
-            q = Q_(value)
+            q = _from_text(value)
         except Exception:
             raise UnitError(field, value, f"{example}; the text could not be read as a quantity") from None
         if not isinstance(q, pint.Quantity):  # "3" parses to a plain number
-            return parse(q, field, kind)
+            return _checked(q, field, kind)
     elif isinstance(value, pint.Quantity):
         q = value
         if q._REGISTRY is not ureg:
             q = Q_(str(q))
     else:
         raise UnitError(field, value, example)
-    if q.dimensionality != _DIMS[kind]:
+    factor = _conversion(q._units, kind)
+    if factor is None:
         raise UnitError(field, f"{q:~P}", f"{example} (dimension {_DIMS[kind]}, got {q.dimensionality})")
-    magnitude = q.m_as(_UNITS[kind])
+    magnitude = q._magnitude
     if isinstance(magnitude, complex) or not math.isfinite(magnitude):
         raise InputError(field, f"{q:~P}", f"{example}, finite")
-    return q
+    return q, float(magnitude) * factor
+
+
+def parse(value, field: str, kind: str) -> pint.Quantity:
+    """Check ``value`` is a quantity of ``kind`` and return it as a Quantity.
+
+    Accepts a Quantity (of this or another pint registry) or a string that
+    parses to one ("3.35 TB/s"). Plain numbers are accepted only for counts and
+    ratios. Anything else raises an error naming the field and what is accepted.
+    """
+    return _checked(value, field, kind)[0]
 
 
 def to_float(value, field: str, kind: str) -> float:
     """Validate ``value`` as a quantity of ``kind`` and return its magnitude in the canonical unit."""
-    return float(parse(value, field, kind).m_as(_UNITS[kind]))
+    return _checked(value, field, kind)[1]
+
+
+def si_of(q: pint.Quantity, kind: str) -> float:
+    """Magnitude in the canonical unit of a Quantity already checked by ``parse`` (no re-validation)."""
+    return float(q._magnitude) * _conversion(q._units, kind)
 
 
 def make(magnitude: float, kind: str) -> pint.Quantity:
