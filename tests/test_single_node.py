@@ -95,3 +95,16 @@ def test_mcu_weights_in_flash_activations_in_sram():
     big = Workload(name="big", parameters=2_000_000, inference_flops=Q_("10 MFLOP"))
     rb = Engine.solve(model=big, hardware=mcu, batch_size=1, precision="int8")
     assert rb.feasible is False and "flash" in rb.reason
+
+
+def test_fp4_on_b200_uses_its_dense_fp4_peak():
+    # HGX B200 datasheet: FP4 Tensor Core 18 PFLOPS with sparsity -> 9 PFLOP/s dense per GPU.
+    # ResNet-50 at batch 4096: 8.18e9 x 4096 / (9e15 x 0.5) = 7.4457 ms of compute
+    r = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.B200, batch_size=4096, precision="fp4", efficiency=0.5)
+    assert r.compute_precision == "fp4"
+    assert r.compute_time.m_as("s") == pytest.approx(8.18e9 * 4096 / 4.5e15)
+    # fp4 weights are half a byte: 25,557,032 x 0.5 B
+    assert r.weight_memory.m_as("byte") == pytest.approx(25_557_032 * 0.5)
+    # H100 lists no fp4: it computes at its fp8 peak and says so
+    h = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=8, precision="fp4")
+    assert h.compute_precision == "fp8" and any("fp4" in a for a in h.assumptions)

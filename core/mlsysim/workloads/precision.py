@@ -2,8 +2,8 @@
 
 Bytes per value follow the IEEE 754 / OCP formats: fp32 and tf32 are stored in
 4 bytes (tf32 is an fp32 storage format computed with a 10-bit mantissa),
-bf16/fp16 in 2, fp8 (E4M3/E5M2, OCP 8-bit FP spec 2023) and int8 in 1, int4 in
-half a byte (two values packed per byte).
+bf16/fp16 in 2, fp8 (E4M3/E5M2, OCP 8-bit FP spec 2023) and int8 in 1, fp4 (E2M1, OCP
+Microscaling spec 2023) and int4 in half a byte (two values packed per byte).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ BYTES_PER_VALUE: dict[str, float] = {
     "fp16": 2.0,
     "fp8": 1.0,
     "int8": 1.0,
+    "fp4": 0.5,
     "int4": 0.5,
 }
 
@@ -28,6 +29,7 @@ PRECISIONS: tuple[str, ...] = tuple(BYTES_PER_VALUE)
 # the other way round: fp32 on an int8-only NPU is simply unsupported.
 COMPUTE_FALLBACK: dict[str, tuple[str, ...]] = {
     "int4": ("int8", "fp8", "fp16", "bf16"),
+    "fp4": ("fp8", "fp16", "bf16"),
     "int8": ("fp16", "bf16"),
     "fp8": ("fp16", "bf16"),
     "bf16": ("fp16", "fp32"),
