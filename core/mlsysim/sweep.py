@@ -61,9 +61,12 @@ def _memory_columns(model, hw, precision, plan, batches, is_training, seq_len):
         fits = [not memory_verdict(hw, w, f, a, True) for (w, _, _, a), f in zip(parts, footprint)]
         return footprint, fits
     weights, act = model.weight_bytes_si(precision), plan[2]
+    footprint = [weights + act * b for b in batches]
+    if len(batches) <= 32:
+        return footprint, [not memory_verdict(hw, weights, f, act * b, False) for f, b in zip(footprint, batches)]
     # inference footprint is weights + act x b: linear in b, so it fits up to a largest batch
     largest = _largest_fitting_batch(hw, weights, act)
-    return [weights + act * b for b in batches], [b <= largest for b in batches]
+    return footprint, [b <= largest for b in batches]
 
 
 def _largest_fitting_batch(hw, weights: float, act: float) -> float:

@@ -132,7 +132,7 @@ def _attach(entry: Model, prov: dict[str, Source]) -> None:
             nested.setdefault(head, {})[rest] = src
         else:
             own[dotted] = src
-    entry._provenance = own
+    entry.set_provenance(own)
     for head, sub in nested.items():
         _attach(getattr(entry, head), sub)
 

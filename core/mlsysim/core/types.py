@@ -15,7 +15,7 @@ from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 import pint
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PrivateAttr, WrapValidator
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WrapValidator
 
 from .units import parse, si_of
 
@@ -94,8 +94,10 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, validate_default=True)
 
     _quantity_fields: ClassVar[tuple] = ()
-    _si: dict = PrivateAttr(default_factory=dict)
-    _provenance: dict = PrivateAttr(default_factory=dict)
+    # ``_si`` and ``_provenance`` live in the instance __dict__ (set with
+    # object.__setattr__), not as pydantic private attributes: those are read
+    # through BaseModel.__getattr__, which costs microseconds on every access
+    # in the solvers' hot paths.
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs):
@@ -124,7 +126,9 @@ class Model(BaseModel):
                     si[f"{name}.{key}"] = si_of(q, kind)
             else:
                 si[name] = si_of(value, kind)
-        self._si = si
+        object.__setattr__(self, "_si", si)
+        if "_provenance" not in self.__dict__:
+            object.__setattr__(self, "_provenance", {})
 
     def model_copy(self, *, update: dict | None = None, deep: bool = False):
         """A copy; with ``update``, the new values are validated and the cached floats recomputed.
@@ -136,10 +140,14 @@ class Model(BaseModel):
             return super().model_copy(deep=deep)
         values = {name: getattr(self, name) for name in type(self).model_fields if name in self.model_fields_set}
         copy = type(self)(**{**values, **update})
-        copy._provenance = {k: v for k, v in self._provenance.items() if k.partition(".")[0] not in update}
+        copy.set_provenance({k: v for k, v in self._provenance.items() if k.partition(".")[0] not in update})
         return copy
 
     # -- provenance ---------------------------------------------------------
+    def set_provenance(self, sources: dict) -> None:
+        """Attach the sources of this entry's own numbers (dotted path -> Source)."""
+        object.__setattr__(self, "_provenance", dict(sources))
+
     def provenance(self, path: str) -> Source:
         """The source of the number at a dotted path, e.g. ``"memory.bandwidth"``."""
         head, _, rest = path.partition(".")
