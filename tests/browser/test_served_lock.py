@@ -35,15 +35,45 @@ def test_served_wheels_match_the_lock(site_url, built_site):
     for p in lock["packages"]:
         e = entries[p["name"]]
         assert e["version"] == p["version"], p["name"]
-        if p["kind"] == "wheel":  # downloaded as is: the very file the lock pins
+        if p["kind"] == "wheel":  # downloaded: the very file the lock pins, or its bytecode form
             assert e["file_name"] == p["artifact"]["file_name"]
-            assert e["sha256"] == p["artifact"]["sha256"], p["name"]
-        else:  # repacked from the pinned sdist: rebuilding it gives the served bytes
+            original = build_wasm.CACHE / "wheels" / p["artifact"]["file_name"]
+        else:  # repacked from the pinned sdist: rebuilding it gives the same wheel
             sdist = build_wasm.CACHE / "sdists" / p["artifact"]["file_name"]
-            assert build_wasm.sha256_file(sdist) == p["artifact"]["sha256"]
-            rebuilt = build_wasm.pure_wheel_from_sdist(p["name"], sdist, build_wasm.CACHE / "purified-check")
-            assert rebuilt.name == e["file_name"] and build_wasm.sha256_file(rebuilt) == e["sha256"]
-            assert e["file_name"].endswith("-py3-none-any.whl")
+            original = build_wasm.pure_wheel_from_sdist(p["name"], sdist, build_wasm.CACHE / "purified-check")
+            assert original.name == e["file_name"] and e["file_name"].endswith("-py3-none-any.whl")
+        assert build_wasm.sha256_file(build_wasm.CACHE / ("wheels" if p["kind"] == "wheel" else "sdists")
+                                      / p["artifact"]["file_name"]) == p["artifact"]["sha256"], p["name"]
+        served = fetch(f"{site_url}/pyodide/{e['file_name']}")
+        if sha(served) != build_wasm.sha256_file(original):
+            assert_same_but_bytecode(original, served, p["name"])
+
+
+def assert_same_but_bytecode(original, served: bytes, name: str):
+    """The served wheel is the locked one with each compilable .py replaced by its .pyc."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(original) as a, zipfile.ZipFile(io.BytesIO(served)) as b:
+        got = {n: b.read(n) for n in b.namelist()}
+        compiled = 0
+        for n in a.namelist():
+            if n.endswith(".dist-info/RECORD"):
+                assert n in got, (name, n)
+            elif n.endswith(".py") and n[:-3] + ".pyc" in got:
+                assert n not in got, (name, n)
+                assert got[n[:-3] + ".pyc"][:4] == got_magic(), (name, n)
+                compiled += 1
+            else:
+                assert got.get(n) == a.read(n), f"{name}: {n} differs from the locked wheel"
+        extra = set(got) - set(a.namelist()) - {n[:-3] + ".pyc" for n in a.namelist() if n.endswith(".py")}
+        assert not extra, (name, extra)
+        assert compiled > 0, name
+
+
+def got_magic() -> bytes:
+    # CPython 3.14's bytecode magic number (what Pyodide 314.0.0 runs), as the pyc header
+    return (3627).to_bytes(2, "little") + b"\r\n"
 
 
 def test_served_runtime_is_the_locked_npm_package(site_url):
@@ -65,6 +95,8 @@ def test_depends_are_evaluated_for_emscripten(site_url):
         assert server_only not in marimo["depends"]
     assert set(entries["jsonschema"]["depends"]) == {"attrs", "pyrsistent"}  # no rpds-py
     assert set(entries["mlsysim"]["depends"]) == {"pint", "pydantic"}
+    # loaded with marimo at boot, before the kernel runs cells (see build_wasm.EXTRA_DEPENDS)
+    assert {"pyodide-http", "altair", "mlsysim"} <= set(marimo["depends"])
 
 
 def test_cache_headers(site_url):
