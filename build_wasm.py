@@ -81,6 +81,10 @@ LOCAL = {"mlsysim"}
 EXTRA_DEPENDS = {"marimo-base": ["pyodide-http", "altair", "mlsysim"]}
 # Wheels to serve with their Python sources instead of as bytecode only (none needed so far).
 KEEP_SOURCE: set[str] = set()
+# Files a run-mode lab never reads, left out of the served wheel: jedi (which marimo's kernel
+# imports, for code completion in the editor) ships type stubs of third-party packages, 2.6 MB of
+# the first visit's download. Its stubs of the standard library stay.
+DROP_FROM_WHEEL = {"jedi": ("jedi/third_party/typeshed/stubs/", "jedi/third_party/django-stubs/")}
 
 # Environment markers as they evaluate inside Pyodide 314.0.0.
 EMSCRIPTEN_ENV = {
@@ -528,15 +532,15 @@ def entry(name, like=None):
     return zi
 def digest(data):
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-for src, dst in json.loads(JOBS):
-    src, dst = "/work/" + src, "/work/" + dst
+for src, dst, drop in json.loads(JOBS):
+    src, dst, drop = "/work/" + src, "/work/" + dst, tuple(drop)
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst + ".tmp", "w") as zout:
         infos = zin.infolist()
         record = next(i.filename for i in infos if i.filename.endswith(".dist-info/RECORD") and i.filename.count("/") == 1)
         rows = []
         for info in infos:
             name, data = info.filename, zin.read(info.filename)
-            if name == record:
+            if name == record or (drop and name.startswith(drop)):
                 continue
             top = name.split("/", 1)[0]
             if name.endswith(".py") and not top.endswith((".dist-info", ".data")):
@@ -557,18 +561,19 @@ for src, dst in json.loads(JOBS):
 """
 
 
-def precompile_wheels(wheels: list[Path], runtime: Path, lock_info: dict) -> dict[Path, Path]:
-    """Return {wheel: wheel with .pyc added}, compiling only what the cache does not have."""
+def precompile_wheels(wheels: dict[Path, tuple], runtime: Path, lock_info: dict) -> dict[Path, Path]:
+    """Return {wheel: its bytecode-only form, less the dropped files}, compiling only what the
+    cache does not have. `wheels` maps each wheel to the path prefixes to leave out of it."""
     out_dir = CACHE / "pyc" / (PYODIDE_VERSION + "-sourceless")
     out_dir.mkdir(parents=True, exist_ok=True)
     result, jobs = {}, []
-    for w in wheels:
-        key = sha256_file(w)[:16]
+    for w, drop in wheels.items():
+        key = hashlib.sha256((sha256_file(w) + json.dumps(list(drop))).encode()).hexdigest()[:16]
         dst = out_dir / key / w.name
         result[w] = dst
         if not dst.exists():
             dst.parent.mkdir(exist_ok=True)
-            jobs.append([w.resolve().relative_to(ROOT).as_posix(), dst.relative_to(ROOT).as_posix()])
+            jobs.append([w.resolve().relative_to(ROOT).as_posix(), dst.relative_to(ROOT).as_posix(), list(drop)])
     if jobs:
         if shutil.which("node") is None:
             raise BuildError("node is needed to precompile the wheels with Pyodide")
@@ -615,7 +620,8 @@ def assemble_runtime(lock: dict, files: dict[str, Path], mlsysim_wheel: Path, ou
     sources["mlsysim"] = mlsysim_wheel
     compiled = {p: p for p in sources.values()}
     if precompile:
-        compiled.update(precompile_wheels([p for n, p in sources.items() if n not in KEEP_SOURCE], rt, info))
+        compiled.update(precompile_wheels({p: DROP_FROM_WHEEL.get(n, ()) for n, p in sources.items()
+                                           if n not in KEEP_SOURCE}, rt, info))
     wheels: dict[str, Path] = {}
     for name, src in sources.items():
         shutil.copy2(compiled[src], rt / src.name)
@@ -804,6 +810,25 @@ def write_service_worker(out: Path, build_id: str) -> None:
     (out / "sw.js").write_text(sw)
 
 
+COMPRESSIBLE = {".wasm", ".js", ".mjs", ".css", ".json", ".html", ".svg", ".map", ".txt"}
+
+
+def precompress(out: Path) -> tuple[int, int]:
+    """Write a reproducible `.gz` next to every compressible file (what nginx's gzip_static and
+    this script's server send); wheels and zips are compressed already."""
+    import gzip
+
+    before = after = 0
+    for p in sorted(out.rglob("*")):
+        if p.is_file() and p.suffix in COMPRESSIBLE and p.stat().st_size > 1024:
+            data = p.read_bytes()
+            z = gzip.compress(data, compresslevel=6, mtime=0)
+            if len(z) < len(data):
+                (p.parent / (p.name + ".gz")).write_bytes(z)
+                before, after = before + len(data), after + len(z)
+    return before, after
+
+
 # --- the build --------------------------------------------------------------------------------
 def load_lock() -> dict:
     if not LOCK_PATH.exists():
@@ -862,7 +887,9 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
         "build_id": build_id, "marimo": MARIMO_VERSION, "pyodide": PYODIDE_VERSION,
         "labs": meta, "packages": {k: v["version"] for k, v in browser_lock["packages"].items()},
     }, indent=1))
-    total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    gz_before, gz_after = precompress(out)
+    log(f"gzip copies for the server: {gz_before / 1e6:.1f} MB of text and wasm -> {gz_after / 1e6:.1f} MB")
+    total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file() and p.suffix != ".gz")
     log(f"built {out} in {time.perf_counter() - t0:.1f} s: {len(labs)} lab(s), "
         f"{len(browser_lock['packages'])} wheels, {total / 1e6:.1f} MB on disk")
     return {"out": out, "build_id": build_id, "labs": meta, "lock": browser_lock}
@@ -886,6 +913,34 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self):
         self.send_header("Cache-Control", cache_control(self.path))
         super().end_headers()
+
+    def send_head(self):
+        """Serve the build's gzip copy of a text or wasm file to browsers that accept it."""
+        path = self.translate_path(self.path)
+        gz = path + ".gz"
+        if ("gzip" not in self.headers.get("Accept-Encoding", "") or "Range" in self.headers
+                or not os.path.isfile(path) or not os.path.isfile(gz)):
+            return super().send_head()
+        st = os.stat(gz)
+        ims = self.headers.get("If-Modified-Since")
+        if ims:
+            with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
+                import email.utils
+
+                if int(st.st_mtime) <= email.utils.parsedate_to_datetime(ims).timestamp():
+                    self.send_response(304)
+                    self.send_header("Vary", "Accept-Encoding")
+                    self.end_headers()
+                    return None
+        f = open(gz, "rb")
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(st.st_size))
+        self.send_header("Last-Modified", self.date_time_string(st.st_mtime))
+        self.end_headers()
+        return f
 
 
 def cache_control(url_path: str) -> str:
