@@ -503,7 +503,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     notes = footnotes(ours, base)
     load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if load_start is not None:
-        busy = max(load_start, load_end or 0.0) > 1.0
+        # This run keeps one core busy itself; more than that means other work.
+        busy = load_start > 1.0 or (load_end or 0.0) > 2.0
         notes.append(f"load average (1 min) {load_start:.2f} at start, {load_end:.2f} at end"
                      + (": other work shared the cores, so absolute times may be inflated "
                         "(ratios are taken in the same run)." if busy else "."))
