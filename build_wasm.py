@@ -35,6 +35,7 @@ import http.server
 import importlib.util
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -802,6 +803,11 @@ def write_index(out: Path, labs: list[dict]) -> None:
             for l in sorted(by_ch[ch], key=lambda l: l["stem"]))
         parts.append(f'  <section class="chapter">\n    <h2>{head}</h2>\n    <ul>\n{items}\n    </ul>\n  </section>')
     page = template.replace("<!--LABS-->", "\n".join(parts))
+    # what a first visit can download at most: every file, gzip-compressed where the server can
+    files = [p for p in out.rglob("*") if p.is_file() and p.suffix != ".gz" and p.name != "index.html"]
+    most = sum((p.parent / (p.name + ".gz")).stat().st_size if (p.parent / (p.name + ".gz")).exists()
+               else p.stat().st_size for p in files)
+    page = page.replace("__SITE_MB__", f"{math.ceil(most / 1e6)}")
     (out / "index.html").write_text(page)
 
 
@@ -877,7 +883,6 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
     removed, nbytes = prune_assets(labs_out, list(pages.values()))
     log(f"pruned {removed} export files ({nbytes / 1e6:.1f} MB) a run-mode lab never loads")
 
-    write_index(out, meta)
     for f in ["site.css"]:
         shutil.copy2(SITE_SRC / f, out / f)
     build_id = hashlib.sha256(json.dumps(browser_lock, sort_keys=True).encode()
@@ -889,6 +894,7 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
     }, indent=1))
     gz_before, gz_after = precompress(out)
     log(f"gzip copies for the server: {gz_before / 1e6:.1f} MB of text and wasm -> {gz_after / 1e6:.1f} MB")
+    write_index(out, meta)
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file() and p.suffix != ".gz")
     log(f"built {out} in {time.perf_counter() - t0:.1f} s: {len(labs)} lab(s), "
         f"{len(browser_lock['packages'])} wheels, {total / 1e6:.1f} MB on disk")

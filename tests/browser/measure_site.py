@@ -47,12 +47,15 @@ class Counter:
             self.by_kind = {}
 
     def add(self, status: int, n: int, path: str = ""):
-        kind = ("wheels" if path.endswith(".whl") else "Pyodide runtime" if path.startswith("/pyodide/")
-                else "marimo's page (JS, CSS, fonts)" if path.startswith("/labs/") else "other")
         with self.lock:
             self.requests += 1
             if status == 304:
                 self.not_modified += 1
+
+    def add_bytes(self, n: int, path: str):
+        kind = ("wheels" if path.endswith(".whl") else "Pyodide runtime" if path.startswith("/pyodide/")
+                else "marimo's page (JS, CSS, fonts)" if path.startswith("/labs/") else "index, service worker")
+        with self.lock:
             self.bytes += n
             self.by_kind[kind] = self.by_kind.get(kind, 0) + n
 
@@ -61,17 +64,13 @@ def counting_server(site: Path, counter: Counter):
     class H(build_wasm.SiteHandler):
         def send_response(self, code, message=None):
             self._code = code
+            counter.add(code, 0, self.path.split("?", 1)[0])  # every response, 304s included
             super().send_response(code, message)
 
         def send_header(self, key, value):
-            if key.lower() == "content-length" and getattr(self, "command", "") == "GET":
-                counter.add(getattr(self, "_code", 200), int(value) if self._code == 200 else 0,
-                            self.path.split("?", 1)[0])
+            if key.lower() == "content-length" and self.command == "GET" and self._code == 200:
+                counter.add_bytes(int(value), self.path.split("?", 1)[0])
             super().send_header(key, value)
-
-        def send_error(self, code, message=None, explain=None):
-            counter.add(code, 0)
-            super().send_error(code, message, explain)
 
     import functools
     import socketserver
