@@ -131,9 +131,6 @@ PRUNE_PATTERNS = [
     r"^assets/.*\.(ttf|woff)$",
 ]
 
-EXTERNAL_URL_RE = re.compile(r"https?://(?!127\.0\.0\.1|localhost)[^\s\"'`)<>]+")
-
-
 class BuildError(RuntimeError):
     """A build step found something it cannot safely work around."""
 
@@ -956,9 +953,12 @@ def cache_control(url_path: str) -> str:
         return immutable  # content-hashed names from marimo's build
     if path.startswith("/pyodide/"):
         name = path.rsplit("/", 1)[-1]
-        if name == "pyodide-lock.json" or name.startswith("mlsysim-"):
-            return "no-cache"  # rebuilt from this repo: revalidate (a 304 when unchanged)
-        return "public, max-age=604800"  # pinned by the lock; a week, then revalidate
+        if name in PYODIDE_RUNTIME_FILES:
+            return "public, max-age=604800"  # fixed by the pinned Pyodide version
+        # the lock and the wheels: a wheel's bytes depend on the build (bytecode, mlsysim from
+        # this repo) under an unchanged name, so revalidate (a 304 when unchanged); the service
+        # worker serves them from its per-build cache without asking
+        return "no-cache"
     return "no-cache"  # pages, index, service worker
 
 

@@ -1,7 +1,8 @@
 // Service worker written by build_wasm.py: makes a second visit fast and lets labs open offline.
-// Files with pinned or content-hashed names are served cache-first; pages, the browser's
-// pyodide-lock.json and the mlsysim wheel (rebuilt from the repo) are network-first, falling
-// back to the cache when offline. A new build has a new BUILD_ID, hence a new cache.
+// Within one build, marimo's content-hashed assets, the Pyodide runtime and the wheels never
+// change, so they are served cache-first; pages, the browser's pyodide-lock.json and the mlsysim
+// wheel (rebuilt from the repo) are network-first, falling back to the cache when offline. A new
+// build has a new BUILD_ID, hence a new, empty cache.
 const CACHE = "mlsysim-labs-__BUILD_ID__";
 
 self.addEventListener("install", () => self.skipWaiting());

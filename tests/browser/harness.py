@@ -57,9 +57,6 @@ class Traffic:
     offsite: list = field(default_factory=list)
     failed: list = field(default_factory=list)
 
-    def bytes_transferred(self, page) -> int:
-        return 0
-
 
 @contextlib.contextmanager
 def browser(service_workers: str = "allow", user_data_dir: Path | None = None):

@@ -102,10 +102,12 @@ def test_depends_are_evaluated_for_emscripten(site_url):
     assert {"pyodide-http", "altair", "mlsysim"} <= set(marimo["depends"])
 
 
-def test_cache_headers(site_url):
+def test_cache_headers(site_url, built_site):
     def cc(path):
         with urllib.request.urlopen(site_url + path, timeout=30) as r:
             return r.headers["Cache-Control"]
-    assert "immutable" in cc("/pyodide/pyodide.asm.wasm") or "max-age" in cc("/pyodide/pyodide.asm.wasm")
+    assert "max-age" in cc("/pyodide/pyodide.asm.wasm")
+    assert "immutable" in cc("/labs/assets/" + next(p.name for p in (built_site["out"] / "labs" / "assets").glob("index-*.js")))
     assert cc("/pyodide/pyodide-lock.json") == "no-cache"
+    assert cc("/pyodide/altair-6.3.0-py3-none-any.whl") == "no-cache"
     assert cc("/labs/ch11_roofline.html") == "no-cache"
