@@ -186,14 +186,12 @@ First visit's bytes by kind (first run): {', '.join(f"{k} {v / 1e6:.1f} MB" for 
 Text and wasm are sent gzip-compressed (the build writes `.gz` copies, as a static host would
 compress them); wheels are zip files already, and are served as Pyodide-compiled bytecode.
 
-Where the time goes: marimo's Python kernel starts at
-{firsts[0]['console_marks_ms'].get('py_start', float('nan')) / 1e3:.1f} s on a first visit and
-{seconds[0]['console_marks_ms'].get('py_start', float('nan')) / 1e3:.1f} s on a second one (marimo's
-page, the Pyodide runtime and every wheel loaded and unpacked); the rest, up to the chart, is Python
-importing marimo, altair, pint, pydantic and mlsysim and running the notebook. A second visit
-transfers nothing, so what is left is CPU work in the browser: the time is bound by the
-machine's two cores, not by the network. A slider move costs about 1 ms of Python; the rest of
-the ~0.1 s redraw is marimo's messaging and Vega rendering.
+Where the time goes: marimo's Python kernel starts at {firsts[0]['console_marks_ms'].get('py_start', float('nan')) / 1e3:.1f} s on a first visit and at {seconds[0]['console_marks_ms'].get('py_start', float('nan')) / 1e3:.1f} s on a second one
+(marimo's page, the Pyodide runtime and every wheel loaded and unpacked); the rest, up to the
+chart, is Python importing marimo, altair, pint, pydantic and mlsysim and running the notebook.
+A second visit transfers nothing, so what is left is CPU work in the browser: the time is bound
+by the machine's two cores, not by the network. A slider move costs about 1 ms of Python; the
+rest of the ~0.1 s redraw is marimo's messaging and Vega rendering.
 
 ## How it got here (same machine, 2026-11-25, single runs)
 
