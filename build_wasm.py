@@ -12,14 +12,18 @@ What it does, in order:
      browser (`pip download`, Pyodide's wheel platform for the two compiled ones) and the sdists of
      pyyaml and markupsafe, which it repacks as pure `py3-none-any` wheels; every downloaded file is
      checked against the sha256 recorded in site/wasm-lock.json, and a mismatch stops the build;
-  4. writes a `pyodide-lock.json` for the browser that lists exactly those wheels, with the
-     `depends` of each evaluated for Emscripten;
+  4. compiles every wheel's Python to bytecode with that same Pyodide, run by Node (so visits do
+     not compile marimo, altair, pint, ... from source each time), and writes a
+     `pyodide-lock.json` for the browser that lists exactly those wheels, with the `depends` of
+     each evaluated for Emscripten;
   5. exports each `labs/*.py` with `marimo export html-wasm --mode run`, points the page at the
      self-hosted runtime (the build fails if marimo's page no longer has the spots it rewrites),
      drops the export's assets that a run-mode lab never loads, and adds a loading indicator;
-  6. writes the index page (labs by chapter) and a service worker that caches the immutable files.
+  6. writes the index page (labs by chapter), a service worker that caches each build's files,
+     and gzip copies of text and wasm for the server.
 
-Downloads are cached under .cache/wasm/; a second build needs no network unless the lock changed.
+Needs Python, Node and npm. Downloads and compiled wheels are cached under .cache/wasm/; a second
+build needs no network unless the lock changed. The numbers it achieves: docs/site-measurements.md.
 """
 from __future__ import annotations
 
@@ -980,7 +984,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--serve", action="store_true", help="serve the site after building")
     ap.add_argument("--no-build", action="store_true", help="with --serve: serve the existing build")
     ap.add_argument("--port", type=int, default=8000)
-    ap.add_argument("--no-precompile", action="store_true", help="serve wheels without .pyc (slower visits)")
+    ap.add_argument("--no-precompile", action="store_true", help="serve the wheels as downloaded, with sources and no bytecode (slower visits)")
     args = ap.parse_args(argv)
     try:
         if not (args.serve and args.no_build):
