@@ -89,8 +89,15 @@ def visit(url: str, profile: Path, counter: Counter, slider_steps: int = 0) -> d
     out = {}
     with browser(service_workers="allow", user_data_dir=profile) as (ctx, traffic):
         page = ctx.new_page()
-        console = []
+        console, phases = [], {}
+
+        def phase(name):
+            phases.setdefault(name, (time.monotonic() - t_nav) * 1e3)
+
         page.on("console", lambda m: console.append((time.monotonic(), m.text)))
+        page.on("load", lambda: phase("page_load"))
+        page.on("worker", lambda w: phase("worker_created"))
+        page.on("requestfinished", lambda r: phase("wasm_compiled") if r.url.endswith("pyodide.asm.wasm") else None)
         t_nav = time.monotonic()
         page.goto(url + LAB)
         page.wait_for_selector(FIRST_CHART, timeout=300_000)
@@ -103,6 +110,7 @@ def visit(url: str, profile: Path, counter: Counter, slider_steps: int = 0) -> d
             if text.startswith("Loaded ") and "mlsysim" in text:
                 marks["lab_wheels_loaded"] = (t - t_nav) * 1e3
         out["console_marks_ms"] = marks
+        out["phases_ms"] = phases
         if slider_steps:
             slider = page.locator("marimo-slider[data-label*='Batch size'] [role=slider]")
             slider.focus()
@@ -186,7 +194,12 @@ First visit's bytes by kind (first run): {', '.join(f"{k} {v / 1e6:.1f} MB" for 
 Text and wasm are sent gzip-compressed (the build writes `.gz` copies, as a static host would
 compress them); wheels are zip files already, and are served as Pyodide-compiled bytecode.
 
-Where the time goes: marimo's Python kernel starts at {firsts[0]['console_marks_ms'].get('py_start', float('nan')) / 1e3:.1f} s on a first visit and at {seconds[0]['console_marks_ms'].get('py_start', float('nan')) / 1e3:.1f} s on a second one
+Where the time goes, first visit, first run (ms from navigation): marimo's page loaded
+{firsts[0]['phases_ms'].get('page_load', float('nan')):.0f}, its Pyodide worker created {firsts[0]['phases_ms'].get('worker_created', float('nan')):.0f}, Pyodide's
+9.6 MB WebAssembly streamed and compiled {firsts[0]['phases_ms'].get('wasm_compiled', float('nan')):.0f} (about 3 s of compiling in Chromium
+here; the wheels download meanwhile), marimo's kernel starting {firsts[0]['console_marks_ms'].get('py_start', float('nan')):.0f}, first chart {firsts[0]['chart_ms']:.0f}.
+
+marimo's Python kernel starts at {firsts[0]['console_marks_ms'].get('py_start', float('nan')) / 1e3:.1f} s on a first visit and at {seconds[0]['console_marks_ms'].get('py_start', float('nan')) / 1e3:.1f} s on a second one
 (marimo's page, the Pyodide runtime and every wheel loaded and unpacked); the rest, up to the
 chart, is Python importing marimo, altair, pint, pydantic and mlsysim and running the notebook.
 A second visit transfers nothing, so what is left is CPU work in the browser: the time is bound
@@ -202,8 +215,8 @@ rest of the ~0.1 s redraw is marimo's messaging and Vega rendering.
 | + gzip for text and wasm, jedi's third-party stubs left out | 27.1 MB | 10.6 s | 9.5 s |
 
 Not reached: the 5 s first visit and 2 s second visit aimed for. What remains is CPU time in the
-browser (about 6 s until marimo's kernel starts, 4 s of Python imports and the first run), which
-caching cannot remove. The next steps would be a Pyodide memory snapshot taken after the imports
+browser (compiling Pyodide's WebAssembly, then about 4 s of Python imports and the first run),
+which caching cannot remove. The next steps would be a Pyodide memory snapshot taken after the imports
 (marimo's worker turns snapshots off, so it needs a change in how the page boots Pyodide) and
 fewer or lazier imports in marimo's kernel (jedi, docutils, pygments are imported at start).
 """
