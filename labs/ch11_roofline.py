@@ -211,7 +211,7 @@ def _(Hardware, Models, mlsysim, mo):
     | memory bandwidth | {_a100.memory.bandwidth.to("TB/s").magnitude:.2f} TB/s | {_h100.memory.bandwidth.to("TB/s").magnitude:.2f} TB/s | **{bw_ratio:.2f}×** |
     | time per output token | {_sa.itl.to("ms").magnitude:.2f} ms | {_sh.itl.to("ms").magnitude:.2f} ms | **{itl_ratio:.2f}× faster** |
 
-    The H100 has **{flops_ratio:.1f}×** the arithmetic but decodes only **{itl_ratio:.2f}×** faster:
+    The H100 has **{flops_ratio:.2f}×** the arithmetic but decodes only **{itl_ratio:.2f}×** faster:
     the bandwidth ratio ({bw_ratio:.2f}×), not the FLOP/s ratio. Decode is memory bound, so the
     extra arithmetic sits idle.
     """)
