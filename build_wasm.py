@@ -121,7 +121,6 @@ PRUNE_PATTERNS = [
     r"^assets/cytoscape\..*\.js$",
     r"^assets/edit-page-.*\.js$",
     r"^assets/ai-model-dropdown-.*\.js$",
-    r"^assets/agent-panel-.*\.js$",
     r"^assets/add-cell-with-ai-.*\.js$",
     r"^assets/save-worker-.*\.js$",
     r"^assets/(architecture|sequence|class|state|er|gantt|journey|mindmap|quadrant|requirement|"
@@ -193,7 +192,7 @@ def _tool_env() -> dict:
     return env
 
 
-# --- packaging helpers ------------------------------------------------------------------------
+# --- packaging utilities ----------------------------------------------------------------------
 def _packaging():
     from packaging.markers import Marker  # noqa: F401
     from packaging.requirements import Requirement
