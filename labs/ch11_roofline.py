@@ -113,37 +113,45 @@ def _(
 
     peak = point["peak_flops"]  # flop/s, dense, in the compute precision
     bw = point["bandwidth"]  # byte/s
-    ridge = peak / bw  # flop/byte
+    supported = peak > 0  # the registry gives no peak for a precision the chip cannot compute in
+    ridge = peak / bw if supported else float("nan")  # flop/byte
     ai = point["arithmetic_intensity"]
-    _lo = 10 ** math.floor(math.log10(min(ai, ridge) / 20))
-    _hi = 10 ** math.ceil(math.log10(max(ai, ridge) * 20))
-    _n = 48
-    _xs = sorted([_lo * (_hi / _lo) ** (i / (_n - 1)) for i in range(_n)] + [ridge])  # a sharp corner
-    _attainable = mlsysim.physics.kernels.attainable_flops  # the engine's float kernel
-    _data = {
-        "roof": [{"ai": x, "tflops": _attainable(x, peak, bw) / 1e12} for x in _xs],
-        "effective_roof": [
-            {"ai": _lo, "tflops": peak * efficiency.value / 1e12, "label": ""},
-            {"ai": _hi, "tflops": peak * efficiency.value / 1e12,
-             "label": f"{efficiency.value:.0%} of peak"},
-        ],
-        "ridge": [{"ai": ridge, "tflops": peak / 1e12, "label": f"ridge {ridge:.0f} flop/B"}],
-        "workload": [{"ai": ai, "tflops": point["attained_flops"] / 1e12,
-                      "label": f"{point['model']}, batch {point['batch_size']}"}],
-    }
-    _xscale = {"type": "log", "domain": [_lo, _hi]}
-    spec = dict(roofline_template, title=f"Roofline of {hw.name} ({precision.value})", layer=[
-        dict(_l, data={"values": _data[_l["data"]["name"]]},
-             encoding=dict(_l["encoding"], x=dict(_l["encoding"]["x"], scale=_xscale)))
-        for _l in roofline_template["layer"]
-    ])
-    spec_json = json.dumps(spec)
+    if not supported:
+        peak = ridge = bw = float("nan")
+    def _spec():
+        """The roofline's Vega-Lite spec for this point (the chart was authored once, above)."""
+        _lo = 10 ** math.floor(math.log10(min(ai, ridge) / 20))
+        _hi = 10 ** math.ceil(math.log10(max(ai, ridge) * 20))
+        _n = 48
+        _xs = sorted([_lo * (_hi / _lo) ** (i / (_n - 1)) for i in range(_n)] + [ridge])  # a sharp corner
+        _attainable = mlsysim.physics.kernels.attainable_flops  # the engine's float kernel
+        _data = {
+            "roof": [{"ai": x, "tflops": _attainable(x, peak, bw) / 1e12} for x in _xs],
+            "effective_roof": [
+                {"ai": _lo, "tflops": peak * efficiency.value / 1e12, "label": ""},
+                {"ai": _hi, "tflops": peak * efficiency.value / 1e12,
+                 "label": f"{efficiency.value:.0%} of peak"},
+            ],
+            "ridge": [{"ai": ridge, "tflops": peak / 1e12, "label": f"ridge {ridge:.0f} flop/B"}],
+            "workload": [{"ai": ai, "tflops": point["attained_flops"] / 1e12,
+                          "label": f"{point['model']}, batch {point['batch_size']}"}],
+        }
+        _xscale = {"type": "log", "domain": [_lo, _hi]}
+        spec = dict(roofline_template, title=f"Roofline of {hw.name} ({precision.value})", layer=[
+            dict(_l, data={"values": _data[_l["data"]["name"]]},
+                 encoding=dict(_l["encoding"], x=dict(_l["encoding"]["x"], scale=_xscale)))
+            for _l in roofline_template["layer"]
+        ])
+        return spec
+
+    # nothing to draw for a precision the chip cannot compute in; the cells below say why
+    spec_json = json.dumps(_spec()) if supported else None
     update_ms = (time.perf_counter() - _t0) * 1e3
-    return ai, bw, hw, is_llm, peak, point, ridge, spec_json, update_ms, wl
+    return ai, bw, hw, is_llm, peak, point, ridge, spec_json, supported, update_ms, wl
 
 
 @app.cell(hide_code=True)
-def _(spec_json):
+def _(hw, mo, precision, spec_json):
     class VegaLite:
         """Shows a Vega-Lite spec that was serialised (and timed) in the cell above."""
 
@@ -153,12 +161,17 @@ def _(spec_json):
         def _mime_(self):
             return "application/vnd.vegalite.v6+json", self.text
 
-    VegaLite(spec_json)
+    (VegaLite(spec_json) if spec_json is not None else
+     mo.callout(mo.md(f"**{hw.name} does not compute in {precision.value}.** "
+                      "Pick another precision to see its roofline."), kind="warn"))
     return
 
 
 @app.cell(hide_code=True)
-def _(ai, mo, point, ridge, update_ms):
+def _(ai, mo, point, ridge, supported, update_ms):
+    mo.stop(not supported, mo.md(f"### The bottleneck: none to show\n\n{point['hardware']} has no "
+                                 f"{point['precision']} arithmetic. <small>Python time for this update: "
+                                 f'<span id="update-ms">{update_ms:.1f} ms</span></small>'))
     _memory = point["bottleneck"] == "Memory Bound"
     _lat = point["latency_s"]
     _lat_txt = f"{_lat * 1e3:.3g} ms" if _lat >= 1e-3 else f"{_lat * 1e6:.3g} µs"
