@@ -113,7 +113,7 @@ def _(
 
     peak = point["peak_flops"]  # flop/s, dense, in the compute precision
     bw = point["bandwidth"]  # byte/s
-    supported = peak > 0  # the registry gives no peak for a precision the chip cannot compute in
+    supported = peak > 0  # the registry gives no peak for a precision it lists no figure for
     ridge = peak / bw if supported else float("nan")  # flop/byte
     ai = point["arithmetic_intensity"]
     if not supported:
@@ -144,7 +144,7 @@ def _(
         ])
         return spec
 
-    # nothing to draw for a precision the chip cannot compute in; the cells below say why
+    # nothing to draw without a peak in this precision; the cells below say why
     spec_json = json.dumps(_spec()) if supported else None
     update_ms = (time.perf_counter() - _t0) * 1e3
     return ai, bw, hw, is_llm, peak, point, ridge, spec_json, supported, update_ms, wl
@@ -162,15 +162,15 @@ def _(hw, mo, precision, spec_json):
             return "application/vnd.vegalite.v6+json", self.text
 
     (VegaLite(spec_json) if spec_json is not None else
-     mo.callout(mo.md(f"**{hw.name} does not compute in {precision.value}.** "
+     mo.callout(mo.md(f"**The registry lists no {precision.value} peak for {hw.name}.** "
                       "Pick another precision to see its roofline."), kind="warn"))
     return
 
 
 @app.cell(hide_code=True)
 def _(ai, mo, point, ridge, supported, update_ms):
-    mo.stop(not supported, mo.md(f"### The bottleneck: none to show\n\n{point['hardware']} has no "
-                                 f"{point['precision']} arithmetic. <small>Python time for this update: "
+    mo.stop(not supported, mo.md(f"### The bottleneck: none to show\n\nNo {point['precision']} peak "
+                                 f"for {point['hardware']}. <small>Python time for this update: "
                                  f'<span id="update-ms">{update_ms:.1f} ms</span></small>'))
     _memory = point["bottleneck"] == "Memory Bound"
     _lat = point["latency_s"]
