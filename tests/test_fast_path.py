@@ -71,3 +71,26 @@ def test_sweep_units_named_and_rows_are_plain():
     assert res.units["latency_s"] == "s" and res.units["attained_flops"] == "flop/s"
     for row in res.rows():
         assert all(isinstance(v, (int, float, str, bool)) for v in row.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    capacity=st.floats(min_value=1e3, max_value=1e11),
+    weights=st.floats(min_value=0, max_value=1e11),
+    act=st.floats(min_value=1e-3, max_value=1e9),
+    flash=st.one_of(st.none(), st.floats(min_value=1e3, max_value=1e11)),
+)
+def test_largest_inference_batch_is_the_boundary_of_memory_verdict(capacity, weights, act, flash):
+    from mlsysim import Q_, HardwareNode
+    from mlsysim.hardware.types import ComputeCore, MemoryHierarchy
+    from mlsysim.solvers.single_node import largest_inference_batch, memory_verdict
+
+    hw = HardwareNode(name="x", compute=ComputeCore(peak_flops=Q_("1 TFLOP/s")),
+                      memory=MemoryHierarchy(capacity=Q_(capacity, "byte"), bandwidth=Q_("1 GB/s"),
+                                             flash_capacity=None if flash is None else Q_(flash, "byte")))
+    b = largest_inference_batch(hw, weights, act)
+    fits = lambda n: not memory_verdict(hw, weights, weights + act * n, act * n, False)  # noqa: E731
+    if b == 0:
+        assert not fits(1) or not fits(0)
+    else:
+        assert fits(b) and not fits(b + 1)

@@ -15,7 +15,7 @@ from .core.errors import InputError
 from .physics import kernels
 from .solvers import _inputs
 from .solvers.defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
-from .solvers.single_node import COMPUTE_BOUND, MEMORY_BOUND, UNSUPPORTED, memory_verdict, roofline_columns, roofline_plan, training_memory
+from .solvers.single_node import COMPUTE_BOUND, MEMORY_BOUND, UNSUPPORTED, largest_inference_batch, memory_verdict, roofline_columns, roofline_plan, training_memory, workload_plan
 
 UNITS = {
     "model": None, "hardware": None, "precision": None, "batch_size": "count",
@@ -53,40 +53,17 @@ def _as_list(value, field: str) -> list:
     return [value]
 
 
-def _memory_columns(model, hw, precision, plan, batches, is_training, seq_len):
+def _memory_columns(model, hw, precision, workload, batches, is_training, seq_len):
     """Resident bytes and whether they fit, per batch size (same rules as ``memory_verdict``)."""
     if is_training:
         parts = [training_memory(model, precision, b, seq_len, False) for b in batches]
         footprint = [w + g + o + a for w, g, o, a in parts]
         fits = [not memory_verdict(hw, w, f, a, True) for (w, _, _, a), f in zip(parts, footprint)]
         return footprint, fits
-    weights, act = model.weight_bytes_si(precision), plan[2]
-    footprint = [weights + act * b for b in batches]
-    if len(batches) <= 32:
-        return footprint, [not memory_verdict(hw, weights, f, act * b, False) for f, b in zip(footprint, batches)]
+    weights, act = workload[5], workload[2]
     # inference footprint is weights + act x b: linear in b, so it fits up to a largest batch
-    largest = _largest_fitting_batch(hw, weights, act)
-    return footprint, [b <= largest for b in batches]
-
-
-def _largest_fitting_batch(hw, weights: float, act: float) -> float:
-    """The largest batch whose inference footprint passes ``memory_verdict`` (inf if any, 0 if none)."""
-    if memory_verdict(hw, weights, weights, 0.0, False):
-        return 0
-    if act <= 0:
-        return math.inf
-    low, high = 0, 1
-    while not memory_verdict(hw, weights, weights + act * high, act * high, False):
-        low, high = high, high * 2
-        if high > 1 << 62:
-            return math.inf
-    while high - low > 1:  # bisect on the same rule the solver applies
-        mid = (low + high) // 2
-        if memory_verdict(hw, weights, weights + act * mid, act * mid, False):
-            high = mid
-        else:
-            low = mid
-    return low
+    largest = largest_inference_batch(hw, weights, act)
+    return [weights + act * b for b in batches], [b <= largest for b in batches]
 
 
 def sweep(
@@ -110,43 +87,53 @@ def sweep(
         seq_len = _inputs.positive_int(seq_len, "seq_len")
 
     col = {name: [] for name in UNITS}
+    # local names for the columns: a sweep of few batch sizes is dominated by per-group bookkeeping
+    c_model, c_hw, c_prec, c_batch = col["model"], col["hardware"], col["precision"], col["batch_size"]
+    c_peak, c_bw, c_ridge, c_cap, c_mem = col["peak_flops"], col["bandwidth"], col["ridge_point"], col["capacity_bytes"], col["memory_bytes"]
+    c_lat, c_comp, c_memt, c_thr = col["latency_s"], col["compute_time_s"], col["memory_time_s"], col["throughput_per_s"]
+    c_ai, c_att, c_bott, c_fit = col["arithmetic_intensity"], col["attained_flops"], col["bottleneck"], col["feasible"]
+    n = len(batches)
+    intensity = kernels.arithmetic_intensity
+    prec_labels = {p: [p] * n for p in precs}
+    hw_labels = [([hw.name] * n, [hw.memory._si["bandwidth"]] * n, [hw.memory._si["capacity"]] * n) for hw in hw_list]
     for model in model_list:
-        for hw in hw_list:
+        workloads = {p: workload_plan(model, p, is_training, seq_len) for p in precs}
+        model_label = [model.name] * n
+        for hw, (hw_label, bw_label, cap_label) in zip(hw_list, hw_labels):
             bw_peak = hw.memory._si["bandwidth"]
-            capacity = hw.memory._si["capacity"]
             for p in precs:
-                plan = roofline_plan(model, hw, p, efficiency, bandwidth_efficiency, is_training, seq_len)
+                workload = workloads[p]
+                plan = roofline_plan(model, hw, p, efficiency, bandwidth_efficiency, is_training, seq_len, workload=workload)
                 peak, compute_precision = plan[8], plan[9]
-                n = len(batches)
-                col["model"] += [model.name] * n
-                col["hardware"] += [hw.name] * n
-                col["precision"] += [p] * n
-                col["batch_size"] += batches
-                col["peak_flops"] += [peak] * n
-                col["bandwidth"] += [bw_peak] * n
-                col["ridge_point"] += [kernels.ridge_point(peak, bw_peak)] * n
-                col["capacity_bytes"] += [capacity] * n
-                footprint, fits = _memory_columns(model, hw, p, plan, batches, is_training, seq_len)
-                col["memory_bytes"] += footprint
+                c_model += model_label
+                c_hw += hw_label
+                c_prec += prec_labels[p]
+                c_batch += batches
+                c_peak += [peak] * n
+                c_bw += bw_label
+                c_ridge += [kernels.ridge_point(peak, bw_peak)] * n
+                c_cap += cap_label
+                footprint, fits = _memory_columns(model, hw, p, workload, batches, is_training, seq_len)
+                c_mem += footprint
                 if compute_precision is None:
-                    col["latency_s"] += [math.inf] * n
-                    col["compute_time_s"] += [math.inf] * n
-                    col["memory_time_s"] += [0.0] * n
-                    col["throughput_per_s"] += [0.0] * n
-                    col["arithmetic_intensity"] += [0.0] * n
-                    col["attained_flops"] += [0.0] * n
-                    col["bottleneck"] += [UNSUPPORTED] * n
-                    col["feasible"] += [False] * n
+                    c_lat += [math.inf] * n
+                    c_comp += [math.inf] * n
+                    c_memt += [0.0] * n
+                    c_thr += [0.0] * n
+                    c_ai += [0.0] * n
+                    c_att += [0.0] * n
+                    c_bott += [UNSUPPORTED] * n
+                    c_fit += [False] * n
                     continue
                 latency, compute, memory, ops, nbytes = roofline_columns(plan, batches)
-                col["latency_s"] += latency
-                col["compute_time_s"] += compute
-                col["memory_time_s"] += memory
-                col["throughput_per_s"] += [b / t for b, t in zip(batches, latency)]
-                col["arithmetic_intensity"] += list(map(kernels.arithmetic_intensity, ops, nbytes))
-                col["attained_flops"] += [o / t for o, t in zip(ops, latency)]
-                col["bottleneck"] += [COMPUTE_BOUND if c >= m else MEMORY_BOUND for c, m in zip(compute, memory)]
-                col["feasible"] += fits
+                c_lat += latency
+                c_comp += compute
+                c_memt += memory
+                c_thr += [b / t for b, t in zip(batches, latency)]
+                c_ai.extend(map(intensity, ops, nbytes))
+                c_att += [o / t for o, t in zip(ops, latency)]
+                c_bott += [COMPUTE_BOUND if c >= m else MEMORY_BOUND for c, m in zip(compute, memory)]
+                c_fit += fits
     return SweepResult(col)
 
 

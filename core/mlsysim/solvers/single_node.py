@@ -54,16 +54,9 @@ class PerformanceProfile(Result):
         return "compute" if self.bottleneck == COMPUTE_BOUND else "memory"
 
 
-def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_efficiency: float, is_training: bool, seq_len: int | None, recompute: bool = False):
-    """Everything of a solve that does not depend on batch size, as floats.
-
-    Returns (fwd_ops_per_sample, weight_bytes_read, act_bytes_per_sample,
-    work_factor, hw_factor, rate, bandwidth, tax, peak, compute_precision).
-    Called once per (model, hardware, precision); ``roofline_columns`` then costs
-    a few float operations per batch size. ``SingleNodeModel`` and ``sweep``
-    share both, so the Quantity path and the fast path are one computation.
-    """
-    peak, compute_precision = hw.peak_flops_si(precision)
+def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False):
+    """The model's side of a roofline solve, as floats: (fwd_ops_per_sample, weight_bytes_read,
+    act_bytes_per_sample, work_factor, hw_factor, resident_weight_bytes)."""
     fwd = model.forward_ops_per_sample_si(seq_len)
     if isinstance(model, TransformerWorkload):
         weights_read = model.expected_weight_bytes_read_si(precision, seq_len or model.seq_len)
@@ -73,6 +66,21 @@ def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_effici
     # forward + backward = 3x forward work and traffic; recompute adds one more forward (Korthikanti et al. 2022)
     work = 3.0 if is_training else 1.0
     hw_work = 4.0 if (is_training and recompute) else work
+    return fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision)
+
+
+def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_efficiency: float, is_training: bool, seq_len: int | None, recompute: bool = False, workload=None):
+    """Everything of a solve that does not depend on batch size, as floats.
+
+    Returns (fwd_ops_per_sample, weight_bytes_read, act_bytes_per_sample,
+    work_factor, hw_factor, rate, bandwidth, tax, peak, compute_precision).
+    Called once per (model, hardware, precision); ``roofline_columns`` then costs
+    a few float operations per batch size. ``SingleNodeModel`` and ``sweep``
+    share both, so the Quantity path and the fast path are one computation.
+    ``workload`` is ``workload_plan(...)`` when the caller already has it.
+    """
+    fwd, weights_read, act, work, hw_work, _ = workload or workload_plan(model, precision, is_training, seq_len, recompute)
+    peak, compute_precision = hw.peak_flops_si(precision)
     rate = kernels.effective_flops(peak, efficiency)
     bw = hw.memory._si["bandwidth"] * bandwidth_efficiency
     return fwd, weights_read, act, work, hw_work, rate, bw, hw._si["dispatch_tax"], peak, compute_precision
@@ -129,6 +137,27 @@ def memory_verdict(hw, weights: float, footprint: float, acts: float, is_trainin
     if footprint > capacity:
         return f"needs {footprint / 1e9:.4g} GB but {hw.name} has {capacity / 1e9:.4g} GB"
     return ""
+
+
+def largest_inference_batch(hw, weights: float, act: float) -> float:
+    """The largest batch whose inference footprint (weights + act x b) passes ``memory_verdict``.
+
+    0 when even the weights do not fit, inf when activations cost nothing.
+    Solved in closed form, then checked (and nudged at the boundary) with
+    ``memory_verdict`` itself, so both always agree.
+    """
+    if memory_verdict(hw, weights, weights, 0.0, False):
+        return 0
+    if act <= 0:
+        return math.inf
+    capacity = hw.memory._si["capacity"]
+    room = capacity if hw.memory._si.get("flash_capacity") is not None else capacity - weights
+    b = max(int(room // act), 0)
+    while b > 0 and memory_verdict(hw, weights, weights + act * b, act * b, False):
+        b -= 1
+    while not memory_verdict(hw, weights, weights + act * (b + 1), act * (b + 1), False):
+        b += 1
+    return b
 
 
 class SingleNodeModel:
