@@ -91,7 +91,7 @@ class Model(BaseModel):
     ``_provenance`` maps dotted field paths to a ``Source`` for registry entries.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, validate_default=True, defer_build=True)
 
     _quantity_fields: ClassVar[tuple] = ()
     # ``_si`` and ``_provenance`` live in the instance __dict__ (set with
