@@ -108,3 +108,15 @@ def test_fp4_on_b200_uses_its_dense_fp4_peak():
     # H100 lists no fp4: it computes at its fp8 peak and says so
     h = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=8, precision="fp4")
     assert h.compute_precision == "fp8" and any("fp4" in a for a in h.assumptions)
+
+
+def test_lowering_to_a_computation_graph():
+    # ResNet-50 at fp16, batch 4: ops 4 x 8.18e9 = 3.272e10 flop; weights 25,557,032 x 2 B = 51,114,064 B
+    g = Models.ResNet50.lower("fp16", batch_size=4)
+    assert g.total_ops.m_as("flop") == pytest.approx(3.272e10)
+    assert g.weight_bytes.m_as("byte") == 51_114_064
+    assert g.arithmetic_intensity.m_as("flop/byte") == pytest.approx(3.272e10 / 51_114_064)
+    # Llama-3-8B at int8 over 128 tokens: 2 x 8.03e9 x 128 = 2.05568e12 flop over 8.03e9 B of weights
+    t = Models.Language.Llama3_8B.lower("int8", batch_size=1, seq_len=128)
+    assert t.total_ops.m_as("flop") == pytest.approx(2.05568e12)
+    assert t.bytes_moved.m_as("byte") == pytest.approx(8.03e9)
