@@ -259,3 +259,30 @@ def sweep_batch_sizes(n: int) -> List[int]:
 
 def python_info() -> str:
     return f"{sys.implementation.name} {'.'.join(map(str, sys.version_info[:3]))}"
+
+
+def bench_solves(mlsysim: Any, single_node_cls: Any, serving_cls: Any, bench: Dict[str, Any]) -> Dict[str, Any]:
+    """Time SingleNodeModel.solve and ServingModel.solve on the shared inputs.
+
+    Both versions of mlsysim take these calls with the same signatures, so
+    ours and the baseline are timed by this one function. Each entry also
+    carries the solve's answer, to show both versions were given the same case.
+    """
+    out: Dict[str, Any] = {}
+    sn = single_node_cls()
+    m = resolve(mlsysim, SINGLE_NODE["model"])
+    hw = resolve(mlsysim, SINGLE_NODE["hardware"])
+    kw = SINGLE_NODE["kwargs"]
+    r = sn.solve(m, hw, **kw)
+    out["single_node"] = bench_call(lambda: sn.solve(m, hw, **kw), **bench)
+    out["single_node"]["check_latency_ms"] = float(r.latency.to("ms").magnitude)
+
+    sv = serving_cls()
+    m2 = resolve(mlsysim, SERVING["model"])
+    hw2 = resolve(mlsysim, SERVING["hardware"])
+    kw2 = SERVING["kwargs"]
+    r2 = sv.solve(m2, hw2, **kw2)
+    out["serving"] = bench_call(lambda: sv.solve(m2, hw2, **kw2), **bench)
+    out["serving"]["check_ttft_ms"] = float(r2.ttft.to("ms").magnitude)
+    out["serving"]["check_itl_ms"] = float(r2.itl.to("ms").magnitude)
+    return out

@@ -45,24 +45,7 @@ def main(argv=None) -> int:
     bench = dict(repeat=counts["repeat"], warmup=counts["warmup"],
                  min_sample_ns=counts["min_sample_ns"])
 
-    # SingleNodeModel.solve -------------------------------------------------
-    sn = SingleNodeModel()
-    m = C.resolve(mlsysim, C.SINGLE_NODE["model"])
-    hw = C.resolve(mlsysim, C.SINGLE_NODE["hardware"])
-    kw = C.SINGLE_NODE["kwargs"]
-    r = sn.solve(m, hw, **kw)
-    out["single_node"] = C.bench_call(lambda: sn.solve(m, hw, **kw), **bench)
-    out["single_node"]["check_latency_ms"] = float(r.latency.to("ms").magnitude)
-
-    # ServingModel.solve ----------------------------------------------------
-    sv = ServingModel()
-    m = C.resolve(mlsysim, C.SERVING["model"])
-    hw = C.resolve(mlsysim, C.SERVING["hardware"])
-    kw = C.SERVING["kwargs"]
-    r = sv.solve(m, hw, **kw)
-    out["serving"] = C.bench_call(lambda: sv.solve(m, hw, **kw), **bench)
-    out["serving"]["check_ttft_ms"] = float(r.ttft.to("ms").magnitude)
-    out["serving"]["check_itl_ms"] = float(r.itl.to("ms").magnitude)
+    out.update(C.bench_solves(mlsysim, SingleNodeModel, ServingModel, bench))
 
     # Sweep: 0.3.0's Engine.sweep takes one model, so loop over the models.
     models = [C.resolve(mlsysim, n) for n in C.SWEEP_MODELS]
