@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from ..core.errors import InputError
+from ..hardware.types import HardwareNode
+from ..registries import Fleets, Hardware, Models
+from ..systems.types import Fleet
+from ..workloads.types import TransformerWorkload, Workload
 from ..workloads.precision import check_precision  # noqa: F401  (re-exported for solvers)
 
 
@@ -23,43 +27,29 @@ def fraction(value, field: str) -> float:
     return float(value)
 
 
-def hardware(value, field: str = "hardware"):
-    from ..hardware.types import HardwareNode
-    from ..registries import Hardware
-
-    if isinstance(value, HardwareNode):
+def entry(value, field: str, cls: type, catalog, expected: str):
+    """An instance of ``cls`` as given, or the registry entry a name resolves to in ``catalog``."""
+    if isinstance(value, cls):
         return value
     if isinstance(value, str):
-        return Hardware.get(value)
-    raise InputError(field, value, "a HardwareNode (e.g. Hardware.Cloud.H100) or a registry name such as 'h100'")
+        return catalog.get(value)
+    raise InputError(field, value, expected)
 
 
-def workload(value, field: str = "model"):
-    from ..registries import Models
-    from ..workloads.types import Workload
-
-    if isinstance(value, Workload):
-        return value
-    if isinstance(value, str):
-        return Models.get(value)
-    raise InputError(field, value, "a Workload (e.g. Models.Vision.ResNet50) or a registry name such as 'resnet50'")
+def hardware(value, field: str = "hardware") -> HardwareNode:
+    return entry(value, field, HardwareNode, Hardware, "a HardwareNode (e.g. Hardware.Cloud.H100) or a registry name such as 'h100'")
 
 
-def transformer(value, field: str = "model"):
-    from ..workloads.types import TransformerWorkload
+def workload(value, field: str = "model") -> Workload:
+    return entry(value, field, Workload, Models, "a Workload (e.g. Models.Vision.ResNet50) or a registry name such as 'resnet50'")
 
+
+def transformer(value, field: str = "model") -> TransformerWorkload:
     model = workload(value, field)
     if not isinstance(model, TransformerWorkload):
         raise InputError(field, model.name, "a TransformerWorkload (serving needs layers, heads and kv_heads for the KV cache)")
     return model
 
 
-def fleet(value, field: str = "fleet"):
-    from ..registries import Fleets
-    from ..systems.types import Fleet
-
-    if isinstance(value, Fleet):
-        return value
-    if isinstance(value, str):
-        return Fleets.get(value)
-    raise InputError(field, value, "a Fleet (e.g. Fleets.Research256) or a registry name")
+def fleet(value, field: str = "fleet") -> Fleet:
+    return entry(value, field, Fleet, Fleets, "a Fleet (e.g. Fleets.Research256) or a registry name")

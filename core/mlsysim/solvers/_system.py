@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..core.errors import InputError
 from ..core.units import to_float
+from ..infrastructure.types import Datacenter, GridProfile
+from ..registries import Grids
 from . import _inputs
 
 
@@ -43,19 +45,11 @@ def resolve(system, count=None, field: str = "system") -> System:
 
 def grid(value, fallback=None, field: str = "grid"):
     """A GridProfile, a registry name, or None (then ``fallback``)."""
-    from ..infrastructure.types import Datacenter, GridProfile
-
     if value is None:
         return fallback
-    if isinstance(value, GridProfile):
-        return value
     if isinstance(value, Datacenter):
         return value.grid
-    if isinstance(value, str):
-        from ..registries import Grids
-
-        return Grids.get(value)
-    raise InputError(field, value, "a GridProfile (e.g. Grids.Quebec) or a registry name such as 'quebec'")
+    return _inputs.entry(value, field, GridProfile, Grids, "a GridProfile (e.g. Grids.Quebec) or a registry name such as 'quebec'")
 
 
 def duration(value, field: str = "duration") -> float:
