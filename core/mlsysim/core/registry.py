@@ -24,14 +24,13 @@ use, and cached for the life of the process.
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import MlsysimError, UnknownEntryError
-from .types import Model, Source
+from .types import Model, Source, normalise  # noqa: F401  (normalise re-exported)
 
 IDENTITY = frozenset({"key", "attr", "name", "aliases", "vendor", "tier", "family", "architecture", "source", "region", "topology", "notes"})
 
@@ -47,11 +46,6 @@ def registry_dir() -> Path:
 
 class RegistryDataError(MlsysimError):
     """A registry data file is malformed (bad value, missing source, unknown reference)."""
-
-
-def normalise(name: str) -> str:
-    """Case- and punctuation-insensitive form of a name: 'H100 SXM' -> 'h100sxm'."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 class _Data:

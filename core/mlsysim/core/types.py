@@ -11,6 +11,7 @@ code: each model caches the canonical-unit floats of its Quantity fields in
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
@@ -76,6 +77,11 @@ class Source(BaseModel):
         return f"{self.title}{where} [{self.kind}, checked {self.date}]{note}"
 
 
+def normalise(name: str) -> str:
+    """Case- and punctuation-insensitive form of a name: 'H100 SXM' -> 'h100sxm'."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
 def _kind_of(annotation) -> str | None:
     for meta in getattr(annotation, "__metadata__", ()):
         if isinstance(meta, Kind):
@@ -127,6 +133,9 @@ class Model(BaseModel):
             else:
                 si[name] = si_of(value, kind)
         object.__setattr__(self, "_si", si)
+        if getattr(self, "key", None) == "" and getattr(self, "name", ""):
+            # entries built without a key get one from their name, by the rule name look-ups use
+            object.__setattr__(self, "key", normalise(self.name))
         if "_provenance" not in self.__dict__:
             object.__setattr__(self, "_provenance", {})
 

@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 from ..core.errors import InputError
 from ..core.types import Bandwidth, Bytes, Flops, Model, Money, Power, Time
 from ..core.units import make
+from ..physics import kernels
 from ..workloads.precision import COMPUTE_FALLBACK, PRECISIONS, check_precision
 
 Tier = Literal["cloud", "workstation", "mobile", "edge", "tiny"]
@@ -77,8 +78,6 @@ class HardwareNode(Model):
     def _check(self):
         if self.compute._si["peak_flops"] <= 0:
             raise InputError("compute.peak_flops", f"{self.compute.peak_flops:~P}", "a positive compute rate")
-        if not self.key:
-            object.__setattr__(self, "key", _slug(self.name))
         return self
 
     # -- derived quantities (floats inside, Quantities out) -------------------
@@ -110,8 +109,6 @@ class HardwareNode(Model):
         Williams, Waterman & Patterson, "Roofline", CACM 52(4), 2009: ridge =
         peak compute / peak memory bandwidth.
         """
-        from ..physics import kernels
-
         peak, _ = self.peak_flops_si(check_precision(precision))
         return make(kernels.ridge_point(peak, self.memory._si["bandwidth"]), "intensity")
 
@@ -121,6 +118,3 @@ class HardwareNode(Model):
     def __repr__(self) -> str:
         return f"HardwareNode({self.name!r}, tier={self.tier!r})"
 
-
-def _slug(name: str) -> str:
-    return "".join(ch for ch in name.lower().replace(" ", "_") if ch.isalnum() or ch == "_")

@@ -27,8 +27,6 @@ class GridProfile(Model):
             raise InputError("pue", self.pue, "a power usage effectiveness between 1.0 and 3.0")
         if self._si["carbon_intensity"] < 0:
             raise InputError("carbon_intensity", f"{self.carbon_intensity:~P}", "a value >= 0 gCO2e/kWh")
-        if not self.key:
-            object.__setattr__(self, "key", "".join(c for c in self.name.lower() if c.isalnum()))
         return self
 
     def __repr__(self) -> str:

@@ -71,8 +71,6 @@ class Fleet(Model):
     def _check(self):
         if self.count < 1:
             raise InputError("count", self.count, "an integer >= 1 (nodes in the fleet)")
-        if not self.key:
-            object.__setattr__(self, "key", "".join(c for c in self.name.lower() if c.isalnum()))
         return self
 
     @property

@@ -12,6 +12,7 @@ from pydantic import model_validator
 
 from ..core.errors import InputError
 from ..core.types import Bytes, Count, Model, Ops
+from ..core.units import make
 from ..physics import kernels
 from .precision import bytes_per_value, check_precision
 
@@ -36,8 +37,6 @@ class Workload(Model):
     def _check(self):
         if self._si["parameters"] <= 0:
             raise InputError("parameters", f"{self.parameters:~P}", "a positive count")
-        if not self.key:
-            object.__setattr__(self, "key", "".join(c for c in self.name.lower() if c.isalnum()))
         return self
 
     # -- lowering ------------------------------------------------------------
@@ -166,26 +165,18 @@ class ComputationGraph:
 
     @property
     def total_ops(self):
-        from ..core.units import make
-
         return make(self._ops, "ops")
 
     @property
     def weight_bytes(self):
-        from ..core.units import make
-
         return make(self._weight_bytes, "bytes")
 
     @property
     def bytes_moved(self):
-        from ..core.units import make
-
         return make(self._bytes_moved, "bytes")
 
     @property
     def arithmetic_intensity(self):
-        from ..core.units import make
-
         return make(kernels.arithmetic_intensity(self._ops, self._bytes_moved), "intensity")
 
     def __repr__(self) -> str:
