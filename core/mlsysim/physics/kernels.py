@@ -131,15 +131,21 @@ def attainable_flops(intensity: float, peak_flops: float, bandwidth: float) -> f
     return memory_ceiling if memory_ceiling < peak_flops else peak_flops
 
 
-def roofline_time(ops: float, nbytes: float, flops: float, bandwidth: float) -> float:
-    """The iron law of one kernel: time = max(ops / rate, bytes / bandwidth).
+def roofline_parts(ops: float, nbytes: float, flops: float, bandwidth: float) -> tuple[float, float, float]:
+    """The iron law of one kernel, with its two sides: (max(compute, memory), compute, memory).
 
-    Compute and data movement overlap perfectly; the slower one binds
-    (Williams et al. 2009). ``flops`` is the effective rate (peak x efficiency).
+    compute = ops / rate, memory = bytes / bandwidth; they overlap perfectly and
+    the slower one binds (Williams et al. 2009). ``flops`` is the effective rate
+    (peak x efficiency); a rate of 0 (no arithmetic in that precision) takes forever.
     """
-    compute = ops / flops
+    compute = ops / flops if flops > 0 else math.inf
     memory = nbytes / bandwidth
-    return compute if compute > memory else memory
+    return (compute if compute > memory else memory), compute, memory
+
+
+def roofline_time(ops: float, nbytes: float, flops: float, bandwidth: float) -> float:
+    """The iron law of one kernel: time = max(ops / rate, bytes / bandwidth) (Williams et al. 2009)."""
+    return roofline_parts(ops, nbytes, flops, bandwidth)[0]
 
 
 # ---------------------------------------------------------------------------

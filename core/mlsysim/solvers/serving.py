@@ -90,15 +90,13 @@ class ServingModel:
         # prefill: every prompt token of every sequence in one pass
         prefill_ops = kernels.inference_flops_per_token(active) * seq * batch
         prefill_bytes = model.expected_weight_bytes_read_si(precision, seq * batch)
-        p_compute = prefill_ops / rate if rate else float("inf")
-        p_memory = prefill_bytes / bw
+        p_time, p_compute, p_memory = kernels.roofline_parts(prefill_ops, prefill_bytes, rate, bw)
         # decode: one token per sequence; weights (experts touched) + the whole KV cache
         decode_ops = kernels.inference_flops_per_token(active) * batch
         decode_bytes = model.expected_weight_bytes_read_si(precision, batch) + kv
-        d_compute = decode_ops / rate if rate else float("inf")
-        d_memory = decode_bytes / bw
-        ttft = (p_compute if p_compute > p_memory else p_memory) + tax
-        itl = (d_compute if d_compute > d_memory else d_memory) + tax
+        d_time, d_compute, d_memory = kernels.roofline_parts(decode_ops, decode_bytes, rate, bw)
+        ttft = p_time + tax
+        itl = d_time + tax
 
         assumptions = [
             f"efficiency={efficiency:g} of dense peak for prefill; bandwidth_efficiency={bandwidth_efficiency:g}",

@@ -91,8 +91,10 @@ def roofline_columns(plan, batches: list[int]):
 
     The iron law per batch b: compute = fwd x b x hw_work / rate,
     memory = (weights read + activations x b) x work / bandwidth,
-    latency = max(compute, memory) + dispatch tax. Written over lists so a
-    sweep of thousands of batch sizes is a handful of comprehensions.
+    latency = max(compute, memory) + dispatch tax. This is ``kernels.roofline_parts``
+    written over lists, so a sweep of thousands of batch sizes is a handful of
+    comprehensions instead of a call per configuration; tests/test_fast_path.py
+    checks both against an independent pint derivation.
     """
     fwd, weights_read, act, work, hw_work, rate, bw, tax = plan[:8]
     per_sample_compute = fwd * hw_work / rate
