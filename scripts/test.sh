@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
 echo "== installing mlsysim and test dependencies"
-$PY -m pip install --quiet --disable-pip-version-check -e ".[test,browser,labs]" build
+$PY -m pip install --quiet --disable-pip-version-check -e ".[test,browser,labs]" build uv
 
 if ! command -v chromium >/dev/null 2>&1; then
     echo "== installing Debian's chromium for the browser tests"

@@ -40,6 +40,20 @@ class Result:
         for k, v in values.items():
             setattr(self, k, v)
 
+    @classmethod
+    def view(cls, out=None, **plain):
+        """The public view of a float result: each ``quantity`` field read from ``out``'s field of the same name.
+
+        ``out`` is a ``@floats`` dataclass (or any object with those attributes);
+        quantity names ``out`` lacks must be given in ``plain`` as ``_<name>=float``.
+        """
+        obj = cls(**plain)
+        if out is not None:
+            for name in cls._quantity_names:
+                if hasattr(out, name):
+                    setattr(obj, "_" + name, getattr(out, name))
+        return obj
+
     def as_dict(self, floats: bool = False) -> dict:
         """Every field; Quantities as '<value> <unit>' strings (or as floats in canonical units)."""
         out = {}
