@@ -47,7 +47,11 @@ import os, sys
 # (tests/conftest.py's profile); tmp_path is in Pyodide's in-memory /tmp.
 sys.dont_write_bytecode = True
 os.chdir("/repo")
-import pytest
+import mlsysim, pytest
+# The engine under test is the site's wheel, never the checkout's core/ (which is mounted too).
+if "/site-packages/" not in mlsysim.__file__ or mlsysim.__file__.startswith("/repo/"):
+    raise RuntimeError(f"mlsysim was imported from {mlsysim.__file__}, not from the installed wheel")
+print(f"== mlsysim {mlsysim.__version__} from {mlsysim.__file__.rsplit('/', 2)[0]}", flush=True)
 int(pytest.main(list(PYTEST_ARGS)))
 `);
 } catch (e) {

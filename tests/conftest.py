@@ -14,16 +14,13 @@ In CPython this file changes nothing. Inside Pyodide (scripts/pyodide_tests.py):
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import runpy
 import subprocess
 import sys
-import traceback
 
 import pytest
 from hypothesis import settings
+from inprocess import run_module_in_process
 
 EMSCRIPTEN = sys.platform == "emscripten"
 NO_PROCESS = "starts a process, and Emscripten (Pyodide) has none"
@@ -59,34 +56,10 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _run_module_in_process(cmd, *, capture_output, text=False, timeout=None):
-    """`subprocess.run([sys.executable, "-m", MODULE, *args])`, run by this interpreter."""
-    out, err, argv = io.StringIO(), io.StringIO(), sys.argv
-    sys.argv = [cmd[0], *cmd[3:]]  # runpy replaces argv[0] with the module's file, as -m does
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                runpy.run_module(cmd[2], run_name="__main__", alter_sys=True)
-                status = 0
-            except SystemExit as exc:
-                status = exc.code if isinstance(exc.code, int) else (exc.code is not None)
-                if isinstance(exc.code, str):
-                    print(exc.code, file=sys.stderr)
-            except Exception:  # a real interpreter prints the traceback and exits with 1
-                traceback.print_exc()
-                status = 1
-    finally:
-        sys.argv = argv
-    stdout, stderr = out.getvalue(), err.getvalue()
-    if not text:
-        stdout, stderr = stdout.encode(), stderr.encode()
-    return subprocess.CompletedProcess(list(cmd), int(status), stdout, stderr)
-
-
 def _run(cmd, *args, **kwargs):
     if (not args and isinstance(cmd, (list, tuple)) and list(cmd[:3]) == [sys.executable, "-m", "mlsysim"]
             and kwargs.get("capture_output") and kwargs.keys() <= {"capture_output", "text", "timeout"}):
-        return _run_module_in_process(cmd, **kwargs)
+        return run_module_in_process(cmd, **kwargs)
     return _no_process(cmd)
 
 
