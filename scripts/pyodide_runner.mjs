@@ -30,8 +30,9 @@ try {
   await py.loadPackage(config.wheels, { messageCallback: () => {} });
   py.mountNodeFS("/repo", config.repo);
   const t1 = performance.now();
-  console.log(`== Pyodide ${py.version}: runtime and ${config.packages.length + config.wheels.length} ` +
-              `packages loaded in ${((t1 - t0) / 1000).toFixed(1)} s`);
+  const loaded = Object.keys(py.loadedPackages).sort();
+  console.log(`== Pyodide ${py.version}: runtime and ${loaded.length} packages loaded in ` +
+              `${((t1 - t0) / 1000).toFixed(1)} s: ${loaded.join(", ")}`);
 } catch (e) {
   console.error("could not set up Pyodide: " + String((e && e.message) || e).slice(-3000));
   process.exit(3);

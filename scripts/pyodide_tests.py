@@ -39,6 +39,7 @@ RUNNER = Path(__file__).resolve().parent / "pyodide_runner.mjs"
 ROOTS = ["pytest==9.0.3", "hypothesis==6.155.2"]
 DEFAULT_PYTEST_ARGS = ["tests"]
 ALWAYS_PYTEST_ARGS = ["--ignore=tests/browser", "-p", "no:cacheprovider"]
+TIMEOUT_S = 900  # the whole run; it takes ~10 s today
 
 
 class SetupError(RuntimeError):
@@ -192,7 +193,11 @@ def run_in_pyodide(runtime: Path, lock: dict, pytest_args: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "config.json"
         cfg.write_text(json.dumps(config))
-        return subprocess.run(["node", str(RUNNER), str(cfg)], cwd=ROOT).returncode
+        try:
+            return subprocess.run(["node", str(RUNNER), str(cfg)], cwd=ROOT, timeout=TIMEOUT_S).returncode
+        except subprocess.TimeoutExpired:
+            raise SetupError(f"the run inside Pyodide took over {TIMEOUT_S} s and was stopped "
+                             "(Pyodide has no signals to interrupt a test that never returns)") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             lock = update_lock(runtime) if args.update_lock else load_lock(runtime)
             log(f"runtime {runtime}; test tools: " + ", ".join(f"{w['name']} {w['version']}" for w in lock["wheels"]))
             return run_in_pyodide(runtime, lock, args.pytest_args)
-    except (SetupError, subprocess.CalledProcessError) as exc:
+    except (SetupError, subprocess.CalledProcessError) as exc:  # status 3: not a test failure
         print(f"pyodide-tests: error: {exc}", file=sys.stderr)
         return 3
 
