@@ -7,7 +7,7 @@
 //          packages: names to load from that lock (sha256-checked by Pyodide),
 //          wheels: absolute paths of further wheels (the test tools),
 //          repo: this checkout, mounted at /repo and made the working directory,
-//          pytest_args: [...]}
+//          pytest_args: [...], env: {NAME: value} to set inside Pyodide}
 // Exit status: pytest's own (0 all passed, 1 failures, 2 interrupted, ...), or 3 if Pyodide
 // itself could not be set up.
 import { readFileSync } from "node:fs";
@@ -39,6 +39,7 @@ try {
 }
 
 py.globals.set("PYTEST_ARGS", py.toPy(config.pytest_args));
+py.globals.set("HOST_ENV", py.toPy(config.env || {}));
 let status;
 try {
   status = py.runPython(`
@@ -48,6 +49,7 @@ import os, sys
 # (tests/conftest.py's profile); tmp_path is in Pyodide's in-memory /tmp.
 sys.dont_write_bytecode = True
 os.chdir("/repo")
+os.environ.update(HOST_ENV)  # Pyodide has its own environment; these few are passed through
 import mlsysim, pytest
 # The engine under test is the site's wheel, never the checkout's core/ (which is mounted too).
 if "/site-packages/" not in mlsysim.__file__ or mlsysim.__file__.startswith("/repo/"):

@@ -39,6 +39,7 @@ RUNNER = Path(__file__).resolve().parent / "pyodide_runner.mjs"
 ROOTS = ["pytest==9.0.3", "hypothesis==6.155.2"]
 DEFAULT_PYTEST_ARGS = ["tests"]
 ALWAYS_PYTEST_ARGS = ["--ignore=tests/browser", "-p", "no:cacheprovider"]
+PASSED_ENV = ["HYPOTHESIS_PROFILE"]  # e.g. HYPOTHESIS_PROFILE=default for CPython's example counts
 TIMEOUT_S = 900  # the whole run; it takes ~10 s today
 
 
@@ -189,6 +190,7 @@ def run_in_pyodide(runtime: Path, lock: dict, pytest_args: list[str]) -> int:
         "wheels": [str(p.resolve()) for p in fetch_pinned(lock)],
         "repo": str(ROOT),
         "pytest_args": ALWAYS_PYTEST_ARGS + (pytest_args or DEFAULT_PYTEST_ARGS),
+        "env": {k: os.environ[k] for k in PASSED_ENV if k in os.environ},
     }
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "config.json"
