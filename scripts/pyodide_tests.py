@@ -84,13 +84,16 @@ def runtime_packages(runtime: Path) -> dict[str, str]:
 
 
 # --- the test tools' wheels -------------------------------------------------------------------
-def pip_download(name: str, spec: str, dest: Path, python_version: str) -> Path:
-    """Download one wheel (no dependencies) for Pyodide's Python from PyPI into `dest`."""
+def pip_download(name: str, spec: str, dest: Path, pyodide: dict) -> Path:
+    """Download one wheel (no dependencies) for Pyodide from PyPI into `dest`: a pure one, or
+    one built for Pyodide's platform, never the host's."""
     dest.mkdir(parents=True, exist_ok=True)
     before = set(dest.iterdir())
+    py = "".join(pyodide["python"].split(".")[:2])
     subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-                    "--no-deps", "--only-binary=:all:", "--python-version", python_version,
-                    "--dest", str(dest), spec], check=True)
+                    "--no-deps", "--only-binary=:all:", "--python-version", py,
+                    "--platform", f"pyemscripten_{pyodide['abi_version']}_{pyodide['arch']}",
+                    "--implementation", "cp", "--abi", f"cp{py}", "--dest", str(dest), spec], check=True)
     new = [p for p in dest.iterdir() if p not in before and p.suffix == ".whl"]
     stem = name.replace("-", "_").lower() + "-"  # already in dest: pip downloads nothing new
     found = new or [p for p in dest.glob("*.whl") if p.name.lower().startswith(stem)]
@@ -105,7 +108,7 @@ def fetch_pinned(lock: dict) -> list[Path]:
     for w in lock["wheels"]:
         path = CACHE / w["file_name"]
         if not path.exists():
-            got = pip_download(w["name"], f"{w['name']}=={w['version']}", CACHE, lock["python"])
+            got = pip_download(w["name"], f"{w['name']}=={w['version']}", CACHE, lock["pyodide"])
             if got != path:
                 raise SetupError(f"PyPI gave {got.name} for {w['name']}=={w['version']}, the lock says {w['file_name']}")
         digest = sha256_file(path)
@@ -145,7 +148,7 @@ def update_lock(runtime: Path) -> dict:
         if name in site and req.specifier.contains(site[name], prereleases=True):
             from_site[name] = site[name]
             continue
-        path = pip_download(name, name + str(req.specifier), CACHE, python)
+        path = pip_download(name, name + str(req.specifier), CACHE, info)
         version = path.name.split("-")[1]
         wheels[name] = {"name": name, "version": version, "file_name": path.name,
                         "sha256": sha256_file(path), "required_by": parent}
