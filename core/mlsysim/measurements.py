@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .core.errors import InputError, MlsysimError
 from .core.units import Q_
+from .infrastructure.types import GridProfile
 from .registries import Fleets
 from .solvers import DistributedModel, Engine, ReliabilityModel, ServingModel, SustainabilityModel
 from .systems.types import Fleet
@@ -268,8 +269,12 @@ def _distributed(case: Case) -> Prediction:
 def _footprint(case: Case):
     c, p = case.config, case.profile
     d = c["duration"]
+    grid = c.get("grid")
+    if "carbon_intensity" in c:  # the source's own datacenter intensity, as published
+        ci = c["carbon_intensity"]
+        grid = GridProfile(name=f"{case.id} datacenter", carbon_intensity=Q_(ci["value"], ci["unit"]), pue=c.get("pue", 1.1))
     return SustainabilityModel().solve(
-        c["hardware"], Q_(d["value"], d["unit"]), grid=c["grid"], count=c.get("count", 1),
+        c["hardware"], Q_(d["value"], d["unit"]), grid=grid, count=c.get("count", 1),
         utilization=p.get("utilization", 1.0), pue=c.get("pue"),
     )
 
