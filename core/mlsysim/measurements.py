@@ -184,7 +184,7 @@ def _single_node(case: Case) -> Prediction:
     r = Engine.solve(
         model=c["model"], hardware=c["hardware"], batch_size=c["batch"], precision=c["precision"],
         efficiency=p.get("efficiency", 0.5), bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0),
-        is_training=bool(c.get("training", False)),
+        is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"),
     )
     target = Q_(1.0, case.unit)
     value = _in_unit(r.latency, case.unit) if target.check("[time]") else _in_unit(r.throughput, case.unit)
