@@ -174,6 +174,14 @@ def test_docs_page_is_regenerated(report):
     assert page == validation.to_markdown(report), "regenerate: python3 -m mlsysim.validation --markdown docs/validation.md"
 
 
+def test_readme_summary_is_regenerated(report):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert validation.summary_markdown(report) in text, "regenerate: python3 -m mlsysim.validation --readme README.md"
+    assert validation.update_readme(text, report) == text
+    with pytest.raises(ValueError, match="summary block"):
+        validation.update_readme("no markers", report)
+
+
 def test_command_line(tmp_path, capsys):
     out = tmp_path / "v.md"
     assert validation.main(["--json", "--markdown", str(out)]) == 0
