@@ -140,6 +140,8 @@ MODEL_FACTS = {
     "MegatronGPT_146B": ("language", 145.6e9, dict(layers=80, hidden_dim=12288, heads=96, vocab_size=51200, seq_len=2048)),
     "MegatronGPT_530B": ("language", 529.6e9, dict(layers=105, hidden_dim=20480, heads=128, vocab_size=51200, seq_len=2048)),
     "MegatronGPT_1T": ("language", 1008.0e9, dict(layers=128, hidden_dim=25600, heads=160, vocab_size=51200, seq_len=2048)),
+    # BLOOM training script tr11-176B-ml.slurm: 70 layers, 14336 hidden, 112 heads, 2048; paper: 176,247M, vocab 250,680
+    "BLOOM_176B": ("language", 176.247e9, dict(layers=70, hidden_dim=14336, heads=112, vocab_size=250680, seq_len=2048)),
     # Llama 3 configs: 8B 32x4096, 32 heads, 8 KV, ffn 14336; 70B 80x8192, 64 heads, 8 KV; vocab 128256
     "Llama3_8B": ("language", 8.03e9, dict(layers=32, hidden_dim=4096, heads=32, kv_heads=8, ffn_dim=14336, vocab_size=128256, seq_len=8192)),
     "Llama3_70B": ("language", 70.55e9, dict(layers=80, hidden_dim=8192, heads=64, kv_heads=8, ffn_dim=28672, vocab_size=128256)),
