@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from mlsysim import Fleets, Grids, Hardware, InputError, Models, ureg
+from mlsysim import Engine, Fleets, Grids, Hardware, InputError, Models, ureg
 from mlsysim import calibrate as cal
 from mlsysim import measurements, validation
 
@@ -126,6 +126,14 @@ def test_bad_case_files_fail_clearly(tmp_path):
         measurements.load_cases(tmp_path)
     with pytest.raises(InputError, match="path"):
         measurements.load_cases(tmp_path / "missing")
+    good = ('category = "x"\n[profiles.p]\nefficiency = {eff}\nsource = "s"\n[sources.s]\ntitle = "t"\n'
+            '[[cases]]\nid = "a"\nsource = "s"\nwhere = "w"\nkind = "single_node"\nprofile = "p"\nmetric = "m"\n'
+            'measured = {{ value = {value}, unit = "{unit}" }}\n')
+    for eff, value, unit, field in ((0.5, 0, "1/s", "measured.value"), (0.5, 1, "furlongs/fortnightz", "measured.unit"),
+                                    (1.5, 1, "1/s", "efficiency")):
+        (tmp_path / "bad.toml").write_text(good.format(eff=eff, value=value, unit=unit))
+        with pytest.raises(InputError, match=field):
+            measurements.load_cases(tmp_path)
 
 
 def test_the_data_ships_in_the_wheel():
@@ -258,8 +266,6 @@ def test_calibrate_says_when_no_efficiency_reproduces_the_measurement():
 
 
 def test_calibrated_profile_plugs_into_the_solvers():
-    from mlsysim import Engine
-
     latency = 256 * 8.18e9 / (312e12 * 0.3) + 10e-6
     p = cal.calibrate({"kind": "single_node", "model": "resnet50", "hardware": "a100_80gb", "batch": 256,
                        "precision": "fp16", "measured": {"value": 256 / latency, "unit": "1/s"}})

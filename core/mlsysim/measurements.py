@@ -107,6 +107,16 @@ def _case(raw: dict, category: str, sources: dict, profiles: dict, path: Path) -
     measured = need("measured")
     if not isinstance(measured, dict) or "value" not in measured or "unit" not in measured:
         raise InputError(f"{path.name}:{cid}.measured", measured, "a table { value = <number>, unit = '<pint unit>' }")
+    value = measured["value"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise InputError(f"{path.name}:{cid}.measured.value", value, "a positive finite number")
+    try:
+        Q_(1.0, str(measured["unit"]))
+    except Exception:  # pint raises several error types for an unknown unit
+        raise InputError(f"{path.name}:{cid}.measured.unit", measured["unit"], "a unit pint knows, e.g. '1/s', 'ms', 'TFLOP/s', 'MWh'") from None
+    for name, v in profiles[pname].items():
+        if name in PROFILE_FIELDS and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 < v <= 1.0):
+            raise InputError(f"{path.name}:profiles.{pname}.{name}", v, "a fraction in (0, 1]")
     reserved = {"id", "kind", "source", "where", "metric", "measured", "profile", "source_bound", "pending", "excluded", "note"}
     config = {k: v for k, v in raw.items() if k not in reserved}
     return Case(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import calibrate, measurements
+from .core.errors import MlsysimError
 from .measurements import Case, Prediction, signed_error
 
 
@@ -130,7 +131,7 @@ def score(case: Case) -> Outcome:
     """Predict one case; an error of the engine on it is recorded, not raised."""
     try:
         p = measurements.predict(case)
-    except Exception as exc:  # a case the engine rejects is a finding of the report, not a crash of it
+    except (MlsysimError, ValueError, KeyError) as exc:  # a case the engine rejects is a finding of the report, not a crash
         return Outcome(case, None, None, f"{type(exc).__name__}: {exc}")
     return Outcome(case, p, signed_error(p.value, case.measured))
 
