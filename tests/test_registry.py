@@ -134,6 +134,14 @@ MODEL_FACTS = {
     # Llama 2 configs: 7B 32x4096, 32 heads (MHA), ffn 11008; 70B 80x8192, 64 heads, GQA 8, ffn 28672
     "Llama2_7B": ("language", 6.738e9, dict(layers=32, hidden_dim=4096, heads=32, kv_heads=32, ffn_dim=11008, vocab_size=32000, seq_len=4096)),
     "Llama2_70B": ("language", 68.98e9, dict(layers=80, hidden_dim=8192, heads=64, kv_heads=8, ffn_dim=28672, vocab_size=32000, seq_len=4096)),
+    # Narayanan et al. 2021 (Megatron-LM), Table 1: parameters, heads, hidden, layers; V = 51,200, s = 2,048 (Sec. 5.1)
+    "MegatronGPT_1p7B": ("language", 1.7e9, dict(layers=24, hidden_dim=2304, heads=24, vocab_size=51200, seq_len=2048)),
+    "MegatronGPT_18B": ("language", 18.4e9, dict(layers=40, hidden_dim=6144, heads=48, vocab_size=51200, seq_len=2048)),
+    "MegatronGPT_146B": ("language", 145.6e9, dict(layers=80, hidden_dim=12288, heads=96, vocab_size=51200, seq_len=2048)),
+    "MegatronGPT_530B": ("language", 529.6e9, dict(layers=105, hidden_dim=20480, heads=128, vocab_size=51200, seq_len=2048)),
+    "MegatronGPT_1T": ("language", 1008.0e9, dict(layers=128, hidden_dim=25600, heads=160, vocab_size=51200, seq_len=2048)),
+    # BLOOM training script tr11-176B-ml.slurm: 70 layers, 14336 hidden, 112 heads, 2048; paper: 176,247M, vocab 250,680
+    "BLOOM_176B": ("language", 176.247e9, dict(layers=70, hidden_dim=14336, heads=112, vocab_size=250680, seq_len=2048)),
     # Llama 3 configs: 8B 32x4096, 32 heads, 8 KV, ffn 14336; 70B 80x8192, 64 heads, 8 KV; vocab 128256
     "Llama3_8B": ("language", 8.03e9, dict(layers=32, hidden_dim=4096, heads=32, kv_heads=8, ffn_dim=14336, vocab_size=128256, seq_len=8192)),
     "Llama3_70B": ("language", 70.55e9, dict(layers=80, hidden_dim=8192, heads=64, kv_heads=8, ffn_dim=28672, vocab_size=128256)),
@@ -233,7 +241,8 @@ def test_every_source_is_well_formed_and_cited():
     for sid, src in sources.items():
         assert src.title.strip(), sid
         assert src.kind in KINDS, sid
-        assert src.date == datetime.date(2026, 11, 25), f"{sid}: checked on {src.date}"
+        # the days the registry was checked against its sources: the catalogue, then the validation set's entries
+        assert src.date in (datetime.date(2026, 11, 25), datetime.date(2026, 12, 1)), f"{sid}: checked on {src.date}"
         if src.url is not None:
             assert src.url.startswith("https://"), sid
     cited = {(s.title, s.url, s.kind) for _, e in ALL_ENTRIES for s in e.provenance_paths().values()}

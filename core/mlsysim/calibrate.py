@@ -1,0 +1,191 @@
+"""Calibration: the efficiency one measurement determines, and how well it transfers.
+
+    >>> from mlsysim import calibrate
+    >>> p = calibrate.calibrate({"kind": "single_node", "model": "resnet50", "hardware": "a100_80gb",
+    ...                          "batch": 256, "precision": "fp16", "training": True,
+    ...                          "measured": {"value": 2470, "unit": "1/s"}})
+    >>> Engine.solve(..., efficiency=p.efficiency, bandwidth_efficiency=p.bandwidth_efficiency)
+
+One measurement gives one equation, so it determines one parameter: the one
+on the side of the iron law that binds, latency = max(ops / (peak x eff),
+bytes / (bandwidth x bw_eff)) + tax (Williams et al. 2009). A compute-bound
+case fixes the compute efficiency, a memory-bound one the bandwidth
+efficiency; a network- or pipeline-bound training step fixes the compute
+efficiency that, with the engine's communication model, reproduces the step
+(its error absorbs the communication model's); an energy figure fixes the
+utilisation. The other parameters keep their declared values.
+
+The fit solves prediction(parameter) = measured by bisection on the logarithm
+of the parameter in [1e-4, 1] with the engine's own solver as the function,
+so it is exactly the inverse of what the engine predicts (for a compute-bound
+single-accelerator case it converges to the closed form eff = compute time at
+eff 1 / (measured latency - tax)). When no value in range reproduces the
+measurement (a case faster than the roofline allows at 100%), the nearest
+bound is returned and ``residual`` says how far off it stays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .core.errors import InputError
+from .measurements import Case, find, make_case, predict, signed_error
+from .solvers.defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_UTILIZATION
+
+LOWEST = 1e-4  # the smallest efficiency the fit considers
+ITERATIONS = 60  # halvings of log(1e4): the bracket shrinks to a ratio of 1e4 ** (2 ** -60), far below float noise
+
+
+@dataclass(frozen=True)
+class CalibratedProfile:
+    """Efficiencies fitted to one measurement, usable as ``efficiency=p.efficiency, bandwidth_efficiency=p.bandwidth_efficiency``."""
+
+    efficiency: float
+    bandwidth_efficiency: float
+    utilization: float
+    parameter: str  # the one the measurement determined
+    reason: str
+    measured: float
+    predicted: float  # the engine's value with the fitted profile
+    residual: float  # (predicted - measured) / measured; 0 when the fit reproduces the measurement
+    case_id: str
+
+    @property
+    def value(self) -> float:
+        """The fitted value of the determined parameter."""
+        return getattr(self, self.parameter)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("efficiency", "bandwidth_efficiency", "utilization", "parameter", "reason",
+                                               "measured", "predicted", "residual", "case_id")}
+
+
+def parameter_for(case: Case, bound: str) -> tuple[str, str]:
+    """(the parameter a case of this kind and binding wall determines, why)."""
+    if case.kind in ("energy", "carbon"):
+        return "utilization", "energy and carbon scale with accelerator power, which the utilisation sets"
+    if case.kind == "fleet_mtbf":
+        raise InputError("measurement.kind", case.kind, "a performance or energy measurement: a fleet MTBF depends on no efficiency")
+    if bound == "memory":
+        return "bandwidth_efficiency", "memory-bound at the declared profile: the time is bytes / (bandwidth x bandwidth efficiency)"
+    if bound == "compute":
+        return "efficiency", "compute-bound at the declared profile: the time is operations / (peak x efficiency)"
+    if bound == "capacity":
+        raise InputError("measurement", case.id, "a configuration that fits in memory (the engine finds it infeasible, so no efficiency explains it)")
+    return "efficiency", f"{bound}-bound at the declared profile: the compute efficiency is the one parameter the step time takes"
+
+
+def _solve(case: Case, parameter: str) -> tuple[float, float]:
+    """(fitted value, predicted metric there): bisection on log(parameter) in [LOWEST, 1]."""
+
+    def gap(x: float) -> float:
+        return signed_error(predict(case.with_profile(**{parameter: x})).value, case.measured)
+
+    lo, hi = math.log(LOWEST), 0.0
+    g_lo, g_hi = gap(LOWEST), gap(1.0)
+    if g_lo == 0.0:
+        return LOWEST, case.measured
+    if (g_lo > 0) == (g_hi > 0):  # no root in range: the nearer end
+        x = LOWEST if abs(g_lo) < abs(g_hi) else 1.0
+        return x, predict(case.with_profile(**{parameter: x})).value
+    for _ in range(ITERATIONS):
+        mid = 0.5 * (lo + hi)
+        g = gap(math.exp(mid))
+        if g == 0.0:
+            lo = hi = mid
+            break
+        if (g > 0) == (g_lo > 0):
+            lo, g_lo = mid, g
+        else:
+            hi = mid
+    x = math.exp(0.5 * (lo + hi))
+    return x, predict(case.with_profile(**{parameter: x})).value
+
+
+def calibrate(measurement, efficiency: float | None = None, bandwidth_efficiency: float | None = None,
+              utilization: float | None = None) -> CalibratedProfile:
+    """Fit the parameter one measurement determines; the others keep the given (or declared, or default) values.
+
+    ``measurement``: a validation ``Case`` or a dict in the validation-file format.
+    """
+    case = measurement if isinstance(measurement, Case) else make_case(measurement)
+    start = {"efficiency": DEFAULT_EFFICIENCY, "bandwidth_efficiency": DEFAULT_BANDWIDTH_EFFICIENCY, "utilization": DEFAULT_UTILIZATION,
+             **case.profile}
+    for name, given in (("efficiency", efficiency), ("bandwidth_efficiency", bandwidth_efficiency), ("utilization", utilization)):
+        if given is not None:
+            if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0.0 < given <= 1.0:
+                raise InputError(name, given, "a fraction in (0, 1]")
+            start[name] = float(given)
+    case = case.with_profile(**start)
+    at_start = predict(case)
+    parameter, why = parameter_for(case, at_start.bound)
+    value, predicted = _solve(case, parameter)
+    fitted = {**start, parameter: value}
+    residual = signed_error(predicted, case.measured)
+    reason = why + ("" if abs(residual) < 1e-6 else f"; no {parameter} in [{LOWEST:g}, 1] reproduces the measurement, the nearest leaves {100 * residual:+.1f}%")
+    return CalibratedProfile(fitted["efficiency"], fitted["bandwidth_efficiency"], fitted["utilization"], parameter, reason,
+                             case.measured, predicted, residual, case.id)
+
+
+# ---------------------------------------------------------------------------
+# Transfer: calibrate on one case, predict others of the same workload
+# ---------------------------------------------------------------------------
+
+# (case to calibrate on, [(case to predict, what differs from the calibration case)])
+TRANSFER_STUDIES = (
+    ("rn50-train-a100-amp", (("rn50-train-a100-tf32", "precision (fp16 -> tf32)"), ("rn50-train-v100-amp", "GPU generation (A100 -> V100)"),
+                             ("rn50-train-v100-fp32", "generation and precision"))),
+    ("rn50-infer-v100-amp-b256", (("rn50-infer-v100-amp-b64", "batch (256 -> 64)"), ("rn50-infer-v100-fp32-b256", "precision (fp16 -> fp32)"),
+                                  ("rn50-infer-t4-amp-b256", "GPU generation (V100 -> T4)"))),
+    ("bert-pretrain-v100-fp16-s128", (("bert-pretrain-v100-fp16-s512", "sequence length (128 -> 512) and batch"),
+                                      ("bert-pretrain-v100-fp32-s128", "precision (fp16 -> fp32)"),
+                                      ("bert-infer-v100-fp16-s512", "inference instead of training, sequence 512"))),
+    ("trtllm-ttft-h100-llama7b-in2048", (("trtllm-ttft-h100-llama7b-in128", "input length (2048 -> 128)"),
+                                         ("trtllm-ttft-a100-llama7b-in2048", "generation and precision (H100 fp8 -> A100 fp16)"))),
+    ("trtllm-tput-h100-llama7b-b768-128-128", (("trtllm-tput-h100-llama7b-b112-128-2048", "batch and output length"),
+                                               ("trtllm-tput-h100-llama7b-b48-2048-2048", "batch, input and output length"),
+                                               ("trtllm-tput-a100-llama7b-b384-128-128", "generation and precision (H100 fp8 -> A100 fp16)"))),
+    ("megatron-18b", (("megatron-1p7b", "model size (18.4B -> 1.7B), 32 GPUs"), ("megatron-146b", "model size (-> 145.6B), pipeline 8"),
+                      ("megatron-1t", "model size (-> 1T), 3072 GPUs"), ("megatron-175b-ptdp-1536", "GPT-3 175B, another layout"))),
+    ("llama3-405b-8k-gpus", (("llama3-405b-16k-gpus", "scale (8,192 -> 16,384 GPUs)"),)),
+)
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    """One prediction with a profile calibrated on another case."""
+
+    calibrated_on: str
+    parameter: str
+    value: float
+    residual: float
+    target: str
+    change: str
+    measured: float
+    default_error: float  # with the category's declared profile
+    error: float  # with the calibrated profile
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("calibrated_on", "parameter", "value", "residual", "target", "change",
+                                               "measured", "default_error", "error")}
+
+
+def transfer(calibrate_on: Case, targets: list[tuple[Case, str]]) -> list[TransferRow]:
+    """Fit on ``calibrate_on``; predict each target with that fitted parameter (its other parameters as declared)."""
+    fit = calibrate(calibrate_on)
+    rows = []
+    for target, change in targets:
+        declared = signed_error(predict(target).value, target.measured)
+        tuned = predict(target.with_profile(**{fit.parameter: fit.value}))
+        rows.append(TransferRow(calibrate_on.id, fit.parameter, fit.value, fit.residual, target.id, change, target.measured,
+                                declared, signed_error(tuned.value, target.measured)))
+    return rows
+
+
+def transfer_report(cases: list[Case]) -> list[TransferRow]:
+    """Every study of ``TRANSFER_STUDIES`` run on the given cases."""
+    rows = []
+    for source_id, targets in TRANSFER_STUDIES:
+        rows += transfer(find(source_id, cases), [(find(t, cases), change) for t, change in targets])
+    return rows

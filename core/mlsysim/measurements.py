@@ -1,0 +1,327 @@
+"""Public measurements as data, and how each is predicted with the engine's public API.
+
+The cases live in ``validation/*.toml`` (shipped in the wheel as
+``mlsysim/_validation``; see ``validation/README.md`` for the format). Each
+names its configuration as published, the measured value with its unit and a
+*profile*: the efficiencies the prediction uses, declared per category before
+looking at the cases. ``predict(case)`` turns one case into the engine's
+prediction of the same metric, in the same unit, with the wall the engine says
+binds. ``mlsysim.validation`` scores them; ``mlsysim.calibrate`` fits a
+profile to one of them.
+
+Predictions use solver results' public attributes only (``throughput``,
+``latency``, ``ttft``, ``itl``, ``step_time``, ``mfu``, ``facility_energy``,
+``operational_carbon``, ``fleet_mtbf``, ``bound``), so they keep working while
+the solvers are restructured behind them.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .core.errors import InputError, MlsysimError
+from .core.units import Q_
+from .infrastructure.types import GridProfile
+from .registries import Fleets
+from .solvers import DistributedModel, Engine, ReliabilityModel, ServingModel, SustainabilityModel
+from .systems.types import Fleet
+
+KINDS = ("single_node", "serving_ttft", "serving_throughput", "serving_request_latency", "distributed", "energy", "carbon", "fleet_mtbf")
+PROFILE_FIELDS = ("efficiency", "bandwidth_efficiency", "utilization")
+
+
+def validation_dir() -> Path:
+    """Where the case files are: inside the installed wheel, or the repository's ``validation/``.
+
+    Found the same way as the registry (``core.registry.registry_dir``).
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_validation", here.parent.parent / "validation"):
+        if candidate.is_dir():
+            return candidate
+    raise MlsysimError(f"validation data not found next to {here} (looked for _validation/ and ../../validation/)")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One published measurement: where it comes from, the configuration, the value and the declared profile."""
+
+    id: str
+    category: str
+    kind: str
+    source: dict
+    where: str
+    metric: str
+    measured: float
+    unit: str
+    config: dict
+    profile: dict
+    profile_name: str
+    source_bound: str | None = None
+    pending: str | None = None
+    excluded: str | None = None
+    note: str = ""
+
+    @property
+    def scored(self) -> bool:
+        """Whether the case counts in the error statistics (not pending new physics, not circular)."""
+        return self.pending is None and self.excluded is None
+
+    def with_profile(self, **values) -> "Case":
+        """The same case predicted with other efficiencies (what calibration transfers)."""
+        return replace(self, profile={**self.profile, **values})
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The engine's value of a case's metric, in the case's unit, and the wall it says binds."""
+
+    value: float
+    bound: str
+    feasible: bool = True
+    reason: str = ""
+    assumptions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _case(raw: dict, category: str, sources: dict, profiles: dict, path: Path) -> Case:
+    """One ``[[cases]]`` table checked and split into a Case (a clear error names the file, case and field)."""
+    cid = raw.get("id", "?")
+
+    def need(name):
+        if name not in raw:
+            raise InputError(f"{path.name}:{cid}.{name}", None, f"a '{name}' field in every case")
+        return raw[name]
+
+    kind = need("kind")
+    if kind not in KINDS:
+        raise InputError(f"{path.name}:{cid}.kind", kind, f"one of {', '.join(KINDS)}")
+    sid = need("source")
+    if sid not in sources:
+        raise InputError(f"{path.name}:{cid}.source", sid, f"a source id defined in the file ({', '.join(sources)})")
+    pname = need("profile")
+    if pname not in profiles:
+        raise InputError(f"{path.name}:{cid}.profile", pname, f"a profile defined in the file ({', '.join(profiles)})")
+    measured = need("measured")
+    if not isinstance(measured, dict) or "value" not in measured or "unit" not in measured:
+        raise InputError(f"{path.name}:{cid}.measured", measured, "a table { value = <number>, unit = '<pint unit>' }")
+    value = measured["value"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise InputError(f"{path.name}:{cid}.measured.value", value, "a positive finite number")
+    try:
+        Q_(1.0, str(measured["unit"]))
+    except Exception:  # pint raises several error types for an unknown unit
+        raise InputError(f"{path.name}:{cid}.measured.unit", measured["unit"], "a unit pint knows, e.g. '1/s', 'ms', 'TFLOP/s', 'MWh'") from None
+    for name, v in profiles[pname].items():
+        if name in PROFILE_FIELDS and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 < v <= 1.0):
+            raise InputError(f"{path.name}:profiles.{pname}.{name}", v, "a fraction in (0, 1]")
+    reserved = {"id", "kind", "source", "where", "metric", "measured", "profile", "source_bound", "pending", "excluded", "note"}
+    config = {k: v for k, v in raw.items() if k not in reserved}
+    return Case(
+        id=cid, category=category, kind=kind, source={"id": sid, **sources[sid]}, where=need("where"), metric=need("metric"),
+        measured=float(measured["value"]), unit=str(measured["unit"]), config=config,
+        profile={k: v for k, v in profiles[pname].items() if k in PROFILE_FIELDS}, profile_name=pname,
+        source_bound=raw.get("source_bound"), pending=raw.get("pending"), excluded=raw.get("excluded"), note=raw.get("note", ""),
+    )
+
+
+def make_case(raw: dict, category: str = "user") -> Case:
+    """A Case from a plain dict in the validation-file format (for one's own measurement).
+
+    ``source`` (a title) and ``profile`` (a dict of efficiencies) are optional:
+    ``{"kind": "single_node", "model": "resnet50", "hardware": "a100_80gb", "batch": 256,
+    "precision": "fp16", "training": True, "measured": {"value": 2470, "unit": "1/s"}}``.
+    """
+    if not isinstance(raw, dict):
+        raise InputError("measurement", raw, "a Case or a dict in the validation-file format (kind, configuration, measured)")
+    profile = raw.get("profile", {})
+    if not isinstance(profile, dict):
+        raise InputError("profile", profile, "a dict of efficiencies, e.g. {'efficiency': 0.5}")
+    raw = {"id": "measurement", "where": "given", "metric": "given", "source": "given", **raw, "profile": "given"}
+    title = raw["source"] if isinstance(raw["source"], str) else "given"
+    return _case({**raw, "source": "given"}, category, {"given": {"title": title}}, {"given": profile}, Path("<measurement>"))
+
+
+def load_file(path: Path) -> tuple[dict, list[Case]]:
+    """(the file's header: category, title, profiles, sources; its cases)."""
+    with path.open("rb") as fh:
+        doc = tomllib.load(fh)
+    category = doc.get("category", path.stem)
+    sources, profiles = doc.get("sources", {}), doc.get("profiles", {})
+    cases = [_case(raw, category, sources, profiles, path) for raw in doc.get("cases", [])]
+    header = {"category": category, "title": doc.get("title", ""), "profiles": profiles, "sources": sources, "file": path.name}
+    return header, cases
+
+
+def load_cases(path=None) -> tuple[list[dict], list[Case]]:
+    """Every category header and case under ``path`` (default: ``validation_dir()``), files in name order."""
+    root = Path(path) if path is not None else validation_dir()
+    if not root.is_dir():
+        raise InputError("path", str(root), "a folder of validation TOML files")
+    headers, cases = [], []
+    for file in sorted(root.glob("*.toml")):
+        header, found = load_file(file)
+        headers.append(header)
+        cases.extend(found)
+    ids = [c.id for c in cases]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise InputError("case id", dup[0], "ids unique across all validation files")
+    return headers, cases
+
+
+def find(case_id: str, cases: list[Case]) -> Case:
+    """The case with this id (an InputError listing close ids otherwise)."""
+    for c in cases:
+        if c.id == case_id:
+            return c
+    raise InputError("case_id", case_id, f"one of the {len(cases)} case ids (e.g. {', '.join(c.id for c in cases[:3])})")
+
+
+# ---------------------------------------------------------------------------
+# Predictors: one per kind, the public API only
+# ---------------------------------------------------------------------------
+
+
+def _in_unit(quantity, unit: str) -> float:
+    return float(quantity.to(unit).magnitude)
+
+
+def _single_node(case: Case) -> Prediction:
+    c, p = case.config, case.profile
+    r = Engine.solve(
+        model=c["model"], hardware=c["hardware"], batch_size=c["batch"], precision=c["precision"],
+        efficiency=p.get("efficiency", 0.5), bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0),
+        is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"),
+    )
+    target = Q_(1.0, case.unit)
+    value = _in_unit(r.latency, case.unit) if target.check("[time]") else _in_unit(r.throughput, case.unit)
+    return Prediction(value, str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
+
+
+def _serve(case: Case, seq_len: int):
+    c, p = case.config, case.profile
+    return ServingModel().solve(
+        c["model"], c["hardware"], seq_len=seq_len, batch_size=c["batch"], precision=c["precision"],
+        efficiency=p.get("efficiency", 0.5), kv_precision=c.get("kv_precision"),
+        bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0),
+    )
+
+
+def _serving_ttft(case: Case) -> Prediction:
+    r = _serve(case, case.config["input_len"])
+    bound = "capacity" if not r.feasible else ("compute" if "Compute" in str(r.prefill_bottleneck) else "memory")
+    return Prediction(_in_unit(r.ttft, case.unit), bound, r.feasible, r.reason, tuple(r.assumptions))
+
+
+def request_time(ttft: float, output_len: int, mean_itl: float) -> float:
+    """Seconds for one static batch of requests: prefill, then ``output_len`` decode steps.
+
+    Composes the serving solver's two results as the measurements run them
+    (whole requests of fixed input and output length, batch held fixed):
+    T = TTFT(input) + output_len x ITL at the mean context (input + output/2).
+    The KV cache grows linearly, so the mean memory-bound step equals the step
+    at the mean length. Moves into the serving solver when it gains separate
+    input and output lengths (issue 17).
+    """
+    return ttft + output_len * mean_itl
+
+
+def _serving_request(case: Case) -> tuple[float, object, object]:
+    c = case.config
+    i, o = c["input_len"], c["output_len"]
+    prefill, mid, last = _serve(case, i), _serve(case, i + o // 2), _serve(case, i + o)
+    t = request_time(_in_unit(prefill.ttft, "s"), o, _in_unit(mid.itl, "s"))
+    return t, mid, last
+
+
+def _serving_throughput(case: Case) -> Prediction:
+    t, mid, last = _serving_request(case)
+    c = case.config
+    bound = "capacity" if not last.feasible else mid.bound
+    value = _in_unit(Q_(c["batch"] * c["output_len"] / t, "1/s"), case.unit)
+    return Prediction(value, str(bound), last.feasible, last.reason, tuple(mid.assumptions))
+
+
+def _serving_request_latency(case: Case) -> Prediction:
+    t, mid, last = _serving_request(case)
+    return Prediction(_in_unit(Q_(t, "s"), case.unit), "capacity" if not last.feasible else str(mid.bound), last.feasible, last.reason)
+
+
+def fleet_of(name: str, gpus: int) -> Fleet:
+    """A registry fleet's node and fabric with as many nodes as the measurement used."""
+    base = Fleets.get(name)
+    per_node = base.node.accelerators_per_node
+    if gpus % per_node:
+        raise InputError("gpus", gpus, f"a multiple of {base.name}'s {per_node} accelerators per node")
+    return Fleet(name=f"{base.name}, {gpus} accelerators", node=base.node, count=gpus // per_node, fabric=base.fabric,
+                 datacenter=base.datacenter, grid=base.grid)
+
+
+def _distributed(case: Case) -> Prediction:
+    c, p = case.config, case.profile
+    fleet = fleet_of(c["fleet"], c["gpus"])
+    r = DistributedModel().solve(
+        c["model"], fleet, batch_size=c["batch"], precision=c["precision"], efficiency=p.get("efficiency", 0.5),
+        tp_size=c.get("tp", 1), pp_size=c.get("pp", 1), microbatch_count=c.get("microbatch_count"),
+        zero_stage=c.get("zero_stage", 0), seq_len=c.get("seq_len"), recompute=c.get("recompute", "selective"),
+    )
+    if "flops_per_step" in c:
+        flops = float(c["flops_per_step"]["value"])
+        value = _in_unit(Q_(flops / _in_unit(r.step_time, "s") / c["gpus"], "flop/s"), case.unit)
+    else:
+        value = float(r.mfu)
+    return Prediction(value, str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
+
+
+def _footprint(case: Case):
+    c, p = case.config, case.profile
+    d = c["duration"]
+    grid = c.get("grid")
+    if "carbon_intensity" in c:  # the source's own datacenter intensity, as published
+        ci = c["carbon_intensity"]
+        grid = GridProfile(name=f"{case.id} datacenter", carbon_intensity=Q_(ci["value"], ci["unit"]), pue=c.get("pue", 1.1))
+    return SustainabilityModel().solve(
+        c["hardware"], Q_(d["value"], d["unit"]), grid=grid, count=c.get("count", 1),
+        utilization=p.get("utilization", 1.0), pue=c.get("pue"),
+    )
+
+
+def _energy(case: Case) -> Prediction:
+    r = _footprint(case)
+    q = r.facility_energy if case.config.get("energy", "facility") == "facility" else r.it_energy
+    return Prediction(_in_unit(q, case.unit), str(r.bound), True, "", tuple(r.assumptions))
+
+
+def _carbon(case: Case) -> Prediction:
+    r = _footprint(case)
+    return Prediction(_in_unit(r.operational_carbon, case.unit), str(r.bound), True, "", tuple(r.assumptions))
+
+
+def _fleet_mtbf(case: Case) -> Prediction:
+    c = case.config
+    # the fleet MTBF does not depend on the job length or checkpointing; 30 days and no checkpoint cost are placeholders
+    r = ReliabilityModel().solve(c["hardware"], Q_(30, "day"), count=c["count"], checkpoint_time=Q_(0, "s"))
+    return Prediction(_in_unit(r.fleet_mtbf, case.unit), str(r.bound), True, "", tuple(r.assumptions))
+
+
+PREDICTORS = {
+    "single_node": _single_node, "serving_ttft": _serving_ttft, "serving_throughput": _serving_throughput,
+    "serving_request_latency": _serving_request_latency, "distributed": _distributed, "energy": _energy,
+    "carbon": _carbon, "fleet_mtbf": _fleet_mtbf,
+}
+
+
+def predict(case: Case) -> Prediction:
+    """The engine's prediction of ``case``'s metric with the case's declared profile."""
+    value = PREDICTORS[case.kind](case)
+    if not math.isfinite(value.value):
+        return replace(value, feasible=False, reason=value.reason or "the engine returned no finite value")
+    return value
+
+
+def signed_error(predicted: float, measured: float) -> float:
+    """(predicted - measured) / measured: +0.25 means 25% too high."""
+    return (predicted - measured) / measured
