@@ -152,7 +152,7 @@ WALLS: tuple[WallInfo, ...] = (
              "ReliabilityModel", ("II.4", "II.7")),
     WallInfo(20, Wall.SAFETY, "Safety", "What do privacy and robustness cost in compute, memory and epsilon?",
              "DP-SGD per-example gradients; RDP accountant; (k+1)x for k PGD steps", "Abadi et al. 2016; Mironov 2017; Madry et al. 2018",
-             None, ("I.15", "II.13", "II.14")),
+             "ResponsibleEngineeringModel", ("I.15", "II.13", "II.14")),
     WallInfo(21, Wall.SENSITIVITY, "Sensitivity", "Which input moves the answer most: which upgrade buys the most?",
              "elasticity = d ln(output) / d ln(input)", "finite differences on the engine's float functions",
              None, ("II.9",)),

@@ -247,3 +247,32 @@ def calc_chinchilla_loss(parameters, tokens) -> float:
     n = _positive(to_float(parameters, "parameters", "count"), "parameters", parameters)
     d = _positive(to_float(tokens, "tokens", "count"), "tokens", tokens)
     return k.chinchilla_loss(n, d)
+
+
+# --- Walls 3, 12, 13, 20, 21, 22 and diffusion (appended; imports here keep merges with the part above clean) ---
+
+from ..core import checks  # noqa: E402
+
+
+# --- Wall 20: Safety ---
+
+
+def calc_per_example_gradient_memory(batch_size, parameters, bytes_per_value: float = 4.0):
+    """DP-SGD's per-example gradients: batch x parameters x bytes (Abadi et al. 2016, Alg. 1). Returns bytes."""
+    b = checks.positive_int(batch_size, "batch_size")
+    p = checks.quantity(parameters, "parameters", "count")
+    return make(k.per_example_gradient_bytes(b, p, checks.positive(bytes_per_value, "bytes_per_value")), "bytes")
+
+
+def calc_dp_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float = 1e-5) -> float:
+    """DP-SGD epsilon from an RDP accountant over integer orders 2-256 (Mironov 2017; Mironov et al. 2019)."""
+    sigma = checks.positive(noise_multiplier, "noise_multiplier")
+    q = checks.fraction(sample_rate, "sample_rate")
+    t = checks.positive_int(steps, "steps")
+    d = checks.number(delta, "delta", 0.0, 1.0, low_open=True, high_open=True, accepted="a probability in (0, 1), e.g. 1e-5")
+    return k.dp_sgd_epsilon(q, sigma, t, d)[0]
+
+
+def calc_adversarial_training_factor(pgd_steps: int) -> float:
+    """Compute of PGD adversarial training over plain training: k + 1 (Madry et al. 2018)."""
+    return k.adversarial_training_factor(checks.nonneg_int(pgd_steps, "pgd_steps"))

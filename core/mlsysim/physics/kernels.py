@@ -511,3 +511,114 @@ def request_latency(ttft: float, itl: float, output_tokens: float) -> float:
     metric decomposition, e.g. Agrawal et al. 2024, "Sarathi-Serve", Sec. 2).
     """
     return ttft + output_tokens * itl
+
+
+# --- Wall 20: Safety ---
+
+
+def per_example_gradient_bytes(batch: float, parameters: float, bytes_per_value: float) -> float:
+    """Extra memory of DP-SGD's per-example gradients: batch x parameters x bytes.
+
+    DP-SGD clips each example's gradient before averaging (Abadi et al. 2016,
+    Algorithm 1), so a vectorised implementation holds one gradient per example
+    of the batch at once (Yousefpour et al. 2021, "Opacus", Sec. 3) instead of
+    the one summed gradient of plain SGD.
+    """
+    return batch * parameters * bytes_per_value
+
+
+def _log_add(a: float, b: float) -> float:
+    """log(exp(a) + exp(b)) without overflow."""
+    if a < b:
+        a, b = b, a
+    return a + math.log1p(math.exp(b - a))
+
+
+def subsampled_gaussian_rdp(sample_rate: float, noise_multiplier: float, order: int) -> float:
+    """Renyi DP of one step of the Poisson-subsampled Gaussian mechanism at an integer order alpha >= 2.
+
+    Mironov, Talwar & Zhang 2019, "Renyi Differential Privacy of the Sampled
+    Gaussian Mechanism", Sec. 3.3: for integer alpha the RDP is exactly
+    log(A_alpha) / (alpha - 1), with the binomial expansion
+    A_alpha = sum_k C(alpha, k) (1-q)^(alpha-k) q^k exp((k^2 - k) / (2 sigma^2)),
+    summed here as a log-sum-exp so large orders do not overflow. q = 1 is the
+    plain Gaussian mechanism, alpha / (2 sigma^2) (Mironov 2017, Prop. 7).
+    """
+    q, a = sample_rate, order
+    half_inv_s2 = 0.5 / (noise_multiplier * noise_multiplier)
+    if q >= 1.0:
+        return a * half_inv_s2
+    log_1q = math.log1p(-q)
+    ratio = math.log(q) - log_1q
+    lg = math.lgamma
+    lg_a = lg(a + 1.0)
+    terms = [lg_a - lg(k + 1.0) - lg(a - k + 1.0) + k * ratio + (k * k - k) * half_inv_s2 for k in range(a + 1)]
+    top = max(terms)
+    exp = math.exp
+    log_a = a * log_1q + top + math.log(sum([exp(t - top) for t in terms]))
+    return log_a / (a - 1)
+
+
+def rdp_to_epsilon(rdp: float, order: int, delta: float) -> float:
+    """(epsilon, delta)-DP from RDP at order alpha: epsilon = rdp + log(1/delta) / (alpha - 1).
+
+    Mironov 2017, "Renyi Differential Privacy", Prop. 3 (the standard conversion).
+    """
+    return rdp + math.log(1.0 / delta) / (order - 1)
+
+
+def dp_sgd_epsilon(sample_rate: float, noise_multiplier: float, steps: float, delta: float, max_order: int = 256) -> tuple[float, int]:
+    """Privacy budget of DP-SGD: (epsilon, best order) after ``steps`` steps, minimised over integer orders.
+
+    RDP composes additively over steps (Mironov 2017, Prop. 1), so at order alpha
+    the run has steps x rdp(alpha); epsilon = min over alpha in 2..max_order of the
+    conversion ``rdp_to_epsilon``. epsilon(alpha) is the slope from the point
+    (1, -log(1/delta)) to the convex curve (alpha - 1) x steps x RDP(alpha)
+    (RDP's (alpha-1)-scaled log-moment is convex in alpha), so it falls, then
+    rises: the search starts where the small-q bound RDP ~ q^2 alpha / sigma^2
+    (Abadi et al. 2016, Lemma 3) puts the minimum, alpha - 1 = sqrt(log(1/delta)
+    sigma^2 / (steps q^2)), brackets it by doubling steps downhill, and narrows
+    the bracket by ternary search; a dozen orders are evaluated instead of all.
+    """
+    seen: dict[int, float] = {}
+
+    def eps(a: int) -> float:
+        if a not in seen:
+            seen[a] = rdp_to_epsilon(steps * subsampled_gaussian_rdp(sample_rate, noise_multiplier, a), a, delta)
+        return seen[a]
+
+    guess = 1.0 + math.sqrt(math.log(1.0 / delta) * noise_multiplier**2 / (steps * sample_rate**2))
+    start = int(min(max(round(guess), 2), max_order))
+    lo, hi = start, start
+    if start < max_order and eps(start + 1) < eps(start):  # downhill to the right
+        step = 1
+        while hi < max_order and eps(min(hi + step, max_order)) < eps(hi):
+            lo, hi = hi, min(hi + step, max_order)
+            step *= 2
+        hi = min(hi + step, max_order)
+    else:  # downhill to the left (or flat)
+        step = 1
+        while lo > 2 and eps(max(lo - step, 2)) < eps(lo):
+            hi, lo = lo, max(lo - step, 2)
+            step *= 2
+        lo = max(lo - step, 2)
+    while hi - lo > 2:
+        m1 = lo + (hi - lo) // 3
+        m2 = hi - (hi - lo) // 3
+        if eps(m1) <= eps(m2):
+            hi = m2
+        else:
+            lo = m1
+    best = min(range(lo, hi + 1), key=eps)
+    return eps(best), best
+
+
+def adversarial_training_factor(pgd_steps: int) -> float:
+    """Compute of adversarial training relative to plain training: k + 1 for k PGD steps.
+
+    Each PGD step is one forward and backward pass to the input; the weight
+    update is one more (Madry et al. 2018, "Towards Deep Learning Models
+    Resistant to Adversarial Attacks", Sec. 3-5; the K+1 count is stated in
+    Shafahi et al. 2019, "Adversarial Training for Free!", Sec. 1).
+    """
+    return pgd_steps + 1.0

@@ -1,0 +1,43 @@
+"""Timing of the walls' solvers added on this branch: one representative solve each.
+
+``cases()`` returns (name, callable) pairs; ``python3 benchmarks/bench_walls_b.py`` prints the
+median of many runs in microseconds (target: < 100 us per solve).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+
+from mlsysim import Hardware, Models  # noqa: E402
+from mlsysim.solvers.responsible import ResponsibleEngineeringModel  # noqa: E402
+
+
+def cases():
+    h100, resnet = Hardware.get("h100"), Models.get("resnet50")
+    safety = ResponsibleEngineeringModel()
+    out = [
+        ("ResponsibleEngineeringModel (MNIST-style DP-SGD, accountant)",
+         lambda: safety.solve(resnet, h100, batch_size=256, noise_multiplier=1.12, dataset_size=60000, epochs=60)),
+    ]
+    return out
+
+
+def median_us(fn, runs: int = 300) -> float:
+    fn()
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples) * 1e6
+
+
+if __name__ == "__main__":
+    for name, fn in cases():
+        us = median_us(fn)
+        print(f"{name:70s} {us:8.1f} us  {'ok' if us < 100 else 'SLOW'}")

@@ -1,0 +1,126 @@
+"""Registry catalogues of the Safety, Fidelity and Software walls (data in ``registry/walls/``).
+
+The loader in ``core/registry.py`` reads every TOML file under ``registry/`` and keeps each
+array of tables by its section name; a ``Catalog`` turns one section into validated entries
+with provenance. The sections below are new kinds of entry, so each gets a small typed model
+and a ``Catalog`` here, without changing the loader:
+
+  [[dp_sgd_overheads]]     DPOverhead         DP-SGD slowdown per implementation (measured)
+  [[compression_results]]  CompressionResult  published accuracy/perplexity after compression
+  [[efficiency_tables]]    EfficiencyTable    achieved fraction of peak vs operation size
+  [[launch_overheads]]     LaunchOverhead     per-kernel launch cost (measured)
+
+Diffusion models have their own catalogue in ``mlsysim.workloads.diffusion``.
+"""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from .core.errors import InputError
+from .core.registry import Catalog
+from .core.types import Model, Time
+
+
+class DPOverhead(Model):
+    """Measured slowdown of DP-SGD over plain SGD for one implementation (throughput ratio)."""
+
+    name: str
+    key: str = ""
+    attr: str = ""
+    aliases: tuple[str, ...] = ()
+    slowdown_min: float
+    slowdown_max: float
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not 1.0 <= self.slowdown_min <= self.slowdown_max:
+            raise InputError("slowdown_min", self.slowdown_min, f"1 <= slowdown_min <= slowdown_max={self.slowdown_max}")
+        return self
+
+
+class CompressionResult(Model):
+    """One published before/after accuracy (or perplexity) of a compressed model."""
+
+    name: str
+    key: str = ""
+    attr: str = ""
+    aliases: tuple[str, ...] = ()
+    method: str  # "gptq", "rtn", "llm_int8", "distillation", "sparsegpt", ...
+    model_name: str  # the model as the paper names it
+    metric: str  # "wikitext2_perplexity", "glue_score", ...
+    higher_is_better: bool
+    bits: float  # weight bits after compression (16 = not quantised)
+    baseline_bits: float = 16.0
+    baseline_value: float
+    compressed_value: float
+    parameter_fraction: float = 1.0  # parameters kept (distillation, pruning), of the original
+    speedup: float | None = None  # published inference speedup, when the paper gives one
+
+    @model_validator(mode="after")
+    def _check(self):
+        for name in ("bits", "baseline_bits", "baseline_value", "compressed_value", "parameter_fraction"):
+            if not getattr(self, name) > 0:
+                raise InputError(name, getattr(self, name), "a positive number")
+        return self
+
+    @property
+    def change(self) -> float:
+        """compressed - baseline, in the metric's own units (perplexity points, GLUE points ...)."""
+        return self.compressed_value - self.baseline_value
+
+    @property
+    def retained(self) -> float:
+        """Fraction of the baseline kept (for higher-is-better metrics; baseline / compressed for perplexity)."""
+        if self.higher_is_better:
+            return self.compressed_value / self.baseline_value
+        return self.baseline_value / self.compressed_value
+
+
+class EfficiencyTable(Model):
+    """Achieved fraction of peak as a function of operation size, for one kind of operation on one part.
+
+    ``points`` is [[size, efficiency], ...] with size increasing (size in ``size_unit``:
+    flop per GEMM, or bytes per memory-bound kernel); between points the efficiency is
+    interpolated linearly in log(size), and held constant outside the measured range.
+    """
+
+    name: str
+    key: str = ""
+    attr: str = ""
+    aliases: tuple[str, ...] = ()
+    op_kind: str  # "gemm" | "memory"
+    hardware: str  # registry key of the part measured
+    size_unit: str  # "flop" | "byte"
+    points: list[list[float]]
+
+    @model_validator(mode="after")
+    def _check(self):
+        if len(self.points) < 2:
+            raise InputError("points", self.points, "at least two [size, efficiency] pairs")
+        last = 0.0
+        for i, pair in enumerate(self.points):
+            if len(pair) != 2 or not pair[0] > last or not 0.0 < pair[1] <= 1.0:
+                raise InputError(f"points[{i}]", pair, "[size, efficiency] with sizes increasing and efficiency in (0, 1]")
+            last = pair[0]
+        return self
+
+
+class LaunchOverhead(Model):
+    """Measured host-side cost of launching one GPU kernel (or one graph node)."""
+
+    name: str
+    key: str = ""
+    attr: str = ""
+    aliases: tuple[str, ...] = ()
+    mode: str  # "eager" | "graph"
+    launch_time: Time
+
+
+DPOverheads = Catalog("DPOverheads", "dp_sgd_overheads", lambda v: DPOverhead(**v))
+CompressionResults = Catalog("CompressionResults", "compression_results", lambda v: CompressionResult(**v))
+EfficiencyTables = Catalog("EfficiencyTables", "efficiency_tables", lambda v: EfficiencyTable(**v))
+LaunchOverheads = Catalog("LaunchOverheads", "launch_overheads", lambda v: LaunchOverhead(**v))
+
+CATALOGS = {"DPOverheads": DPOverheads, "CompressionResults": CompressionResults,
+            "EfficiencyTables": EfficiencyTables, "LaunchOverheads": LaunchOverheads}
