@@ -14,15 +14,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 
 from mlsysim import Hardware, Models  # noqa: E402
+from mlsysim.solvers.compression import CompressionModel  # noqa: E402
 from mlsysim.solvers.responsible import ResponsibleEngineeringModel  # noqa: E402
 
 
 def cases():
     h100, resnet = Hardware.get("h100"), Models.get("resnet50")
     safety = ResponsibleEngineeringModel()
+    llama = Models.get("llama2_7b")
     out = [
         ("ResponsibleEngineeringModel (MNIST-style DP-SGD, accountant)",
          lambda: safety.solve(resnet, h100, batch_size=256, noise_multiplier=1.12, dataset_size=60000, epochs=60)),
+        ("CompressionModel (GPTQ 4-bit Llama-2-7B on H100)",
+         lambda: CompressionModel().solve(llama, h100, method="gptq", bits=4)),
     ]
     return out
 

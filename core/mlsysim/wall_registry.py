@@ -47,7 +47,7 @@ class CompressionResult(Model):
     attr: str = ""
     aliases: tuple[str, ...] = ()
     method: str  # "gptq", "rtn", "llm_int8", "distillation", "sparsegpt", ...
-    model_name: str  # the model as the paper names it
+    for_model: str  # the model: its mlsysim registry key, the paper's name, or "any" for a general claim
     metric: str  # "wikitext2_perplexity", "glue_score", ...
     higher_is_better: bool
     bits: float  # weight bits after compression (16 = not quantised)

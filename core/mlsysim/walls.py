@@ -131,7 +131,7 @@ WALLS: tuple[WallInfo, ...] = (
              None, ("II.10",)),
     WallInfo(13, Wall.FIDELITY, "Fidelity", "What do fewer bits and fewer weights buy, and what do they cost in accuracy?",
              "size = params x bits / 8; published accuracy deltas", "Frantar et al. 2022 (GPTQ); Dettmers et al. 2022",
-             None, ("I.10",), "partial: bytes per value only"),
+             "CompressionModel", ("I.10",)),
     WallInfo(14, Wall.COMMUNICATION, "Communication", "How long do the collectives of a parallel step take?",
              "ring all-reduce 2 (N-1)/N M / BW + 2 (N-1) alpha", "Patarasuk & Yuan 2009; Thakur et al. 2005",
              "DistributedModel", ("II.1", "II.5", "II.6")),

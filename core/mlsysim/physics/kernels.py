@@ -622,3 +622,25 @@ def adversarial_training_factor(pgd_steps: int) -> float:
     Shafahi et al. 2019, "Adversarial Training for Free!", Sec. 1).
     """
     return pgd_steps + 1.0
+
+
+# --- Wall 13: Fidelity ---
+
+
+def quantized_weight_bytes(parameters: float, bits: float) -> float:
+    """Weights stored at ``bits`` per value: P x bits / 8 (packed; scales and zero points left out).
+
+    Group-wise formats add one fp16 scale per group of g weights, 16 / g bits per
+    weight (0.125 bits at g = 128; Frantar et al. 2023, "GPTQ", Sec. 5).
+    """
+    return parameters * bits / 8.0
+
+
+def two_four_sparse_weight_bytes(parameters: float, bits: float) -> float:
+    """2:4 structured sparsity stores the 2 kept values of every 4 plus a 2-bit index each.
+
+    P/2 x (bits + 2) / 8 bytes (NVIDIA A100 Tensor Core GPU Architecture whitepaper,
+    2020, "Fine-Grained Structured Sparsity"; Mishra et al. 2021, "Accelerating Sparse
+    Deep Neural Networks", Sec. 3): 9 of 16 bits per fp16 weight, 56%.
+    """
+    return parameters / 2.0 * (bits + 2.0) / 8.0
