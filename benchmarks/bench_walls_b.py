@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 
 from mlsysim import Hardware, Models  # noqa: E402
 from mlsysim.solvers.compression import CompressionModel  # noqa: E402
+from mlsysim.solvers.diffusion import DiffusionModel  # noqa: E402
 from mlsysim.solvers.responsible import ResponsibleEngineeringModel  # noqa: E402
 
 
@@ -27,6 +28,8 @@ def cases():
          lambda: safety.solve(resnet, h100, batch_size=256, noise_multiplier=1.12, dataset_size=60000, epochs=60)),
         ("CompressionModel (GPTQ 4-bit Llama-2-7B on H100)",
          lambda: CompressionModel().solve(llama, h100, method="gptq", bits=4)),
+        ("DiffusionModel (SDXL, 50 guided steps, H100)",
+         lambda: DiffusionModel().solve("sdxl", h100)),
     ]
     return out
 

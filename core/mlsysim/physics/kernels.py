@@ -644,3 +644,25 @@ def two_four_sparse_weight_bytes(parameters: float, bits: float) -> float:
     Deep Neural Networks", Sec. 3): 9 of 16 bits per fp16 weight, 56%.
     """
     return parameters / 2.0 * (bits + 2.0) / 8.0
+
+
+# --- Diffusion workloads ---
+
+
+def guidance_passes(classifier_free_guidance: bool) -> float:
+    """Backbone passes per latent per step: 2 with classifier-free guidance, else 1.
+
+    Ho & Salimans 2022, "Classifier-Free Diffusion Guidance", Algorithm 2: each
+    step evaluates the model with and without the condition and mixes them.
+    """
+    return 2.0 if classifier_free_guidance else 1.0
+
+
+def diffusion_image_flops(steps: float, backbone_flops: float, passes: float, text_flops: float, vae_flops: float) -> float:
+    """Compute per generated image: steps x passes x backbone + passes x text encoder + VAE decoder.
+
+    The denoiser runs every step (Ho et al. 2020, DDPM, Algorithm 2; Rombach et
+    al. 2022, latent diffusion), the prompt (and, with guidance, the empty
+    negative prompt) is encoded once, and the final latent is decoded once.
+    """
+    return steps * passes * backbone_flops + passes * text_flops + vae_flops
