@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from mlsysim import Hardware, Models  # noqa: E402
 from mlsysim.solvers.compression import CompressionModel  # noqa: E402
 from mlsysim.solvers.diffusion import DiffusionModel  # noqa: E402
+from mlsysim.solvers.reasoning import InferenceScalingModel  # noqa: E402
 from mlsysim.solvers.responsible import ResponsibleEngineeringModel  # noqa: E402
 
 
@@ -23,6 +24,7 @@ def cases():
     h100, resnet = Hardware.get("h100"), Models.get("resnet50")
     safety = ResponsibleEngineeringModel()
     llama = Models.get("llama2_7b")
+    llama3 = Models.get("llama3_8b")
     out = [
         ("ResponsibleEngineeringModel (MNIST-style DP-SGD, accountant)",
          lambda: safety.solve(resnet, h100, batch_size=256, noise_multiplier=1.12, dataset_size=60000, epochs=60)),
@@ -30,6 +32,8 @@ def cases():
          lambda: CompressionModel().solve(llama, h100, method="gptq", bits=4)),
         ("DiffusionModel (SDXL, 50 guided steps, H100)",
          lambda: DiffusionModel().solve("sdxl", h100)),
+        ("InferenceScalingModel (Llama-3-8B, best-of-8, 2k reasoning tokens, H100)",
+         lambda: InferenceScalingModel().solve(llama3, h100, reasoning_tokens=2000, samples=8)),
     ]
     return out
 

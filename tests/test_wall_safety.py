@@ -91,6 +91,7 @@ def test_plain_step_and_dp_slowdown_by_hand():
     assert r.step_time.m_as("s") == pytest.approx(2.6 * r.baseline_step_time.m_as("s"))
     assert r.step_time_worst.m_as("s") == pytest.approx(8.0 * r.baseline_step_time.m_as("s"))
     assert r.bound is Wall.SAFETY and r.feasible
+    assert r.training_time is None and r.epsilon is None  # no steps, no noise: unknown, not zero
     ghost = ResponsibleEngineeringModel().solve("resnet50", "h100", batch_size=256, dp_implementation="ghost_clipping")
     assert ghost.compute_factor == pytest.approx(1.3)
 

@@ -128,7 +128,7 @@ WALLS: tuple[WallInfo, ...] = (
              "ScalingModel", ("I.1", "I.3", "I.9")),
     WallInfo(12, Wall.REASONING, "Reasoning", "What does thinking longer at inference time cost per query?",
              "cost = (prompt + reasoning + output tokens) x samples", "Snell et al. 2024; Wei et al. 2022",
-             None, ("II.10",)),
+             "InferenceScalingModel", ("II.10",)),
     WallInfo(13, Wall.FIDELITY, "Fidelity", "What do fewer bits and fewer weights buy, and what do they cost in accuracy?",
              "size = params x bits / 8; published accuracy deltas", "Frantar et al. 2022 (GPTQ); Dettmers et al. 2022",
              "CompressionModel", ("I.10",)),

@@ -666,3 +666,29 @@ def diffusion_image_flops(steps: float, backbone_flops: float, passes: float, te
     negative prompt) is encoded once, and the final latent is decoded once.
     """
     return steps * passes * backbone_flops + passes * text_flops + vae_flops
+
+
+# --- Wall 12: Reasoning ---
+
+
+def test_time_flops(active_parameters: float, prompt_tokens: float, generated_tokens: float, samples: float, shared_prompt: bool = True) -> float:
+    """Inference compute of one query that samples N answers of ``generated_tokens`` each.
+
+    2P per token (Kaplan et al. 2020, Table 1) over the prompt (once when the N samples
+    share its KV cache, else N times) and over N x (reasoning + answer) tokens: the
+    test-time compute of best-of-N and self-consistency (Wang et al. 2023) that Snell
+    et al. 2024, "Scaling LLM Test-Time Compute Optimally", Sec. 7, matches against
+    pre-training compute.
+    """
+    prompt = prompt_tokens if shared_prompt else samples * prompt_tokens
+    return inference_flops_per_token(active_parameters) * (prompt + samples * generated_tokens)
+
+
+def compute_matched_samples(big_active_parameters: float, small_active_parameters: float, big_samples: float) -> float:
+    """Samples a small model can draw for the compute of ``big_samples`` from a big one.
+
+    At 2P flops per token and equal tokens per sample, compute is proportional to
+    P x samples, so N_small = N_big x P_big / P_small (Snell et al. 2024, Sec. 7,
+    FLOPs-matched comparison of a smaller model with more test-time compute).
+    """
+    return big_samples * big_active_parameters / small_active_parameters

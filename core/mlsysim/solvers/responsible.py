@@ -164,14 +164,16 @@ class ResponsibleEngineeringModel:
             assumptions.append(f"{k} PGD steps, each one forward + backward pass to the input at the plain cost (Madry et al. 2018)")
         if sigma:
             assumptions.append(f"RDP accountant, Poisson sampling q={q:.4g}, integer orders 2-256, delta={d:g}")
-        return SafetyResult.view(
+        result = SafetyResult.view(
             out, model=m.name, hardware=hw.name, batch_size=batch, dp=dp, dp_implementation=impl.key if dp else None,
             pgd_steps=k, compute_factor=out.compute_factor, epsilon=out.epsilon if sigma else None, delta=d if sigma else None,
             best_order=out.best_order if sigma else None, noise_multiplier=sigma or None, sample_rate=q or None, steps=t or None,
             bound=Wall.SAFETY if fits else Wall.CAPACITY, feasible=not reason, reason=reason,
             assumptions=[a for a in assumptions if a], _memory_capacity=p.capacity,
-            _training_time=out.training_time if t else None,
         )
+        if not t:
+            result._training_time = None  # no step count given: unknown, not zero
+        return result
 
 
 def audit_row(ctx) -> dict | None:
