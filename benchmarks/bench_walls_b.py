@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from mlsysim import Hardware, Models  # noqa: E402
 from mlsysim.solvers.compression import CompressionModel  # noqa: E402
 from mlsysim.solvers.diffusion import DiffusionModel  # noqa: E402
+from mlsysim.solvers.efficiency import EfficiencyModel  # noqa: E402
 from mlsysim.solvers.reasoning import InferenceScalingModel  # noqa: E402
 from mlsysim.solvers.responsible import ResponsibleEngineeringModel  # noqa: E402
 
@@ -34,6 +35,8 @@ def cases():
          lambda: DiffusionModel().solve("sdxl", h100)),
         ("InferenceScalingModel (Llama-3-8B, best-of-8, 2k reasoning tokens, H100)",
          lambda: InferenceScalingModel().solve(llama3, h100, reasoning_tokens=2000, samples=8)),
+        ("EfficiencyModel (4096^3 GEMM on H100, eager launch)",
+         lambda: EfficiencyModel().solve(h100, m=4096, n=4096, k=4096)),
     ]
     return out
 

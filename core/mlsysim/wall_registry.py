@@ -82,9 +82,10 @@ class CompressionResult(Model):
 class EfficiencyTable(Model):
     """Achieved fraction of peak as a function of operation size, for one kind of operation on one part.
 
-    ``points`` is [[size, efficiency], ...] with size increasing (size in ``size_unit``:
-    flop per GEMM, or bytes per memory-bound kernel); between points the efficiency is
-    interpolated linearly in log(size), and held constant outside the measured range.
+    ``points`` is [[size, efficiency], ...] with sizes ascending from >= 0 (size in
+    ``size_unit``: flop per GEMM or vector kernel, bytes per memory-bound kernel); an
+    operation gets the efficiency of the largest listed size <= its own (a step function,
+    as Calculon reads its tables; ``physics.kernels.table_efficiency``).
     """
 
     name: str
@@ -100,11 +101,13 @@ class EfficiencyTable(Model):
     def _check(self):
         if len(self.points) < 2:
             raise InputError("points", self.points, "at least two [size, efficiency] pairs")
-        last = 0.0
+        last = -1.0
         for i, pair in enumerate(self.points):
             if len(pair) != 2 or not pair[0] > last or not 0.0 < pair[1] <= 1.0:
                 raise InputError(f"points[{i}]", pair, "[size, efficiency] with sizes increasing and efficiency in (0, 1]")
             last = pair[0]
+        if self.points[0][0] != 0:
+            raise InputError("points[0]", self.points[0], "a first pair at size 0, so every size has an efficiency")
         return self
 
 

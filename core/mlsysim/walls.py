@@ -101,7 +101,7 @@ WALLS: tuple[WallInfo, ...] = (
              "SingleNodeModel", ("I.5", "I.8", "I.11")),
     WallInfo(3, Wall.SOFTWARE, "Software", "How much of peak does the software stack actually reach?",
              "efficiency(op size, kind) and kernels x launch cost", "Calculon (Isaev et al. 2023) efficiency tables",
-             None, ("I.7",), "partial: a single efficiency scalar per solve"),
+             "EfficiencyModel", ("I.7",)),
     WallInfo(4, Wall.SERVING, "Serving", "Do the weights and the KV cache fit, and how fast is each token?",
              "KV = 2 L h_kv d_head s b bytes; ITL = (W + KV) / BW", "Pope et al. 2022, 'Efficiently Scaling Transformer Inference'",
              "ServingModel", ("I.13", "II.10")),

@@ -692,3 +692,42 @@ def compute_matched_samples(big_active_parameters: float, small_active_parameter
     FLOPs-matched comparison of a smaller model with more test-time compute).
     """
     return big_samples * big_active_parameters / small_active_parameters
+
+
+# --- Wall 3: Software ---
+
+
+def table_efficiency(points: list, size: float) -> float:
+    """Efficiency of an operation of ``size`` from a size-ordered table [[size, efficiency], ...].
+
+    The entry with the largest size <= ``size`` applies (a step function starting at size 0),
+    as Calculon's processor model reads its gflops_efficiency / MB_efficiency tables
+    (Isaev et al. 2023, "Calculon", Sec. 3; calculon-ai/calculon, systems/*.json).
+    """
+    eff = points[0][1]
+    for threshold, value in points:
+        if size >= threshold:
+            eff = value
+        else:
+            break
+    return eff
+
+
+def gemm_flops(m: float, n: float, k: float, batch: float = 1.0) -> float:
+    """Work of a (batched) GEMM C[m,n] = A[m,k] B[k,n]: 2 m n k per matrix (one multiply and one add)."""
+    return 2.0 * batch * m * n * k
+
+
+def gemm_bytes(m: float, n: float, k: float, bytes_per_value: float, batch: float = 1.0) -> float:
+    """Minimum traffic of a GEMM: read A and B once, write C once, (mk + kn + mn) values per matrix."""
+    return batch * (m * k + k * n + m * n) * bytes_per_value
+
+
+def launch_overhead(kernels: float, launch_time: float) -> float:
+    """Framework overhead of a step: kernels launched x cost per launch.
+
+    A GPU step issues one launch per kernel from the host (NVIDIA CUDA C++ Programming
+    Guide, "CUDA Graphs": the per-kernel setup "is an overhead cost which must be paid for
+    each kernel"); fusion and compilation lower the count, CUDA graphs the cost per launch.
+    """
+    return kernels * launch_time
