@@ -82,33 +82,42 @@ class CompressionResult(Model):
 class EfficiencyTable(Model):
     """Achieved fraction of peak as a function of operation size, for one kind of operation on one part.
 
-    ``points`` is [[size, efficiency], ...] with sizes ascending from >= 0 (size in
-    ``size_unit``: flop per GEMM or vector kernel, bytes per memory-bound kernel); an
-    operation gets the efficiency of the largest listed size <= its own (a step function,
-    as Calculon reads its tables; ``physics.kernels.table_efficiency``).
+    ``points`` maps a size (written as a key, "0", "1e9", ...) to the efficiency from that size
+    up (size in ``size_unit``: flop per GEMM or vector kernel, bytes per memory-bound kernel);
+    an operation gets the efficiency of the largest listed size <= its own (a step function,
+    as Calculon reads its tables; ``physics.kernels.table_efficiency``). ``pairs`` is the table
+    as [[size, efficiency], ...] in ascending size.
     """
 
     name: str
     key: str = ""
     attr: str = ""
     aliases: tuple[str, ...] = ()
-    op_kind: str  # "gemm" | "memory"
-    hardware: str  # registry key of the part measured
+    op_kind: str  # "gemm" | "vector" | "memory"
+    hardware: str  # registry key of the part measured, or "*" for any
     size_unit: str  # "flop" | "byte"
-    points: list[list[float]]
+    points: dict[str, float]
 
     @model_validator(mode="after")
     def _check(self):
-        if len(self.points) < 2:
-            raise InputError("points", self.points, "at least two [size, efficiency] pairs")
-        last = -1.0
-        for i, pair in enumerate(self.points):
-            if len(pair) != 2 or not pair[0] > last or not 0.0 < pair[1] <= 1.0:
-                raise InputError(f"points[{i}]", pair, "[size, efficiency] with sizes increasing and efficiency in (0, 1]")
-            last = pair[0]
-        if self.points[0][0] != 0:
-            raise InputError("points[0]", self.points[0], "a first pair at size 0, so every size has an efficiency")
+        pairs = []
+        for size, eff in self.points.items():
+            try:
+                s = float(size)
+            except ValueError:
+                raise InputError(f"points.{size}", size, "a size written as a number, e.g. \"1e9\"") from None
+            if not s >= 0 or not 0.0 < eff <= 1.0:
+                raise InputError(f"points.{size}", eff, "a size >= 0 with an efficiency in (0, 1]")
+            pairs.append([s, float(eff)])
+        pairs.sort()
+        if len(pairs) < 2 or pairs[0][0] != 0:
+            raise InputError("points", self.points, "at least two sizes, the first 0, so every size has an efficiency")
+        object.__setattr__(self, "_pairs", pairs)
         return self
+
+    @property
+    def pairs(self) -> list[list[float]]:
+        return self.__dict__["_pairs"]
 
 
 class LaunchOverhead(Model):

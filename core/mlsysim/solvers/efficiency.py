@@ -48,7 +48,7 @@ def efficiency_for(op_kind: str, size: float, hardware=None) -> float:
     kind = checks.choice(op_kind, "op_kind", OP_KINDS)
     s = checks.nonneg(size, "size")
     key = None if hardware is None else _inputs.hardware(hardware).key
-    return kernels.table_efficiency(_table(kind, key).points, s)
+    return kernels.table_efficiency(_table(kind, key).pairs, s)
 
 
 @plan
@@ -149,7 +149,7 @@ class EfficiencyModel:
             bound = Wall.COMPUTE if out.compute_time >= out.memory_time else Wall.MEMORY
         assumptions = [
             shape,
-            f"efficiencies from the {_table(kind, hw.key).key} and {_table('memory', hw.key).key} tables ({_table(kind, hw.key).provenance('points').kind})",
+            f"efficiencies from the {_table(kind, hw.key).key} and {_table('memory', hw.key).key} tables ({_table(kind, hw.key).provenance('points.0').kind})",
             f"launch cost {over._si['launch_time'] * 1e6:.3g} us per kernel ({over.name}); launches do not overlap the kernels",
             "fusion: the same flops and bytes in fused_kernels larger kernels (traffic saved by fusion is left out)",
         ]
