@@ -19,6 +19,7 @@ from mlsysim.solvers.diffusion import DiffusionModel  # noqa: E402
 from mlsysim.solvers.efficiency import EfficiencyModel  # noqa: E402
 from mlsysim.solvers.reasoning import InferenceScalingModel  # noqa: E402
 from mlsysim.solvers.responsible import ResponsibleEngineeringModel  # noqa: E402
+from mlsysim.solvers.synthesis import SynthesisSolver  # noqa: E402
 
 
 def cases():
@@ -26,6 +27,8 @@ def cases():
     safety = ResponsibleEngineeringModel()
     llama = Models.get("llama2_7b")
     llama3 = Models.get("llama3_8b")
+    llama70 = Models.get("llama3_70b")
+    five = [Hardware.get(k) for k in ("h100", "h200", "b200", "mi300x", "a100")]
     out = [
         ("ResponsibleEngineeringModel (MNIST-style DP-SGD, accountant)",
          lambda: safety.solve(resnet, h100, batch_size=256, noise_multiplier=1.12, dataset_size=60000, epochs=60)),
@@ -37,6 +40,10 @@ def cases():
          lambda: InferenceScalingModel().solve(llama3, h100, reasoning_tokens=2000, samples=8)),
         ("EfficiencyModel (4096^3 GEMM on H100, eager launch)",
          lambda: EfficiencyModel().solve(h100, m=4096, n=4096, k=4096)),
+        ("SynthesisSolver (Llama-3-70B in 2 s, 5 cloud parts)",
+         lambda: SynthesisSolver().solve(llama70, target_latency="2 s", seq_len=2048, hardware=five)),
+        ("SynthesisSolver (same, whole catalogue of %d parts)" % len(list(Hardware)),
+         lambda: SynthesisSolver().solve(llama70, target_latency="2 s", seq_len=2048)),
     ]
     return out
 

@@ -158,7 +158,7 @@ WALLS: tuple[WallInfo, ...] = (
              None, ("II.9",)),
     WallInfo(22, Wall.SYNTHESIS, "Synthesis", "From a target, what hardware meets it?",
              "the iron law solved for bandwidth, FLOP/s, memory and count", "Williams et al. 2009, inverted",
-             None, ("I.16", "II.17")),
+             "SynthesisSolver", ("I.16", "II.17")),
 )
 
 CAPACITY_INFO = WallInfo(0, Wall.CAPACITY, "Capacity", "Does the configuration fit (memory, precision support)?",

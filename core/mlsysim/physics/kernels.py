@@ -731,3 +731,30 @@ def launch_overhead(kernels: float, launch_time: float) -> float:
     each kernel"); fusion and compilation lower the count, CUDA graphs the cost per launch.
     """
     return kernels * launch_time
+
+
+# --- Wall 22: Synthesis ---
+
+
+def required_flops(ops: float, target_time: float, efficiency: float) -> float:
+    """The iron law solved for the peak: ops / (peak x eff) <= T  =>  peak >= ops / (T x eff).
+
+    Williams, Waterman & Patterson 2009's roofline, read backwards: the least dense
+    peak that finishes ``ops`` in ``target_time`` at the given efficiency.
+    """
+    return ops / (target_time * efficiency)
+
+
+def required_bandwidth(nbytes: float, target_time: float, bandwidth_efficiency: float) -> float:
+    """The iron law solved for bandwidth: bytes / (BW x eff) <= T  =>  BW >= bytes / (T x eff)."""
+    return nbytes / (target_time * bandwidth_efficiency)
+
+
+def units_needed(demand: float, per_unit: float) -> int:
+    """Least whole number of units whose capacity covers the demand: ceil(demand / per_unit), at least 1.
+
+    A relative tolerance of 1e-9 keeps float round-off (3.0000000004) from adding a unit.
+    """
+    ratio = demand / per_unit
+    n = math.ceil(ratio - 1e-9 * ratio)
+    return n if n > 1 else 1
