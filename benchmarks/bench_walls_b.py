@@ -18,8 +18,19 @@ from mlsysim.solvers.compression import CompressionModel  # noqa: E402
 from mlsysim.solvers.diffusion import DiffusionModel  # noqa: E402
 from mlsysim.solvers.efficiency import EfficiencyModel  # noqa: E402
 from mlsysim.solvers.reasoning import InferenceScalingModel  # noqa: E402
+from mlsysim.physics import kernels  # noqa: E402
 from mlsysim.solvers.responsible import ResponsibleEngineeringModel  # noqa: E402
+from mlsysim.solvers.sensitivity import SensitivitySolver, serving_problem  # noqa: E402
 from mlsysim.solvers.synthesis import SynthesisSolver  # noqa: E402
+
+
+ROOFLINE_KNOBS = {"peak_flops": 989.4e12, "bandwidth": 3.35e12, "efficiency": 0.5, "batch_size": 32.0}
+
+
+def _roofline(k):
+    """ResNet-50's forward pass as a float function of the knobs (the protocol SensitivitySolver takes)."""
+    t = kernels.roofline_time(8.18e9 * k["batch_size"], 51.1e6, k["peak_flops"] * k["efficiency"], k["bandwidth"]) + 10e-6
+    return {"latency": t, "throughput": k["batch_size"] / t}
 
 
 def cases():
@@ -44,6 +55,10 @@ def cases():
          lambda: SynthesisSolver().solve(llama70, target_latency="2 s", seq_len=2048, hardware=five)),
         ("SynthesisSolver (same, whole catalogue of %d parts)" % len(list(Hardware)),
          lambda: SynthesisSolver().solve(llama70, target_latency="2 s", seq_len=2048)),
+        ("SensitivitySolver (float roofline function, 4 knobs)",
+         lambda: SensitivitySolver().solve(function=_roofline, knobs=dict(ROOFLINE_KNOBS))),
+        ("SensitivitySolver (ServingModel adapter, 6 knobs, 13 solves + HardwareNode copies)",
+         lambda: SensitivitySolver().solve(serving_problem(llama3, h100))),
     ]
     return out
 

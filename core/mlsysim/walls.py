@@ -155,7 +155,7 @@ WALLS: tuple[WallInfo, ...] = (
              "ResponsibleEngineeringModel", ("I.15", "II.13", "II.14")),
     WallInfo(21, Wall.SENSITIVITY, "Sensitivity", "Which input moves the answer most: which upgrade buys the most?",
              "elasticity = d ln(output) / d ln(input)", "finite differences on the engine's float functions",
-             None, ("II.9",)),
+             "SensitivitySolver", ("II.9",)),
     WallInfo(22, Wall.SYNTHESIS, "Synthesis", "From a target, what hardware meets it?",
              "the iron law solved for bandwidth, FLOP/s, memory and count", "Williams et al. 2009, inverted",
              "SynthesisSolver", ("I.16", "II.17")),

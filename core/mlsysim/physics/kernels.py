@@ -758,3 +758,15 @@ def units_needed(demand: float, per_unit: float) -> int:
     ratio = demand / per_unit
     n = math.ceil(ratio - 1e-9 * ratio)
     return n if n > 1 else 1
+
+
+# --- Wall 21: Sensitivity ---
+
+
+def log_elasticity(f_plus: float, f_minus: float, x_plus: float, x_minus: float) -> float:
+    """Elasticity d ln f / d ln x from two evaluations: (ln f+ - ln f-) / (ln x+ - ln x-).
+
+    A central difference in log space (x- < x0 < x+); exact for a power law f = c x^e,
+    second-order accurate otherwise. An elasticity of -1 means 1% more x gives 1% less f.
+    """
+    return (math.log(f_plus) - math.log(f_minus)) / (math.log(x_plus) - math.log(x_minus))
