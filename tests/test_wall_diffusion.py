@@ -82,6 +82,12 @@ def test_sdxl_and_dit_scale_with_their_flops():
     assert dit.images_per_second.m == pytest.approx(8 / dit.latency.m_as("s"))
 
 
+def test_no_arithmetic_in_the_precision_is_a_result_without_times():
+    r = DiffusionModel().solve("sd15", "coral_edge_tpu")
+    assert not r.feasible and r.bound is Wall.CAPACITY and "no fp16 compute" in r.reason
+    assert r.latency is None and r.images_per_second is None
+
+
 def test_does_not_fit_is_a_result():
     r = DiffusionModel().solve("sdxl", "esp32_s3")
     assert not r.feasible and r.bound is Wall.CAPACITY and r.reason

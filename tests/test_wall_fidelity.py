@@ -96,6 +96,12 @@ def test_distilbert_point():
         CompressionModel().solve("resnet50", "t4", method="distillation")
 
 
+def test_no_arithmetic_in_the_precision_is_a_result_without_times():
+    r = CompressionModel().solve("resnet50", "coral_edge_tpu", method="none", sparsity="2:4")
+    assert not r.feasible and r.bound is Wall.CAPACITY and "no fp16 compute" in r.reason
+    assert r.compressed_time is None and r.speedup is None
+
+
 def test_weights_that_do_not_fit_even_compressed():
     r = CompressionModel().solve("llama3_405b", "h100", method="gptq", bits=4)  # 405e9 / 2 = 202 GB > 80 GB
     assert not r.feasible and r.bound is Wall.CAPACITY and "exceed" in r.reason

@@ -105,3 +105,9 @@ def test_bad_input(kwargs, field):
 def test_needs_a_transformer():
     with pytest.raises(InputError, match="model"):
         InferenceScalingModel().solve("resnet50", "h100")
+
+
+def test_no_arithmetic_in_the_precision_is_a_result_without_times():
+    r = InferenceScalingModel().solve("gpt2", "coral_edge_tpu")
+    assert not r.feasible and r.bound is Wall.CAPACITY and "no fp16 compute" in r.reason
+    assert r.latency is None and r.itl is None

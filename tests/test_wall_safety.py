@@ -168,3 +168,9 @@ def test_formula_bad_input():
         formulas.calc_per_example_gradient_memory(8, "8 GB")
     with pytest.raises(InputError, match="pgd_steps"):
         formulas.calc_adversarial_training_factor(-3)
+
+
+def test_no_arithmetic_in_the_precision_is_a_result_without_times():
+    r = ResponsibleEngineeringModel().solve("mobilenetv2", "coral_edge_tpu", batch_size=8)
+    assert not r.feasible and r.bound is Wall.CAPACITY and "no fp32 compute" in r.reason
+    assert r.step_time is None and r.baseline_step_time is None

@@ -169,7 +169,7 @@ class CompressionModel:
         else:
             assumptions.append(f"quality from the published row {row.key!r} ({row.provenance('compressed_value').title[:80]}...)")
         ok = not reason
-        return CompressionResult.view(
+        result = CompressionResult.view(
             out, model=m.name, hardware=hw.name, method=method, bits=b, sparsity=sparsity,
             compression_ratio=out.original_size / out.compressed_size,
             speedup=out.baseline_time / out.compressed_time if ok else None,
@@ -181,6 +181,10 @@ class CompressionModel:
             bound=Wall.FIDELITY if ok else Wall.CAPACITY, feasible=ok, reason=reason, assumptions=assumptions,
             _memory_capacity=p.capacity,
         )
+        if got is None or base_prec is None:  # no arithmetic in that precision: no times at a made-up rate
+            for name in ("baseline_time", "compressed_time", "compute_time", "memory_time"):
+                setattr(result, "_" + name, None)
+        return result
 
 
 def audit_row(ctx) -> dict | None:

@@ -136,11 +136,16 @@ class DiffusionModel:
         if got is not None and got != precision:
             assumptions.append(f"{hw.name} lists no {precision} peak; compute runs at its {got} peak")
         step_bound = Wall.COMPUTE if out.step_compute_time >= out.step_memory_time else Wall.MEMORY
-        return DiffusionResult.view(
+        result = DiffusionResult.view(
             out, model=m.name, hardware=hw.name, precision=precision, batch_size=batch, steps=n_steps, guidance=guidance,
-            step_bound=step_bound, bound=step_bound if ok else Wall.CAPACITY, feasible=ok, reason=reason,
+            step_bound=step_bound if got else None, bound=step_bound if ok else Wall.CAPACITY, feasible=ok, reason=reason,
             assumptions=assumptions, _memory_footprint=footprint, _memory_capacity=capacity,
         )
+        if got is None:  # no arithmetic in this precision: no times, rather than times at a made-up rate
+            for name in ("latency", "images_per_second", "step_time", "step_compute_time", "step_memory_time",
+                         "denoising_time", "text_encoder_time", "vae_decoder_time"):
+                setattr(result, "_" + name, None)
+        return result
 
 
 def audit_row(ctx) -> dict | None:

@@ -20,6 +20,8 @@ accuracy curves are per task and are not turned into a formula here.
 
 from __future__ import annotations
 
+import math
+
 from ..core import checks
 from ..core.units import make
 from ..physics import kernels
@@ -108,7 +110,7 @@ class InferenceScalingModel:
         tdp = hw._si.get("tdp", 0.0)
         p = ReasoningPlan(prompt, generated, n, m.active_parameters_si, prefill._ttft, mid._itl, tdp, price)
         out = evaluate(p)
-        reason = final.reason if not final.feasible else ""
+        reason = (final.reason or prefill.reason) if not (final.feasible and prefill.feasible) else ""
         assumptions = [
             "TTFT and ITL from ServingModel (prefill once, shared by the samples; decode of N samples as one batch)",
             "ITL at the midpoint KV length = the mean over the generation (ITL is linear in the KV length)",
@@ -121,6 +123,10 @@ class InferenceScalingModel:
             bound=Wall.REASONING if not reason else Wall.CAPACITY, feasible=not reason, reason=reason, assumptions=assumptions,
             _ttft=p.ttft, _itl=p.itl, _memory_footprint=final._memory_footprint, _memory_capacity=final._memory_capacity,
         )
+        if not (math.isfinite(p.ttft) and math.isfinite(p.itl)):  # no arithmetic in the precision: no times
+            for name in ("latency", "ttft", "itl", "decode_time", "tokens_per_second", "energy_per_query", "cost_per_query"):
+                setattr(result, "_" + name, None)
+            return result
         if not tdp:
             result._energy_per_query = None  # unknown, not zero
         if not price:

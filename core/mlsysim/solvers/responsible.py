@@ -173,6 +173,9 @@ class ResponsibleEngineeringModel:
         )
         if not t:
             result._training_time = None  # no step count given: unknown, not zero
+        if base.compute_precision is None:  # no arithmetic in the precision: no times
+            for name in ("baseline_step_time", "step_time", "step_time_worst", "training_time"):
+                setattr(result, "_" + name, None)
         return result
 
 
