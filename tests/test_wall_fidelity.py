@@ -47,6 +47,12 @@ def test_published_rows_match_the_gptq_table():
     assert rows["gptq_llama7b_4bit"][1] < rows["rtn_llama7b_4bit"][1]
 
 
+def test_an_explicit_row_for_another_model_is_flagged_as_a_proxy():
+    r = CompressionModel().solve("llama2_7b", "a100", method="gptq", bits=4, published="gptq_llama7b_4bit")
+    assert r.compressed_quality == 6.09
+    assert any("a proxy" in a for a in r.assumptions)
+
+
 def test_no_published_row_means_no_quality_number():
     r = CompressionModel().solve("llama3_8b", "h100", method="gptq", bits=4)
     assert r.published is None and r.quality_change is None

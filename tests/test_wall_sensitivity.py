@@ -94,6 +94,7 @@ def test_audit_row():
     ({"function": lambda k: {"t": 1.0}, "knobs": {"a": 1.0}, "outputs": ["u"]}, "outputs"),
     ({"function": lambda k: {"t": 1.0}, "knobs": {"a": 1.0}, "outputs": "t"}, "outputs"),
     ({"function": lambda k: 5.0, "knobs": {"a": 1.0}}, "function"), ({"problem": "x"}, "problem"),
+    ({"problem": "x", "function": abs}, "function"),
 ])
 def test_bad_input(kwargs, field):
     with pytest.raises(InputError) as err:

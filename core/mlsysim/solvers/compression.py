@@ -168,6 +168,9 @@ class CompressionModel:
             assumptions.append(f"no published quality for {method} at {b:g} bits on {m.name} in the registry: none is given")
         else:
             assumptions.append(f"quality from the published row {row.key!r} ({row.provenance('compressed_value').title[:80]}...)")
+            names = {m.key, normalise(m.name), *(normalise(a) for a in m.aliases)}
+            if row.for_model != "any" and normalise(row.for_model) not in names and row.for_model not in names:
+                assumptions.append(f"the published row is for {row.for_model}, not {m.name}: a proxy, not a measurement of this model")
         ok = not reason
         result = CompressionResult.view(
             out, model=m.name, hardware=hw.name, method=method, bits=b, sparsity=sparsity,

@@ -80,6 +80,8 @@ class SensitivitySolver:
               integer_knobs=(), bounds=None) -> SensitivityResult:
         """Pass a ``SensitivityProblem`` (from an adapter), or ``function`` and ``knobs`` directly."""
         if problem is not None:
+            if function is not None or knobs is not None:
+                raise InputError("function", function, "None when a problem is given (the problem carries its function and knobs)")
             if not isinstance(problem, SensitivityProblem):
                 raise InputError("problem", problem, "a SensitivityProblem, e.g. from single_node_problem(...)")
             function, knobs = problem.function, problem.knobs
