@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from mlsysim import Hardware, Models
+from mlsysim import Hardware
 from mlsysim.core.errors import InputError
 from mlsysim.physics import kernels
 from mlsysim.solvers.compression import CompressionModel, audit_row

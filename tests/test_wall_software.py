@@ -40,6 +40,7 @@ def test_large_square_gemm_by_hand():
     compute = flops / (H100_PEAK * 0.95)  # 146.2 us
     assert r.compute_efficiency == 0.95 and r.memory_efficiency == 0.9
     assert r.kernel_time.m_as("s") == pytest.approx(compute)
+    assert r.memory_time.m_as("s") == pytest.approx(nbytes / (H100_BW * 0.9))  # 33.4 us, hidden under compute
     assert r.time.m_as("s") == pytest.approx(compute + 10e-6)  # + one eager launch
     assert r.achieved_fraction == pytest.approx(flops / (compute + 10e-6) / H100_PEAK)  # 0.889
     assert r.bound is Wall.COMPUTE
