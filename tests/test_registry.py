@@ -19,9 +19,12 @@ from mlsysim.core.registry import data
 from mlsysim.core.types import Model, Source
 from mlsysim.physics import kernels
 from mlsysim.registries import Fleets, Grids, Hardware, Models
+from mlsysim.wall_registry import CATALOGS as WALL_CATALOGS
 from mlsysim.workloads.types import CNNWorkload, TransformerWorkload, Workload
 
-CATALOGS = {"Hardware": Hardware, "Models": Models, "Grids": Grids, "Fleets": Fleets}
+CATALOGS = {"Hardware": Hardware, "Models": Models, "Grids": Grids, "Fleets": Fleets, **WALL_CATALOGS}
+# the days the registry's values were checked against their sources (the walls' data on the second)
+CHECK_DATES = {datetime.date(2026, 11, 25), datetime.date(2026, 12, 1)}
 ALL_ENTRIES = [(kind, e) for kind, cat in CATALOGS.items() for e in cat]
 KINDS = {"datasheet", "paper", "measured", "estimate", "derived"}
 
@@ -241,8 +244,7 @@ def test_every_source_is_well_formed_and_cited():
     for sid, src in sources.items():
         assert src.title.strip(), sid
         assert src.kind in KINDS, sid
-        # the days the registry was checked against its sources: the catalogue, then the validation set's entries
-        assert src.date in (datetime.date(2026, 11, 25), datetime.date(2026, 12, 1)), f"{sid}: checked on {src.date}"
+        assert src.date in CHECK_DATES, f"{sid}: checked on {src.date}"
         if src.url is not None:
             assert src.url.startswith("https://"), sid
     cited = {(s.title, s.url, s.kind) for _, e in ALL_ENTRIES for s in e.provenance_paths().values()}

@@ -247,3 +247,107 @@ def calc_chinchilla_loss(parameters, tokens) -> float:
     n = _positive(to_float(parameters, "parameters", "count"), "parameters", parameters)
     d = _positive(to_float(tokens, "tokens", "count"), "tokens", tokens)
     return k.chinchilla_loss(n, d)
+
+
+# --- Walls 3, 12, 13, 20, 21, 22 and diffusion (appended; imports here keep merges with the part above clean) ---
+
+from ..core import checks  # noqa: E402
+
+
+# --- Wall 20: Safety ---
+
+
+def calc_per_example_gradient_memory(batch_size, parameters, bytes_per_value: float = 4.0):
+    """DP-SGD's per-example gradients: batch x parameters x bytes (Abadi et al. 2016, Alg. 1). Returns bytes."""
+    b = checks.positive_int(batch_size, "batch_size")
+    p = checks.quantity(parameters, "parameters", "count")
+    return make(k.per_example_gradient_bytes(b, p, checks.positive(bytes_per_value, "bytes_per_value")), "bytes")
+
+
+def calc_dp_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float = 1e-5) -> float:
+    """DP-SGD epsilon from an RDP accountant over integer orders 2-256 (Mironov 2017; Mironov et al. 2019)."""
+    sigma = checks.positive(noise_multiplier, "noise_multiplier")
+    q = checks.fraction(sample_rate, "sample_rate")
+    t = checks.positive_int(steps, "steps")
+    d = checks.number(delta, "delta", 0.0, 1.0, low_open=True, high_open=True, accepted="a probability in (0, 1), e.g. 1e-5")
+    return k.dp_sgd_epsilon(q, sigma, t, d)[0]
+
+
+def calc_adversarial_training_factor(pgd_steps: int) -> float:
+    """Compute of PGD adversarial training over plain training: k + 1 (Madry et al. 2018)."""
+    return k.adversarial_training_factor(checks.nonneg_int(pgd_steps, "pgd_steps"))
+
+
+# --- Wall 13: Fidelity ---
+
+
+def calc_quantized_weight_size(parameters, bits: float):
+    """Weights at ``bits`` per value: P x bits / 8 (GPTQ-style packing, scales left out). Returns bytes."""
+    p = checks.quantity(parameters, "parameters", "count")
+    return make(k.quantized_weight_bytes(p, checks.number(bits, "bits", 1.0, 32.0, accepted="a bit width from 1 to 32")), "bytes")
+
+
+def calc_two_four_sparse_size(parameters, bits: float = 16.0):
+    """2:4 structured sparsity: P/2 x (bits + 2) / 8 (NVIDIA A100 whitepaper). Returns bytes."""
+    p = checks.quantity(parameters, "parameters", "count")
+    return make(k.two_four_sparse_weight_bytes(p, checks.number(bits, "bits", 1.0, 32.0, accepted="a bit width from 1 to 32")), "bytes")
+
+
+# --- Diffusion ---
+
+
+def calc_diffusion_image_flops(steps: int, backbone_flops, text_encoder_flops, vae_decoder_flops, guidance: bool = True):
+    """steps x passes x backbone + passes x text encoder + VAE decoder (Ho & Salimans 2022 for passes). Returns flop."""
+    n = checks.positive_int(steps, "steps")
+    passes = k.guidance_passes(checks.boolean(guidance, "guidance"))
+    b = checks.quantity(backbone_flops, "backbone_flops", "ops")
+    t = checks.quantity(text_encoder_flops, "text_encoder_flops", "ops", minimum=0.0, low_open=False)
+    v = checks.quantity(vae_decoder_flops, "vae_decoder_flops", "ops", minimum=0.0, low_open=False)
+    return make(k.diffusion_image_flops(n, b, passes, t, v), "ops")
+
+
+# --- Wall 12: Reasoning ---
+
+
+def calc_test_time_flops(active_parameters, prompt_tokens: int, generated_tokens: int, samples: int = 1, shared_prompt: bool = True):
+    """2P x (prompt + N x generated tokens) per query (Kaplan et al. 2020; Snell et al. 2024). Returns flop."""
+    p = checks.quantity(active_parameters, "active_parameters", "count")
+    return make(k.test_time_flops(p, checks.positive_int(prompt_tokens, "prompt_tokens"), checks.positive_int(generated_tokens, "generated_tokens"),
+                                  checks.positive_int(samples, "samples"), checks.boolean(shared_prompt, "shared_prompt")), "ops")
+
+
+def calc_compute_matched_samples(big_active_parameters, small_active_parameters, big_samples: int = 1) -> float:
+    """Samples of a small model with the compute of ``big_samples`` from a big one: N x P_big / P_small (Snell et al. 2024)."""
+    big = checks.quantity(big_active_parameters, "big_active_parameters", "count")
+    small = checks.quantity(small_active_parameters, "small_active_parameters", "count")
+    return k.compute_matched_samples(big, small, checks.positive_int(big_samples, "big_samples"))
+
+
+# --- Wall 3: Software ---
+
+
+def calc_gemm_flops(m: int, n: int, k_dim: int, batch: int = 1):
+    """2 m n k per matrix of a (batched) GEMM. Returns flop."""
+    dims = [checks.positive_int(v, f) for v, f in ((m, "m"), (n, "n"), (k_dim, "k_dim"), (batch, "batch"))]
+    return make(k.gemm_flops(dims[0], dims[1], dims[2], dims[3]), "ops")
+
+
+def calc_launch_overhead(kernels: int, launch_time):
+    """Framework overhead: kernels x launch cost. Returns time."""
+    n = checks.nonneg_int(kernels, "kernels")
+    return make(k.launch_overhead(n, checks.quantity(launch_time, "launch_time", "time", minimum=0.0, low_open=False)), "time")
+
+
+# --- Wall 22: Synthesis ---
+
+
+def calc_required_flops(ops, target_time, efficiency: float = 0.5):
+    """Least dense peak that does ``ops`` in ``target_time``: ops / (T x eff) (the roofline inverted). Returns flop/s."""
+    return make(k.required_flops(checks.quantity(ops, "ops", "ops"), checks.quantity(target_time, "target_time", "time"),
+                                 checks.fraction(efficiency, "efficiency")), "flops")
+
+
+def calc_required_bandwidth(nbytes, target_time, bandwidth_efficiency: float = 1.0):
+    """Least bandwidth that moves ``nbytes`` in ``target_time``: bytes / (T x eff). Returns byte/s."""
+    return make(k.required_bandwidth(checks.quantity(nbytes, "nbytes", "bytes"), checks.quantity(target_time, "target_time", "time"),
+                                     checks.fraction(bandwidth_efficiency, "bandwidth_efficiency")), "bandwidth")

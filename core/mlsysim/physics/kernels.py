@@ -511,3 +511,262 @@ def request_latency(ttft: float, itl: float, output_tokens: float) -> float:
     metric decomposition, e.g. Agrawal et al. 2024, "Sarathi-Serve", Sec. 2).
     """
     return ttft + output_tokens * itl
+
+
+# --- Wall 20: Safety ---
+
+
+def per_example_gradient_bytes(batch: float, parameters: float, bytes_per_value: float) -> float:
+    """Extra memory of DP-SGD's per-example gradients: batch x parameters x bytes.
+
+    DP-SGD clips each example's gradient before averaging (Abadi et al. 2016,
+    Algorithm 1), so a vectorised implementation holds one gradient per example
+    of the batch at once (Yousefpour et al. 2021, "Opacus", Sec. 3) instead of
+    the one summed gradient of plain SGD.
+    """
+    return batch * parameters * bytes_per_value
+
+
+def _log_add(a: float, b: float) -> float:
+    """log(exp(a) + exp(b)) without overflow."""
+    if a < b:
+        a, b = b, a
+    return a + math.log1p(math.exp(b - a))
+
+
+def subsampled_gaussian_rdp(sample_rate: float, noise_multiplier: float, order: int) -> float:
+    """Renyi DP of one step of the Poisson-subsampled Gaussian mechanism at an integer order alpha >= 2.
+
+    Mironov, Talwar & Zhang 2019, "Renyi Differential Privacy of the Sampled
+    Gaussian Mechanism", Sec. 3.3: for integer alpha the RDP is exactly
+    log(A_alpha) / (alpha - 1), with the binomial expansion
+    A_alpha = sum_k C(alpha, k) (1-q)^(alpha-k) q^k exp((k^2 - k) / (2 sigma^2)),
+    summed here as a log-sum-exp so large orders do not overflow. q = 1 is the
+    plain Gaussian mechanism, alpha / (2 sigma^2) (Mironov 2017, Prop. 7).
+    """
+    q, a = sample_rate, order
+    half_inv_s2 = 0.5 / (noise_multiplier * noise_multiplier)
+    if q >= 1.0:
+        return a * half_inv_s2
+    log_1q = math.log1p(-q)
+    ratio = math.log(q) - log_1q
+    lg = math.lgamma
+    lg_a = lg(a + 1.0)
+    terms = [lg_a - lg(k + 1.0) - lg(a - k + 1.0) + k * ratio + (k * k - k) * half_inv_s2 for k in range(a + 1)]
+    top = max(terms)
+    exp = math.exp
+    log_a = a * log_1q + top + math.log(sum([exp(t - top) for t in terms]))
+    return log_a / (a - 1)
+
+
+def rdp_to_epsilon(rdp: float, order: int, delta: float) -> float:
+    """(epsilon, delta)-DP from RDP at order alpha: epsilon = rdp + log(1/delta) / (alpha - 1).
+
+    Mironov 2017, "Renyi Differential Privacy", Prop. 3 (the standard conversion).
+    """
+    return rdp + math.log(1.0 / delta) / (order - 1)
+
+
+def dp_sgd_epsilon(sample_rate: float, noise_multiplier: float, steps: float, delta: float, max_order: int = 256) -> tuple[float, int]:
+    """Privacy budget of DP-SGD: (epsilon, best order) after ``steps`` steps, minimised over integer orders.
+
+    RDP composes additively over steps (Mironov 2017, Prop. 1), so at order alpha
+    the run has steps x rdp(alpha); epsilon = min over alpha in 2..max_order of the
+    conversion ``rdp_to_epsilon``. epsilon(alpha) is the slope from the point
+    (1, -log(1/delta)) to the convex curve (alpha - 1) x steps x RDP(alpha)
+    (RDP's (alpha-1)-scaled log-moment is convex in alpha), so it falls, then
+    rises: the search starts where the small-q bound RDP ~ q^2 alpha / sigma^2
+    (Abadi et al. 2016, Lemma 3) puts the minimum, alpha - 1 = sqrt(log(1/delta)
+    sigma^2 / (steps q^2)), brackets it by doubling steps downhill, and narrows
+    the bracket by ternary search; a dozen orders are evaluated instead of all.
+    """
+    seen: dict[int, float] = {}
+
+    def eps(a: int) -> float:
+        if a not in seen:
+            seen[a] = rdp_to_epsilon(steps * subsampled_gaussian_rdp(sample_rate, noise_multiplier, a), a, delta)
+        return seen[a]
+
+    guess = 1.0 + math.sqrt(math.log(1.0 / delta) * noise_multiplier**2 / (steps * sample_rate**2))
+    start = int(min(max(round(guess), 2), max_order))
+    lo, hi = start, start
+    if start < max_order and eps(start + 1) < eps(start):  # downhill to the right
+        step = 1
+        while hi < max_order and eps(min(hi + step, max_order)) < eps(hi):
+            lo, hi = hi, min(hi + step, max_order)
+            step *= 2
+        hi = min(hi + step, max_order)
+    else:  # downhill to the left (or flat)
+        step = 1
+        while lo > 2 and eps(max(lo - step, 2)) < eps(lo):
+            hi, lo = lo, max(lo - step, 2)
+            step *= 2
+        lo = max(lo - step, 2)
+    while hi - lo > 2:
+        m1 = lo + (hi - lo) // 3
+        m2 = hi - (hi - lo) // 3
+        if eps(m1) <= eps(m2):
+            hi = m2
+        else:
+            lo = m1
+    best = min(range(lo, hi + 1), key=eps)
+    return eps(best), best
+
+
+def adversarial_training_factor(pgd_steps: int) -> float:
+    """Compute of adversarial training relative to plain training: k + 1 for k PGD steps.
+
+    Each PGD step is one forward and backward pass to the input; the weight
+    update is one more (Madry et al. 2018, "Towards Deep Learning Models
+    Resistant to Adversarial Attacks", Sec. 3-5; the K+1 count is stated in
+    Shafahi et al. 2019, "Adversarial Training for Free!", Sec. 1).
+    """
+    return pgd_steps + 1.0
+
+
+# --- Wall 13: Fidelity ---
+
+
+def quantized_weight_bytes(parameters: float, bits: float) -> float:
+    """Weights stored at ``bits`` per value: P x bits / 8 (packed; scales and zero points left out).
+
+    Group-wise formats add one fp16 scale per group of g weights, 16 / g bits per
+    weight (0.125 bits at g = 128; Frantar et al. 2023, "GPTQ", Sec. 5).
+    """
+    return parameters * bits / 8.0
+
+
+def two_four_sparse_weight_bytes(parameters: float, bits: float) -> float:
+    """2:4 structured sparsity stores the 2 kept values of every 4 plus a 2-bit index each.
+
+    P/2 x (bits + 2) / 8 bytes (NVIDIA A100 Tensor Core GPU Architecture whitepaper,
+    2020, "Fine-Grained Structured Sparsity"; Mishra et al. 2021, "Accelerating Sparse
+    Deep Neural Networks", Sec. 3): 9 of 16 bits per fp16 weight, 56%.
+    """
+    return parameters / 2.0 * (bits + 2.0) / 8.0
+
+
+# --- Diffusion workloads ---
+
+
+def guidance_passes(classifier_free_guidance: bool) -> float:
+    """Backbone passes per latent per step: 2 with classifier-free guidance, else 1.
+
+    Ho & Salimans 2022, "Classifier-Free Diffusion Guidance", Algorithm 2: each
+    step evaluates the model with and without the condition and mixes them.
+    """
+    return 2.0 if classifier_free_guidance else 1.0
+
+
+def diffusion_image_flops(steps: float, backbone_flops: float, passes: float, text_flops: float, vae_flops: float) -> float:
+    """Compute per generated image: steps x passes x backbone + passes x text encoder + VAE decoder.
+
+    The denoiser runs every step (Ho et al. 2020, DDPM, Algorithm 2; Rombach et
+    al. 2022, latent diffusion), the prompt (and, with guidance, the empty
+    negative prompt) is encoded once, and the final latent is decoded once.
+    """
+    return steps * passes * backbone_flops + passes * text_flops + vae_flops
+
+
+# --- Wall 12: Reasoning ---
+
+
+def test_time_flops(active_parameters: float, prompt_tokens: float, generated_tokens: float, samples: float, shared_prompt: bool = True) -> float:
+    """Inference compute of one query that samples N answers of ``generated_tokens`` each.
+
+    2P per token (Kaplan et al. 2020, Table 1) over the prompt (once when the N samples
+    share its KV cache, else N times) and over N x (reasoning + answer) tokens: the
+    test-time compute of best-of-N and self-consistency (Wang et al. 2023) that Snell
+    et al. 2024, "Scaling LLM Test-Time Compute Optimally", Sec. 7, matches against
+    pre-training compute.
+    """
+    prompt = prompt_tokens if shared_prompt else samples * prompt_tokens
+    return inference_flops_per_token(active_parameters) * (prompt + samples * generated_tokens)
+
+
+def compute_matched_samples(big_active_parameters: float, small_active_parameters: float, big_samples: float) -> float:
+    """Samples a small model can draw for the compute of ``big_samples`` from a big one.
+
+    At 2P flops per token and equal tokens per sample, compute is proportional to
+    P x samples, so N_small = N_big x P_big / P_small (Snell et al. 2024, Sec. 7,
+    FLOPs-matched comparison of a smaller model with more test-time compute).
+    """
+    return big_samples * big_active_parameters / small_active_parameters
+
+
+# --- Wall 3: Software ---
+
+
+def table_efficiency(points: list, size: float) -> float:
+    """Efficiency of an operation of ``size`` from a size-ordered table [[size, efficiency], ...].
+
+    The entry with the largest size <= ``size`` applies (a step function starting at size 0),
+    as Calculon's processor model reads its gflops_efficiency / MB_efficiency tables
+    (Isaev et al. 2023, "Calculon", Sec. 3; calculon-ai/calculon, systems/*.json).
+    """
+    eff = points[0][1]
+    for threshold, value in points:
+        if size >= threshold:
+            eff = value
+        else:
+            break
+    return eff
+
+
+def gemm_flops(m: float, n: float, k: float, batch: float = 1.0) -> float:
+    """Work of a (batched) GEMM C[m,n] = A[m,k] B[k,n]: 2 m n k per matrix (one multiply and one add)."""
+    return 2.0 * batch * m * n * k
+
+
+def gemm_bytes(m: float, n: float, k: float, bytes_per_value: float, batch: float = 1.0) -> float:
+    """Minimum traffic of a GEMM: read A and B once, write C once, (mk + kn + mn) values per matrix."""
+    return batch * (m * k + k * n + m * n) * bytes_per_value
+
+
+def launch_overhead(kernels: float, launch_time: float) -> float:
+    """Framework overhead of a step: kernels launched x cost per launch.
+
+    A GPU step issues one launch per kernel from the host (NVIDIA CUDA C++ Programming
+    Guide, "CUDA Graphs": the per-kernel setup "is an overhead cost which must be paid for
+    each kernel"); fusion and compilation lower the count, CUDA graphs the cost per launch.
+    """
+    return kernels * launch_time
+
+
+# --- Wall 22: Synthesis ---
+
+
+def required_flops(ops: float, target_time: float, efficiency: float) -> float:
+    """The iron law solved for the peak: ops / (peak x eff) <= T  =>  peak >= ops / (T x eff).
+
+    Williams, Waterman & Patterson 2009's roofline, read backwards: the least dense
+    peak that finishes ``ops`` in ``target_time`` at the given efficiency.
+    """
+    return ops / (target_time * efficiency)
+
+
+def required_bandwidth(nbytes: float, target_time: float, bandwidth_efficiency: float) -> float:
+    """The iron law solved for bandwidth: bytes / (BW x eff) <= T  =>  BW >= bytes / (T x eff)."""
+    return nbytes / (target_time * bandwidth_efficiency)
+
+
+def units_needed(demand: float, per_unit: float) -> int:
+    """Least whole number of units whose capacity covers the demand: ceil(demand / per_unit), at least 1.
+
+    A relative tolerance of 1e-9 keeps float round-off (3.0000000004) from adding a unit.
+    """
+    ratio = demand / per_unit
+    n = math.ceil(ratio - 1e-9 * ratio)
+    return n if n > 1 else 1
+
+
+# --- Wall 21: Sensitivity ---
+
+
+def log_elasticity(f_plus: float, f_minus: float, x_plus: float, x_minus: float) -> float:
+    """Elasticity d ln f / d ln x from two evaluations: (ln f+ - ln f-) / (ln x+ - ln x-).
+
+    A central difference in log space (x- < x0 < x+); exact for a power law f = c x^e,
+    second-order accurate otherwise. An elasticity of -1 means 1% more x gives 1% less f.
+    """
+    return (math.log(f_plus) - math.log(f_minus)) / (math.log(x_plus) - math.log(x_minus))

@@ -1,0 +1,249 @@
+"""The Sensitivity wall: which input moves the answer most (elasticities), so which upgrade buys the most.
+
+The solver works on a small protocol: a float function ``f(knobs: dict[str, float]) -> dict[str, float]``
+(inputs and outputs positive floats in canonical units) and the knobs' base values. For each knob x
+it evaluates f at x (1 - h) and x (1 + h) (central differences; one-sided at a bound; nearest
+integers for integer knobs) and reports the elasticity d ln(output) / d ln(x) of every output
+(``kernels.log_elasticity``), ranked by size. ``best_upgrade`` names, per output, the knob whose
+increase improves it most (lower latency, cost, energy, carbon; higher throughput); a knob at its
+upper bound (an efficiency of 1) cannot be raised and is not a candidate.
+
+Adapters build the protocol from the solvers' public ``solve()``: ``single_node_problem`` and
+``serving_problem`` (hardware peak and bandwidth through a modified copy of the HardwareNode,
+``model_copy(update=...)``; efficiency, batch and sequence length as arguments). They pay pydantic
+validation per evaluation (~0.1 ms); pointed at the solvers' float functions they would not.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..core import checks
+from ..core.errors import InputError
+from ..core.units import make
+from ..physics import kernels
+from ..registries import Grids
+from ..results import Result
+from ..walls import Wall
+from . import _inputs
+from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_PUE
+from .serving import ServingModel
+from .single_node import SingleNodeModel
+
+# Which way is better, per output name (+1: higher is better, -1: lower is better).
+BETTER = {"latency": -1, "ttft": -1, "itl": -1, "throughput": 1, "decode_throughput": 1, "energy": -1,
+          "carbon": -1, "cost": -1}
+
+
+@dataclass
+class SensitivityProblem:
+    """The protocol: a float function of named knobs, their base values, integer knobs and bounds."""
+
+    function: Callable[[dict], dict]
+    knobs: dict
+    integer_knobs: frozenset = frozenset()
+    bounds: dict = field(default_factory=dict)  # name -> (low, high), inclusive
+    description: str = ""
+
+
+class SensitivityResult(Result):
+    """Elasticities of every output with respect to every knob, ranked."""
+
+    _plain_names = ("description", "base_knobs", "base_outputs", "elasticities", "ranking", "best_upgrade",
+                    "bound", "feasible", "reason", "assumptions")
+
+
+def _perturbed(name: str, x: float, h: float, integer: bool, bounds) -> tuple[float, float]:
+    lo, hi = bounds if bounds is not None else (0.0, math.inf)
+    up, down = x * (1.0 + h), x * (1.0 - h)
+    if integer:
+        up, down = max(round(up), x + 1), min(round(down), x - 1)
+    if up > hi:
+        up = x
+    if down < lo or down <= 0:
+        down = x
+    return up, down
+
+
+def _positive_outputs(y, where: str) -> dict:
+    if not isinstance(y, dict) or not y:
+        raise InputError("function", y, f"a dict of output name -> positive float ({where})")
+    return y
+
+
+class SensitivitySolver:
+    """Elasticities by central finite differences on a float function."""
+
+    def solve(self, problem=None, function=None, knobs=None, outputs=None, relative_step: float = 0.01,
+              integer_knobs=(), bounds=None) -> SensitivityResult:
+        """Pass a ``SensitivityProblem`` (from an adapter), or ``function`` and ``knobs`` directly."""
+        if problem is not None:
+            if function is not None or knobs is not None:
+                raise InputError("function", function, "None when a problem is given (the problem carries its function and knobs)")
+            if not isinstance(problem, SensitivityProblem):
+                raise InputError("problem", problem, "a SensitivityProblem, e.g. from single_node_problem(...)")
+            function, knobs = problem.function, problem.knobs
+            integer_knobs, bounds = problem.integer_knobs, problem.bounds
+            description = problem.description
+        else:
+            description = ""
+        if not callable(function):
+            raise InputError("function", function, "a callable f(knobs: dict[str, float]) -> dict[str, float]")
+        if not isinstance(knobs, dict) or not knobs:
+            raise InputError("knobs", knobs, "a non-empty dict of knob name -> positive float")
+        base = {}
+        for name, value in knobs.items():
+            if not isinstance(name, str):
+                raise InputError("knobs", name, "knob names as strings")
+            base[name] = checks.positive(value, f"knobs[{name!r}]")
+        h = checks.number(relative_step, "relative_step", 0.0, 0.5, low_open=True, accepted="a relative step in (0, 0.5], e.g. 0.01")
+        ints = frozenset(integer_knobs)
+        bounds = bounds or {}
+        y0 = _positive_outputs(function(dict(base)), "at the base knobs")
+        names = list(y0) if outputs is None else [checks.choice(o, "outputs", list(y0)) for o in checks.sequence(outputs, "outputs", "output names")]
+        elasticities: dict[str, dict[str, float | None]] = {o: {} for o in names}
+        notes = []
+        capped = set()  # knobs at their upper bound: they cannot be upgraded
+        for knob, x in base.items():
+            up, down = _perturbed(knob, x, h, knob in ints, bounds.get(knob))
+            if up == x:
+                capped.add(knob)
+            if up == down:
+                notes.append(f"{knob}: no room to move it inside its bounds; elasticity not computed")
+                for o in names:
+                    elasticities[o][knob] = None
+                continue
+            y_up = _positive_outputs(function({**base, knob: up}), f"{knob}={up:g}") if up != x else y0
+            y_down = _positive_outputs(function({**base, knob: down}), f"{knob}={down:g}") if down != x else y0
+            if up == x or down == x:
+                notes.append(f"{knob}: one-sided difference (at a bound)")
+            for o in names:
+                a, b = y_up.get(o), y_down.get(o)
+                if not all(isinstance(v, (int, float)) and math.isfinite(v) and v > 0 for v in (a, b)):
+                    elasticities[o][knob] = None
+                    notes.append(f"{o} is not a positive finite number around {knob}={x:g}: no elasticity")
+                    continue
+                elasticities[o][knob] = kernels.log_elasticity(a, b, up, down)
+        ranking = {o: sorted(((k, e) for k, e in es.items() if e is not None), key=lambda kv: -abs(kv[1])) for o, es in elasticities.items()}
+        best = {}
+        for o, es in elasticities.items():
+            sign = BETTER.get(o)
+            valid = [(i, k, e) for i, (k, e) in enumerate(es.items()) if e is not None and k not in capped]
+            if sign is None or not valid:
+                continue
+            # largest improvement; ties (to 1e-9) go to the knob listed first
+            _, k, e = max(valid, key=lambda ike: (round(sign * ike[2], 9), -ike[0]))
+            best[o] = k if sign * e > 0 else None
+        assumptions = [f"central differences at +/-{h:g} of each knob (log space); integer knobs moved to the nearest integers"] + notes
+        return SensitivityResult(description=description, base_knobs=base, base_outputs={o: y0[o] for o in names},
+                                 elasticities=elasticities, ranking=ranking, best_upgrade=best, bound=Wall.SENSITIVITY,
+                                 feasible=True, reason="", assumptions=assumptions)
+
+
+# ---------------------------------------------------------------------------
+# Adapters: the protocol built from the solvers' public solve()
+# ---------------------------------------------------------------------------
+
+
+def _hardware_with(hw, precision: str, peak: float, bandwidth: float, base_peak: float, base_bw: float):
+    """A copy of ``hw`` whose dense peak in ``precision`` and memory bandwidth are the given floats."""
+    if peak == base_peak and bandwidth == base_bw:
+        return hw
+    update = {}
+    if peak != base_peak:
+        _, got = hw.peak_flops_si(precision)
+        table = dict(hw.compute.precision_flops)
+        compute = {"sparse_flops": {}}  # a raised dense peak must not trip the sparse >= dense check
+        if table:
+            table[got] = make(peak, "flops")
+            compute["precision_flops"] = table
+        else:
+            compute["peak_flops"] = make(peak, "flops")
+        update["compute"] = hw.compute.model_copy(update=compute)
+    if bandwidth != base_bw:
+        update["memory"] = hw.memory.model_copy(update={"bandwidth": make(bandwidth, "bandwidth")})
+    return hw.model_copy(update=update)
+
+
+def single_node_problem(model, hardware, batch_size: int = 1, precision: str = "fp16", efficiency: float = DEFAULT_EFFICIENCY,
+                        bandwidth_efficiency: float = DEFAULT_BANDWIDTH_EFFICIENCY, is_training: bool = False,
+                        seq_len: int | None = None, grid=None, pue: float | None = None, price_per_hour=None) -> SensitivityProblem:
+    """Knobs peak_flops, bandwidth, efficiency, bandwidth_efficiency, batch_size (+ carbon_intensity and pue with a
+    ``grid``, + price with ``price_per_hour``); outputs latency, throughput, energy (TDP x latency), carbon, cost."""
+    m, hw = _inputs.workload(model), _inputs.hardware(hardware)
+    base = SingleNodeModel().solve(m, hw, batch_size=batch_size, precision=precision, efficiency=efficiency,
+                                   bandwidth_efficiency=bandwidth_efficiency, is_training=is_training, seq_len=seq_len)
+    if base.compute_precision is None:
+        raise InputError("precision", precision, f"a precision {hw.name} computes in")
+    peak0, bw0 = base._peak_flops, hw.memory._si["bandwidth"]
+    knobs = {"peak_flops": peak0, "bandwidth": bw0, "efficiency": float(efficiency),
+             "bandwidth_efficiency": float(bandwidth_efficiency), "batch_size": float(base.batch_size)}
+    bounds = {"efficiency": (0.0, 1.0), "bandwidth_efficiency": (0.0, 1.0), "batch_size": (1.0, math.inf)}
+    tdp = hw._si.get("tdp", 0.0)
+    g = None
+    if grid is not None:
+        g = grid if not isinstance(grid, str) else Grids.get(grid)
+        knobs["carbon_intensity"] = g._si["carbon_intensity"]
+        knobs["pue"] = checks.pue(pue) if pue is not None else (g.pue or DEFAULT_PUE)
+        bounds["pue"] = (1.0, 3.0)
+    if price_per_hour is not None:
+        knobs["price"] = checks.quantity(price_per_hour, "price_per_hour", "money_rate")
+    solver = SingleNodeModel()
+
+    def f(k: dict) -> dict:
+        hw_k = _hardware_with(hw, base.compute_precision, k["peak_flops"], k["bandwidth"], peak0, bw0)
+        r = solver.solve(m, hw_k, batch_size=int(k["batch_size"]), precision=precision, efficiency=k["efficiency"],
+                         bandwidth_efficiency=k["bandwidth_efficiency"], is_training=is_training, seq_len=seq_len)
+        out = {"latency": r._latency, "throughput": r._throughput}
+        if tdp:
+            energy = kernels.energy(tdp, r._latency)
+            out["energy"] = energy
+            if "carbon_intensity" in k:
+                out["carbon"] = kernels.carbon(kernels.facility_energy(energy, k["pue"]), k["carbon_intensity"])
+        if "price" in k:
+            out["cost"] = kernels.rental_cost(k["price"], 1.0, r._latency)
+        return out
+
+    return SensitivityProblem(f, knobs, frozenset({"batch_size"}), bounds,
+                              f"SingleNodeModel: {m.name} on {hw.name}, batch {base.batch_size}, {precision}")
+
+
+def serving_problem(model, hardware, seq_len: int = 2048, batch_size: int = 1, precision: str = "fp16",
+                    efficiency: float = DEFAULT_EFFICIENCY, bandwidth_efficiency: float = DEFAULT_BANDWIDTH_EFFICIENCY) -> SensitivityProblem:
+    """Knobs peak_flops, bandwidth, efficiency, bandwidth_efficiency, batch_size, seq_len; outputs ttft, itl, decode_throughput."""
+    m, hw = _inputs.transformer(model), _inputs.hardware(hardware)
+    base = ServingModel().solve(m, hw, seq_len=seq_len, batch_size=batch_size, precision=precision, efficiency=efficiency,
+                                bandwidth_efficiency=bandwidth_efficiency)
+    peak0, got = hw.peak_flops_si(base.precision)
+    if got is None:
+        raise InputError("precision", precision, f"a precision {hw.name} computes in")
+    bw0 = hw.memory._si["bandwidth"]
+    knobs = {"peak_flops": peak0, "bandwidth": bw0, "efficiency": float(efficiency), "bandwidth_efficiency": float(bandwidth_efficiency),
+             "batch_size": float(base.batch_size), "seq_len": float(base.seq_len)}
+    bounds = {"efficiency": (0.0, 1.0), "bandwidth_efficiency": (0.0, 1.0), "batch_size": (1.0, math.inf), "seq_len": (1.0, math.inf)}
+    solver = ServingModel()
+
+    def f(k: dict) -> dict:
+        hw_k = _hardware_with(hw, got, k["peak_flops"], k["bandwidth"], peak0, bw0)
+        r = solver.solve(m, hw_k, seq_len=int(k["seq_len"]), batch_size=int(k["batch_size"]), precision=precision,
+                         efficiency=k["efficiency"], bandwidth_efficiency=k["bandwidth_efficiency"])
+        return {"ttft": r._ttft, "itl": r._itl, "decode_throughput": r._decode_throughput}
+
+    return SensitivityProblem(f, knobs, frozenset({"batch_size", "seq_len"}), bounds,
+                              f"ServingModel: {m.name} on {hw.name}, seq {base.seq_len}, batch {base.batch_size}, {precision}")
+
+
+def audit_row(ctx) -> dict | None:
+    """The Sensitivity line: applies when the knobs ask for it (``sensitivity=True``); names the best upgrade for latency."""
+    knobs = getattr(ctx, "knobs", None) or {}
+    if knobs.get("sensitivity") is not True:
+        return None
+    problem = single_node_problem(ctx.model, ctx.hardware, batch_size=ctx.batch_size, precision=ctx.precision,
+                                  is_training=ctx.workload == "training", seq_len=ctx.seq_len)
+    r = SensitivitySolver().solve(problem, outputs=["latency"])
+    best = r.best_upgrade.get("latency")
+    e = r.elasticities["latency"].get(best) if best else None
+    return {"wall": Wall.SENSITIVITY, "figure": make(r.base_outputs["latency"], "time"), "limit": None, "binds": False,
+            "note": f"best upgrade for latency: {best} (elasticity {e:.3g})" if best else "no knob lowers latency"}
