@@ -113,7 +113,7 @@ WALLS: tuple[WallInfo, ...] = (
              None, ("II.4", "II.10")),
     WallInfo(7, Wall.TAIL_LATENCY, "Tail latency", "How does waiting in a queue grow as the load approaches capacity?",
              "Erlang C: P(wait) for M/M/c", "Harchol-Balter 2013; Dean & Barroso 2013, 'The Tail at Scale'",
-             None, ("I.13", "II.10")),
+             "TailLatencyModel", ("I.13", "II.10")),
     WallInfo(8, Wall.INGESTION, "Ingestion", "Can storage and network feed the accelerators fast enough?",
              "supply = min(storage, network, CPU) samples/s vs demand", "Mohan et al. 2021, 'Analyzing and Mitigating Data Stalls'",
              None, ("I.4", "II.4")),

@@ -247,3 +247,39 @@ def calc_chinchilla_loss(parameters, tokens) -> float:
     n = _positive(to_float(parameters, "parameters", "count"), "parameters", parameters)
     d = _positive(to_float(tokens, "tokens", "count"), "tokens", tokens)
     return k.chinchilla_loss(n, d)
+
+
+# --- Wall 7: Tail latency ---
+# (the walls' wrappers below validate with mlsysim.core.checks; imported here so the sections stay appended)
+from ..core import checks  # noqa: E402
+
+
+def calc_erlang_c(servers: int, offered_load) -> float:
+    """Erlang C: P(an arrival waits) in M/M/c with ``offered_load`` = lam / mu Erlangs (Harchol-Balter 2013, Sec. 14.6).
+
+    1.0 when the load reaches the servers (offered_load >= servers: unstable). Dimensionless.
+    """
+    c = checks.positive_int(servers, "servers", maximum=10**6)
+    a = checks.quantity(offered_load, "offered_load", "ratio")
+    return k.erlang_c(c, a)
+
+
+def calc_mmc_response_percentile(quantile: float, servers: int, arrival_rate, service_time):
+    """q-quantile of M/M/c response time (exact mixture, bisection; Harchol-Balter 2013, Sec. 14.5). Returns ms.
+
+    inf ms is never returned: an unstable queue (lam >= c / service_time) raises, since a percentile does not exist.
+    """
+    q = checks.number(quantile, "quantile", 0.0, 1.0, low_open=True, high_open=True, accepted="a quantile in (0, 1), e.g. 0.99")
+    c = checks.positive_int(servers, "servers", maximum=10**6)
+    lam = checks.quantity(arrival_rate, "arrival_rate", "rate")
+    mu = 1.0 / checks.quantity(service_time, "service_time", "time")
+    if lam >= c * mu:
+        raise InputError("arrival_rate", arrival_rate, f"a rate below the capacity servers / service_time = {c * mu:.6g} 1/s (the queue is unstable)")
+    return make(k.mmc_response_percentile(q, c, lam, mu), "time").to("ms")
+
+
+def calc_fan_out_slow_probability(slow_probability: float, fan_out: int) -> float:
+    """P(request slow) = 1 - (1 - p)^n for a request touching n servers (Dean & Barroso 2013). Dimensionless."""
+    p = checks.fraction(slow_probability, "slow_probability", low_open=False)
+    n = checks.positive_int(fan_out, "fan_out")
+    return k.fan_out_slow_probability(p, n)

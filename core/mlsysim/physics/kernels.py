@@ -511,3 +511,179 @@ def request_latency(ttft: float, itl: float, output_tokens: float) -> float:
     metric decomposition, e.g. Agrawal et al. 2024, "Sarathi-Serve", Sec. 2).
     """
     return ttft + output_tokens * itl
+
+
+# --- Wall 7: Tail latency ---
+# M/M/c: Poisson arrivals at rate lam, c servers, exponential service at rate mu
+# each (Harchol-Balter 2013, "Performance Modeling and Design of Computer
+# Systems", Ch. 14; Kleinrock 1975, Vol. 1, Sec. 3.5). Offered load a = lam / mu
+# (Erlangs), utilisation rho = a / c; stable only when rho < 1.
+
+QUEUE_BISECTION_STEPS = 200  # bisection on floats halves the bracket each step: 200 steps reach float precision from any bracket
+
+
+def erlang_b(servers: int, offered_load: float) -> float:
+    """Erlang B blocking probability by the stable recursion B_0 = 1, B_k = a B_{k-1} / (k + a B_{k-1}).
+
+    Harchol-Balter 2013, Sec. 14.6 (the recursion avoids the factorials and
+    powers of the closed form, which overflow for large c).
+    """
+    b = 1.0
+    for k in range(1, servers + 1):
+        b = offered_load * b / (k + offered_load * b)
+    return b
+
+
+def erlang_c(servers: int, offered_load: float) -> float:
+    """Erlang C: probability an arrival waits in an M/M/c queue, C = B / (1 - rho (1 - B)).
+
+    From Erlang B with rho = a / c (Harchol-Balter 2013, Sec. 14.6). Returns 1
+    when rho >= 1 (every arrival waits: the queue grows without bound).
+    """
+    rho = offered_load / servers
+    if rho >= 1.0:
+        return 1.0
+    b = erlang_b(servers, offered_load)
+    return b / (1.0 - rho * (1.0 - b))
+
+
+def mmc_mean_wait(servers: int, arrival_rate: float, service_rate: float, wait_probability: float | None = None) -> float:
+    """Mean time in queue of M/M/c: E[W] = C / (c mu - lam) (Harchol-Balter 2013, Sec. 14.5). inf when unstable.
+
+    ``wait_probability`` is Erlang C when the caller already has it.
+    """
+    headroom = servers * service_rate - arrival_rate
+    if headroom <= 0.0:
+        return math.inf
+    c_wait = erlang_c(servers, arrival_rate / service_rate) if wait_probability is None else wait_probability
+    return c_wait / headroom
+
+
+def mmc_response_tail(t: float, wait_probability: float, servers: int, arrival_rate: float, service_rate: float) -> float:
+    """P(response time > t) for M/M/c, FCFS, from the exact mixture.
+
+    Response T = W + S with S ~ Exp(mu). W = 0 with probability 1 - C; given
+    that it waits, W ~ Exp(theta) with theta = c mu - lam (Harchol-Balter 2013,
+    Sec. 14.5). So P(T > t) = (1 - C) e^{-mu t} + C P(Exp(theta) + Exp(mu) > t),
+    and the hypoexponential tail is (theta e^{-mu t} - mu e^{-theta t}) / (theta - mu),
+    or (1 + mu t) e^{-mu t} when theta = mu.
+    """
+    mu = service_rate
+    theta = servers * mu - arrival_rate
+    e_mu = math.exp(-mu * t)
+    if abs(theta - mu) <= 1e-12 * mu:
+        hypo = (1.0 + mu * t) * e_mu
+    else:
+        hypo = (theta * e_mu - mu * math.exp(-theta * t)) / (theta - mu)
+    return (1.0 - wait_probability) * e_mu + wait_probability * hypo
+
+
+def mmc_response_density(t: float, wait_probability: float, servers: int, arrival_rate: float, service_rate: float) -> float:
+    """The density of M/M/c response time at t: minus the derivative of ``mmc_response_tail``.
+
+    (1 - C) mu e^{-mu t} + C theta mu (e^{-mu t} - e^{-theta t}) / (theta - mu),
+    or C mu^2 t e^{-mu t} for the second term when theta = mu.
+    """
+    mu = service_rate
+    theta = servers * mu - arrival_rate
+    e_mu = math.exp(-mu * t)
+    if abs(theta - mu) <= 1e-12 * mu:
+        hypo = mu * mu * t * e_mu
+    else:
+        hypo = theta * mu * (e_mu - math.exp(-theta * t)) / (theta - mu)
+    return (1.0 - wait_probability) * mu * e_mu + wait_probability * hypo
+
+
+def mmc_response_percentile(quantile: float, servers: int, arrival_rate: float, service_rate: float, wait_probability: float | None = None) -> float:
+    """The q-quantile of M/M/c response time: the t with P(T > t) = 1 - q, found numerically.
+
+    No closed form exists for c > 1 (the mixture above is not invertible
+    analytically); the tail is monotone in t, so a root search on
+    ln P(T > t) = ln(1 - q) is exact to float precision. Newton steps on the
+    log tail (nearly linear in t for these sums of exponentials), kept inside
+    a bracket that shrinks every step and falling back to bisection when a
+    step leaves it; stops at a relative change of 1e-12 or after
+    ``QUEUE_BISECTION_STEPS`` steps. inf when unstable. For c = 1 it equals
+    -ln(1 - q) / (mu - lam), the exponential sojourn of M/M/1.
+    ``wait_probability`` is Erlang C when the caller already has it.
+    """
+    theta = servers * service_rate - arrival_rate
+    if theta <= 0.0:
+        return math.inf
+    c_wait = erlang_c(servers, arrival_rate / service_rate) if wait_probability is None else wait_probability
+    log_target = math.log(1.0 - quantile)
+    lo, hi = 0.0, math.inf
+    t = -log_target / min(service_rate, theta)
+    for _ in range(QUEUE_BISECTION_STEPS):
+        tail = mmc_response_tail(t, c_wait, servers, arrival_rate, service_rate)
+        if tail <= 0.0:  # underflow far beyond the quantile
+            hi, nxt = t, 0.5 * (lo + t)
+        else:
+            excess = math.log(tail) - log_target
+            if excess > 0.0:
+                lo = t
+            else:
+                hi = t
+            nxt = t + excess * tail / mmc_response_density(t, c_wait, servers, arrival_rate, service_rate)
+            if abs(nxt - t) <= 1e-12 * t:
+                return nxt
+            if not lo < nxt < hi:
+                nxt = 0.5 * (lo + hi) if math.isfinite(hi) else 2.0 * t
+        if math.isfinite(hi) and hi - lo <= 1e-12 * hi:
+            return t
+        t = nxt
+    return t
+
+
+def mmc_max_arrival_rate(sla: float, quantile: float, servers: int, service_rate: float) -> float:
+    """Highest arrival rate whose q-quantile response time is at most ``sla``, by a bracketed root search on the load.
+
+    The q-quantile is <= sla exactly when P(T > sla) <= 1 - q, and that tail
+    rises monotonically with the load, from the service time's own tail
+    e^{-mu sla} at lam = 0 to 1 at lam = c mu; so the answer is the root of
+    g(lam) = ln P(T > sla) - ln(1 - q) on [0, c mu], found by regula falsi with
+    the Illinois modification (Dowell & Jarratt 1971: superlinear, and the
+    bracket never loses the root). The rate returned always meets the SLA.
+    Returns 0 when even an idle system misses it (-ln(1 - q) / mu > sla).
+    Stops at a relative bracket width of 1e-12 or after ``QUEUE_BISECTION_STEPS`` steps.
+    """
+    log_target = math.log(1.0 - quantile)
+
+    def excess(lam: float) -> float:
+        tail = mmc_response_tail(sla, erlang_c(servers, lam / service_rate), servers, lam, service_rate)
+        return (math.log(tail) if tail > 0.0 else -math.inf) - log_target
+
+    lo, hi = 0.0, servers * service_rate
+    g_lo, g_hi = -service_rate * sla - log_target, -log_target
+    if g_lo > 0.0:
+        return 0.0
+    side = 0
+    for _ in range(QUEUE_BISECTION_STEPS):
+        if hi - lo <= 1e-12 * hi:
+            break
+        mid = (lo * g_hi - hi * g_lo) / (g_hi - g_lo) if math.isfinite(g_lo) else 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            mid = 0.5 * (lo + hi)
+        g_mid = excess(mid)
+        if g_mid <= 0.0:
+            lo, g_lo = mid, g_mid
+            if side == -1:
+                g_hi *= 0.5
+            side = -1
+        else:
+            hi, g_hi = mid, g_mid
+            if side == 1:
+                g_lo *= 0.5
+            side = 1
+        if g_mid == 0.0:
+            break
+    return lo
+
+
+def fan_out_slow_probability(slow_probability: float, fan_out: float) -> float:
+    """P(a request touching n servers is slow) = 1 - (1 - p)^n, each server slow independently with p.
+
+    Dean & Barroso 2013, "The Tail at Scale", CACM 56(2), p. 76: with 1% of
+    requests slow per server and a fan-out of 100, 63% of user requests are slow.
+    """
+    return 1.0 - (1.0 - slow_probability) ** fan_out

@@ -1,0 +1,54 @@
+"""Timings of the walls' solvers (batching, streaming, tail latency, ingestion, transformation,
+locality, multi-tenant): one representative solve each, median over many runs, in microseconds.
+
+    PYTHONPATH=core python3 benchmarks/bench_walls_a.py
+
+``cases()`` returns (name, callable) pairs so ``benchmarks/run.py`` can time them too.
+Target: under 100 us per solve.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+
+def cases() -> list:
+    from mlsysim.core.units import Q_
+    from mlsysim.solvers.tail_latency import TailLatencyModel
+
+    out = []
+    tail = TailLatencyModel()
+    rate, service, sla = Q_(900, "1/s"), Q_(3, "ms"), Q_(30, "ms")
+    out.append(("TailLatencyModel.solve c=4, p99 SLA, fan-out 100",
+                lambda: tail.solve(rate, service, servers=4, sla=sla, fan_out=100)))
+    return out
+
+
+def median_us(fn, repeats: int = 2000, rounds: int = 7) -> float:
+    """Median over ``rounds`` of the mean time of ``repeats`` calls, in microseconds (after a warm-up)."""
+    for _ in range(50):
+        fn()
+    samples = []
+    for _ in range(rounds):
+        t0 = time.perf_counter_ns()
+        for _ in range(repeats):
+            fn()
+        samples.append((time.perf_counter_ns() - t0) / repeats / 1e3)
+    return statistics.median(samples)
+
+
+def main(argv: list[str]) -> int:
+    repeats = 200 if "--quick" in argv else 2000
+    worst = 0.0
+    for name, fn in cases():
+        us = median_us(fn, repeats)
+        worst = max(worst, us)
+        print(f"{us:9.1f} us  {name}")
+    print(f"slowest {worst:.1f} us (target < 100 us)")
+    return 0 if worst < 100.0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
