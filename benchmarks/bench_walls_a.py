@@ -15,7 +15,9 @@ import time
 
 
 def cases() -> list:
+    from mlsysim import Hardware, Models
     from mlsysim.core.units import Q_
+    from mlsysim.solvers.batching import ContinuousBatchingModel
     from mlsysim.solvers.tail_latency import TailLatencyModel
 
     out = []
@@ -23,6 +25,10 @@ def cases() -> list:
     rate, service, sla = Q_(900, "1/s"), Q_(3, "ms"), Q_(30, "ms")
     out.append(("TailLatencyModel.solve c=4, p99 SLA, fan-out 100",
                 lambda: tail.solve(rate, service, servers=4, sla=sla, fan_out=100)))
+    batching = ContinuousBatchingModel()
+    llama, h100 = Models.Language.Llama3_8B, Hardware.Cloud.H100
+    out.append(("ContinuousBatchingModel.solve Llama-3-8B/H100, as many as fit",
+                lambda: batching.solve(llama, h100, max_seq_len=2048)))
     return out
 
 

@@ -107,7 +107,7 @@ WALLS: tuple[WallInfo, ...] = (
              "ServingModel", ("I.13", "II.10")),
     WallInfo(5, Wall.BATCHING, "Batching", "How many sequences can share a step, and what does it cost each?",
              "paged KV blocks; iteration-level scheduling", "Yu et al. 2022 (Orca); Kwon et al. 2023 (vLLM)",
-             None, ("I.13", "II.10")),
+             "ContinuousBatchingModel", ("I.13", "II.10")),
     WallInfo(6, Wall.STREAMING, "Streaming", "Can weights streamed from outer memory keep the compute busy?",
              "t_layer = max(compute, weight bytes / link bandwidth)", "Rajbhandari et al. 2021 (ZeRO-Infinity)",
              None, ("II.4", "II.10")),
