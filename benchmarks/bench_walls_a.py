@@ -19,6 +19,7 @@ def cases() -> list:
     from mlsysim.core.units import Q_
     from mlsysim.solvers.batching import ContinuousBatchingModel
     from mlsysim.solvers.tail_latency import TailLatencyModel
+    from mlsysim.solvers.topology import TopologyModel
 
     out = []
     tail = TailLatencyModel()
@@ -29,6 +30,10 @@ def cases() -> list:
     llama, h100 = Models.Language.Llama3_8B, Hardware.Cloud.H100
     out.append(("ContinuousBatchingModel.solve Llama-3-8B/H100, as many as fit",
                 lambda: batching.solve(llama, h100, max_seq_len=2048)))
+    topology = TopologyModel()
+    bw, gb = Q_(50, "GB/s"), Q_(1, "GB")
+    out.append(("TopologyModel.solve 3-D torus of 4096, all-reduce + all-to-all",
+                lambda: topology.solve(topology="torus", endpoints=4096, bandwidth=bw, torus_dims=[16, 16, 16], message_size=gb)))
     return out
 
 

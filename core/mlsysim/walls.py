@@ -122,7 +122,7 @@ WALLS: tuple[WallInfo, ...] = (
              None, ("I.4",)),
     WallInfo(10, Wall.LOCALITY, "Locality", "What does the network's shape do to collectives?",
              "bisection bandwidth, hops, oversubscription per tier", "Leiserson 1985; Al-Fares et al. 2008; Kim et al. 2008",
-             None, ("II.3",), "partial: oversubscription only"),
+             "TopologyModel", ("II.3",)),
     WallInfo(11, Wall.COMPLEXITY, "Complexity", "How big a model and how many tokens for a compute budget?",
              "C = 6 N D; N_opt = sqrt(C / (6 r))", "Kaplan et al. 2020; Hoffmann et al. 2022 (Chinchilla)",
              "ScalingModel", ("I.1", "I.3", "I.9")),

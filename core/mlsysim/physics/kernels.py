@@ -760,3 +760,114 @@ def batch_generation_cycle(output_tokens: float, step_time: float, prefills: flo
     "Sarathi-Serve", Sec. 2).
     """
     return output_tokens * step_time + prefills * prefill_time
+
+
+# --- Wall 10: Locality ---
+# Link counts are in units of one endpoint's link (its injection bandwidth); a
+# bisection is the fewest links whose removal splits the endpoints into halves.
+
+
+def fat_tree_max_hosts(radix: int) -> float:
+    """Hosts of a three-tier k-ary fat-tree of k-port switches: k^3 / 4.
+
+    k pods of k/2 edge and k/2 aggregation switches, (k/2)^2 core switches; each
+    edge switch serves k/2 hosts (Al-Fares, Loukissas & Vahdat 2008, "A Scalable,
+    Commodity Data Center Network Architecture", SIGCOMM, Sec. 3.2). Full
+    bisection bandwidth: every host can send at line rate to any other.
+    """
+    return radix**3 / 4.0
+
+
+def fat_tree_link_hops(radix: int, hosts: float) -> tuple[float, float]:
+    """(diameter, mean) links between two hosts of a k-ary fat-tree holding ``hosts`` hosts.
+
+    Same edge switch: 2 links (host-edge-host); same pod: 4 (via aggregation);
+    other pod: 6 (via core) (Al-Fares et al. 2008, Sec. 3.2). The mean is over
+    uniformly random distinct pairs, with the k/2 hosts of an edge switch and
+    the k^2/4 of a pod filled in order.
+    """
+    if hosts <= 1:
+        return 0.0, 0.0
+    edge = min(radix / 2.0, hosts)
+    pod = min(radix * radix / 4.0, hosts)
+    diameter = 2.0 if hosts <= edge else (4.0 if hosts <= pod else 6.0)
+    mean = (2.0 * (edge - 1.0) + 4.0 * (pod - edge) + 6.0 * (hosts - pod)) / (hosts - 1.0)
+    return diameter, mean
+
+
+def tree_bisection_links(endpoints: float, oversubscription: float) -> float:
+    """Bisection of a (folded-Clos) fat-tree: N/2 host links, divided by the oversubscription of the tiers above.
+
+    A non-blocking fat-tree has full bisection bandwidth, N/2 links (Leiserson
+    1985, "Fat-trees"; Al-Fares et al. 2008); an oversubscribed tier (uplinks /
+    downlinks = 1 / o) cuts what crosses it by o.
+    """
+    return endpoints / 2.0 / oversubscription
+
+
+def torus_bisection_links(dims: tuple[int, ...]) -> float:
+    """Bisection of a k_1 x ... x k_n torus: 2 N / k_max links (the cut across its longest dimension).
+
+    Cutting a k-ary n-cube in half across one dimension severs 2 k^(n-1) = 2N/k
+    channels, two per ring because of the wrap-around link (Dally & Towles 2004,
+    "Principles and Practices of Interconnection Networks", Sec. 5.2). A
+    dimension of 2 has one link per pair, so N/2 there.
+    """
+    n = 1.0
+    for k in dims:
+        n *= k
+    k_max = max(dims)
+    return n / 2.0 if k_max == 2 else 2.0 * n / k_max
+
+
+def torus_hops(dims: tuple[int, ...]) -> tuple[float, float]:
+    """(diameter, mean) hops of a torus with minimal routing: sum floor(k/2); sum k/4 (even k) or (k^2 - 1)/(4k) (odd k).
+
+    Dally & Towles 2004, Sec. 5.2.2 (mean over uniformly random pairs, self included).
+    """
+    diameter = float(sum(k // 2 for k in dims))
+    mean = sum(k / 4.0 if k % 2 == 0 else (k * k - 1.0) / (4.0 * k) for k in dims)
+    return diameter, mean
+
+
+def dragonfly_max_endpoints(routers_per_group: int, terminals_per_router: int, global_links_per_router: int) -> float:
+    """Endpoints of a dragonfly with one global link between every pair of groups: a p (a h + 1).
+
+    a routers per group, p terminals and h global links per router; at most
+    g = a h + 1 groups (Kim, Dally, Scott & Abts 2008, "Technology-Driven,
+    Highly-Scalable Dragonfly Topology", ISCA, Sec. 3.1). Balanced: a = 2p = 2h.
+    """
+    a, p, h = routers_per_group, terminals_per_router, global_links_per_router
+    return a * p * (a * h + 1.0)
+
+
+def dragonfly_bisection_links(groups: int) -> float:
+    """Global links crossing a dragonfly's bisection: floor(g/2) x ceil(g/2), one link per pair of groups.
+
+    With g groups fully connected by one global channel each (Kim et al. 2008,
+    Sec. 3.1), halving the groups cuts every channel between the halves.
+    """
+    return float((groups // 2) * (groups - groups // 2))
+
+
+def dragonfly_link_hops(routers_per_group: int) -> tuple[float, float]:
+    """(diameter, mean) links between terminals in different groups of a dragonfly, minimal routing.
+
+    terminal -> router, at most one local hop to the router holding the global
+    channel, the global hop, at most one local hop, router -> terminal: 5 links
+    at most (Kim et al. 2008, Sec. 3.2); each local hop is needed unless the
+    router is the right one (probability 1/a), so the mean is 3 + 2 (a - 1)/a.
+    """
+    a = routers_per_group
+    return 5.0, 3.0 + 2.0 * (a - 1.0) / a
+
+
+def all_to_all_bisection_bandwidth(bisection_bandwidth: float, endpoints: float) -> float:
+    """Per-endpoint rate a uniform all-to-all can sustain through a bisection: 4 B_bis (N-1) / N^2.
+
+    Each of N endpoints sends M/N to every other; (N/2)(N/2)(M/N) = N M / 4 bytes
+    cross the cut each way, so the exchange takes at least N M / (4 B_bis),
+    which ``all_to_all_time``'s (N-1)/N x M / beta equals at this beta
+    (the bisection bound of Dally & Towles 2004, Sec. 3.3.1).
+    """
+    return 4.0 * bisection_bandwidth * (endpoints - 1.0) / (endpoints * endpoints)
