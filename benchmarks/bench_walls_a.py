@@ -18,6 +18,7 @@ def cases() -> list:
     from mlsysim import Hardware, Models
     from mlsysim.core.units import Q_
     from mlsysim.solvers.batching import ContinuousBatchingModel
+    from mlsysim.solvers.data import DataModel
     from mlsysim.solvers.tail_latency import TailLatencyModel
     from mlsysim.solvers.topology import TopologyModel
 
@@ -34,6 +35,10 @@ def cases() -> list:
     bw, gb = Q_(50, "GB/s"), Q_(1, "GB")
     out.append(("TopologyModel.solve 3-D torus of 4096, all-reduce + all-to-all",
                 lambda: topology.solve(topology="torus", endpoints=4096, bandwidth=bw, torus_dims=[16, 16, 16], message_size=gb)))
+    data = DataModel()
+    demand = Q_(5000, "1/s")
+    out.append(("DataModel.solve NVMe + ImageNet decode on 16 cores",
+                lambda: data.solve(demand, preprocessing="imagenet", cpu_cores=16)))
     return out
 
 

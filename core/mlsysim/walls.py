@@ -116,7 +116,7 @@ WALLS: tuple[WallInfo, ...] = (
              "TailLatencyModel", ("I.13", "II.10")),
     WallInfo(8, Wall.INGESTION, "Ingestion", "Can storage and network feed the accelerators fast enough?",
              "supply = min(storage, network, CPU) samples/s vs demand", "Mohan et al. 2021, 'Analyzing and Mitigating Data Stalls'",
-             None, ("I.4", "II.4")),
+             "DataModel", ("I.4", "II.4")),
     WallInfo(9, Wall.TRANSFORMATION, "Transformation", "What does preprocessing cost in CPU, power and machines?",
              "cores = demand x CPU seconds per sample", "Zhao et al. 2022 (Meta DSI pipeline)",
              None, ("I.4",)),

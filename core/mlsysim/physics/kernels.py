@@ -871,3 +871,32 @@ def all_to_all_bisection_bandwidth(bisection_bandwidth: float, endpoints: float)
     (the bisection bound of Dally & Towles 2004, Sec. 3.3.1).
     """
     return 4.0 * bisection_bandwidth * (endpoints - 1.0) / (endpoints * endpoints)
+
+
+# --- Wall 8: Ingestion ---
+
+
+def stage_sample_rate(bandwidth: float, bytes_per_sample: float) -> float:
+    """Samples per second a byte-moving stage (storage, network) supplies: bandwidth / bytes per sample."""
+    return bandwidth / bytes_per_sample
+
+
+def cpu_sample_rate(cores: float, core_seconds_per_sample: float) -> float:
+    """Samples per second CPU preprocessing supplies: cores / core-seconds per sample (perfect parallelism across cores)."""
+    return cores / core_seconds_per_sample
+
+
+def data_stall_fraction(supply: float, demand: float) -> float:
+    """Fraction of time the accelerators wait for data: 1 - supply / demand when supply < demand, else 0.
+
+    The pipeline runs at its slowest stage; when that is below what the
+    accelerators consume, they idle for the rest (Mohan et al. 2021, "Analyzing
+    and Mitigating Data Stalls in DNN Training", PVLDB 14(5), Sec. 3: data stall
+    time = epoch time beyond the accelerators' own compute time).
+    """
+    return 1.0 - supply / demand if supply < demand else 0.0
+
+
+def cores_needed(sample_rate: float, core_seconds_per_sample: float) -> float:
+    """CPU cores a preprocessing stage needs to supply ``sample_rate``: rate x core-seconds per sample (Little's law)."""
+    return sample_rate * core_seconds_per_sample
