@@ -21,6 +21,7 @@ def cases() -> list:
     from mlsysim.solvers.data import DataModel
     from mlsysim.solvers.tail_latency import TailLatencyModel
     from mlsysim.solvers.topology import TopologyModel
+    from mlsysim.solvers.transformation import TransformationModel
 
     out = []
     tail = TailLatencyModel()
@@ -39,6 +40,10 @@ def cases() -> list:
     demand = Q_(5000, "1/s")
     out.append(("DataModel.solve NVMe + ImageNet decode on 16 cores",
                 lambda: data.solve(demand, preprocessing="imagenet", cpu_cores=16)))
+    transformation = TransformationModel()
+    big, watts = Q_(40000, "1/s"), Q_(700, "W")
+    out.append(("TransformationModel.solve ImageNet decode for 8 trainers",
+                lambda: transformation.solve(big, preprocessing="imagenet", accelerators=8, trainer_power=watts)))
     return out
 
 

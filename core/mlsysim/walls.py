@@ -119,7 +119,7 @@ WALLS: tuple[WallInfo, ...] = (
              "DataModel", ("I.4", "II.4")),
     WallInfo(9, Wall.TRANSFORMATION, "Transformation", "What does preprocessing cost in CPU, power and machines?",
              "cores = demand x CPU seconds per sample", "Zhao et al. 2022 (Meta DSI pipeline)",
-             None, ("I.4",)),
+             "TransformationModel", ("I.4",)),
     WallInfo(10, Wall.LOCALITY, "Locality", "What does the network's shape do to collectives?",
              "bisection bandwidth, hops, oversubscription per tier", "Leiserson 1985; Al-Fares et al. 2008; Kim et al. 2008",
              "TopologyModel", ("II.3",)),

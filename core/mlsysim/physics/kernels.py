@@ -900,3 +900,26 @@ def data_stall_fraction(supply: float, demand: float) -> float:
 def cores_needed(sample_rate: float, core_seconds_per_sample: float) -> float:
     """CPU cores a preprocessing stage needs to supply ``sample_rate``: rate x core-seconds per sample (Little's law)."""
     return sample_rate * core_seconds_per_sample
+
+
+# --- Wall 9: Transformation ---
+
+
+def hosts_needed(cores: float, cores_per_host: float) -> int:
+    """Whole machines a preprocessing fleet needs for ``cores`` busy cores: ceil(cores / cores per host)."""
+    return math.ceil(cores / cores_per_host) if cores > 0.0 else 0
+
+
+def preprocessing_energy_per_sample(core_seconds_per_sample: float, host_power: float, cores_per_host: float) -> float:
+    """Energy one sample's preprocessing costs on a fully busy host: core-seconds x host power / cores (J)."""
+    return core_seconds_per_sample * host_power / cores_per_host
+
+
+def offloaded_throughput(accelerators: float, train_seconds_per_sample: float, preprocess_seconds_per_sample: float) -> float:
+    """Samples/s when the accelerators also preprocess: N / (t_train + t_preprocess) per sample, serially.
+
+    Offloading decode and augmentation to the accelerator (e.g. NVIDIA DALI's
+    GPU operators) frees CPU cores but spends accelerator time on every sample;
+    with no overlap the two add.
+    """
+    return accelerators / (train_seconds_per_sample + preprocess_seconds_per_sample)
