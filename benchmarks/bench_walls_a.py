@@ -19,6 +19,7 @@ def cases() -> list:
     from mlsysim.core.units import Q_
     from mlsysim.solvers.batching import ContinuousBatchingModel
     from mlsysim.solvers.data import DataModel
+    from mlsysim.solvers.streaming import WeightStreamingModel
     from mlsysim.solvers.tail_latency import TailLatencyModel
     from mlsysim.solvers.topology import TopologyModel
     from mlsysim.solvers.transformation import TransformationModel
@@ -44,6 +45,10 @@ def cases() -> list:
     big, watts = Q_(40000, "1/s"), Q_(700, "W")
     out.append(("TransformationModel.solve ImageNet decode for 8 trainers",
                 lambda: transformation.solve(big, preprocessing="imagenet", accelerators=8, trainer_power=watts)))
+    streaming = WeightStreamingModel()
+    llama70 = Models.Language.Llama3_70B
+    out.append(("WeightStreamingModel.solve Llama-3-70B over PCIe Gen5 into an H100",
+                lambda: streaming.solve(llama70, h100, link="pcie_gen5_x16", seq_len=2048)))
     return out
 
 

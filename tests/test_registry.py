@@ -18,12 +18,12 @@ from mlsysim.core.errors import UnknownEntryError
 from mlsysim.core.registry import data
 from mlsysim.core.types import Model, Source
 from mlsysim.physics import kernels
-from mlsysim.pipeline_registry import CpuHosts, Preprocessing, Storage
+from mlsysim.pipeline_registry import CpuHosts, Links, Preprocessing, Storage
 from mlsysim.registries import Fleets, Grids, Hardware, Models
 from mlsysim.workloads.types import CNNWorkload, TransformerWorkload, Workload
 
 CATALOGS = {"Hardware": Hardware, "Models": Models, "Grids": Grids, "Fleets": Fleets,
-            "Storage": Storage, "Preprocessing": Preprocessing, "CpuHosts": CpuHosts}
+            "Storage": Storage, "Preprocessing": Preprocessing, "CpuHosts": CpuHosts, "Links": Links}
 ALL_ENTRIES = [(kind, e) for kind, cat in CATALOGS.items() for e in cat]
 KINDS = {"datasheet", "paper", "measured", "estimate", "derived"}
 

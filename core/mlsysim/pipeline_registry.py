@@ -7,9 +7,10 @@ catalogues (``core.registry.Catalog``), every number with its source:
     Storage.LocalNVMe, Storage.get("s3")             -> StorageTier
     Preprocessing.ImageNetJPEG                        -> PreprocessingProfile
     CpuHosts.EPYC9654x2                               -> CpuHost
+    Links.PCIeGen5x16                                 -> StreamLink
 
-Used by ``solvers.data`` (Wall 8, ingestion) and ``solvers.transformation``
-(Wall 9, preprocessing cost).
+Used by ``solvers.data`` (Wall 8, ingestion), ``solvers.transformation``
+(Wall 9, preprocessing cost) and ``solvers.streaming`` (Wall 6, weight streaming).
 """
 
 from __future__ import annotations
@@ -79,6 +80,23 @@ class CpuHost(Model):
         return self
 
 
+class StreamLink(Model):
+    """A link weights are streamed over from an outer memory (host DRAM, NVMe, a weight store), per direction."""
+
+    name: str
+    key: str = ""
+    attr: str = ""
+    aliases: tuple[str, ...] = ()
+    bandwidth: Bandwidth
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self._si["bandwidth"] <= 0:
+            raise InputError("bandwidth", f"{self.bandwidth:~P}", "a positive data rate")
+        return self
+
+
 Storage = Catalog("Storage", "storage", lambda v: StorageTier(**v))
 Preprocessing = Catalog("Preprocessing", "preprocessing", lambda v: PreprocessingProfile(**v), group_by="family")
 CpuHosts = Catalog("CpuHosts", "cpu_hosts", lambda v: CpuHost(**v))
+Links = Catalog("Links", "links", lambda v: StreamLink(**v))

@@ -110,7 +110,7 @@ WALLS: tuple[WallInfo, ...] = (
              "ContinuousBatchingModel", ("I.13", "II.10")),
     WallInfo(6, Wall.STREAMING, "Streaming", "Can weights streamed from outer memory keep the compute busy?",
              "t_layer = max(compute, weight bytes / link bandwidth)", "Rajbhandari et al. 2021 (ZeRO-Infinity)",
-             None, ("II.4", "II.10")),
+             "WeightStreamingModel", ("II.4", "II.10")),
     WallInfo(7, Wall.TAIL_LATENCY, "Tail latency", "How does waiting in a queue grow as the load approaches capacity?",
              "Erlang C: P(wait) for M/M/c", "Harchol-Balter 2013; Dean & Barroso 2013, 'The Tail at Scale'",
              "TailLatencyModel", ("I.13", "II.10")),

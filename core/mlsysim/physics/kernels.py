@@ -923,3 +923,41 @@ def offloaded_throughput(accelerators: float, train_seconds_per_sample: float, p
     with no overlap the two add.
     """
     return accelerators / (train_seconds_per_sample + preprocess_seconds_per_sample)
+
+
+# --- Wall 6: Streaming ---
+
+
+def streamed_layers_time(layers: int, compute_per_layer: float, load_per_layer: float, prefetch: bool) -> float:
+    """Time to run ``layers`` layers whose weights arrive over a link, one layer at a time.
+
+    With prefetch (double buffering) layer l+1 loads while layer l computes:
+    load + (L - 1) max(compute, load) + compute. Without it each layer loads
+    then computes: L (compute + load). ZeRO-Infinity prefetches the next
+    layers' parameters this way (Rajbhandari et al. 2021, "ZeRO-Infinity",
+    SC21, Sec. 6.2, overlap-centric design); Cerebras streams one layer's
+    weights at a time into the wafer (Cerebras weight streaming whitepaper, 2021).
+    """
+    if prefetch:
+        slower = compute_per_layer if compute_per_layer > load_per_layer else load_per_layer
+        return load_per_layer + (layers - 1) * slower + compute_per_layer
+    return layers * (compute_per_layer + load_per_layer)
+
+
+def streaming_efficiency_no_overlap(intensity: float, bandwidth: float, peak_flops: float) -> float:
+    """ZeRO-Infinity's efficiency of compute fed over a link without overlap: ait x bw / (ait x bw + peak).
+
+    Rajbhandari et al. 2021, Sec. 4.1 (ait = arithmetic intensity of the step
+    with respect to the bytes moved over the link). Equal to
+    compute / (compute + transfer) with compute = ops / peak, transfer = bytes / bw.
+    """
+    return intensity * bandwidth / (intensity * bandwidth + peak_flops)
+
+
+def streaming_break_even_batch(weight_bytes: float, link_bandwidth: float, ops_per_sample: float, flops: float) -> float:
+    """Batch at which computing on a layer takes as long as streaming its weights: W rate / (B ops per sample).
+
+    compute = b x ops / rate equals load = W / B at b* = W rate / (B ops); a
+    larger batch hides the link behind compute (the per-layer split cancels).
+    """
+    return weight_bytes * flops / (link_bandwidth * ops_per_sample)
