@@ -19,6 +19,7 @@ def cases() -> list:
     from mlsysim.core.units import Q_
     from mlsysim.solvers.batching import ContinuousBatchingModel
     from mlsysim.solvers.data import DataModel
+    from mlsysim.solvers.orchestration import OrchestrationModel
     from mlsysim.solvers.streaming import WeightStreamingModel
     from mlsysim.solvers.tail_latency import TailLatencyModel
     from mlsysim.solvers.topology import TopologyModel
@@ -49,6 +50,10 @@ def cases() -> list:
     llama70 = Models.Language.Llama3_70B
     out.append(("WeightStreamingModel.solve Llama-3-70B over PCIe Gen5 into an H100",
                 lambda: streaming.solve(llama70, h100, link="pcie_gen5_x16", seq_len=2048)))
+    orchestration = OrchestrationModel()
+    jobs, hours = Q_(6, "1/hour"), Q_(4, "hour")
+    out.append(("OrchestrationModel.solve 8-GPU jobs on 32 nodes",
+                lambda: orchestration.solve(jobs, hours, gpus_per_job=8, nodes=32)))
     return out
 
 

@@ -113,6 +113,7 @@ def test_does_not_fit_is_a_result():
     r = M.solve(LM, tiny)
     assert not r.feasible and r.bound is Wall.CAPACITY and "no room" in r.reason
     assert r.max_sequences_paged == 0
+    assert r.throughput is None and r.step_time is None and "Does" not in repr(r)  # nothing to time, not a zero
     r = M.solve(LM, GPU, batch_size=5000, prompt_tokens=100, output_tokens=200)
     assert not r.feasible and "2054" in r.reason
     r = M.solve(LM, GPU, prompt_tokens=2000, output_tokens=100)

@@ -84,6 +84,7 @@ def test_buffers_that_do_not_fit_are_a_result():
     small = HardwareNode(name="Small", compute=ComputeCore(peak_flops="100 TFLOP/s"), memory=MemoryHierarchy(capacity="0.8 GB", bandwidth="1 TB/s"))
     r = M.solve(LM, small)  # two 500 MB buffers = 1 GB > 0.8 GB
     assert not r.feasible and r.bound is Wall.CAPACITY and "two layer buffers" in r.reason
+    assert r.step_time is None and "two layer buffers" in repr(r)
     assert M.solve(LM, small, prefetch=False).feasible  # one 500 MB buffer fits
     assert any("fit" in a for a in M.solve(LM, GPU).assumptions)  # 16 GB fit in 80 GB: streaming is a choice
 

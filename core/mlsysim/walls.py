@@ -140,7 +140,7 @@ WALLS: tuple[WallInfo, ...] = (
              "ReliabilityModel", ("II.1", "II.7", "II.12")),
     WallInfo(16, Wall.MULTI_TENANT, "Multi-tenant", "How long does a job wait in a shared, busy cluster?",
              "queueing delay vs utilisation; allocation fragmentation", "Jeon et al. 2019 (Philly); Weng et al. 2022 (PAI)",
-             None, ("II.8",)),
+             "OrchestrationModel", ("II.8",)),
     WallInfo(17, Wall.CAPITAL, "Capital", "Own or rent, and what does an accelerator-hour cost?",
              "TCO = capex amortised + energy x price", "Barroso, Hölzle & Ranganathan 2018, 'The Datacenter as a Computer'",
              "EconomicsModel", ("I.3", "II.2")),

@@ -961,3 +961,50 @@ def streaming_break_even_batch(weight_bytes: float, link_bandwidth: float, ops_p
     larger batch hides the link behind compute (the per-layer split cancels).
     """
     return weight_bytes * flops / (link_bandwidth * ops_per_sample)
+
+
+# --- Wall 16: Multi-tenant ---
+
+
+def gang_job_slots(nodes: int, gpus_per_node: int, gpus_per_job: int) -> int:
+    """Jobs of k GPUs that fit at once when each job is gang-scheduled (all k GPUs at once, or none).
+
+    k <= g: a job stays inside one node (its GPUs share the node's scale-up
+    link), floor(g / k) jobs per node; k > g: a job takes ceil(k / g) whole
+    nodes, floor(N / ceil(k / g)) jobs. The locality-preserving placement that
+    Jeon et al. 2019 ("Analysis of Large-Scale Multi-Tenant GPU Clusters for DNN
+    Training Workloads", USENIX ATC, Sec. 3) find schedulers enforce, at the
+    price of fragmentation and queueing.
+    """
+    if gpus_per_job <= gpus_per_node:
+        return nodes * (gpus_per_node // gpus_per_job)
+    per_job = -(-gpus_per_job // gpus_per_node)
+    return nodes // per_job
+
+
+def partition_slots(gpus: int, slices_per_gpu: int, slices_per_job: int) -> int:
+    """Jobs that fit when each GPU is split into equal partitions (MIG): gpus x floor(slices / slices per job).
+
+    NVIDIA Multi-Instance GPU: an A100 or H100 splits into up to seven GPU
+    instances (NVIDIA MIG User Guide); a job of s slices takes s of them on one GPU.
+    """
+    return gpus * (slices_per_gpu // slices_per_job)
+
+
+def allocation_fragmentation(slots: int, units_per_job: float, total_units: float) -> float:
+    """Share of the cluster no job can use because of the allocation rule: 1 - slots x units per job / total."""
+    return 1.0 - slots * units_per_job / total_units
+
+
+def mmc_wait_percentile(quantile: float, wait_probability: float, servers: int, arrival_rate: float, service_rate: float) -> float:
+    """The q-quantile of M/M/c waiting time: P(W > t) = C e^{-(c mu - lam) t}, so t_q = ln(C / (1 - q)) / (c mu - lam).
+
+    Zero when C <= 1 - q (at least a fraction q never waits); inf when unstable
+    (Harchol-Balter 2013, Sec. 14.5: given that it waits, W is exponential with rate c mu - lam).
+    """
+    theta = servers * service_rate - arrival_rate
+    if theta <= 0.0:
+        return math.inf
+    if wait_probability <= 1.0 - quantile:
+        return 0.0
+    return math.log(wait_probability / (1.0 - quantile)) / theta

@@ -63,9 +63,9 @@ class BatchingPlan:
 
 @floats
 class StepFloats:
-    time: float  # decode step, with the dispatch tax
-    compute: float
-    memory: float
+    time: float | None  # decode step, with the dispatch tax
+    compute: float | None
+    memory: float | None
 
 
 @floats
@@ -80,14 +80,14 @@ class BatchingFloats:
     continuous_batch: int
     static_batch: int
     prefill_time: float
-    step_time: float
-    step_compute_time: float
-    step_memory_time: float
-    itl: float
-    throughput: float
-    static_step_time: float
-    static_itl: float
-    static_throughput: float
+    step_time: float | None  # None when no sequence fits
+    step_compute_time: float | None
+    step_memory_time: float | None
+    itl: float | None
+    throughput: float | None
+    static_step_time: float | None
+    static_itl: float | None
+    static_throughput: float | None
 
 
 def decode_step(p: BatchingPlan, batch: int, context: float) -> StepFloats:
@@ -126,15 +126,15 @@ def evaluate(p: BatchingPlan) -> BatchingFloats:
     pre1 = prefill_time(p, 1)
     if cont_b > 0:
         itl, tput, step = continuous_point(p, cont_b)
-    else:
-        itl, tput, step = 0.0, 0.0, StepFloats(0.0, 0.0, 0.0)
+    else:  # nothing fits: no step to time
+        itl, tput, step = None, None, StepFloats(None, None, None)
     if static_b > 0:
         # static: all sequences of the batch stay until the longest output ends (padded steps included)
         s_step = decode_step(p, static_b, kernels.continuous_batching_mean_context(p.prompt, p.max_output)).time
         s_cycle = kernels.batch_generation_cycle(p.max_output, s_step, 1, prefill_time(p, static_b))
         s_itl, s_tput = s_cycle / p.max_output, static_b * p.output / s_cycle
     else:
-        s_step = s_itl = s_tput = 0.0
+        s_step = s_itl = s_tput = None
     return BatchingFloats(
         paged_seq, contiguous_seq, n_paged, n_contig,
         kernels.kv_memory_waste(mean_context, paged_tokens), kernels.kv_memory_waste(mean_context, p.max_seq_len),
@@ -260,10 +260,11 @@ class ContinuousBatchingModel:
                      feasible=feasible, reason=reason, bound=bound, assumptions=assumptions,
                      _kv_bytes_per_token=p.kv_bytes_per_token, _weight_memory=weights, _free_memory=max(p.free_bytes, 0.0))
         if out is None:
+            filled = {f"_{q}": None for q in ContinuousBatchingResult._quantity_names} | plain
             return ContinuousBatchingResult.view(None, max_sequences_paged=0, max_sequences_contiguous=0, continuous_batch=0,
                                                  static_batch=0, paged_waste_fraction=None, contiguous_waste_fraction=None,
-                                                 static_slot_efficiency=None, speedup=None, **plain)
-        speedup = out.throughput / out.static_throughput if out.static_throughput > 0 else None
+                                                 static_slot_efficiency=None, speedup=None, **filled)
+        speedup = out.throughput / out.static_throughput if out.static_throughput and out.throughput else None
         return ContinuousBatchingResult.view(
             out, max_sequences_paged=out.max_sequences_paged, max_sequences_contiguous=out.max_sequences_contiguous,
             continuous_batch=out.continuous_batch, static_batch=out.static_batch, paged_waste_fraction=out.paged_waste_fraction,

@@ -150,10 +150,12 @@ class WeightStreamingModel:
         elif buffers > capacity:
             reason = f"{'two layer buffers' if overlap else 'one layer'} of {buffers / 1e9:.4g} GB exceed {hw.name}'s {capacity / 1e9:.4g} GB"
         if reason:
+            filled = {f"_{q}": None for q in WeightStreamingResult._quantity_names} | {
+                "_link_bandwidth": bw_link * n_links, "_layer_weight_memory": per_layer}
             return WeightStreamingResult.view(
                 None, model=m.name, hardware=hw.name, link=link_name, layers=n_layers, prefetch=overlap, is_training=training,
                 batch_size=batch, efficiency=None, break_even_batch=None, weights_fit_on_device=fits, feasible=False, reason=reason,
-                bound=Wall.CAPACITY, assumptions=assumptions, _link_bandwidth=bw_link * n_links, _layer_weight_memory=per_layer)
+                bound=Wall.CAPACITY, assumptions=assumptions, **filled)
         out = evaluate(p)
         if out.load_per_layer > out.compute_per_layer:
             bound = Wall.STREAMING
