@@ -514,6 +514,7 @@ def request_latency(ttft: float, itl: float, output_tokens: float) -> float:
 
 
 # --- Wall 7: Tail latency ---
+# (the walls' equations are appended here, each once, so this module holds every equation of the engine: hence its length)
 # M/M/c: Poisson arrivals at rate lam, c servers, exponential service at rate mu
 # each (Harchol-Balter 2013, "Performance Modeling and Design of Computer
 # Systems", Ch. 14; Kleinrock 1975, Vol. 1, Sec. 3.5). Offered load a = lam / mu
