@@ -351,3 +351,113 @@ def calc_required_bandwidth(nbytes, target_time, bandwidth_efficiency: float = 1
     """Least bandwidth that moves ``nbytes`` in ``target_time``: bytes / (T x eff). Returns byte/s."""
     return make(k.required_bandwidth(checks.quantity(nbytes, "nbytes", "bytes"), checks.quantity(target_time, "target_time", "time"),
                                      checks.fraction(bandwidth_efficiency, "bandwidth_efficiency")), "bandwidth")
+
+# --- Wall 7: Tail latency ---
+# (the walls' wrappers below validate with mlsysim.core.checks; imported here so the sections stay appended)
+from ..core import checks  # noqa: E402
+
+
+def calc_erlang_c(servers: int, offered_load) -> float:
+    """Erlang C: P(an arrival waits) in M/M/c with ``offered_load`` = lam / mu Erlangs (Harchol-Balter 2013, Sec. 14.6).
+
+    1.0 when the load reaches the servers (offered_load >= servers: unstable). Dimensionless.
+    """
+    c = checks.positive_int(servers, "servers", maximum=10**6)
+    a = checks.quantity(offered_load, "offered_load", "ratio")
+    return k.erlang_c(c, a)
+
+
+def calc_mmc_response_percentile(quantile: float, servers: int, arrival_rate, service_time):
+    """q-quantile of M/M/c response time (exact mixture, bisection; Harchol-Balter 2013, Sec. 14.5). Returns ms.
+
+    inf ms is never returned: an unstable queue (lam >= c / service_time) raises, since a percentile does not exist.
+    """
+    q = checks.number(quantile, "quantile", 0.0, 1.0, low_open=True, high_open=True, accepted="a quantile in (0, 1), e.g. 0.99")
+    c = checks.positive_int(servers, "servers", maximum=10**6)
+    lam = checks.quantity(arrival_rate, "arrival_rate", "rate")
+    mu = 1.0 / checks.quantity(service_time, "service_time", "time")
+    if lam >= c * mu:
+        raise InputError("arrival_rate", arrival_rate, f"a rate below the capacity servers / service_time = {c * mu:.6g} 1/s (the queue is unstable)")
+    return make(k.mmc_response_percentile(q, c, lam, mu), "time").to("ms")
+
+
+def calc_fan_out_slow_probability(slow_probability: float, fan_out: int) -> float:
+    """P(request slow) = 1 - (1 - p)^n for a request touching n servers (Dean & Barroso 2013). Dimensionless."""
+    p = checks.fraction(slow_probability, "slow_probability", low_open=False)
+    n = checks.positive_int(fan_out, "fan_out")
+    return k.fan_out_slow_probability(p, n)
+
+
+# --- Wall 5: Batching ---
+
+
+def calc_paged_kv_waste(tokens, block_size: int = 16) -> float:
+    """Share of a paged KV cache's slots left empty: (B-1)/2 per sequence of ``tokens`` (Kwon et al. 2023). Dimensionless."""
+    t = checks.number(tokens, "tokens", 0.0, low_open=True, accepted="a number of tokens > 0")
+    b = checks.positive_int(block_size, "block_size")
+    return k.kv_memory_waste(t, t + k.paged_mean_empty_slots(b))
+
+
+def calc_sequences_that_fit(free_memory, bytes_per_sequence) -> int:
+    """Sequences whose KV caches fit in ``free_memory``: floor(free / per sequence) (Kwon et al. 2023). A count."""
+    free = checks.quantity(free_memory, "free_memory", "bytes", minimum=0.0, low_open=False)
+    per = checks.quantity(bytes_per_sequence, "bytes_per_sequence", "bytes")
+    return k.sequences_that_fit(free, per)
+
+
+# --- Wall 6: Streaming ---
+
+
+def calc_streamed_layers_time(layers: int, compute_per_layer, load_per_layer, prefetch: bool = True):
+    """L layers whose weights stream in: load + (L-1) max(c, l) + c with prefetch, L (c + l) without. Returns ms."""
+    n = checks.positive_int(layers, "layers")
+    c = checks.quantity(compute_per_layer, "compute_per_layer", "time", minimum=0.0, low_open=False)
+    ld = checks.quantity(load_per_layer, "load_per_layer", "time", minimum=0.0, low_open=False)
+    return make(k.streamed_layers_time(n, c, ld, checks.boolean(prefetch, "prefetch")), "time").to("ms")
+
+
+# --- Wall 8: Ingestion ---
+
+
+def calc_data_stall_fraction(supply, demand) -> float:
+    """Fraction of time accelerators wait for data: 1 - supply / demand when short (Mohan et al. 2021). Dimensionless."""
+    s = checks.quantity(supply, "supply", "rate", minimum=0.0, low_open=False)
+    d = checks.quantity(demand, "demand", "rate")
+    return k.data_stall_fraction(s, d)
+
+
+# --- Wall 9: Transformation ---
+
+
+def calc_cores_needed(sample_rate, cpu_time_per_sample) -> float:
+    """CPU cores to preprocess ``sample_rate`` samples/s at ``cpu_time_per_sample`` core-seconds each (Little's law). A count."""
+    r = checks.quantity(sample_rate, "sample_rate", "rate", minimum=0.0, low_open=False)
+    t = checks.quantity(cpu_time_per_sample, "cpu_time_per_sample", "time")
+    return k.cores_needed(r, t)
+
+
+# --- Wall 10: Locality ---
+
+
+def calc_fat_tree_hosts(radix: int) -> int:
+    """Hosts of a three-tier k-ary fat-tree: k^3 / 4 (Al-Fares et al. 2008). A count; ``radix`` must be even."""
+    r = checks.integer(radix, "radix", 2)
+    if r % 2:
+        raise InputError("radix", radix, "an even number of switch ports >= 2")
+    return int(k.fat_tree_max_hosts(r))
+
+
+def calc_torus_bisection_bandwidth(dims, link_bandwidth):
+    """Bisection of a torus: 2 N / k_max links x link bandwidth (Dally & Towles 2004). Returns TB/s."""
+    d = tuple(checks.int_list(dims, "dims", 2))
+    bw = checks.quantity(link_bandwidth, "link_bandwidth", "bandwidth")
+    return make(k.torus_bisection_links(d) * bw, "bandwidth").to("TB/s")
+
+
+# --- Wall 16: Multi-tenant ---
+
+
+def calc_gang_job_slots(nodes: int, gpus_per_node: int, gpus_per_job: int) -> int:
+    """Gang-scheduled k-GPU jobs that run at once: N floor(g/k), or floor(N / ceil(k/g)) for multi-node jobs. A count."""
+    return k.gang_job_slots(checks.positive_int(nodes, "nodes"), checks.positive_int(gpus_per_node, "gpus_per_node"),
+                            checks.positive_int(gpus_per_job, "gpus_per_job"))

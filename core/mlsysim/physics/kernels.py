@@ -770,3 +770,500 @@ def log_elasticity(f_plus: float, f_minus: float, x_plus: float, x_minus: float)
     second-order accurate otherwise. An elasticity of -1 means 1% more x gives 1% less f.
     """
     return (math.log(f_plus) - math.log(f_minus)) / (math.log(x_plus) - math.log(x_minus))
+
+# --- Wall 7: Tail latency ---
+# (the walls' equations are appended here, each once, so this module holds every equation of the engine: hence its length)
+# M/M/c: Poisson arrivals at rate lam, c servers, exponential service at rate mu
+# each (Harchol-Balter 2013, "Performance Modeling and Design of Computer
+# Systems", Ch. 14; Kleinrock 1975, Vol. 1, Sec. 3.5). Offered load a = lam / mu
+# (Erlangs), utilisation rho = a / c; stable only when rho < 1.
+
+QUEUE_BISECTION_STEPS = 200  # bisection on floats halves the bracket each step: 200 steps reach float precision from any bracket
+
+
+def erlang_b(servers: int, offered_load: float) -> float:
+    """Erlang B blocking probability by the stable recursion B_0 = 1, B_k = a B_{k-1} / (k + a B_{k-1}).
+
+    Harchol-Balter 2013, Sec. 14.6 (the recursion avoids the factorials and
+    powers of the closed form, which overflow for large c).
+    """
+    b = 1.0
+    for k in range(1, servers + 1):
+        b = offered_load * b / (k + offered_load * b)
+    return b
+
+
+def erlang_c(servers: int, offered_load: float) -> float:
+    """Erlang C: probability an arrival waits in an M/M/c queue, C = B / (1 - rho (1 - B)).
+
+    From Erlang B with rho = a / c (Harchol-Balter 2013, Sec. 14.6). Returns 1
+    when rho >= 1 (every arrival waits: the queue grows without bound).
+    """
+    rho = offered_load / servers
+    if rho >= 1.0:
+        return 1.0
+    b = erlang_b(servers, offered_load)
+    return b / (1.0 - rho * (1.0 - b))
+
+
+def mmc_mean_wait(servers: int, arrival_rate: float, service_rate: float, wait_probability: float | None = None) -> float:
+    """Mean time in queue of M/M/c: E[W] = C / (c mu - lam) (Harchol-Balter 2013, Sec. 14.5). inf when unstable.
+
+    ``wait_probability`` is Erlang C when the caller already has it.
+    """
+    headroom = servers * service_rate - arrival_rate
+    if headroom <= 0.0:
+        return math.inf
+    c_wait = erlang_c(servers, arrival_rate / service_rate) if wait_probability is None else wait_probability
+    return c_wait / headroom
+
+
+def mmc_response_tail(t: float, wait_probability: float, servers: int, arrival_rate: float, service_rate: float) -> float:
+    """P(response time > t) for M/M/c, FCFS, from the exact mixture.
+
+    Response T = W + S with S ~ Exp(mu). W = 0 with probability 1 - C; given
+    that it waits, W ~ Exp(theta) with theta = c mu - lam (Harchol-Balter 2013,
+    Sec. 14.5). So P(T > t) = (1 - C) e^{-mu t} + C P(Exp(theta) + Exp(mu) > t),
+    and the hypoexponential tail is (theta e^{-mu t} - mu e^{-theta t}) / (theta - mu),
+    or (1 + mu t) e^{-mu t} when theta = mu.
+    """
+    mu = service_rate
+    theta = servers * mu - arrival_rate
+    e_mu = math.exp(-mu * t)
+    if abs(theta - mu) <= 1e-12 * mu:
+        hypo = (1.0 + mu * t) * e_mu
+    else:
+        hypo = (theta * e_mu - mu * math.exp(-theta * t)) / (theta - mu)
+    return (1.0 - wait_probability) * e_mu + wait_probability * hypo
+
+
+def mmc_response_density(t: float, wait_probability: float, servers: int, arrival_rate: float, service_rate: float) -> float:
+    """The density of M/M/c response time at t: minus the derivative of ``mmc_response_tail``.
+
+    (1 - C) mu e^{-mu t} + C theta mu (e^{-mu t} - e^{-theta t}) / (theta - mu),
+    or C mu^2 t e^{-mu t} for the second term when theta = mu.
+    """
+    mu = service_rate
+    theta = servers * mu - arrival_rate
+    e_mu = math.exp(-mu * t)
+    if abs(theta - mu) <= 1e-12 * mu:
+        hypo = mu * mu * t * e_mu
+    else:
+        hypo = theta * mu * (e_mu - math.exp(-theta * t)) / (theta - mu)
+    return (1.0 - wait_probability) * mu * e_mu + wait_probability * hypo
+
+
+def mmc_response_percentile(quantile: float, servers: int, arrival_rate: float, service_rate: float, wait_probability: float | None = None) -> float:
+    """The q-quantile of M/M/c response time: the t with P(T > t) = 1 - q, found numerically.
+
+    No closed form exists for c > 1 (the mixture above is not invertible
+    analytically); the tail is monotone in t, so a root search on
+    ln P(T > t) = ln(1 - q) is exact to float precision. Newton steps on the
+    log tail (nearly linear in t for these sums of exponentials), kept inside
+    a bracket that shrinks every step and falling back to bisection when a
+    step leaves it; stops at a relative change of 1e-12 or after
+    ``QUEUE_BISECTION_STEPS`` steps. inf when unstable. For c = 1 it equals
+    -ln(1 - q) / (mu - lam), the exponential sojourn of M/M/1.
+    ``wait_probability`` is Erlang C when the caller already has it.
+    """
+    theta = servers * service_rate - arrival_rate
+    if theta <= 0.0:
+        return math.inf
+    c_wait = erlang_c(servers, arrival_rate / service_rate) if wait_probability is None else wait_probability
+    log_target = math.log(1.0 - quantile)
+    lo, hi = 0.0, math.inf
+    t = -log_target / min(service_rate, theta)
+    for _ in range(QUEUE_BISECTION_STEPS):
+        tail = mmc_response_tail(t, c_wait, servers, arrival_rate, service_rate)
+        if tail <= 0.0:  # underflow far beyond the quantile
+            hi, nxt = t, 0.5 * (lo + t)
+        else:
+            excess = math.log(tail) - log_target
+            if excess > 0.0:
+                lo = t
+            else:
+                hi = t
+            nxt = t + excess * tail / mmc_response_density(t, c_wait, servers, arrival_rate, service_rate)
+            if abs(nxt - t) <= 1e-12 * t:
+                return nxt
+            if not lo < nxt < hi:
+                nxt = 0.5 * (lo + hi) if math.isfinite(hi) else 2.0 * t
+        if math.isfinite(hi) and hi - lo <= 1e-12 * hi:
+            return t
+        t = nxt
+    return t
+
+
+def mmc_max_arrival_rate(sla: float, quantile: float, servers: int, service_rate: float) -> float:
+    """Highest arrival rate whose q-quantile response time is at most ``sla``, by a bracketed root search on the load.
+
+    The q-quantile is <= sla exactly when P(T > sla) <= 1 - q, and that tail
+    rises monotonically with the load, from the service time's own tail
+    e^{-mu sla} at lam = 0 to 1 at lam = c mu; so the answer is the root of
+    g(lam) = ln P(T > sla) - ln(1 - q) on [0, c mu], found by regula falsi with
+    the Illinois modification (Dowell & Jarratt 1971: superlinear, and the
+    bracket never loses the root). The rate returned always meets the SLA.
+    Returns 0 when even an idle system misses it (-ln(1 - q) / mu > sla).
+    Stops at a relative bracket width of 1e-12 or after ``QUEUE_BISECTION_STEPS`` steps.
+    """
+    log_target = math.log(1.0 - quantile)
+
+    def excess(lam: float) -> float:
+        tail = mmc_response_tail(sla, erlang_c(servers, lam / service_rate), servers, lam, service_rate)
+        return (math.log(tail) if tail > 0.0 else -math.inf) - log_target
+
+    lo, hi = 0.0, servers * service_rate
+    g_lo, g_hi = -service_rate * sla - log_target, -log_target
+    if g_lo > 0.0:
+        return 0.0
+    side = 0
+    for _ in range(QUEUE_BISECTION_STEPS):
+        if hi - lo <= 1e-12 * hi:
+            break
+        mid = (lo * g_hi - hi * g_lo) / (g_hi - g_lo) if math.isfinite(g_lo) else 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            mid = 0.5 * (lo + hi)
+        g_mid = excess(mid)
+        if g_mid <= 0.0:
+            lo, g_lo = mid, g_mid
+            if side == -1:
+                g_hi *= 0.5
+            side = -1
+        else:
+            hi, g_hi = mid, g_mid
+            if side == 1:
+                g_lo *= 0.5
+            side = 1
+        if g_mid == 0.0:
+            break
+    return lo
+
+
+def fan_out_slow_probability(slow_probability: float, fan_out: float) -> float:
+    """P(a request touching n servers is slow) = 1 - (1 - p)^n, each server slow independently with p.
+
+    Dean & Barroso 2013, "The Tail at Scale", CACM 56(2), p. 76: with 1% of
+    requests slow per server and a fan-out of 100, 63% of user requests are slow.
+    """
+    return 1.0 - (1.0 - slow_probability) ** fan_out
+
+
+# --- Wall 5: Batching ---
+
+
+def paged_kv_tokens(tokens: float, block_size: int) -> float:
+    """Token slots a paged KV cache allocates for one sequence: ceil(tokens / B) x B.
+
+    vLLM allocates fixed-size blocks of B tokens on demand, so only the last
+    block of a sequence is partly empty (Kwon et al. 2023, "Efficient Memory
+    Management for Large Language Model Serving with PagedAttention", SOSP, Sec. 4.2).
+    """
+    return math.ceil(tokens / block_size) * block_size
+
+
+def paged_mean_empty_slots(block_size: int) -> float:
+    """Expected empty slots in a sequence's last block: (B - 1) / 2.
+
+    With the token count uniform over its residues mod B, the last block holds
+    1..B tokens with equal chance, so (B - 1) / 2 slots are empty on average:
+    "half a block" of internal fragmentation per sequence (Kwon et al. 2023, Sec. 4.2).
+    """
+    return (block_size - 1) / 2.0
+
+
+def continuous_batching_mean_context(prompt_tokens: float, output_tokens: float) -> float:
+    """Mean tokens a sequence holds in the KV cache during its decode: prompt + (n + 1) / 2.
+
+    At decode step k = 1..n it holds prompt + k tokens; under iteration-level
+    (continuous) scheduling finished sequences leave at once and new ones join
+    (Yu et al. 2022, "Orca", OSDI, Sec. 3.1), so the sequences in a batch are
+    spread evenly over their steps and the mean of prompt + k over k is the
+    batch's mean context.
+    """
+    return prompt_tokens + (output_tokens + 1.0) / 2.0
+
+
+def sequences_that_fit(free_bytes: float, bytes_per_sequence: float) -> int:
+    """How many sequences' KV caches fit in the memory left after the weights: floor(free / per sequence), >= 0."""
+    if free_bytes <= 0.0:
+        return 0
+    return int(free_bytes // bytes_per_sequence)
+
+
+def kv_memory_waste(used_tokens: float, allocated_tokens: float) -> float:
+    """Fraction of allocated KV-cache slots holding no token: 1 - used / allocated.
+
+    Kwon et al. 2023, Fig. 2: systems that reserve contiguous memory for the
+    maximum length store token states in only 20.4%-38.2% of their KV cache
+    memory; vLLM's paging wastes under 4% (only in the last block).
+    """
+    return 1.0 - used_tokens / allocated_tokens
+
+
+def static_batch_slot_efficiency(mean_output_tokens: float, max_output_tokens: float) -> float:
+    """Useful fraction of a static (request-level) batch's decode slots: mean output / longest output.
+
+    Request-level scheduling keeps a batch until its longest sequence ends;
+    slots of sequences that finished early idle (Yu et al. 2022, "Orca", Sec. 2.2).
+    """
+    return mean_output_tokens / max_output_tokens
+
+
+def batch_generation_cycle(output_tokens: float, step_time: float, prefills: float, prefill_time: float) -> float:
+    """Wall time for a batch's slots to generate ``output_tokens`` each, with ``prefills`` prompts processed in between.
+
+    n decode steps plus the prefill work of the requests that enter: each
+    prefill occupies the accelerator for its own roofline time (Orca schedules
+    prefill and decode tokens in the same iterations, Yu et al. 2022, Sec. 3.2;
+    the prefill's cost adds to the decode steps it joins, Agrawal et al. 2024,
+    "Sarathi-Serve", Sec. 2).
+    """
+    return output_tokens * step_time + prefills * prefill_time
+
+
+# --- Wall 10: Locality ---
+# Link counts are in units of one endpoint's link (its injection bandwidth); a
+# bisection is the fewest links whose removal splits the endpoints into halves.
+
+
+def fat_tree_max_hosts(radix: int) -> float:
+    """Hosts of a three-tier k-ary fat-tree of k-port switches: k^3 / 4.
+
+    k pods of k/2 edge and k/2 aggregation switches, (k/2)^2 core switches; each
+    edge switch serves k/2 hosts (Al-Fares, Loukissas & Vahdat 2008, "A Scalable,
+    Commodity Data Center Network Architecture", SIGCOMM, Sec. 3.2). Full
+    bisection bandwidth: every host can send at line rate to any other.
+    """
+    return radix**3 / 4.0
+
+
+def fat_tree_link_hops(radix: int, hosts: float) -> tuple[float, float]:
+    """(diameter, mean) links between two hosts of a k-ary fat-tree holding ``hosts`` hosts.
+
+    Same edge switch: 2 links (host-edge-host); same pod: 4 (via aggregation);
+    other pod: 6 (via core) (Al-Fares et al. 2008, Sec. 3.2). The mean is over
+    uniformly random distinct pairs, with the k/2 hosts of an edge switch and
+    the k^2/4 of a pod filled in order.
+    """
+    if hosts <= 1:
+        return 0.0, 0.0
+    edge = min(radix / 2.0, hosts)
+    pod = min(radix * radix / 4.0, hosts)
+    diameter = 2.0 if hosts <= edge else (4.0 if hosts <= pod else 6.0)
+    mean = (2.0 * (edge - 1.0) + 4.0 * (pod - edge) + 6.0 * (hosts - pod)) / (hosts - 1.0)
+    return diameter, mean
+
+
+def tree_bisection_links(endpoints: float, oversubscription: float) -> float:
+    """Bisection of a (folded-Clos) fat-tree: N/2 host links, divided by the oversubscription of the tiers above.
+
+    A non-blocking fat-tree has full bisection bandwidth, N/2 links (Leiserson
+    1985, "Fat-trees"; Al-Fares et al. 2008); an oversubscribed tier (uplinks /
+    downlinks = 1 / o) cuts what crosses it by o.
+    """
+    return endpoints / 2.0 / oversubscription
+
+
+def torus_bisection_links(dims: tuple[int, ...]) -> float:
+    """Bisection of a k_1 x ... x k_n torus: 2 N / k_max links (the cut across its longest dimension).
+
+    Cutting a k-ary n-cube in half across one dimension severs 2 k^(n-1) = 2N/k
+    channels, two per ring because of the wrap-around link (Dally & Towles 2004,
+    "Principles and Practices of Interconnection Networks", Sec. 5.2). A
+    dimension of 2 has one link per pair, so N/2 there.
+    """
+    n = 1.0
+    for k in dims:
+        n *= k
+    k_max = max(dims)
+    return n / 2.0 if k_max == 2 else 2.0 * n / k_max
+
+
+def torus_hops(dims: tuple[int, ...]) -> tuple[float, float]:
+    """(diameter, mean) hops of a torus with minimal routing: sum floor(k/2); sum k/4 (even k) or (k^2 - 1)/(4k) (odd k).
+
+    Dally & Towles 2004, Sec. 5.2.2 (mean over uniformly random pairs, self included).
+    """
+    diameter = float(sum(k // 2 for k in dims))
+    mean = sum(k / 4.0 if k % 2 == 0 else (k * k - 1.0) / (4.0 * k) for k in dims)
+    return diameter, mean
+
+
+def dragonfly_max_endpoints(routers_per_group: int, terminals_per_router: int, global_links_per_router: int) -> float:
+    """Endpoints of a dragonfly with one global link between every pair of groups: a p (a h + 1).
+
+    a routers per group, p terminals and h global links per router; at most
+    g = a h + 1 groups (Kim, Dally, Scott & Abts 2008, "Technology-Driven,
+    Highly-Scalable Dragonfly Topology", ISCA, Sec. 3.1). Balanced: a = 2p = 2h.
+    """
+    a, p, h = routers_per_group, terminals_per_router, global_links_per_router
+    return a * p * (a * h + 1.0)
+
+
+def dragonfly_bisection_links(groups: int) -> float:
+    """Global links crossing a dragonfly's bisection: floor(g/2) x ceil(g/2), one link per pair of groups.
+
+    With g groups fully connected by one global channel each (Kim et al. 2008,
+    Sec. 3.1), halving the groups cuts every channel between the halves.
+    """
+    return float((groups // 2) * (groups - groups // 2))
+
+
+def dragonfly_link_hops(routers_per_group: int) -> tuple[float, float]:
+    """(diameter, mean) links between terminals in different groups of a dragonfly, minimal routing.
+
+    terminal -> router, at most one local hop to the router holding the global
+    channel, the global hop, at most one local hop, router -> terminal: 5 links
+    at most (Kim et al. 2008, Sec. 3.2); each local hop is needed unless the
+    router is the right one (probability 1/a), so the mean is 3 + 2 (a - 1)/a.
+    """
+    a = routers_per_group
+    return 5.0, 3.0 + 2.0 * (a - 1.0) / a
+
+
+def all_to_all_bisection_bandwidth(bisection_bandwidth: float, endpoints: float) -> float:
+    """Per-endpoint rate a uniform all-to-all can sustain through a bisection: 4 B_bis (N-1) / N^2.
+
+    Each of N endpoints sends M/N to every other; (N/2)(N/2)(M/N) = N M / 4 bytes
+    cross the cut each way, so the exchange takes at least N M / (4 B_bis),
+    which ``all_to_all_time``'s (N-1)/N x M / beta equals at this beta
+    (the bisection bound of Dally & Towles 2004, Sec. 3.3.1).
+    """
+    return 4.0 * bisection_bandwidth * (endpoints - 1.0) / (endpoints * endpoints)
+
+
+# --- Wall 8: Ingestion ---
+
+
+def stage_sample_rate(bandwidth: float, bytes_per_sample: float) -> float:
+    """Samples per second a byte-moving stage (storage, network) supplies: bandwidth / bytes per sample."""
+    return bandwidth / bytes_per_sample
+
+
+def cpu_sample_rate(cores: float, core_seconds_per_sample: float) -> float:
+    """Samples per second CPU preprocessing supplies: cores / core-seconds per sample (perfect parallelism across cores)."""
+    return cores / core_seconds_per_sample
+
+
+def data_stall_fraction(supply: float, demand: float) -> float:
+    """Fraction of time the accelerators wait for data: 1 - supply / demand when supply < demand, else 0.
+
+    The pipeline runs at its slowest stage; when that is below what the
+    accelerators consume, they idle for the rest (Mohan et al. 2021, "Analyzing
+    and Mitigating Data Stalls in DNN Training", PVLDB 14(5), Sec. 3: data stall
+    time = epoch time beyond the accelerators' own compute time).
+    """
+    return 1.0 - supply / demand if supply < demand else 0.0
+
+
+def cores_needed(sample_rate: float, core_seconds_per_sample: float) -> float:
+    """CPU cores a preprocessing stage needs to supply ``sample_rate``: rate x core-seconds per sample (Little's law)."""
+    return sample_rate * core_seconds_per_sample
+
+
+# --- Wall 9: Transformation ---
+
+
+def hosts_needed(cores: float, cores_per_host: float) -> int:
+    """Whole machines a preprocessing fleet needs for ``cores`` busy cores: ceil(cores / cores per host)."""
+    return math.ceil(cores / cores_per_host) if cores > 0.0 else 0
+
+
+def preprocessing_energy_per_sample(core_seconds_per_sample: float, host_power: float, cores_per_host: float) -> float:
+    """Energy one sample's preprocessing costs on a fully busy host: core-seconds x host power / cores (J)."""
+    return core_seconds_per_sample * host_power / cores_per_host
+
+
+def offloaded_throughput(accelerators: float, train_seconds_per_sample: float, preprocess_seconds_per_sample: float) -> float:
+    """Samples/s when the accelerators also preprocess: N / (t_train + t_preprocess) per sample, serially.
+
+    Offloading decode and augmentation to the accelerator (e.g. NVIDIA DALI's
+    GPU operators) frees CPU cores but spends accelerator time on every sample;
+    with no overlap the two add.
+    """
+    return accelerators / (train_seconds_per_sample + preprocess_seconds_per_sample)
+
+
+# --- Wall 6: Streaming ---
+
+
+def streamed_layers_time(layers: int, compute_per_layer: float, load_per_layer: float, prefetch: bool) -> float:
+    """Time to run ``layers`` layers whose weights arrive over a link, one layer at a time.
+
+    With prefetch (double buffering) layer l+1 loads while layer l computes:
+    load + (L - 1) max(compute, load) + compute. Without it each layer loads
+    then computes: L (compute + load). ZeRO-Infinity prefetches the next
+    layers' parameters this way (Rajbhandari et al. 2021, "ZeRO-Infinity",
+    SC21, Sec. 6.2, overlap-centric design); Cerebras streams one layer's
+    weights at a time into the wafer (Cerebras weight streaming whitepaper, 2021).
+    """
+    if prefetch:
+        slower = compute_per_layer if compute_per_layer > load_per_layer else load_per_layer
+        return load_per_layer + (layers - 1) * slower + compute_per_layer
+    return layers * (compute_per_layer + load_per_layer)
+
+
+def streaming_efficiency_no_overlap(intensity: float, bandwidth: float, peak_flops: float) -> float:
+    """ZeRO-Infinity's efficiency of compute fed over a link without overlap: ait x bw / (ait x bw + peak).
+
+    Rajbhandari et al. 2021, Sec. 4.1 (ait = arithmetic intensity of the step
+    with respect to the bytes moved over the link). Equal to
+    compute / (compute + transfer) with compute = ops / peak, transfer = bytes / bw.
+    """
+    return intensity * bandwidth / (intensity * bandwidth + peak_flops)
+
+
+def streaming_break_even_batch(weight_bytes: float, link_bandwidth: float, ops_per_sample: float, flops: float) -> float:
+    """Batch at which computing on a layer takes as long as streaming its weights: W rate / (B ops per sample).
+
+    compute = b x ops / rate equals load = W / B at b* = W rate / (B ops); a
+    larger batch hides the link behind compute (the per-layer split cancels).
+    """
+    return weight_bytes * flops / (link_bandwidth * ops_per_sample)
+
+
+# --- Wall 16: Multi-tenant ---
+
+
+def gang_job_slots(nodes: int, gpus_per_node: int, gpus_per_job: int) -> int:
+    """Jobs of k GPUs that fit at once when each job is gang-scheduled (all k GPUs at once, or none).
+
+    k <= g: a job stays inside one node (its GPUs share the node's scale-up
+    link), floor(g / k) jobs per node; k > g: a job takes ceil(k / g) whole
+    nodes, floor(N / ceil(k / g)) jobs. The locality-preserving placement that
+    Jeon et al. 2019 ("Analysis of Large-Scale Multi-Tenant GPU Clusters for DNN
+    Training Workloads", USENIX ATC, Sec. 3) find schedulers enforce, at the
+    price of fragmentation and queueing.
+    """
+    if gpus_per_job <= gpus_per_node:
+        return nodes * (gpus_per_node // gpus_per_job)
+    per_job = -(-gpus_per_job // gpus_per_node)
+    return nodes // per_job
+
+
+def partition_slots(gpus: int, slices_per_gpu: int, slices_per_job: int) -> int:
+    """Jobs that fit when each GPU is split into equal partitions (MIG): gpus x floor(slices / slices per job).
+
+    NVIDIA Multi-Instance GPU: an A100 or H100 splits into up to seven GPU
+    instances (NVIDIA MIG User Guide); a job of s slices takes s of them on one GPU.
+    """
+    return gpus * (slices_per_gpu // slices_per_job)
+
+
+def allocation_fragmentation(slots: int, units_per_job: float, total_units: float) -> float:
+    """Share of the cluster no job can use because of the allocation rule: 1 - slots x units per job / total."""
+    return 1.0 - slots * units_per_job / total_units
+
+
+def mmc_wait_percentile(quantile: float, wait_probability: float, servers: int, arrival_rate: float, service_rate: float) -> float:
+    """The q-quantile of M/M/c waiting time: P(W > t) = C e^{-(c mu - lam) t}, so t_q = ln(C / (1 - q)) / (c mu - lam).
+
+    Zero when C <= 1 - q (at least a fraction q never waits); inf when unstable
+    (Harchol-Balter 2013, Sec. 14.5: given that it waits, W is exponential with rate c mu - lam).
+    """
+    theta = servers * service_rate - arrival_rate
+    if theta <= 0.0:
+        return math.inf
+    if wait_probability <= 1.0 - quantile:
+        return 0.0
+    return math.log(wait_probability / (1.0 - quantile)) / theta
