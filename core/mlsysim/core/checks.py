@@ -32,7 +32,7 @@ def _is_number(value) -> bool:
 
 def integer(value, field: str, minimum: int = 1, maximum: int = MAX_INT) -> int:
     """An integer in [minimum, maximum]; integral floats (8.0) are accepted."""
-    accepted = f"an integer >= {minimum}" + (f" and <= {maximum:.4g}" if maximum < MAX_INT else "")
+    accepted = f"an integer >= {minimum}" + (f" and <= {maximum:,}" if maximum < MAX_INT else "")
     if not _is_number(value):
         raise InputError(field, value, accepted)
     given = value
@@ -41,7 +41,7 @@ def integer(value, field: str, minimum: int = 1, maximum: int = MAX_INT) -> int:
             raise InputError(field, given, accepted)
         value = int(value)
     if value < minimum or value > maximum:
-        raise InputError(field, given, accepted if value <= maximum else f"{accepted} (at most {maximum:.4g})")
+        raise InputError(field, given, accepted if value <= maximum or maximum < MAX_INT else f"{accepted} and <= {maximum:.4g}")
     return value
 
 
