@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 from .errors import InputError
-from .units import to_float
+from .units import KINDS, to_float
 
 # Largest integer a count-like argument may take: well above any real fleet, batch or token
 # count (1e15), small enough that arithmetic on it stays exact in a float and loops stay bounded.
@@ -136,10 +136,31 @@ def quantity(value, field: str, kind: str, minimum: float | None = 0.0, low_open
 
     ``minimum=0.0, low_open=False`` accepts zero; ``minimum=None`` accepts any sign.
     """
-    v = to_float(value, field, kind)
+    v = to_float(value, field, kind)  # dimension, and finite both as written and after conversion
     shown = value if isinstance(value, str) else f"{value}"
-    if not math.isfinite(v):
-        raise InputError(field, shown, "a finite quantity (it overflows when converted)")
     if minimum is not None and (v < minimum or (low_open and v == minimum)):
-        raise InputError(field, shown, "a quantity > 0" if low_open and minimum == 0.0 else f"a quantity >= {minimum:g}")
+        example = KINDS[kind][1]
+        if minimum == 0.0:
+            raise InputError(field, shown, f"a {'positive (> 0)' if low_open else 'non-negative (>= 0)'} value: {example}")
+        raise InputError(field, shown, f"a quantity {'>' if low_open else '>='} {minimum:g} {KINDS[kind][0]}: {example}")
     return v
+
+
+def positive_quantity(value, field: str, kind: str) -> float:
+    """A quantity of ``kind`` > 0, as a float in the canonical unit."""
+    return quantity(value, field, kind, 0.0, True)
+
+
+def nonneg_quantity(value, field: str, kind: str) -> float:
+    """A quantity of ``kind`` >= 0, as a float in the canonical unit."""
+    return quantity(value, field, kind, 0.0, False)
+
+
+def finite_result(value: float, what: str, fields: str, given) -> float:
+    """A computed float that must be finite: inputs that are each finite can still overflow together.
+
+    The error names the arguments (``fields``) whose values (``given``) overflowed ``what``.
+    """
+    if not math.isfinite(value):
+        raise InputError(fields, given, f"values whose {what} is a finite number (these overflow)")
+    return value
