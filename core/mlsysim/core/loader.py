@@ -40,6 +40,7 @@ import os
 import re
 import tomllib
 import warnings
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator
@@ -126,6 +127,17 @@ def _restore(snap) -> None:
     for cat, cache in zip(_CATALOGS, caches):
         cat._clear()
         cat.__dict__.update(cache)
+
+
+@contextmanager
+def using_registry(*folders):
+    """Within the block, ``folders`` are merged over the built-in registry; afterwards, what was loaded before is back."""
+    snap = _snapshot()
+    try:
+        use_registry(*folders)
+        yield
+    finally:
+        _restore(snap)
 
 
 def registry_problems() -> list[str]:
