@@ -108,7 +108,7 @@ CASES = [(name, arg) for name, kw in GOOD_ARGS.items() for arg in kw]
 
 
 @pytest.mark.parametrize("name, arg", CASES, ids=[f"{n}.{a}" for n, a in CASES])
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(bad=BAD)
 def test_formulas_reject_bad_values_by_name(name, arg, bad):
     kwargs = {**GOOD_ARGS[name], arg: bad}
@@ -162,7 +162,7 @@ def _model_numbers(model):
 
 
 @pytest.mark.parametrize("cls, field", NUMERIC_FIELDS, ids=[f"{c.__name__}.{f_}" for c, f_ in NUMERIC_FIELDS])
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(bad=BAD)
 def test_types_reject_bad_values_by_name(cls, field, bad):
     kwargs = {**TYPES[cls], field: bad}

@@ -62,7 +62,7 @@ def calc_kv_cache_size(layers: int, kv_heads: int, head_dim: int, seq_len: int, 
     args = _ints(layers=layers, kv_heads=kv_heads, head_dim=head_dim, seq_len=seq_len, batch_size=batch_size)
     b = _bytes_per_value(bytes_per_value)
     return _out(k.kv_cache_bytes(*args, b), "bytes", "KV cache", layers=layers, kv_heads=kv_heads, head_dim=head_dim,
-                seq_len=seq_len, batch_size=batch_size)
+                seq_len=seq_len, batch_size=batch_size, bytes_per_value=bytes_per_value)
 
 
 def calc_activation_memory(seq_len: int, batch_size: int, hidden_dim: int, heads: int, layers: int, tensor_parallel: int = 1, sequence_parallel: bool = False, recompute: str = "none"):
@@ -176,7 +176,8 @@ def calc_checkpoint_size(parameters, weight_bytes_per_parameter: float = 2.0, op
     p = _pos(parameters, "parameters", "count")
     w = _bytes_per_parameter(weight_bytes_per_parameter, "weight_bytes_per_parameter")
     o = _bytes_per_parameter(optimizer_bytes_per_parameter, "optimizer_bytes_per_parameter")
-    return _out(k.checkpoint_bytes(p, w, o), "bytes", "checkpoint size", parameters=parameters)
+    return _out(k.checkpoint_bytes(p, w, o), "bytes", "checkpoint size", parameters=parameters,
+                weight_bytes_per_parameter=weight_bytes_per_parameter, optimizer_bytes_per_parameter=optimizer_bytes_per_parameter)
 
 
 # -- scaling laws -----------------------------------------------------------------------
@@ -231,7 +232,7 @@ def calc_tensor_parallel_comm_time(layers: int, tokens: int, hidden_dim: int, tp
     bw, lat = _pos(bandwidth, "bandwidth", "bandwidth"), _nonneg(latency, "latency", "time")
     b = _bytes_per_value(bytes_per_value)
     return _out(k.tensor_parallel_comm_time(n, t, h, b, width, bw, lat), "time", "time",
-                layers=layers, tokens=tokens, hidden_dim=hidden_dim, bandwidth=bandwidth)
+                layers=layers, tokens=tokens, hidden_dim=hidden_dim, bandwidth=bandwidth, bytes_per_value=bytes_per_value)
 
 
 def calc_zero_memory(parameters, dp: int, stage: int, weight_bytes_per_parameter: float = 2.0, grad_bytes_per_parameter: float = 2.0, optimizer_bytes_per_parameter: float = 12.0):
@@ -242,7 +243,9 @@ def calc_zero_memory(parameters, dp: int, stage: int, weight_bytes_per_parameter
     g = _bytes_per_parameter(grad_bytes_per_parameter, "grad_bytes_per_parameter")
     o = _bytes_per_parameter(optimizer_bytes_per_parameter, "optimizer_bytes_per_parameter")
     parts = k.zero_memory_bytes(p, w, g, o, _int(dp, "dp"), z)
-    return tuple(_out(x, "bytes", "memory", parameters=parameters) for x in parts)
+    given = dict(parameters=parameters, weight_bytes_per_parameter=weight_bytes_per_parameter,
+                 grad_bytes_per_parameter=grad_bytes_per_parameter, optimizer_bytes_per_parameter=optimizer_bytes_per_parameter)
+    return tuple(_out(x, "bytes", "memory", **given) for x in parts)
 
 
 # -- power, money, failures ------------------------------------------------------------------
