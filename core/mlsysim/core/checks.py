@@ -65,9 +65,12 @@ def number(value, field: str, minimum: float | None = None, maximum: float | Non
         if maximum is not None:
             parts.append(f"{'<' if high_open else '<='} {maximum:g}")
         accepted = "a finite number" + (" " + " and ".join(parts) if parts else "")
-    if not _is_number(value) or not math.isfinite(value):
+    try:
+        v = float(value) if _is_number(value) else math.nan
+    except OverflowError:  # an int too large for a float (10**400)
+        v = math.inf
+    if not math.isfinite(v):
         raise InputError(field, value, accepted)
-    v = float(value)
     if minimum is not None and (v < minimum or (low_open and v == minimum)):
         raise InputError(field, value, accepted)
     if maximum is not None and (v > maximum or (high_open and v == maximum)):

@@ -305,6 +305,12 @@ class _Data:
         return src.model_copy(update={"note": f"{note}; {src.note}" if src.note else note})
 
 
+def _warn(message: str) -> None:
+    """One RegistryWarning, attributed to the registry rather than to a line of mlsysim (no source line is printed)."""
+    warnings.warn_explicit(RegistryWarning(f"{message} (mlsysim.registry_problems() lists all)"), RegistryWarning,
+                           filename="mlsysim registry", lineno=0, module="mlsysim.registry")
+
+
 def data() -> _Data:
     global _DATA
     if _DATA is None:
@@ -317,8 +323,7 @@ def data() -> _Data:
             if not folder.is_dir():
                 _DATA.problems.append(f"{folder}: registry folder not found (from ${ENV_VAR} or use_registry)")
         if _DATA.problems:
-            warnings.warn(RegistryWarning(f"registry: {len(_DATA.problems)} problem(s) while reading the files, first: "
-                                          f"{_DATA.problems[0]} (mlsysim.registry_problems() lists all)"), stacklevel=3)
+            _warn(f"registry: {len(_DATA.problems)} problem(s) while reading the files, first: {_DATA.problems[0]}")
     return _DATA
 
 
@@ -423,8 +428,7 @@ class Catalog:
                     broken[normalise(name)] = "; ".join(problems)
         out = self._without_name_clashes(out, d.problems)
         if len(d.problems) > before:
-            warnings.warn(RegistryWarning(f"registry: {len(d.problems) - before} problem(s) in {self._kind}, first: "
-                                          f"{d.problems[before]} (mlsysim.registry_problems() lists all)"), stacklevel=4)
+            _warn(f"registry: {len(d.problems) - before} problem(s) in {self._kind}, first: {d.problems[before]}")
         return out, broken
 
     def _without_name_clashes(self, entries: list[Model], problems: list[str]) -> list[Model]:
