@@ -70,7 +70,7 @@ def add_commands(sub, common) -> None:
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("registry", help="work with registry folders", parents=[common])
-    inner = p.add_subparsers(dest="registry_command", required=True, parser_class=_base.Parser)
+    inner = p.add_subparsers(dest="registry_command", metavar="check", required=True, parser_class=_base.Parser)
     c = inner.add_parser("check", help="validate a folder of registry files, listing every problem", parents=[common])
     c.add_argument("path", help="a folder of .toml files, read merged over the built-in registry")
     json_flag(c)
