@@ -8,7 +8,6 @@ internal error (ZeroDivisionError, TypeError, "math domain error") or a hang.
 
 from __future__ import annotations
 
-import inspect
 import math
 
 import pint

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .core.errors import InputError, UnknownEntryError
-from .core.loader import Catalog, RegistryDataError
+from .core.catalog import Catalog
+from .core.loader import RegistryDataError
 from .hardware.types import HardwareNode
 from .infrastructure.types import GridProfile
 from .systems.types import Fleet
