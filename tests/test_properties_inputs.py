@@ -236,3 +236,31 @@ def test_cli_bad_flag_values(capsys, prefix, text):
         assert all(l.startswith("mlsysim: ") for l in lines)
     else:
         assert "nan" not in out.split() and "inf" not in out.split()
+
+
+@pytest.mark.parametrize("arg", ["batch_size", "seq_len", "precision"])
+@settings(max_examples=25, deadline=None)
+@given(bad=BAD)
+def test_lowering_rejects_bad_arguments_by_name(arg, bad):
+    for model in (TransformerWorkload(**TRANSFORMER), CNNWorkload(**CNN)):
+        kwargs = {"precision": "fp16", "batch_size": 4, "seq_len": 128, arg: bad}
+        try:
+            graph = model.lower(**kwargs)
+        except InputError as exc:
+            assert exc.field == arg
+            continue
+        for x in (graph._ops, graph._weight_bytes, graph._bytes_moved):
+            assert math.isfinite(x) and x >= 0
+
+
+@pytest.mark.parametrize("method", ["peak_flops", "ridge_point"])
+@settings(max_examples=25, deadline=None)
+@given(bad=BAD)
+def test_hardware_methods_reject_bad_precisions(method, bad):
+    hw = HardwareNode(**HW)
+    try:
+        value = getattr(hw, method)(bad)
+    except InputError as exc:
+        assert exc.field == "precision"
+        return
+    assert math.isfinite(value.magnitude) and value.magnitude >= 0

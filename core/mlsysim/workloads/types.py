@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from ..core import checks
 from ..core.errors import InputError
 from ..core.types import Bytes, Count, Model, Ops, PositiveInt, Year
 from ..core.units import make
@@ -55,6 +56,8 @@ class Workload(Model):
     def lower(self, precision: str = "fp16", batch_size: int = 1, seq_len: int | None = None) -> "ComputationGraph":
         """The forward pass of one batch as operations and bytes."""
         precision = check_precision(precision)
+        batch_size = checks.positive_int(batch_size, "batch_size")
+        seq_len = None if seq_len is None else checks.positive_int(seq_len, "seq_len")
         ops = self.forward_ops_per_sample_si(seq_len) * batch_size
         weights = self.weight_bytes_si(precision)
         moved = weights + batch_size * self.activation_bytes_per_sample_si(precision, seq_len)
@@ -155,7 +158,8 @@ class TransformerWorkload(Workload):
 
     def lower(self, precision: str = "fp16", batch_size: int = 1, seq_len: int | None = None) -> "ComputationGraph":
         precision = check_precision(precision)
-        s = seq_len or self.seq_len
+        batch_size = checks.positive_int(batch_size, "batch_size")
+        s = self.seq_len if seq_len is None else checks.positive_int(seq_len, "seq_len")
         ops = self.forward_ops_per_sample_si(s) * batch_size
         weights = self.weight_bytes_si(precision)
         moved = self.expected_weight_bytes_read_si(precision, batch_size * s)
