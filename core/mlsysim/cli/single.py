@@ -7,7 +7,7 @@ import mlsysim
 from ..core.errors import MlsysimError
 from ..solvers import ServingModel, SingleNodeModel
 from ..workloads.precision import PRECISIONS
-from ._base import DOES_NOT_FIT, OK, dumps, emit, finite_float, json_flag, positive_int, resolve
+from ._base import DOES_NOT_FIT, OK, dumps, duration_in, emit, finite_float, json_flag, positive_int, resolve
 
 WORKLOADS = ("inference", "training", "serving")
 
@@ -78,6 +78,6 @@ def add_commands(sub, common) -> None:
     p.add_argument("--seq-len", type=positive_int, default=None)
     p.add_argument("--count", type=positive_int, default=None, help="accelerators, when SYSTEM is one accelerator")
     p.add_argument("--grid", default=None, help="grid name for carbon and energy cost (mlsysim list grids)")
-    p.add_argument("--days", type=finite_float, default=None, help="duration of the job or deployment, in days")
+    p.add_argument("--days", type=duration_in("day", 24.0), default=None, help="duration of the job or deployment, in days")
     json_flag(p)
     p.set_defaults(func=cmd_audit)
