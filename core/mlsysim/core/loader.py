@@ -88,13 +88,13 @@ def user_registry_dirs() -> list[Path]:
     """The user folders merged over the built-in registry, in the order they are read."""
     if _USER_DIRS is not None:
         return list(_USER_DIRS)
-    return [Path(p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
+    return [Path(p.strip()).expanduser() for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
 
 
 def _folder(path) -> Path:
-    if not isinstance(path, (str, os.PathLike)) or not Path(path).is_dir():
+    if not isinstance(path, (str, os.PathLike)) or not Path(path).expanduser().is_dir():
         raise InputError("registry folder", str(path), "an existing folder of registry .toml files")
-    return Path(path)
+    return Path(path).expanduser()
 
 
 def use_registry(*folders) -> None:
@@ -147,20 +147,22 @@ def registry_problems() -> list[str]:
 
 
 def check_registry_folder(path) -> list[str]:
-    """Every problem of a contributor's folder of registry files, read merged over the built-in registry.
+    """Every problem of a contributor's folder of registry files, read merged over the built-in registry alone.
 
     Returns a list of strings (empty when the folder is good), each naming the file,
     the entry and the field. What the session has loaded is left as it was.
     """
-    if not isinstance(path, (str, os.PathLike)) or not Path(path).is_dir():
+    if not isinstance(path, (str, os.PathLike)) or not Path(path).expanduser().is_dir():
         return [f"{path}: not a folder"]
-    if not any(Path(path).rglob("*.toml")):
+    folder = Path(path).expanduser()
+    if not any(folder.rglob("*.toml")):
         return [f"{path}: no .toml files in this folder"]
     snap = _snapshot()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RegistryWarning)
-            _restore((list(user_registry_dirs()) + [Path(path)], None, [{} for _ in _CATALOGS]))
+            # the built-in registry and this folder only, whatever $MLSYSIM_REGISTRY says
+            _restore(([folder], None, [{} for _ in _CATALOGS]))
             return registry_problems()
     finally:
         _restore(snap)
