@@ -1,4 +1,9 @@
-"""The typed-model base: pint Quantity fields checked on construction, SI floats cached.
+"""The typed-model base: every field checked on construction, SI floats cached.
+
+Quantity fields are checked for dimension, finiteness after conversion and sign
+(``QuantityOf``); integer and plain-number fields by the shared validators in
+``core.checks`` (``PositiveInt``, ``Year``, ``PUE``, ``bounded_int``), so each
+error names the field, its value and what is accepted.
 
 A field declared as ``Annotated[Quantity, Kind("bandwidth")]`` accepts a pint
 Quantity (or a string such as "3.35 TB/s"), rejects anything of the wrong
@@ -95,9 +100,8 @@ def bounded_int(maximum: int):
     return Annotated[int, _checked_by(checks.positive_int, maximum)]
 
 
-def ratio_at_least_one():
-    """A finite ratio >= 1 (e.g. network oversubscription; 1 = non-blocking)."""
-    return Annotated[float, _checked_by(checks.number, 1.0, None, False, False, "a finite ratio >= 1 (1 = non-blocking)")]
+# A finite ratio >= 1 (network oversubscription; 1 = non-blocking). Finite matters: nan passes every `<` check.
+RatioAtLeastOne = Annotated[float, _checked_by(checks.number, 1.0, None, False, False, "a finite ratio >= 1 (1 = non-blocking)")]
 
 
 class Source(BaseModel):

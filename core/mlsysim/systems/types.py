@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..core.types import Bandwidth, Model, Time, bounded_int, ratio_at_least_one
+from ..core.types import Bandwidth, Model, Time, RatioAtLeastOne, bounded_int
 from ..core.units import make
 from ..hardware.types import HardwareNode
 from ..infrastructure.types import Datacenter, GridProfile
@@ -36,7 +36,7 @@ class NetworkFabric(Model):
     bandwidth: Bandwidth  # per accelerator (NIC) bandwidth, one direction; > 0
     latency: Time = Field(default_factory=lambda: make(5e-6, "time"))  # >= 0
     topology: Literal["fat-tree", "rail-optimized", "torus", "dragonfly", "ring"] = "fat-tree"
-    oversubscription_ratio: ratio_at_least_one() = 1.0  # 1.0 = full bisection bandwidth; finite (nan fails every `<`)
+    oversubscription_ratio: RatioAtLeastOne = 1.0  # 1.0 = full bisection bandwidth; finite (nan fails every `<`)
 
     @property
     def effective_bandwidth_si(self) -> float:
