@@ -120,3 +120,11 @@ def test_a_bad_entry_is_skipped_and_its_name_raises_its_problem(tmp_path, isolat
             assert Hardware.get("h100").attr == "H100"
             with pytest.raises(RegistryDataError, match="could not be loaded.*tdp"):
                 Hardware.get("myacc")
+
+
+def test_list_filter_on_an_unknown_field_names_it():
+    with pytest.raises(mlsysim.InputError) as info:
+        Hardware.list(teir="edge")
+    assert info.value.field == "teir" and "tier" in info.value.accepted
+    # a field only some entries have (Transformer layers) filters the others out
+    assert {m.attr for m in mlsysim.Models.list(layers=80)} == {"Llama2_70B", "Llama3_70B"}

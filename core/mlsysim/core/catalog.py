@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 from pydantic import ValidationError
 
 from . import loader
-from .errors import MlsysimError, UnknownEntryError
+from .errors import InputError, MlsysimError, UnknownEntryError
 from .loader import RegistryDataError, _pydantic_problems, _warn, data
 from .types import Model, Source, normalise
 
@@ -196,9 +196,10 @@ class Catalog:
         """Entries whose fields equal every filter, e.g. ``Hardware.list(tier="edge")``."""
         out = self._entries
         for field, wanted in filters.items():
-            if out and not hasattr(out[0], field):
-                raise UnknownEntryError(f"{self._kind} field", field, [], [])
-            out = [e for e in out if getattr(e, field) == wanted]
+            fields = set().union(*(type(e).model_fields for e in self._entries))
+            if self._entries and field not in fields:
+                raise InputError(field, wanted, f"a filter on a field of {self._kind} entries: {', '.join(sorted(fields))}")
+            out = [e for e in out if getattr(e, field, None) == wanted]
         return list(out)
 
     def __iter__(self) -> Iterator[Model]:
