@@ -1,5 +1,7 @@
 """Bad input gets a clear error naming the field, the value and what is accepted."""
 
+import math
+
 import pytest
 from pydantic import ValidationError
 
@@ -89,3 +91,37 @@ def test_model_copy_with_update_revalidates_and_recomputes_floats():
     assert faster._si["tdp"] == 1000.0 and h100._si["tdp"] == 700.0
     with pytest.raises(ValidationError, match="tdp"):
         h100.model_copy(update={"tdp": Q_("3 TB/s")})
+
+
+# -- the formula library checks plain floats and strings as strictly as Quantities ---------------
+from mlsysim import formulas as f  # noqa: E402
+
+
+@pytest.mark.parametrize("call, field", [
+    (lambda: f.calc_failure_probability("-5 day", "100 hour"), "duration"),  # was 1 - exp(120/100) = -2.32
+    (lambda: f.calc_energy("-700 W", "1 hour"), "power"),  # was -0.7 kWh
+    (lambda: f.calc_arithmetic_intensity(Q_("1 GFLOP"), "-5 GB"), "nbytes"),  # was inf / negative
+    (lambda: f.calc_kv_cache_size(32, 8, 128, 2048, 1, bytes_per_value="fp16"), "bytes_per_value"),  # was a TypeError
+    (lambda: f.calc_young_daly_interval("-5 s", "1 hour"), "checkpoint_time"),  # was a math domain error
+    (lambda: f.calc_chinchilla_optimal(Q_("1e23 flop"), 0), "tokens_per_parameter"),  # was ZeroDivisionError
+    (lambda: f.calc_energy("1e300 W", "1e300 s"), "power, duration"),  # each finite, the product is inf
+    (lambda: f.calc_ring_allreduce_time("1 GB", 2, "0 GB/s", "1 us"), "bandwidth"),
+    (lambda: f.calc_activation_memory(2048, 1, 4096, 32, 32, sequence_parallel="False"), "sequence_parallel"),
+    (lambda: f.calc_zero_memory(7e9, dp=8, stage=2.5), "stage"),
+    (lambda: f.calc_amdahl_speedup(math.nan, 8), "parallel_fraction"),
+])
+def test_formula_examples_name_the_argument(call, field):
+    with pytest.raises(InputError) as info:
+        call()
+    assert info.value.field == field
+
+
+def test_quantities_finite_after_conversion():
+    from mlsysim.core.units import to_float
+
+    # 1e300 GB = 1e309 B, which overflows a float: rejected, although 1e300 itself is finite
+    with pytest.raises(InputError, match="finite when converted"):
+        to_float(Q_(1e300, "GB"), "capacity", "bytes")
+    with pytest.raises(InputError, match="finite"):
+        to_float(Q_(10**400, "B"), "capacity", "bytes")
+    assert to_float(Q_(1e300, "B"), "capacity", "bytes") == 1e300

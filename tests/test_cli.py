@@ -75,3 +75,23 @@ def test_carbon_orders_regions_by_emissions():
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert len(data) >= 7
+
+
+def test_json_error_is_parseable_from_a_pipe():
+    # a script piping --json output into a JSON parser gets an object, and a non-zero status
+    out = run("solve", "resnet50", "h100", "--batch-size", "0", "--json")
+    assert out.returncode == 2 and out.stderr == ""
+    assert json.loads(out.stdout)["error"]["field"] == "batch_size"
+
+
+def test_exit_status_tells_does_not_fit_apart():
+    # Llama-3-70B at fp16: 70.55e9 x 2 B = 141.1 GB of weights > 16 GB on the Jetson Orin NX
+    out = run("solve", "llama3_70b", "jetsonorinnx")
+    assert out.returncode == 1 and out.stdout.startswith("does not fit: ")
+    assert run("solve", "resnet50", "h100").returncode == 0
+    assert run("solve", "resnet50", "h100", "--batch-size", "-1").returncode == 2
+
+
+def test_no_abbreviations_and_one_line_usage_errors():
+    out = run("carbon", "research256", "--hour", "3")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "--hour" in out.stderr

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from . import formulas, physics  # noqa: F401
 from .core.errors import InputError, MlsysimError, UnitError, UnknownEntryError
+from .core.loader import RegistryDataError, check_registry_folder, registry_problems, use_registry
 from .core.types import Source
 from .core.units import Q_, ureg
 from .hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
@@ -36,4 +37,5 @@ __all__ = [
     "SweepResult", "TransformerWorkload", "UnitError", "UnknownEntryError", "Workload", "formulas", "physics",
     "sweep", "ureg", "DistributedModel", "EconomicsModel", "ParallelismOptimizer", "ReliabilityModel", "ScalingModel",
     "Scenario", "Scenarios", "SustainabilityModel", "SystemEvaluation", "SystemLedger",
+    "RegistryDataError", "check_registry_folder", "registry_problems", "use_registry",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from .core.errors import InputError
-from .core.registry import Catalog
+from .core.catalog import Catalog
 from .core.types import Bandwidth, Bytes, Model, Power, QuantityOf, Time
 
 Rate = QuantityOf("rate")

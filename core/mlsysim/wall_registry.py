@@ -19,7 +19,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from .core.errors import InputError
-from .core.registry import Catalog
+from .core.catalog import Catalog
 from .core.types import Model, Time
 from .workloads.diffusion import DiffusionModels
 

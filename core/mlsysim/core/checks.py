@@ -19,11 +19,13 @@ from __future__ import annotations
 import math
 
 from .errors import InputError
-from .units import to_float
+from .units import KINDS, to_float
 
 # Largest integer a count-like argument may take: well above any real fleet, batch or token
 # count (1e15), small enough that arithmetic on it stays exact in a float and loops stay bounded.
 MAX_INT = 10**15
+# Smallest fraction accepted where zero is excluded (efficiencies, utilisations).
+MIN_FRACTION = 1e-9
 
 
 def _is_number(value) -> bool:
@@ -32,7 +34,7 @@ def _is_number(value) -> bool:
 
 def integer(value, field: str, minimum: int = 1, maximum: int = MAX_INT) -> int:
     """An integer in [minimum, maximum]; integral floats (8.0) are accepted."""
-    accepted = f"an integer >= {minimum}" + (f" and <= {maximum:.4g}" if maximum < MAX_INT else "")
+    accepted = f"an integer >= {minimum}" + (f" and <= {maximum:,}" if maximum < MAX_INT else "")
     if not _is_number(value):
         raise InputError(field, value, accepted)
     given = value
@@ -41,7 +43,7 @@ def integer(value, field: str, minimum: int = 1, maximum: int = MAX_INT) -> int:
             raise InputError(field, given, accepted)
         value = int(value)
     if value < minimum or value > maximum:
-        raise InputError(field, given, accepted if value <= maximum else f"{accepted} (at most {maximum:.4g})")
+        raise InputError(field, given, accepted if value <= maximum or maximum < MAX_INT else f"{accepted} and <= {maximum:.4g}")
     return value
 
 
@@ -65,9 +67,12 @@ def number(value, field: str, minimum: float | None = None, maximum: float | Non
         if maximum is not None:
             parts.append(f"{'<' if high_open else '<='} {maximum:g}")
         accepted = "a finite number" + (" " + " and ".join(parts) if parts else "")
-    if not _is_number(value) or not math.isfinite(value):
+    try:
+        v = float(value) if _is_number(value) else math.nan
+    except OverflowError:  # an int too large for a float (10**400)
+        v = math.inf
+    if not math.isfinite(v):
         raise InputError(field, value, accepted)
-    v = float(value)
     if minimum is not None and (v < minimum or (low_open and v == minimum)):
         raise InputError(field, value, accepted)
     if maximum is not None and (v > maximum or (high_open and v == maximum)):
@@ -87,8 +92,11 @@ def nonneg(value, field: str) -> float:
 
 def fraction(value, field: str, low_open: bool = True) -> float:
     """A fraction in (0, 1] (efficiencies, utilisations) or [0, 1] with ``low_open=False``."""
-    accepted = "a number in (0, 1], e.g. 0.5 for 50%" if low_open else "a number in [0, 1], e.g. 0.5 for 50%"
-    return number(value, field, 0.0, 1.0, low_open=low_open, accepted=accepted)
+    if low_open:
+        # An efficiency of 5e-324 is "positive" but divides any time into inf: below one part in a
+        # billion a fraction is a typo, not a configuration.
+        return number(value, field, MIN_FRACTION, 1.0, accepted="a number in (0, 1] (at least 1e-9), e.g. 0.5 for 50%")
+    return number(value, field, 0.0, 1.0, accepted="a number in [0, 1], e.g. 0.5 for 50%")
 
 
 def pue(value, field: str = "pue") -> float:
@@ -136,10 +144,42 @@ def quantity(value, field: str, kind: str, minimum: float | None = 0.0, low_open
 
     ``minimum=0.0, low_open=False`` accepts zero; ``minimum=None`` accepts any sign.
     """
-    v = to_float(value, field, kind)
+    v = to_float(value, field, kind)  # dimension, and finite both as written and after conversion
     shown = value if isinstance(value, str) else f"{value}"
-    if not math.isfinite(v):
-        raise InputError(field, shown, "a finite quantity (it overflows when converted)")
     if minimum is not None and (v < minimum or (low_open and v == minimum)):
-        raise InputError(field, shown, "a quantity > 0" if low_open and minimum == 0.0 else f"a quantity >= {minimum:g}")
+        example = KINDS[kind][1]
+        if minimum == 0.0:
+            raise InputError(field, shown, f"a {'positive (> 0)' if low_open else 'non-negative (>= 0)'} value: {example}")
+        raise InputError(field, shown, f"a quantity {'>' if low_open else '>='} {minimum:g} {KINDS[kind][0]}: {example}")
     return v
+
+
+def positive_quantity(value, field: str, kind: str) -> float:
+    """A quantity of ``kind`` > 0, as a float in the canonical unit."""
+    return quantity(value, field, kind, 0.0, True)
+
+
+def nonneg_quantity(value, field: str, kind: str) -> float:
+    """A quantity of ``kind`` >= 0, as a float in the canonical unit."""
+    return quantity(value, field, kind, 0.0, False)
+
+
+def finite_result(value: float, what: str, fields: str, given) -> float:
+    """A computed float that must be finite: inputs that are each finite can still overflow together.
+
+    The error names the arguments (``fields``) whose values (``given``) overflowed ``what``.
+    """
+    if not math.isfinite(value):
+        raise InputError(fields, given, f"values whose {what} is a finite number (these overflow)")
+    return value
+
+
+def noise_multiplier(value, field: str = "noise_multiplier") -> float:
+    """DP-SGD's noise multiplier sigma in [0.01, 1e4]: below 0.01 the privacy budget is astronomically large
+    (epsilon > 1e4 for a single step), above 1e4 the accountant's orders no longer change the answer."""
+    return number(value, field, 0.01, 1e4, accepted="a noise multiplier between 0.01 and 10000, e.g. 1.1")
+
+
+def dp_delta(value, field: str = "delta") -> float:
+    """DP's delta in [1e-100, 1): smaller is meaningless for any data set and overflows log(1/delta)."""
+    return number(value, field, 1e-100, 1.0, high_open=True, accepted="a probability in [1e-100, 1), e.g. 1e-5")

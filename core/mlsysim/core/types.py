@@ -1,4 +1,9 @@
-"""The typed-model base: pint Quantity fields checked on construction, SI floats cached.
+"""The typed-model base: every field checked on construction, SI floats cached.
+
+Quantity fields are checked for dimension, finiteness after conversion and sign
+(``QuantityOf``); integer and plain-number fields by the shared validators in
+``core.checks`` (``PositiveInt``, ``Year``, ``PUE``, ``bounded_int``), so each
+error names the field, its value and what is accepted.
 
 A field declared as ``Annotated[Quantity, Kind("bandwidth")]`` accepts a pint
 Quantity (or a string such as "3.35 TB/s"), rejects anything of the wrong
@@ -16,9 +21,11 @@ from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 import pint
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WrapValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WrapValidator
 
-from .units import parse, si_of
+from . import checks
+from .errors import InputError
+from .units import KINDS, parse, si_of
 
 
 class Kind:
@@ -28,36 +35,73 @@ class Kind:
         self.kind = kind
 
 
-def _quantity_validator(kind: str):
+def _quantity_validator(kind: str, positive: bool):
     def validate(value: Any, handler, info) -> pint.Quantity:
-        return parse(value, info.field_name or "value", kind)
+        field = info.field_name or "value"
+        q = parse(value, field, kind)  # dimension, and finite after conversion
+        v = si_of(q, kind)
+        if v < 0.0 or (positive and v == 0.0):
+            sign = "positive (> 0)" if positive else "non-negative (>= 0)"
+            raise InputError(field, value if isinstance(value, str) else f"{q:~P}", f"a {sign} value: {KINDS[kind][1]}")
+        return q
 
     return WrapValidator(validate)
 
 
-def QuantityOf(kind: str):
-    """The annotated type of a Quantity field of one kind."""
+def QuantityOf(kind: str, positive: bool = False):
+    """The annotated type of a Quantity field of one kind: finite after conversion, >= 0 (or > 0 if ``positive``).
+
+    No field of a typed model holds a negative physical amount: a minus sign typed by
+    mistake is an error at construction, never a negative energy three solvers later.
+    """
     return Annotated[
         pint.Quantity,
-        _quantity_validator(kind),
+        _quantity_validator(kind, positive),
         Kind(kind),
         PlainSerializer(lambda q: f"{q:~P}", return_type=str),
     ]
 
 
-Flops = QuantityOf("flops")
-Ops = QuantityOf("ops")
+# > 0: a rate, a size or an amount that has to exist for the model to mean anything
+Flops = QuantityOf("flops", positive=True)
+Ops = QuantityOf("ops", positive=True)
+Bandwidth = QuantityOf("bandwidth", positive=True)
+Power = QuantityOf("power", positive=True)
+Count = QuantityOf("count", positive=True)
+PositiveBytes = QuantityOf("bytes", positive=True)
+# >= 0: zero is a meaningful value (no overhead, a free part, a carbon-free grid)
 Bytes = QuantityOf("bytes")
-Bandwidth = QuantityOf("bandwidth")
 Time = QuantityOf("time")
-Power = QuantityOf("power")
 Energy = QuantityOf("energy")
-Count = QuantityOf("count")
 CarbonIntensity = QuantityOf("carbon_intensity")
 WaterIntensity = QuantityOf("water_intensity")
 EnergyPrice = QuantityOf("energy_price")
 Money = QuantityOf("money")
 Mass = QuantityOf("mass")
+
+
+def _checked_by(check, *args):
+    """A pydantic before-validator calling one of ``checks``' functions with the field's name."""
+
+    def validate(value: Any, info) -> Any:
+        return check(value, info.field_name or "value", *args)
+
+    return BeforeValidator(validate)
+
+
+# Integers and plain numbers, checked by the shared validators (no bools, no "8", no 1e300)
+PositiveInt = Annotated[int, _checked_by(checks.positive_int)]
+Year = Annotated[int, _checked_by(checks.integer, 1940, 2100)]
+PUE = Annotated[float, _checked_by(checks.pue)]
+
+
+def bounded_int(maximum: int):
+    """An integer in [1, maximum]; the bound keeps searches over divisors and layouts finite."""
+    return Annotated[int, _checked_by(checks.positive_int, maximum)]
+
+
+# A finite ratio >= 1 (network oversubscription; 1 = non-blocking). Finite matters: nan passes every `<` check.
+RatioAtLeastOne = Annotated[float, _checked_by(checks.number, 1.0, None, False, False, "a finite ratio >= 1 (1 = non-blocking)")]
 
 
 class Source(BaseModel):

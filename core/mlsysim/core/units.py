@@ -113,9 +113,17 @@ def _checked(value, field: str, kind: str) -> tuple[pint.Quantity, float]:
     if factor is None:
         raise UnitError(field, f"{q:~P}", f"{example} (dimension {_DIMS[kind]}, got {q.dimensionality})")
     magnitude = q._magnitude
-    if isinstance(magnitude, complex) or not math.isfinite(magnitude):
-        raise InputError(field, f"{q:~P}", f"{example}, finite")
-    return q, float(magnitude) * factor
+    try:
+        finite = not isinstance(magnitude, complex) and math.isfinite(magnitude)
+    except (TypeError, OverflowError):  # a huge int (10**400) or a magnitude that is not a number
+        finite = False
+    shown = value if isinstance(value, str) else f"{q:~P}"
+    if not finite:
+        raise InputError(field, shown, f"{example}, finite")
+    converted = float(magnitude) * factor
+    if not math.isfinite(converted):  # finite as written, inf in the canonical unit (1e300 GB)
+        raise InputError(field, shown, f"{example}, finite when converted to {unit}")
+    return q, converted
 
 
 def parse(value, field: str, kind: str) -> pint.Quantity:

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..core.errors import InputError
-from ..core.types import Bandwidth, Bytes, Flops, Model, Money, Power, Time
+from ..core.types import Bandwidth, Bytes, Flops, Model, Money, PositiveBytes, Power, QuantityOf, Time, Year
 from ..core.units import make
 from ..physics import kernels
 from ..workloads.precision import COMPUTE_FALLBACK, PRECISIONS, check_precision
@@ -29,6 +29,7 @@ class ComputeCore(Model):
 
     @model_validator(mode="after")
     def _check(self):
+        # (each entry is already a positive, finite compute rate: see ``Flops``)
         for table in ("precision_flops", "sparse_flops"):
             for p in getattr(self, table):
                 if p not in PRECISIONS:
@@ -43,11 +44,12 @@ class ComputeCore(Model):
 class MemoryHierarchy(Model):
     """Main memory (HBM, DRAM or an MCU's SRAM), plus optional on-chip SRAM and flash tiers."""
 
+    # every field finite and > 0 (zero capacity or bandwidth is reported under its dotted name below)
     capacity: Bytes
-    bandwidth: Bandwidth
-    sram_capacity: Bytes | None = None  # on-chip scratchpad/L2 the compiler can keep tensors in
+    bandwidth: QuantityOf("bandwidth")
+    sram_capacity: PositiveBytes | None = None  # on-chip scratchpad/L2 the compiler can keep tensors in
     sram_bandwidth: Bandwidth | None = None
-    flash_capacity: Bytes | None = None  # MCUs: read-only weight storage, separate from SRAM
+    flash_capacity: PositiveBytes | None = None  # MCUs: read-only weight storage, separate from SRAM
 
     @model_validator(mode="after")
     def _positive(self):
@@ -65,20 +67,14 @@ class HardwareNode(Model):
     attr: str = ""  # attribute name in the registry namespace, e.g. "H100"
     vendor: str = ""
     tier: Tier = "cloud"
-    release_year: int | None = None
+    release_year: Year | None = None
     aliases: tuple[str, ...] = ()
     compute: ComputeCore
     memory: MemoryHierarchy
-    tdp: Power | None = None
-    dispatch_tax: Time = Field(default_factory=lambda: make(0.0, "time"))  # fixed per-invocation overhead
-    unit_cost: Money | None = None
-    interconnect_bandwidth: Bandwidth | None = None  # scale-up link per accelerator (NVLink, ICI, ...)
-
-    @model_validator(mode="after")
-    def _check(self):
-        if self.compute._si["peak_flops"] <= 0:
-            raise InputError("compute.peak_flops", f"{self.compute.peak_flops:~P}", "a positive compute rate")
-        return self
+    tdp: Power | None = None  # > 0
+    dispatch_tax: Time = Field(default_factory=lambda: make(0.0, "time"))  # fixed per-invocation overhead, >= 0
+    unit_cost: Money | None = None  # >= 0
+    interconnect_bandwidth: Bandwidth | None = None  # scale-up link per accelerator (NVLink, ICI, ...), > 0
 
     # -- derived quantities (floats inside, Quantities out) -------------------
     def peak_flops_si(self, precision: str) -> tuple[float, str | None]:

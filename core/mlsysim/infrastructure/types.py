@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
-
-from ..core.errors import InputError
-from ..core.types import CarbonIntensity, EnergyPrice, Model, WaterIntensity
+from ..core.types import PUE, CarbonIntensity, EnergyPrice, Model, WaterIntensity
 
 
 class GridProfile(Model):
@@ -16,18 +13,11 @@ class GridProfile(Model):
     attr: str = ""
     region: str = ""
     aliases: tuple[str, ...] = ()
+    # every quantity finite and >= 0 (see core.types); pue in [1, 3] (checks.pue)
     carbon_intensity: CarbonIntensity
-    pue: float = 1.1
+    pue: PUE = 1.1
     wue: WaterIntensity | None = None
     electricity_price: EnergyPrice | None = None
-
-    @model_validator(mode="after")
-    def _check(self):
-        if not 1.0 <= self.pue <= 3.0:
-            raise InputError("pue", self.pue, "a power usage effectiveness between 1.0 and 3.0")
-        if self._si["carbon_intensity"] < 0:
-            raise InputError("carbon_intensity", f"{self.carbon_intensity:~P}", "a value >= 0 gCO2e/kWh")
-        return self
 
     def __repr__(self) -> str:
         return f"GridProfile({self.name!r}, {self.carbon_intensity:~P})"
@@ -38,13 +28,7 @@ class Datacenter(Model):
 
     name: str
     grid: GridProfile
-    pue: float | None = None
-
-    @model_validator(mode="after")
-    def _check(self):
-        if self.pue is not None and not 1.0 <= self.pue <= 3.0:
-            raise InputError("pue", self.pue, "a power usage effectiveness between 1.0 and 3.0")
-        return self
+    pue: PUE | None = None
 
     @property
     def effective_pue(self) -> float:

@@ -1,34 +1,45 @@
-"""The formula library with units: each function checks its inputs' dimensions,
-converts them once, calls the float kernel in ``kernels`` and returns a Quantity.
+"""The formula library with units: each function checks its inputs (dimension, sign,
+finiteness after conversion, integer-ness) with ``core.checks``, converts them once,
+calls the float kernel in ``kernels`` and returns a Quantity.
 
 Import individually, e.g. ``from mlsysim.physics import calc_transformer_training_flops``
 (also available as ``mlsysim.formulas``). The sources of each equation are in
 the kernel's docstring, repeated here in one line.
+
+Plain floats are checked like Quantities: ``calc_energy("-700 W", "1 hour")`` is an
+error naming ``power``, never -0.7 kWh. Inputs that are each fine but overflow
+together (1e300 W for 1e300 s) are an error naming them too, never inf.
 """
 
 from __future__ import annotations
 
+from ..core import checks
 from ..core.errors import InputError
-from ..core.units import make, to_float
+from ..core.units import make
 from . import kernels as k
 
-
-def _positive_int(value, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(field, value, "an integer >= 1")
-    return value
+_pos = checks.positive_quantity  # (value, field, kind) -> float > 0
+_nonneg = checks.nonneg_quantity  # (value, field, kind) -> float >= 0
+_int = checks.positive_int
 
 
-def _fraction(value, field: str, low_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value <= 1 if low_open else 0 <= value <= 1):
-        raise InputError(field, value, "a number in (0, 1]" if low_open else "a number in [0, 1]")
-    return float(value)
+def _out(value: float, kind: str, what: str, **given):
+    """The result as a Quantity of ``kind``, after checking it is finite (the error names ``given``)."""
+    return make(checks.finite_result(value, what, ", ".join(given), tuple(given.values())), kind)
 
 
-def _positive(value: float, field: str, shown) -> float:
-    if value <= 0:
-        raise InputError(field, shown, "a positive value")
-    return value
+def _bytes_per_value(value, field: str = "bytes_per_value") -> float:
+    """Bytes per stored value: a positive number such as 2 (fp16) or 0.5 (int4), not a precision name."""
+    return checks.number(value, field, 0.0, low_open=True,
+                         accepted="a positive number of bytes per value, e.g. 2 for fp16, 1 for int8, 0.5 for int4")
+
+
+def _bytes_per_parameter(value, field: str) -> float:
+    return checks.number(value, field, 0.0, accepted="a number of bytes per parameter >= 0, e.g. 2 for fp16 weights, 12 for Adam state")
+
+
+def _ints(**values) -> list[int]:
+    return [_int(v, name) for name, v in values.items()]
 
 
 # -- workload arithmetic ------------------------------------------------------
@@ -36,27 +47,32 @@ def _positive(value: float, field: str, shown) -> float:
 
 def calc_transformer_training_flops(parameters, tokens):
     """Training compute C = 6PD (Kaplan et al. 2020; Hoffmann et al. 2022). Returns flop."""
-    return make(k.transformer_training_flops(to_float(parameters, "parameters", "count"), to_float(tokens, "tokens", "count")), "ops")
+    p, d = _pos(parameters, "parameters", "count"), _pos(tokens, "tokens", "count")
+    return _out(k.transformer_training_flops(p, d), "ops", "training compute", parameters=parameters, tokens=tokens)
 
 
 def calc_inference_flops(parameters, tokens=1):
     """Forward compute 2P per token (Kaplan et al. 2020), for ``tokens`` tokens. Returns flop."""
-    return make(k.inference_flops_per_token(to_float(parameters, "parameters", "count")) * to_float(tokens, "tokens", "count"), "ops")
+    p, n = _pos(parameters, "parameters", "count"), _nonneg(tokens, "tokens", "count")
+    return _out(k.inference_flops_per_token(p) * n, "ops", "forward compute", parameters=parameters, tokens=tokens)
 
 
 def calc_kv_cache_size(layers: int, kv_heads: int, head_dim: int, seq_len: int, batch_size: int, bytes_per_value: float = 2.0):
     """KV cache = 2 x layers x kv_heads x head_dim x seq_len x batch x bytes (exact; GQA via kv_heads). Returns bytes."""
-    args = [_positive_int(v, f) for v, f in ((layers, "layers"), (kv_heads, "kv_heads"), (head_dim, "head_dim"), (seq_len, "seq_len"), (batch_size, "batch_size"))]
-    return make(k.kv_cache_bytes(*args, bytes_per_value), "bytes")
+    args = _ints(layers=layers, kv_heads=kv_heads, head_dim=head_dim, seq_len=seq_len, batch_size=batch_size)
+    b = _bytes_per_value(bytes_per_value)
+    return _out(k.kv_cache_bytes(*args, b), "bytes", "KV cache", layers=layers, kv_heads=kv_heads, head_dim=head_dim,
+                seq_len=seq_len, batch_size=batch_size, bytes_per_value=bytes_per_value)
 
 
 def calc_activation_memory(seq_len: int, batch_size: int, hidden_dim: int, heads: int, layers: int, tensor_parallel: int = 1, sequence_parallel: bool = False, recompute: str = "none"):
     """Transformer training activations, 16-bit (Korthikanti et al. 2022, Eqs. 1-4). Returns bytes."""
     if recompute not in ("none", "selective", "full"):
         raise InputError("recompute", recompute, "'none', 'selective' or 'full'")
-    for v, f in ((seq_len, "seq_len"), (batch_size, "batch_size"), (hidden_dim, "hidden_dim"), (heads, "heads"), (layers, "layers"), (tensor_parallel, "tensor_parallel")):
-        _positive_int(v, f)
-    return make(k.activation_memory_bytes(seq_len, batch_size, hidden_dim, heads, layers, tensor_parallel, sequence_parallel, recompute), "bytes")
+    s, b, h, a, n, t = _ints(seq_len=seq_len, batch_size=batch_size, hidden_dim=hidden_dim, heads=heads, layers=layers, tensor_parallel=tensor_parallel)
+    sp = checks.boolean(sequence_parallel, "sequence_parallel")
+    return _out(k.activation_memory_bytes(s, b, h, a, n, t, sp, recompute), "bytes", "activation memory",
+                seq_len=seq_len, batch_size=batch_size, hidden_dim=hidden_dim, heads=heads, layers=layers)
 
 
 # -- roofline -------------------------------------------------------------------
@@ -64,33 +80,36 @@ def calc_activation_memory(seq_len: int, batch_size: int, hidden_dim: int, heads
 
 def calc_effective_flops(peak_flops, efficiency: float):
     """Achievable rate = peak x efficiency. Returns flop/s."""
-    return make(k.effective_flops(to_float(peak_flops, "peak_flops", "flops"), _fraction(efficiency, "efficiency", True)), "flops")
+    return make(k.effective_flops(_pos(peak_flops, "peak_flops", "flops"), checks.fraction(efficiency, "efficiency")), "flops")
 
 
 def calc_roofline_time(ops, nbytes, flops, bandwidth):
     """Iron law: max(ops / rate, bytes / bandwidth) (Williams et al. 2009). Returns s."""
-    rate = _positive(to_float(flops, "flops", "flops"), "flops", flops)
-    bw = _positive(to_float(bandwidth, "bandwidth", "bandwidth"), "bandwidth", bandwidth)
-    return make(k.roofline_time(to_float(ops, "ops", "ops"), to_float(nbytes, "nbytes", "bytes"), rate, bw), "time")
+    n_ops, n_bytes = _nonneg(ops, "ops", "ops"), _nonneg(nbytes, "nbytes", "bytes")
+    rate, bw = _pos(flops, "flops", "flops"), _pos(bandwidth, "bandwidth", "bandwidth")
+    return _out(k.roofline_time(n_ops, n_bytes, rate, bw), "time", "time", ops=ops, nbytes=nbytes, flops=flops, bandwidth=bandwidth)
 
 
 def calc_arithmetic_intensity(ops, nbytes):
     """Operations per byte moved (Williams et al. 2009). Returns flop/byte."""
-    return make(k.arithmetic_intensity(to_float(ops, "ops", "ops"), to_float(nbytes, "nbytes", "bytes")), "intensity")
+    n_ops, n_bytes = _nonneg(ops, "ops", "ops"), _pos(nbytes, "nbytes", "bytes")
+    return _out(k.arithmetic_intensity(n_ops, n_bytes), "intensity", "intensity", ops=ops, nbytes=nbytes)
 
 
 def roofline_attainable_flops(intensity, peak_flops, bandwidth):
     """The roofline ceiling min(peak, intensity x bandwidth) (Williams et al. 2009). Returns flop/s."""
-    return make(k.attainable_flops(to_float(intensity, "intensity", "intensity"), to_float(peak_flops, "peak_flops", "flops"), to_float(bandwidth, "bandwidth", "bandwidth")), "flops")
+    i = _nonneg(intensity, "intensity", "intensity")
+    peak, bw = _pos(peak_flops, "peak_flops", "flops"), _pos(bandwidth, "bandwidth", "bandwidth")
+    return _out(k.attainable_flops(i, peak, bw), "flops", "attainable rate", intensity=intensity, bandwidth=bandwidth)
 
 
 # -- communication and parallelism ------------------------------------------------
 
 
 def _collective(fn, message, workers, bandwidth, latency):
-    n = _positive_int(workers, "workers")
-    bw = _positive(to_float(bandwidth, "bandwidth", "bandwidth"), "bandwidth", bandwidth)
-    return make(fn(to_float(message, "message_bytes", "bytes"), n, bw, to_float(latency, "latency", "time")), "time")
+    m, n = _nonneg(message, "message_bytes", "bytes"), _int(workers, "workers")
+    bw, lat = _pos(bandwidth, "bandwidth", "bandwidth"), _nonneg(latency, "latency", "time")
+    return _out(fn(m, n, bw, lat), "time", "time", message_bytes=message, workers=workers, bandwidth=bandwidth, latency=latency)
 
 
 def calc_ring_allreduce_time(message_bytes, workers: int, bandwidth, latency):
@@ -110,12 +129,12 @@ def calc_all_to_all_time(message_bytes, workers: int, bandwidth, latency):
 
 def calc_pipeline_bubble(stages: int, microbatches: int, virtual_stages: int = 1) -> float:
     """Bubble fraction (P-1) / (V M + P - 1) (GPipe 2019; Narayanan et al. 2021). Dimensionless."""
-    return k.pipeline_bubble_fraction(_positive_int(stages, "stages"), _positive_int(microbatches, "microbatches"), _positive_int(virtual_stages, "virtual_stages"))
+    return k.pipeline_bubble_fraction(*_ints(stages=stages, microbatches=microbatches, virtual_stages=virtual_stages))
 
 
 def calc_amdahl_speedup(parallel_fraction: float, workers: int) -> float:
     """Amdahl's law 1 / ((1 - f) + f / N) (Amdahl 1967). Dimensionless."""
-    return k.amdahl_speedup(_fraction(parallel_fraction, "parallel_fraction"), _positive_int(workers, "workers"))
+    return k.amdahl_speedup(checks.fraction(parallel_fraction, "parallel_fraction", low_open=False), _int(workers, "workers"))
 
 
 # -- reliability ----------------------------------------------------------------------
@@ -125,33 +144,40 @@ def calc_node_mtbf(*component_mtbfs):
     """MTBF of components in series, 1 / sum(1 / MTBF_i). Returns hours."""
     if not component_mtbfs:
         raise InputError("component_mtbfs", (), "at least one MTBF")
-    values = [_positive(to_float(m, f"component_mtbfs[{i}]", "time"), f"component_mtbfs[{i}]", m) for i, m in enumerate(component_mtbfs)]
+    values = [_pos(m, f"component_mtbfs[{i}]", "time") for i, m in enumerate(component_mtbfs)]
     return make(k.series_mtbf(*values), "time").to("hour")
 
 
 def calc_fleet_mtbf(node_mtbf, nodes: int):
     """MTBF of N nodes any of which stops the job: MTBF / N. Returns hours."""
-    return make(k.fleet_mtbf(_positive(to_float(node_mtbf, "node_mtbf", "time"), "node_mtbf", node_mtbf), _positive_int(nodes, "nodes")), "time").to("hour")
+    return make(k.fleet_mtbf(_pos(node_mtbf, "node_mtbf", "time"), _int(nodes, "nodes")), "time").to("hour")
 
 
 def calc_failure_probability(duration, mtbf) -> float:
     """P(at least one failure in t) = 1 - exp(-t / MTBF). Dimensionless."""
-    return k.failure_probability(to_float(duration, "duration", "time"), _positive(to_float(mtbf, "mtbf", "time"), "mtbf", mtbf))
+    return k.failure_probability(_nonneg(duration, "duration", "time"), _pos(mtbf, "mtbf", "time"))
 
 
 def calc_young_daly_interval(checkpoint_time, mtbf):
     """Optimal checkpoint interval sqrt(2 delta M) (Young 1974; Daly 2006). Returns s."""
-    return make(k.young_daly_interval(to_float(checkpoint_time, "checkpoint_time", "time"), _positive(to_float(mtbf, "mtbf", "time"), "mtbf", mtbf)), "time")
+    delta, m = _nonneg(checkpoint_time, "checkpoint_time", "time"), _pos(mtbf, "mtbf", "time")
+    return _out(k.young_daly_interval(delta, m), "time", "interval", checkpoint_time=checkpoint_time, mtbf=mtbf)
 
 
 def calc_stacked_availability(*availabilities: float) -> float:
     """Availability of layers in series: the product. Dimensionless."""
-    return k.stacked_availability(*(_fraction(a, f"availabilities[{i}]") for i, a in enumerate(availabilities)))
+    if not availabilities:
+        raise InputError("availabilities", (), "at least one availability in [0, 1]")
+    return k.stacked_availability(*(checks.fraction(a, f"availabilities[{i}]", low_open=False) for i, a in enumerate(availabilities)))
 
 
 def calc_checkpoint_size(parameters, weight_bytes_per_parameter: float = 2.0, optimizer_bytes_per_parameter: float = 12.0):
     """Weights + optimizer state, P x (2 + 12) bytes for mixed-precision Adam (ZeRO, Sec. 3.1). Returns bytes."""
-    return make(k.checkpoint_bytes(to_float(parameters, "parameters", "count"), weight_bytes_per_parameter, optimizer_bytes_per_parameter), "bytes")
+    p = _pos(parameters, "parameters", "count")
+    w = _bytes_per_parameter(weight_bytes_per_parameter, "weight_bytes_per_parameter")
+    o = _bytes_per_parameter(optimizer_bytes_per_parameter, "optimizer_bytes_per_parameter")
+    return _out(k.checkpoint_bytes(p, w, o), "bytes", "checkpoint size", parameters=parameters,
+                weight_bytes_per_parameter=weight_bytes_per_parameter, optimizer_bytes_per_parameter=optimizer_bytes_per_parameter)
 
 
 # -- scaling laws -----------------------------------------------------------------------
@@ -159,9 +185,11 @@ def calc_checkpoint_size(parameters, weight_bytes_per_parameter: float = 2.0, op
 
 def calc_chinchilla_optimal(compute_budget, tokens_per_parameter: float = k.CHINCHILLA_TOKENS_PER_PARAMETER):
     """Compute-optimal (parameters, tokens): P* = sqrt(C / 120), D* = 20 P* (Hoffmann et al. 2022)."""
-    c = _positive(to_float(compute_budget, "compute_budget", "ops"), "compute_budget", compute_budget)
-    p, d = k.chinchilla_optimal(c, tokens_per_parameter)
-    return make(p, "count"), make(d, "count")
+    c = _pos(compute_budget, "compute_budget", "ops")
+    r = checks.positive(tokens_per_parameter, "tokens_per_parameter")
+    p, d = k.chinchilla_optimal(c, r)
+    given = {"compute_budget": compute_budget, "tokens_per_parameter": tokens_per_parameter}
+    return _out(p, "count", "parameter count", **given), _out(d, "count", "token count", **given)
 
 
 # -- energy, carbon, water ------------------------------------------------------------------
@@ -169,17 +197,20 @@ def calc_chinchilla_optimal(compute_budget, tokens_per_parameter: float = k.CHIN
 
 def calc_energy(power, duration):
     """Energy = power x time. Returns kWh."""
-    return make(k.energy(to_float(power, "power", "power"), to_float(duration, "duration", "time")), "energy").to("kWh")
+    p, t = _nonneg(power, "power", "power"), _nonneg(duration, "duration", "time")
+    return _out(k.energy(p, t), "energy", "energy", power=power, duration=duration).to("kWh")
 
 
 def calc_carbon(energy, carbon_intensity):
     """Operational emissions = energy x carbon intensity. Returns kgCO2e."""
-    return make(k.carbon(to_float(energy, "energy", "energy"), to_float(carbon_intensity, "carbon_intensity", "carbon_intensity")), "mass").to("kgCO2e")
+    e, ci = _nonneg(energy, "energy", "energy"), _nonneg(carbon_intensity, "carbon_intensity", "carbon_intensity")
+    return _out(k.carbon(e, ci), "mass", "emissions", energy=energy, carbon_intensity=carbon_intensity).to("kgCO2e")
 
 
 def calc_water(energy, water_intensity):
     """Water = energy x WUE (The Green Grid 2011). Returns L."""
-    return make(k.water(to_float(energy, "energy", "energy"), to_float(water_intensity, "water_intensity", "water_intensity")), "volume")
+    e, wi = _nonneg(energy, "energy", "energy"), _nonneg(water_intensity, "water_intensity", "water_intensity")
+    return _out(k.water(e, wi), "volume", "water", energy=energy, water_intensity=water_intensity)
 
 
 # -- distributed training (fleet scale) --------------------------------------------------
@@ -187,26 +218,34 @@ def calc_water(energy, water_intensity):
 
 def calc_hierarchical_allreduce_time(message_bytes, local: int, nodes: int, intra_bandwidth, intra_latency, inter_bandwidth, inter_latency):
     """In-node reduce-scatter/all-gather + cross-node ring on M / L (Jia et al. 2018). Returns s."""
-    local, nodes = _positive_int(local, "local"), _positive_int(nodes, "nodes")
-    b_in = _positive(to_float(intra_bandwidth, "intra_bandwidth", "bandwidth"), "intra_bandwidth", intra_bandwidth)
-    b_out = _positive(to_float(inter_bandwidth, "inter_bandwidth", "bandwidth"), "inter_bandwidth", inter_bandwidth)
-    return make(k.hierarchical_allreduce_time(to_float(message_bytes, "message_bytes", "bytes"), local, nodes, b_in, to_float(intra_latency, "intra_latency", "time"), b_out, to_float(inter_latency, "inter_latency", "time")), "time")
+    n_local, n_nodes = _ints(local=local, nodes=nodes)
+    m = _nonneg(message_bytes, "message_bytes", "bytes")
+    b_in, b_out = _pos(intra_bandwidth, "intra_bandwidth", "bandwidth"), _pos(inter_bandwidth, "inter_bandwidth", "bandwidth")
+    a_in, a_out = _nonneg(intra_latency, "intra_latency", "time"), _nonneg(inter_latency, "inter_latency", "time")
+    return _out(k.hierarchical_allreduce_time(m, n_local, n_nodes, b_in, a_in, b_out, a_out), "time", "time",
+                message_bytes=message_bytes, intra_bandwidth=intra_bandwidth, inter_bandwidth=inter_bandwidth)
 
 
 def calc_tensor_parallel_comm_time(layers: int, tokens: int, hidden_dim: int, tp: int, bandwidth, latency, bytes_per_value: float = 2.0):
     """Megatron TP: 4 all-reduces of b s h activations per layer (Shoeybi et al. 2019). Returns s."""
-    for v, f in ((layers, "layers"), (tokens, "tokens"), (hidden_dim, "hidden_dim"), (tp, "tp")):
-        _positive_int(v, f)
-    bw = _positive(to_float(bandwidth, "bandwidth", "bandwidth"), "bandwidth", bandwidth)
-    return make(k.tensor_parallel_comm_time(layers, tokens, hidden_dim, bytes_per_value, tp, bw, to_float(latency, "latency", "time")), "time")
+    n, t, h, width = _ints(layers=layers, tokens=tokens, hidden_dim=hidden_dim, tp=tp)
+    bw, lat = _pos(bandwidth, "bandwidth", "bandwidth"), _nonneg(latency, "latency", "time")
+    b = _bytes_per_value(bytes_per_value)
+    return _out(k.tensor_parallel_comm_time(n, t, h, b, width, bw, lat), "time", "time",
+                layers=layers, tokens=tokens, hidden_dim=hidden_dim, bandwidth=bandwidth, bytes_per_value=bytes_per_value)
 
 
 def calc_zero_memory(parameters, dp: int, stage: int, weight_bytes_per_parameter: float = 2.0, grad_bytes_per_parameter: float = 2.0, optimizer_bytes_per_parameter: float = 12.0):
     """(weights, gradients, optimizer) per worker under ZeRO stage 0-3 (Rajbhandari et al. 2020). Returns bytes."""
-    if stage not in (0, 1, 2, 3):
-        raise InputError("stage", stage, "a ZeRO stage 0, 1, 2 or 3")
-    parts = k.zero_memory_bytes(to_float(parameters, "parameters", "count"), weight_bytes_per_parameter, grad_bytes_per_parameter, optimizer_bytes_per_parameter, _positive_int(dp, "dp"), stage)
-    return tuple(make(p, "bytes") for p in parts)
+    z = checks.zero_stage(stage, "stage")
+    p = _pos(parameters, "parameters", "count")
+    w = _bytes_per_parameter(weight_bytes_per_parameter, "weight_bytes_per_parameter")
+    g = _bytes_per_parameter(grad_bytes_per_parameter, "grad_bytes_per_parameter")
+    o = _bytes_per_parameter(optimizer_bytes_per_parameter, "optimizer_bytes_per_parameter")
+    parts = k.zero_memory_bytes(p, w, g, o, _int(dp, "dp"), z)
+    given = dict(parameters=parameters, weight_bytes_per_parameter=weight_bytes_per_parameter,
+                 grad_bytes_per_parameter=grad_bytes_per_parameter, optimizer_bytes_per_parameter=optimizer_bytes_per_parameter)
+    return tuple(_out(x, "bytes", "memory", **given) for x in parts)
 
 
 # -- power, money, failures ------------------------------------------------------------------
@@ -214,39 +253,41 @@ def calc_zero_memory(parameters, dp: int, stage: int, weight_bytes_per_parameter
 
 def calc_utilization_power(peak_power, utilization: float, idle_fraction: float):
     """P(u) = P_idle + (P_peak - P_idle) u (Fan, Weber & Barroso 2007). Returns W."""
-    return make(k.utilization_power(to_float(peak_power, "peak_power", "power"), _fraction(utilization, "utilization"), _fraction(idle_fraction, "idle_fraction")), "power")
+    p = _nonneg(peak_power, "peak_power", "power")
+    u = checks.fraction(utilization, "utilization", low_open=False)
+    idle = checks.fraction(idle_fraction, "idle_fraction", low_open=False)
+    return make(k.utilization_power(p, u, idle), "power")
 
 
 def calc_facility_energy(it_energy, pue: float):
     """Facility energy = IT energy x PUE (The Green Grid 2007). Returns kWh."""
-    if isinstance(pue, bool) or not isinstance(pue, (int, float)) or pue < 1.0:
-        raise InputError("pue", pue, "a power usage effectiveness >= 1.0")
-    return make(k.facility_energy(to_float(it_energy, "it_energy", "energy"), float(pue)), "energy").to("kWh")
+    e = _nonneg(it_energy, "it_energy", "energy")
+    return _out(k.facility_energy(e, checks.pue(pue)), "energy", "facility energy", it_energy=it_energy).to("kWh")
 
 
 def calc_energy_cost(energy, price):
     """Electricity cost = energy x price. Returns USD."""
-    return make(k.energy_cost(to_float(energy, "energy", "energy"), to_float(price, "price", "energy_price")), "money")
+    e, p = _nonneg(energy, "energy", "energy"), _nonneg(price, "price", "energy_price")
+    return _out(k.energy_cost(e, p), "money", "cost", energy=energy, price=price)
 
 
 def calc_amortized_capex(capex, lifetime, duration):
     """Straight-line share of a purchase: capex x duration / lifetime. Returns USD."""
-    life = _positive(to_float(lifetime, "lifetime", "time"), "lifetime", lifetime)
-    return make(k.straight_line_amortization(to_float(capex, "capex", "money"), life, to_float(duration, "duration", "time")), "money")
+    c, life, t = _nonneg(capex, "capex", "money"), _pos(lifetime, "lifetime", "time"), _nonneg(duration, "duration", "time")
+    return _out(k.straight_line_amortization(c, life, t), "money", "amortised cost", capex=capex, lifetime=lifetime, duration=duration)
 
 
 def calc_checkpoint_waste_fraction(interval, checkpoint_time, mtbf, restart_time="0 s") -> float:
     """Fraction of time lost: delta / tau + (tau / 2 + R) / M (Daly 2006, first order). Dimensionless."""
-    tau = _positive(to_float(interval, "interval", "time"), "interval", interval)
-    m = _positive(to_float(mtbf, "mtbf", "time"), "mtbf", mtbf)
-    return k.checkpoint_waste_fraction(tau, to_float(checkpoint_time, "checkpoint_time", "time"), m, to_float(restart_time, "restart_time", "time"))
+    tau, m = _pos(interval, "interval", "time"), _pos(mtbf, "mtbf", "time")
+    delta, r = _nonneg(checkpoint_time, "checkpoint_time", "time"), _nonneg(restart_time, "restart_time", "time")
+    return checks.finite_result(k.checkpoint_waste_fraction(tau, delta, m, r), "waste fraction", "interval, checkpoint_time, mtbf",
+                                (interval, checkpoint_time, mtbf))
 
 
 def calc_chinchilla_loss(parameters, tokens) -> float:
     """L(N, D) = E + A / N^alpha + B / D^beta (Hoffmann et al. 2022, Eq. 10). Dimensionless (nats/token)."""
-    n = _positive(to_float(parameters, "parameters", "count"), "parameters", parameters)
-    d = _positive(to_float(tokens, "tokens", "count"), "tokens", tokens)
-    return k.chinchilla_loss(n, d)
+    return k.chinchilla_loss(_pos(parameters, "parameters", "count"), _pos(tokens, "tokens", "count"))
 
 
 # --- Walls 3, 12, 13, 20, 21, 22 and diffusion (appended; imports here keep merges with the part above clean) ---
@@ -261,15 +302,17 @@ def calc_per_example_gradient_memory(batch_size, parameters, bytes_per_value: fl
     """DP-SGD's per-example gradients: batch x parameters x bytes (Abadi et al. 2016, Alg. 1). Returns bytes."""
     b = checks.positive_int(batch_size, "batch_size")
     p = checks.quantity(parameters, "parameters", "count")
-    return make(k.per_example_gradient_bytes(b, p, checks.positive(bytes_per_value, "bytes_per_value")), "bytes")
+    bpv = checks.positive(bytes_per_value, "bytes_per_value")
+    return _out(k.per_example_gradient_bytes(b, p, bpv), "bytes", "per-example gradient memory",
+                parameters=parameters, bytes_per_value=bytes_per_value)
 
 
 def calc_dp_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float = 1e-5) -> float:
     """DP-SGD epsilon from an RDP accountant over integer orders 2-256 (Mironov 2017; Mironov et al. 2019)."""
-    sigma = checks.positive(noise_multiplier, "noise_multiplier")
+    sigma = checks.noise_multiplier(noise_multiplier)
     q = checks.fraction(sample_rate, "sample_rate")
     t = checks.positive_int(steps, "steps")
-    d = checks.number(delta, "delta", 0.0, 1.0, low_open=True, high_open=True, accepted="a probability in (0, 1), e.g. 1e-5")
+    d = checks.dp_delta(delta)
     return k.dp_sgd_epsilon(q, sigma, t, d)[0]
 
 
@@ -320,7 +363,9 @@ def calc_compute_matched_samples(big_active_parameters, small_active_parameters,
     """Samples of a small model with the compute of ``big_samples`` from a big one: N x P_big / P_small (Snell et al. 2024)."""
     big = checks.quantity(big_active_parameters, "big_active_parameters", "count")
     small = checks.quantity(small_active_parameters, "small_active_parameters", "count")
-    return k.compute_matched_samples(big, small, checks.positive_int(big_samples, "big_samples"))
+    n = checks.positive_int(big_samples, "big_samples")
+    return checks.finite_result(k.compute_matched_samples(big, small, n), "matched samples",
+                                "big_active_parameters, small_active_parameters", (big_active_parameters, small_active_parameters))
 
 
 # --- Wall 3: Software ---
@@ -377,7 +422,7 @@ def calc_mmc_response_percentile(quantile: float, servers: int, arrival_rate, se
     lam = checks.quantity(arrival_rate, "arrival_rate", "rate")
     mu = 1.0 / checks.quantity(service_time, "service_time", "time")
     if lam >= c * mu:
-        raise InputError("arrival_rate", arrival_rate, f"a rate below the capacity servers / service_time = {c * mu:.6g} 1/s (the queue is unstable)")
+        raise InputError("arrival_rate, servers, service_time", (arrival_rate, servers, service_time), f"a rate below the capacity servers / service_time = {c * mu:.6g} 1/s (the queue is unstable)")
     return make(k.mmc_response_percentile(q, c, lam, mu), "time").to("ms")
 
 

@@ -121,11 +121,11 @@ class ResponsibleEngineeringModel:
         k = checks.nonneg_int(pgd_steps, "pgd_steps", maximum=1000)
         sigma = q = 0.0
         t = 0
-        d = checks.number(delta, "delta", 0.0, 1.0, low_open=True, high_open=True, accepted="a probability in (0, 1), e.g. 1e-5")
+        d = checks.dp_delta(delta)
         if noise_multiplier is not None:
             if not dp:
                 raise InputError("noise_multiplier", noise_multiplier, "None when dp=False (no noise, no privacy budget)")
-            sigma = checks.positive(noise_multiplier, "noise_multiplier")
+            sigma = checks.noise_multiplier(noise_multiplier)
             if sample_rate is not None:
                 q = checks.fraction(sample_rate, "sample_rate")
             elif dataset_size is not None:

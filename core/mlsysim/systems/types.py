@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from ..core.errors import InputError
-from ..core.types import Bandwidth, Model, Time
+from ..core.types import Bandwidth, Model, Time, RatioAtLeastOne, bounded_int
 from ..core.units import make
 from ..hardware.types import HardwareNode
 from ..infrastructure.types import Datacenter, GridProfile
+
+
+# Upper bounds on counts: far above any built system (the largest clusters of 2026 have ~10^5
+# nodes; the largest scale-up domains ~10^3 accelerators), low enough that the layout search,
+# which enumerates divisors of the accelerator count, stays bounded.
+MAX_ACCELERATORS_PER_NODE = 100_000
+MAX_NODES = 10_000_000
 
 
 class Node(Model):
@@ -18,35 +24,19 @@ class Node(Model):
 
     name: str = ""
     accelerator: HardwareNode
-    accelerators_per_node: int = 8
-    intra_node_bw: Bandwidth  # per accelerator, one direction
-    intra_node_latency: Time = Field(default_factory=lambda: make(1e-6, "time"))
-
-    @model_validator(mode="after")
-    def _check(self):
-        if self.accelerators_per_node < 1:
-            raise InputError("accelerators_per_node", self.accelerators_per_node, "an integer >= 1")
-        if self._si["intra_node_bw"] <= 0:
-            raise InputError("intra_node_bw", f"{self.intra_node_bw:~P}", "a positive data rate")
-        return self
+    accelerators_per_node: bounded_int(MAX_ACCELERATORS_PER_NODE) = 8
+    intra_node_bw: Bandwidth  # per accelerator, one direction; > 0
+    intra_node_latency: Time = Field(default_factory=lambda: make(1e-6, "time"))  # >= 0
 
 
 class NetworkFabric(Model):
     """The scale-out network: per-accelerator injection bandwidth, latency (alpha), topology."""
 
     name: str = ""
-    bandwidth: Bandwidth  # per accelerator (NIC) bandwidth, one direction
-    latency: Time = Field(default_factory=lambda: make(5e-6, "time"))
+    bandwidth: Bandwidth  # per accelerator (NIC) bandwidth, one direction; > 0
+    latency: Time = Field(default_factory=lambda: make(5e-6, "time"))  # >= 0
     topology: Literal["fat-tree", "rail-optimized", "torus", "dragonfly", "ring"] = "fat-tree"
-    oversubscription_ratio: float = 1.0  # 1.0 = full bisection bandwidth
-
-    @model_validator(mode="after")
-    def _check(self):
-        if self._si["bandwidth"] <= 0:
-            raise InputError("fabric.bandwidth", f"{self.bandwidth:~P}", "a positive data rate")
-        if self.oversubscription_ratio < 1.0:
-            raise InputError("oversubscription_ratio", self.oversubscription_ratio, "a ratio >= 1 (1 = non-blocking)")
-        return self
+    oversubscription_ratio: RatioAtLeastOne = 1.0  # 1.0 = full bisection bandwidth; finite (nan fails every `<`)
 
     @property
     def effective_bandwidth_si(self) -> float:
@@ -62,16 +52,10 @@ class Fleet(Model):
     attr: str = ""
     aliases: tuple[str, ...] = ()
     node: Node
-    count: int  # number of nodes
+    count: bounded_int(MAX_NODES)  # number of nodes
     fabric: NetworkFabric
     datacenter: Datacenter | None = None
     grid: GridProfile | None = None
-
-    @model_validator(mode="after")
-    def _check(self):
-        if self.count < 1:
-            raise InputError("count", self.count, "an integer >= 1 (nodes in the fleet)")
-        return self
 
     @property
     def total_accelerators(self) -> int:

@@ -19,8 +19,12 @@ from typing import Literal
 from pydantic import model_validator
 
 from ..core.errors import InputError
-from ..core.registry import Catalog
-from ..core.types import Count, Ops
+from ..core.catalog import Catalog
+from ..core.types import QuantityOf
+
+# A class-conditional model (DiT) has no text encoder: these parts may be zero, never negative.
+PartCount = QuantityOf("count")
+PartOps = QuantityOf("ops")
 from ..physics import kernels
 from .precision import bytes_per_value
 from .types import Workload
@@ -32,10 +36,10 @@ class DiffusionWorkload(Workload):
     architecture: str = "Diffusion"
     family: str = "diffusion"
     backbone: Literal["unet", "dit"] = "unet"
-    text_encoder_parameters: Count
-    text_encoder_flops: Ops
-    vae_decoder_parameters: Count
-    vae_decoder_flops: Ops
+    text_encoder_parameters: PartCount
+    text_encoder_flops: PartOps
+    vae_decoder_parameters: PartCount
+    vae_decoder_flops: PartOps
     resolution: int  # output image side in pixels
     default_steps: int = 50
 

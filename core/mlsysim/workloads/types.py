@@ -10,8 +10,9 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from ..core import checks
 from ..core.errors import InputError
-from ..core.types import Bytes, Count, Model, Ops
+from ..core.types import Bytes, Count, Model, Ops, PositiveInt, Year
 from ..core.units import make
 from ..physics import kernels
 from .precision import bytes_per_value, check_precision
@@ -25,11 +26,11 @@ class Workload(Model):
     attr: str = ""
     family: str = ""  # registry namespace: Language, Vision, Tiny, Recommendation, ...
     architecture: str = "Dense"
-    release_year: int | None = None
+    release_year: Year | None = None
     aliases: tuple[str, ...] = ()
-    parameters: Count
+    parameters: Count  # > 0 (every Count and Ops field is finite and > 0)
     inference_flops: Ops | None = None  # forward-pass compute per sample
-    activation_bytes: Bytes | None = None  # activation traffic per sample at fp16 (read+write), if known
+    activation_bytes: Bytes | None = None  # activation traffic per sample at fp16 (read+write), if known; >= 0
     training_tokens: Count | None = None
     training_ops: Ops | None = None  # published total training compute
 
@@ -55,6 +56,8 @@ class Workload(Model):
     def lower(self, precision: str = "fp16", batch_size: int = 1, seq_len: int | None = None) -> "ComputationGraph":
         """The forward pass of one batch as operations and bytes."""
         precision = check_precision(precision)
+        batch_size = checks.positive_int(batch_size, "batch_size")
+        seq_len = None if seq_len is None else checks.positive_int(seq_len, "seq_len")
         ops = self.forward_ops_per_sample_si(seq_len) * batch_size
         weights = self.weight_bytes_si(precision)
         moved = weights + batch_size * self.activation_bytes_per_sample_si(precision, seq_len)
@@ -82,24 +85,21 @@ class TransformerWorkload(Workload):
     """
 
     architecture: str = "Transformer"
-    layers: int
-    hidden_dim: int
-    heads: int
-    kv_heads: int | None = None  # grouped-query attention; None = multi-head (kv_heads = heads)
-    head_dim: int | None = None  # None = hidden_dim / heads
-    ffn_dim: int | None = None
-    vocab_size: int | None = None
-    seq_len: int = 2048  # context length used when none is given to a solver
-    experts: int = 1
-    experts_per_token: int = 1
+    # every integer field: an integer >= 1 (checks.positive_int: no bools, no 2.5, no 1e300)
+    layers: PositiveInt
+    hidden_dim: PositiveInt
+    heads: PositiveInt
+    kv_heads: PositiveInt | None = None  # grouped-query attention; None = multi-head (kv_heads = heads)
+    head_dim: PositiveInt | None = None  # None = hidden_dim / heads
+    ffn_dim: PositiveInt | None = None
+    vocab_size: PositiveInt | None = None
+    seq_len: PositiveInt = 2048  # context length used when none is given to a solver
+    experts: PositiveInt = 1
+    experts_per_token: PositiveInt = 1
     active_parameters: Count | None = None
 
     @model_validator(mode="after")
     def _check_shape(self):
-        for name in ("layers", "hidden_dim", "heads", "seq_len", "experts", "experts_per_token"):
-            value = getattr(self, name)
-            if value < 1:
-                raise InputError(name, value, "an integer >= 1")
         if self.kv_heads is None:
             object.__setattr__(self, "kv_heads", self.heads)
         if self.head_dim is None:
@@ -110,11 +110,22 @@ class TransformerWorkload(Workload):
             raise InputError("kv_heads", self.kv_heads, f"a divisor of heads={self.heads} (1 = multi-query, {self.heads} = multi-head)")
         if self.experts_per_token > self.experts:
             raise InputError("experts_per_token", self.experts_per_token, f"at most experts={self.experts}")
+        if self.experts > 1 and self.experts_per_token == self.experts:
+            raise InputError("experts_per_token", self.experts_per_token,
+                             f"fewer than experts={self.experts} (routing every token to every expert is a dense model: set experts=1)")
         active = self._si.get("active_parameters", self._si["parameters"])
-        if active > self._si["parameters"] or active <= 0:
+        if active > self._si["parameters"]:
             raise InputError("active_parameters", f"{self.active_parameters:~P}", f"positive and at most parameters={self.parameters:~P}")
         if self.experts > 1 and self.active_parameters is None:
             raise InputError("active_parameters", None, "the parameters used per token, required for a Mixture-of-Experts model")
+        if self.experts > 1:
+            least = min_active_parameters(self._si["parameters"], self.experts, self.experts_per_token)
+            if active < least * (1 - 1e-12):
+                raise InputError(
+                    "active_parameters", f"{self.active_parameters:~P}",
+                    f"at least experts_per_token / experts x parameters = {self.experts_per_token}/{self.experts} x "
+                    f"{self._si['parameters']:.4g} = {least:.4g} (the {self.experts_per_token} experts a token uses hold that "
+                    "much even with no shared layers)")
         return self
 
     @property
@@ -147,11 +158,23 @@ class TransformerWorkload(Workload):
 
     def lower(self, precision: str = "fp16", batch_size: int = 1, seq_len: int | None = None) -> "ComputationGraph":
         precision = check_precision(precision)
-        s = seq_len or self.seq_len
+        batch_size = checks.positive_int(batch_size, "batch_size")
+        s = self.seq_len if seq_len is None else checks.positive_int(seq_len, "seq_len")
         ops = self.forward_ops_per_sample_si(s) * batch_size
         weights = self.weight_bytes_si(precision)
         moved = self.expected_weight_bytes_read_si(precision, batch_size * s)
         return ComputationGraph(workload=self.name, precision=precision, ops=ops, weight_bytes=weights, bytes_moved=moved)
+
+
+def min_active_parameters(total: float, experts: int, experts_per_token: int) -> float:
+    """The fewest active parameters a top-k-of-E Mixture-of-Experts model can have.
+
+    With S shared parameters and e per expert, total = S + E e and active = S + k e
+    (Shazeer et al. 2017; Fedus et al. 2022). S >= 0 gives e <= total / E, and since
+    active - k e = S = total - E e, active = total - (E - k) e >= total - (E - k) total / E
+    = k total / E. Example: 47e9 total with top-2 of 8 needs active >= 2/8 x 47e9 = 11.75e9.
+    """
+    return experts_per_token * total / experts
 
 
 class ComputationGraph:

@@ -1,0 +1,83 @@
+"""One-system commands: ``solve`` (roofline), ``serve`` (LLM serving), ``audit`` (every wall at once)."""
+
+from __future__ import annotations
+
+import mlsysim
+
+from ..core.errors import MlsysimError
+from ..solvers import ServingModel, SingleNodeModel
+from ..workloads.precision import PRECISIONS
+from ._base import DOES_NOT_FIT, OK, dumps, duration_in, emit, finite_float, json_flag, positive_int, resolve
+
+WORKLOADS = ("inference", "training", "serving")
+
+
+def cmd_solve(args) -> int:
+    model, hardware = resolve(args.model, ["models"], "model"), resolve(args.hardware, ["hardware"], "hardware")
+    r = SingleNodeModel().solve(model, hardware, batch_size=args.batch_size, precision=args.precision, efficiency=args.efficiency,
+                                is_training=args.training, seq_len=args.seq_len)
+    return emit(r, args, f"{r.model} on {r.hardware}, batch {r.batch_size}, {r.precision}{' training' if r.is_training else ''}",
+                ["bottleneck", "latency", "throughput", "compute_time", "memory_time", "arithmetic_intensity", "ridge_point", "mfu",
+                 "energy", "memory_footprint", "memory_capacity", "feasible"])
+
+
+def cmd_serve(args) -> int:
+    model, hardware = resolve(args.model, ["models"], "model"), resolve(args.hardware, ["hardware"], "hardware")
+    r = ServingModel().solve(model, hardware, seq_len=args.seq_len, batch_size=args.batch_size, precision=args.precision,
+                             efficiency=args.efficiency)
+    return emit(r, args, f"serving {r.model} on {r.hardware}, batch {r.batch_size}, context {r.seq_len}, {r.precision}",
+                ["ttft", "itl", "decode_throughput", "prefill_bottleneck", "decode_bottleneck", "weight_memory", "kv_cache_size",
+                 "memory_footprint", "memory_capacity", "feasible"])
+
+
+def cmd_audit(args) -> int:
+    audit = getattr(mlsysim, "audit", None)
+    if audit is None:
+        raise MlsysimError("this version of mlsysim has no audit (mlsysim.audit)")
+    model = resolve(args.model, ["models"], "model")
+    system = resolve(args.system, ["fleets", "hardware"], "system")
+    grid = resolve(args.grid, ["grids"], "grid") if args.grid else None
+    a = audit(model, system, args.workload, batch_size=args.batch_size, precision=args.precision, seq_len=args.seq_len,
+              count=args.count, grid=grid, duration=f"{args.days!r} day" if args.days is not None else None)
+    if args.json:
+        print(dumps(a.as_dict()))
+    else:
+        if not a.feasible:
+            reason = getattr(a, "reason", "") or f"the {a.binding} wall binds first"
+            print(f"does not fit: {reason}\n")
+        print(a.table())
+    return OK if a.feasible else DOES_NOT_FIT
+
+
+def add_commands(sub, common) -> None:
+    def shared(p):
+        p.add_argument("model", help="model name, e.g. resnet50 or llama3_8b (mlsysim list models)")
+        p.add_argument("hardware", help="hardware name, e.g. h100 (mlsysim list hardware)")
+        p.add_argument("--batch-size", type=int, default=1)
+        p.add_argument("--precision", default="fp16", choices=PRECISIONS)
+        p.add_argument("--efficiency", type=finite_float, default=0.5, help="fraction of dense peak FLOP/s, in (0, 1]")
+        json_flag(p)
+
+    p = sub.add_parser("solve", help="roofline on one accelerator", parents=[common])
+    shared(p)
+    p.add_argument("--training", action="store_true", help="forward + backward, with optimizer memory")
+    p.add_argument("--seq-len", type=int, default=None)
+    p.set_defaults(func=cmd_solve)
+
+    p = sub.add_parser("serve", help="LLM serving: TTFT, ITL, KV cache", parents=[common])
+    shared(p)
+    p.add_argument("--seq-len", type=int, default=2048)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("audit", help="every wall for one model on one system, and which binds first", parents=[common])
+    p.add_argument("model", help="model name (mlsysim list models)")
+    p.add_argument("system", help="a fleet or hardware name (mlsysim list fleets / hardware)")
+    p.add_argument("--workload", choices=WORKLOADS, default="inference")
+    p.add_argument("--batch-size", type=positive_int, default=1)
+    p.add_argument("--precision", default="fp16", choices=PRECISIONS)
+    p.add_argument("--seq-len", type=positive_int, default=None)
+    p.add_argument("--count", type=positive_int, default=None, help="accelerators, when SYSTEM is one accelerator")
+    p.add_argument("--grid", default=None, help="grid name for carbon and energy cost (mlsysim list grids)")
+    p.add_argument("--days", type=duration_in("day", 24.0), default=None, help="duration of the job or deployment, in days")
+    json_flag(p)
+    p.set_defaults(func=cmd_audit)

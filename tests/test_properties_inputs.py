@@ -1,0 +1,291 @@
+"""Property tests: bad values thrown at every public formula, every user-built type and the CLI.
+
+Each call must end one of two ways: a project error (``InputError``, or pydantic's
+``ValidationError`` for a typed model) that names the argument, or a result whose
+numbers are finite and non-negative. Never nan, inf, a negative energy, a deep
+internal error (ZeroDivisionError, TypeError, "math domain error") or a hang.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pint
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from mlsysim import (
+    Q_, CNNWorkload, ComputeCore, Datacenter, Fleet, GridProfile, HardwareNode, InputError, MemoryHierarchy, NetworkFabric,
+    Node, TransformerWorkload, Workload,
+)
+from mlsysim import formulas as f
+from mlsysim.cli import BAD_INPUT, main
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Values a new user types by mistake: signs, zero, non-finite, huge, wrong types, wrong units, strings for flags.
+BAD = st.one_of(
+    st.sampled_from([
+        -1, -5.0, 0, 0.0, math.nan, math.inf, -math.inf, 1e300, -1e300, 10**30, 2.5, True, False, None, "abc", "", [], {},
+        "fp16", "-5 GB", "0 GB", "1e300 TB/s", "5 Gb/s", "-700 W", "nan s", "inf GB", "1 min", "-1 ms", "3 TB/s", "80 GB",
+        "100 TFLOP/s", "-5 day", Q_(-1, "s"), Q_(math.nan, "GB"), Q_(1e300, "GB"), Q_(5, "Gbit/s"),
+    ]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**20), max_value=10**20),
+)
+
+# -- formulas -----------------------------------------------------------------------------------
+
+GOOD_ARGS = {
+    "calc_transformer_training_flops": dict(parameters=8e9, tokens=1e12),
+    "calc_inference_flops": dict(parameters=8e9, tokens=1000),
+    "calc_kv_cache_size": dict(layers=32, kv_heads=8, head_dim=128, seq_len=2048, batch_size=4, bytes_per_value=2.0),
+    "calc_activation_memory": dict(seq_len=2048, batch_size=1, hidden_dim=4096, heads=32, layers=32, tensor_parallel=1,
+                                   sequence_parallel=False, recompute="none"),
+    "calc_effective_flops": dict(peak_flops="989 TFLOP/s", efficiency=0.5),
+    "calc_roofline_time": dict(ops="1 GFLOP", nbytes="1 GB", flops="100 TFLOP/s", bandwidth="1 TB/s"),
+    "calc_arithmetic_intensity": dict(ops="1 GFLOP", nbytes="1 GB"),
+    "roofline_attainable_flops": dict(intensity="100 flop/byte", peak_flops="989 TFLOP/s", bandwidth="3.35 TB/s"),
+    "calc_ring_allreduce_time": dict(message_bytes="1 GB", workers=8, bandwidth="50 GB/s", latency="5 us"),
+    "calc_tree_allreduce_time": dict(message_bytes="1 GB", workers=8, bandwidth="50 GB/s", latency="5 us"),
+    "calc_all_to_all_time": dict(message_bytes="1 GB", workers=8, bandwidth="50 GB/s", latency="5 us"),
+    "calc_pipeline_bubble": dict(stages=4, microbatches=64, virtual_stages=1),
+    "calc_amdahl_speedup": dict(parallel_fraction=0.95, workers=8),
+    "calc_fleet_mtbf": dict(node_mtbf="1000 hour", nodes=16),
+    "calc_failure_probability": dict(duration="10 hour", mtbf="100 hour"),
+    "calc_young_daly_interval": dict(checkpoint_time="60 s", mtbf="3 hour"),
+    "calc_checkpoint_size": dict(parameters=70e9, weight_bytes_per_parameter=2.0, optimizer_bytes_per_parameter=12.0),
+    "calc_chinchilla_optimal": dict(compute_budget="1e23 flop", tokens_per_parameter=20.0),
+    "calc_energy": dict(power="700 W", duration="1 hour"),
+    "calc_carbon": dict(energy="1 MWh", carbon_intensity="400 gCO2e/kWh"),
+    "calc_water": dict(energy="1 MWh", water_intensity="1.8 L/kWh"),
+    "calc_hierarchical_allreduce_time": dict(message_bytes="1 GB", local=8, nodes=4, intra_bandwidth="450 GB/s",
+                                             intra_latency="1 us", inter_bandwidth="50 GB/s", inter_latency="5 us"),
+    "calc_tensor_parallel_comm_time": dict(layers=32, tokens=2048, hidden_dim=4096, tp=8, bandwidth="450 GB/s", latency="1 us",
+                                           bytes_per_value=2.0),
+    "calc_zero_memory": dict(parameters=7.5e9, dp=64, stage=2, weight_bytes_per_parameter=2.0, grad_bytes_per_parameter=2.0,
+                             optimizer_bytes_per_parameter=12.0),
+    "calc_utilization_power": dict(peak_power="700 W", utilization=0.5, idle_fraction=0.15),
+    "calc_facility_energy": dict(it_energy="100 kWh", pue=1.2),
+    "calc_energy_cost": dict(energy="100 kWh", price="0.1 USD/kWh"),
+    "calc_amortized_capex": dict(capex="30000 USD", lifetime="4 year", duration="1 year"),
+    "calc_checkpoint_waste_fraction": dict(interval="1000 s", checkpoint_time="60 s", mtbf="3 hour", restart_time="0 s"),
+    "calc_chinchilla_loss": dict(parameters=70e9, tokens=1.4e12),
+    # the walls added after the first set (Batching ... Synthesis), with the arguments of their own tests
+    "calc_adversarial_training_factor": dict(pgd_steps=7),
+    "calc_compute_matched_samples": dict(big_active_parameters=70e9, small_active_parameters=7e9, big_samples=2),
+    "calc_cores_needed": dict(sample_rate="10000 1/s", cpu_time_per_sample="4 ms"),
+    "calc_data_stall_fraction": dict(supply="3000 1/s", demand="4000 1/s"),
+    "calc_diffusion_image_flops": dict(steps=50, backbone_flops="888.9 GFLOP", text_encoder_flops="13.56 GFLOP",
+                                       vae_decoder_flops="2544 GFLOP", guidance=True),
+    "calc_dp_epsilon": dict(noise_multiplier=1.1, sample_rate=256 / 60000, steps=1000, delta=1e-5),
+    "calc_erlang_c": dict(servers=2, offered_load=1.0),
+    "calc_fan_out_slow_probability": dict(slow_probability=0.01, fan_out=100),
+    "calc_fat_tree_hosts": dict(radix=48),
+    "calc_gang_job_slots": dict(nodes=32, gpus_per_node=8, gpus_per_job=8),
+    "calc_gemm_flops": dict(m=4096, n=4096, k_dim=4096, batch=1),
+    "calc_launch_overhead": dict(kernels=160, launch_time="10 us"),
+    "calc_mmc_response_percentile": dict(quantile=0.99, servers=4, arrival_rate="200 1/s", service_time="10 ms"),
+    "calc_paged_kv_waste": dict(tokens=200, block_size=16),
+    "calc_per_example_gradient_memory": dict(batch_size=256, parameters=25_557_032, bytes_per_value=4.0),
+    "calc_quantized_weight_size": dict(parameters=7e9, bits=4),
+    "calc_required_bandwidth": dict(nbytes="141 GB", target_time="2 s", bandwidth_efficiency=1.0),
+    "calc_required_flops": dict(ops="289 TFLOP", target_time="2 s", efficiency=0.5),
+    "calc_sequences_that_fit": dict(free_memory="56 GB", bytes_per_sequence="27262976 B"),
+    "calc_streamed_layers_time": dict(layers=32, compute_per_layer="1 ms", load_per_layer="2 ms", prefetch=True),
+    "calc_test_time_flops": dict(active_parameters=8e9, prompt_tokens=512, generated_tokens=2256, samples=8, shared_prompt=True),
+    "calc_torus_bisection_bandwidth": dict(dims=[8, 8, 8], link_bandwidth="50 GB/s"),
+    "calc_two_four_sparse_size": dict(parameters=1e9, bits=16.0),
+}
+VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
+PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))
+
+
+def test_every_public_formula_is_covered():
+    assert set(PUBLIC) == set(GOOD_ARGS) | set(VARARGS)
+
+
+def _numbers(result):
+    if isinstance(result, tuple):
+        for r in result:
+            yield from _numbers(r)
+    elif isinstance(result, pint.Quantity):
+        yield float(result.magnitude)
+    else:
+        yield float(result)
+
+
+def _check_outcome(call, names: list[str]):
+    """The call raises an error naming one of ``names``, or returns finite non-negative numbers."""
+    try:
+        result = call()
+    except InputError as exc:
+        assert any(n in exc.field for n in names), f"error names {exc.field!r}, not {names}: {exc}"
+        return
+    for x in _numbers(result):
+        assert math.isfinite(x) and x >= 0, f"{x} from {names}"
+
+
+CASES = [(name, arg) for name, kw in GOOD_ARGS.items() for arg in kw]
+
+
+@pytest.mark.parametrize("name, arg", CASES, ids=[f"{n}.{a}" for n, a in CASES])
+@settings(max_examples=15, deadline=None)
+@given(bad=BAD)
+def test_formulas_reject_bad_values_by_name(name, arg, bad):
+    kwargs = {**GOOD_ARGS[name], arg: bad}
+    _check_outcome(lambda: getattr(f, name)(**kwargs), [arg])
+
+
+@pytest.mark.parametrize("name", sorted(VARARGS))
+@SETTINGS
+@given(bad=BAD)
+def test_varargs_formulas(name, bad):
+    args = [*VARARGS[name], bad]
+    _check_outcome(lambda: getattr(f, name)(*args), [f"[{len(args) - 1}]"])
+
+
+def test_good_arguments_give_finite_results():
+    for name, kw in GOOD_ARGS.items():
+        for x in _numbers(getattr(f, name)(**kw)):
+            assert math.isfinite(x) and x >= 0, name
+
+
+# -- typed models --------------------------------------------------------------------------------
+
+CORE = dict(peak_flops="100 TFLOP/s", precision_flops={"fp16": "100 TFLOP/s"})
+MEM = dict(capacity="16 GB", bandwidth="1 TB/s", sram_capacity="50 MB", sram_bandwidth="10 TB/s", flash_capacity="1 MB")
+HW = dict(name="Test", compute=ComputeCore(**CORE), memory=MemoryHierarchy(capacity="16 GB", bandwidth="1 TB/s"), tdp="300 W",
+          dispatch_tax="10 us", unit_cost="10000 USD", interconnect_bandwidth="100 GB/s", release_year=2024)
+GRID = dict(name="Test grid", carbon_intensity="300 gCO2e/kWh", pue=1.2, wue="1.8 L/kWh", electricity_price="0.1 USD/kWh")
+NODE = dict(accelerator=HardwareNode(**HW), accelerators_per_node=8, intra_node_bw="450 GB/s", intra_node_latency="1 us")
+FABRIC = dict(bandwidth="50 GB/s", latency="5 us", oversubscription_ratio=1.0)
+FLEET = dict(name="Test fleet", node=Node(**NODE), count=4, fabric=NetworkFabric(**FABRIC))
+TRANSFORMER = dict(name="T", parameters=47e9, active_parameters=13e9, layers=32, hidden_dim=4096, heads=32, kv_heads=8,
+                   head_dim=128, ffn_dim=14336, vocab_size=32000, seq_len=4096, experts=8, experts_per_token=2,
+                   inference_flops="10 GFLOP", activation_bytes="1 MB", training_tokens=1e12, training_ops="1e23 flop")
+CNN = dict(name="C", parameters=25e6, inference_flops="8 GFLOP", activation_bytes="10 MB", release_year=2016)
+TYPES = {
+    ComputeCore: CORE, MemoryHierarchy: MEM, HardwareNode: HW, GridProfile: GRID,
+    Datacenter: dict(name="DC", grid=GridProfile(**GRID), pue=1.3), Node: NODE, NetworkFabric: FABRIC, Fleet: FLEET,
+    TransformerWorkload: TRANSFORMER, CNNWorkload: CNN, Workload: dict(name="W", parameters=1e9, inference_flops="2 GFLOP"),
+}
+NUMERIC_FIELDS = [(cls, field) for cls, kw in TYPES.items() for field, v in kw.items()
+                  if not isinstance(v, (str, dict)) or field in ("precision_flops",) or any(c.isdigit() for c in str(v))]
+
+
+def _model_numbers(model):
+    for value in model._si.values():
+        yield value
+    for name in type(model).model_fields:
+        v = getattr(model, name)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            yield v
+
+
+@pytest.mark.parametrize("cls, field", NUMERIC_FIELDS, ids=[f"{c.__name__}.{f_}" for c, f_ in NUMERIC_FIELDS])
+@settings(max_examples=15, deadline=None)
+@given(bad=BAD)
+def test_types_reject_bad_values_by_name(cls, field, bad):
+    kwargs = {**TYPES[cls], field: bad}
+    try:
+        model = cls(**kwargs)
+    except ValidationError as exc:
+        text = str(exc)
+        # the field itself, or the consistency check that involves it (MoE: active vs total vs experts)
+        assert field in text or (field in ("parameters", "experts", "experts_per_token") and "active_parameters" in text), text
+        assert "Traceback" not in text
+        return
+    for x in _model_numbers(model):
+        assert math.isfinite(x) and x >= 0, (field, bad, x)
+
+
+def test_every_good_type_constructs():
+    for cls, kw in TYPES.items():
+        cls(**kw)
+
+
+# the issue's examples, one line each
+@pytest.mark.parametrize("cls, kwargs, field", [
+    (HardwareNode, {"tdp": "-700 W"}, "tdp"), (HardwareNode, {"dispatch_tax": "-1 ms"}, "dispatch_tax"),
+    (HardwareNode, {"unit_cost": "-30000 USD"}, "unit_cost"), (HardwareNode, {"interconnect_bandwidth": "0 GB/s"}, "interconnect_bandwidth"),
+    (TransformerWorkload, {"head_dim": 0}, "head_dim"), (TransformerWorkload, {"head_dim": -1}, "head_dim"),
+    (CNNWorkload, {"inference_flops": "-5 GFLOP"}, "inference_flops"), (CNNWorkload, {"activation_bytes": "-5 GB"}, "activation_bytes"),
+    (GridProfile, {"wue": "-1 L/kWh"}, "wue"), (GridProfile, {"electricity_price": "-0.1 USD/kWh"}, "electricity_price"),
+    (ComputeCore, {"precision_flops": {"fp16": "-1 TFLOP/s"}}, "precision_flops"),
+    (ComputeCore, {"precision_flops": {"fp16": "0 TFLOP/s"}}, "precision_flops"),
+    (MemoryHierarchy, {"sram_capacity": "-1 MB"}, "sram_capacity"), (MemoryHierarchy, {"flash_capacity": "0 MB"}, "flash_capacity"),
+    (NetworkFabric, {"oversubscription_ratio": math.nan}, "oversubscription_ratio"),
+    (NetworkFabric, {"oversubscription_ratio": math.inf}, "oversubscription_ratio"), (NetworkFabric, {"latency": "-1 us"}, "latency"),
+    (Node, {"intra_node_latency": "-1 us"}, "intra_node_latency"), (Fleet, {"count": 10**30}, "count"),
+])
+def test_issue_examples_are_rejected_naming_the_field(cls, kwargs, field):
+    with pytest.raises(ValidationError, match=field):
+        cls(**{**TYPES[cls], **kwargs})
+
+
+def test_moe_active_parameters_must_cover_the_routed_experts():
+    # parameters = shared + 8 e, active = shared + 2 e; shared >= 0 gives active >= 2/8 x 47e9 = 11.75e9
+    bad = {**TRANSFORMER, "parameters": 47e9, "active_parameters": 5e9}
+    with pytest.raises(ValidationError, match=r"active_parameters.*1\.175e\+10"):
+        TransformerWorkload(**bad)
+    TransformerWorkload(**{**bad, "active_parameters": 11.75e9})  # the least possible: no shared layers
+    with pytest.raises(ValidationError, match="experts_per_token"):
+        TransformerWorkload(**{**TRANSFORMER, "experts_per_token": 8})  # top-8 of 8 divides by E - k = 0
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+FLAG_TEXT = st.one_of(st.sampled_from(["0", "-1", "nan", "inf", "1e308", "1e300", "2.5", "abc", "", "True", "-0"]),
+                      st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers(-10**6, 10**20).map(str))
+COMMANDS = [
+    ["solve", "resnet50", "h100", "--batch-size"], ["solve", "resnet50", "h100", "--efficiency"],
+    ["serve", "llama3_8b", "h100", "--seq-len"], ["carbon", "research256", "--hours"], ["carbon", "h100", "--count"],
+    ["reliability", "research256", "--days"], ["optimize", "llama3_70b", "research256", "--batch-size", "64", "--top"],
+    ["train", "llama3_70b", "research256", "--batch-size", "64", "--tp"],
+]
+
+
+@pytest.mark.parametrize("prefix", COMMANDS, ids=[" ".join(c[:1] + c[-1:]) for c in COMMANDS])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=FLAG_TEXT)
+def test_cli_bad_flag_values(capsys, prefix, text):
+    status = main([*prefix, text, *(["--hours", "1"] if prefix[0] == "carbon" and prefix[-1] == "--count" else [])])
+    out, err = capsys.readouterr()
+    assert status in (0, 1, 2)
+    if status == BAD_INPUT:
+        lines = err.strip().splitlines()
+        assert len(lines) >= 1 and lines[-1].startswith("mlsysim: error: ") and "Traceback" not in err
+        assert all(l.startswith("mlsysim: ") for l in lines)
+    else:
+        assert "nan" not in out.split() and "inf" not in out.split()
+
+
+@pytest.mark.parametrize("arg", ["batch_size", "seq_len", "precision"])
+@settings(max_examples=25, deadline=None)
+@given(bad=BAD)
+def test_lowering_rejects_bad_arguments_by_name(arg, bad):
+    for model in (TransformerWorkload(**TRANSFORMER), CNNWorkload(**CNN)):
+        kwargs = {"precision": "fp16", "batch_size": 4, "seq_len": 128, arg: bad}
+        try:
+            graph = model.lower(**kwargs)
+        except InputError as exc:
+            assert exc.field == arg
+            continue
+        for x in (graph._ops, graph._weight_bytes, graph._bytes_moved):
+            assert math.isfinite(x) and x >= 0
+
+
+@pytest.mark.parametrize("method", ["peak_flops", "ridge_point"])
+@settings(max_examples=25, deadline=None)
+@given(bad=BAD)
+def test_hardware_methods_reject_bad_precisions(method, bad):
+    hw = HardwareNode(**HW)
+    try:
+        value = getattr(hw, method)(bad)
+    except InputError as exc:
+        assert exc.field == "precision"
+        return
+    assert math.isfinite(value.magnitude) and value.magnitude >= 0
