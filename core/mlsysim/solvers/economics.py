@@ -17,7 +17,8 @@ from __future__ import annotations
 from ..core.errors import InputError
 from ..physics import kernels
 from ..results import Result, quantity
-from . import _system
+from ..walls import Wall
+from . import _inputs, _system
 from .defaults import (
     DEFAULT_ELECTRICITY_PRICE_USD_PER_KWH,
     DEFAULT_IDLE_POWER_FRACTION,
@@ -35,7 +36,7 @@ KWH_J = 3.6e6
 class EconomicsResult(Result):
     """TCO of N accelerators over a duration, its parts, and unit costs."""
 
-    _plain_names = ("system", "accelerators", "pue", "cheaper", "bound", "assumptions")
+    _plain_names = ("system", "accelerators", "pue", "cheaper", "bound", "dominant", "feasible", "reason", "assumptions")
 
     duration = quantity("time", "day")
     capex = quantity("money", "USD", "purchase price of all accelerators")
@@ -86,8 +87,7 @@ class EconomicsModel:
             price_each = hw._si["unit_cost"]
         else:
             raise InputError("unit_cost", None, f"a price per accelerator such as '30000 USD' ({hw.name} lists none)")
-        if isinstance(maintenance_fraction, bool) or not isinstance(maintenance_fraction, (int, float)) or not 0.0 <= maintenance_fraction <= 1.0:
-            raise InputError("maintenance_fraction", maintenance_fraction, "a fraction of CapEx per year in [0, 1], e.g. 0.05")
+        maintenance_fraction = _inputs.checks.fraction(maintenance_fraction, "maintenance_fraction", low_open=False)
         u, idle, _, life = check_power_inputs(utilization, idle_fraction, None, lifetime)
         if electricity_price is not None:
             price, price_source = _system.nonneg(electricity_price, "electricity_price", "energy_price"), "given"
@@ -96,7 +96,7 @@ class EconomicsModel:
         else:
             price, price_source = DEFAULT_ELECTRICITY_PRICE_USD_PER_KWH / KWH_J, "default (EIA 2023 U.S. industrial average)"
         pue_value, pue_source = _system.pue(pue, sys_, g, DEFAULT_PUE)
-        facility = footprint(sys_, t, None, u, idle, pue_value, 0.0, life)[3]
+        facility = footprint(sys_, t, None, u, idle, pue_value, 0.0, life).facility_energy
 
         capex = price_each * sys_.count
         capex_share = kernels.straight_line_amortization(capex, life, t)
@@ -122,7 +122,7 @@ class EconomicsModel:
         return EconomicsResult(
             system=sys_.name, accelerators=sys_.count, pue=pue_value,
             cheaper=None if cloud is None else ("owned" if tco <= cloud else "cloud"),
-            bound=max(parts, key=parts.get), assumptions=assumptions,
+            bound=Wall.CAPITAL, dominant=max(parts, key=parts.get), feasible=True, reason="", assumptions=assumptions,
             _duration=t, _capex=capex, _capex_share=capex_share, _energy_cost=energy, _maintenance_cost=maintenance,
             _tco=tco, _facility_energy=facility, _electricity_price=price,
             _cost_per_accelerator_hour=tco / (sys_.count * t), _cloud_cost=cloud,

@@ -14,10 +14,16 @@ from __future__ import annotations
 
 from ..core.errors import InputError
 from ..core.units import make, to_float
+from ..hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
 from ..physics import kernels
 from ..results import Result, quantity
+from ..walls import Wall
 from ..workloads.precision import bytes_per_value
 from . import _inputs, _system
+from .economics import EconomicsModel
+from .scaling import ScalingModel
+from .serving import ServingModel
+from .sustainability import SustainabilityModel
 from .defaults import DEFAULT_ACCELERATOR_MTBF_HOURS, DEFAULT_EFFICIENCY, DEFAULT_LINK_LATENCY_S, DEFAULT_UTILIZATION, YEAR_S
 
 
@@ -47,8 +53,6 @@ class LedgerResult(Result):
 
 def tensor_parallel_group(hw, count: int):
     """A virtual accelerator for ``count`` copies of ``hw`` in one tensor-parallel group (peaks and memory add)."""
-    from ..hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
-
     if count == 1:
         return hw
     c, mem = hw.compute, hw.memory
@@ -85,10 +89,6 @@ class SystemLedger:
         link_latency=None,
     ) -> LedgerResult:
         """Serve ``model`` on ``count`` x ``hardware``: is it feasible, how fast, at what $/query and gCO2e/query?"""
-        from .economics import EconomicsModel
-        from .serving import ServingModel
-        from .sustainability import SustainabilityModel
-
         m = _inputs.transformer(model)
         hw = _inputs.hardware(hardware)
         n = _inputs.positive_int(count, "count")
@@ -97,6 +97,11 @@ class SystemLedger:
         seq = _inputs.positive_int(seq_len, "seq_len") if seq_len is not None else m.seq_len
         precision = _inputs.check_precision(precision)
         g = _system.grid(grid)
+        efficiency = _inputs.fraction(efficiency, "efficiency")
+        utilization = _inputs.fraction(utilization, "utilization")
+        # checked here, so a bad price is an error and not "no price given"
+        cost_each = None if unit_cost is None else _system.nonneg(unit_cost, "unit_cost", "money")
+        rate = None if cloud_hourly_rate is None else _system.nonneg(cloud_hourly_rate, "cloud_hourly_rate", "money_rate")
         assumptions = []
         if n > 1:
             if link_bandwidth is not None:
@@ -131,13 +136,11 @@ class SystemLedger:
             assumptions += [a for a in sus.assumptions if not a.startswith("PUE")] + [f"PUE {sus.pue:g} ({sus.pue_source})"]
         else:
             assumptions.append("no grid: carbon and water per query not computed")
-        try:
+        econ = None
+        if cost_each is not None or hw._si.get("unit_cost") is not None:
             econ = EconomicsModel().solve(hw, dur, count=n, grid=g, unit_cost=unit_cost, utilization=utilization,
                                           cloud_hourly_rate=cloud_hourly_rate, queries=batch)
-        except InputError as exc:
-            if exc.field != "unit_cost":
-                raise
-            econ = None
+        else:
             assumptions.append(f"{hw.name} lists no unit cost and none was given: owned cost per query not computed")
         if econ is not None:
             energy = to_float(econ.facility_energy, "energy", "energy") / batch
@@ -145,13 +148,13 @@ class SystemLedger:
             energy = to_float(sus.facility_energy, "energy", "energy") / batch if sus is not None else None
         cost = to_float(econ.cost_per_query, "cost", "money") if econ is not None else None
         cloud = to_float(econ.cloud_cost, "cloud", "money") / batch if econ is not None and econ.cloud_cost is not None else None
-        if cloud is None and cloud_hourly_rate is not None:
-            cloud = kernels.rental_cost(_system.nonneg(cloud_hourly_rate, "cloud_hourly_rate", "money_rate"), n, latency) / batch
+        if cloud is None and rate is not None:
+            cloud = kernels.rental_cost(rate, n, latency) / batch
         mtbf = kernels.fleet_mtbf(DEFAULT_ACCELERATOR_MTBF_HOURS * 3600.0, n)
         if not sr.feasible:
-            bound = "capacity"
+            bound = Wall.CAPACITY
         elif decode_comm > itl_core:
-            bound = "network"
+            bound = Wall.COMMUNICATION
         else:
             bound = sr.bound
         result = LedgerResult(
@@ -172,6 +175,4 @@ class SystemLedger:
     @staticmethod
     def train(model, fleet, batch_size: int, tokens=None, **kwargs):
         """Train ``model`` on ``fleet``: time, energy, carbon and cost (see ``ScalingModel.training_run``)."""
-        from .scaling import ScalingModel
-
         return ScalingModel().training_run(model, fleet, tokens=tokens, batch_size=batch_size, **kwargs)

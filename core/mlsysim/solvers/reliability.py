@@ -18,6 +18,7 @@ from __future__ import annotations
 from ..core.errors import InputError
 from ..physics import kernels
 from ..results import Result, quantity
+from ..walls import Wall
 from ..workloads.precision import bytes_per_value
 from . import _inputs, _system
 from .defaults import DEFAULT_ACCELERATOR_MTBF_HOURS, DEFAULT_RESTART_TIME_S, DEFAULT_STORAGE_BANDWIDTH_BPS
@@ -26,7 +27,8 @@ from .defaults import DEFAULT_ACCELERATOR_MTBF_HOURS, DEFAULT_RESTART_TIME_S, DE
 class ReliabilityResult(Result):
     """MTBFs, failure odds, the Young-Daly interval, expected goodput and the time lost."""
 
-    _plain_names = ("system", "accelerators", "failure_probability", "expected_failures", "waste_fraction", "goodput", "bound", "assumptions")
+    _plain_names = ("system", "accelerators", "failure_probability", "expected_failures", "waste_fraction", "goodput", "bound",
+                    "dominant", "feasible", "reason", "assumptions")
 
     job_duration = quantity("time", "day")
     accelerator_mtbf = quantity("time", "year")
@@ -82,6 +84,13 @@ class ReliabilityModel:
         fleet_mtbf = kernels.fleet_mtbf(mtbf_acc, sys_.count)
         interval = kernels.young_daly_interval(delta, fleet_mtbf) if delta > 0 else t
         waste = kernels.checkpoint_waste_fraction(interval, delta, fleet_mtbf, restart)
+        failures = kernels.failure_loss_fraction(interval, fleet_mtbf, restart)
+        writes = kernels.checkpoint_overhead_fraction(delta, interval) if interval > 0 else 0.0
+        dominant = "failures" if failures >= writes else "checkpoints"
+        feasible = waste < 1.0
+        reason = "" if feasible else (
+            f"the fleet fails every {fleet_mtbf / 3600:.3g} h on average, too often to make progress: checkpoint writes "
+            f"({delta:.3g} s) and restarts ({restart:.3g} s) take all the time (goodput 0)")
         assumptions = [
             f"accelerator MTBF {mtbf_acc / 3600 / 8766:.3g} years, exponential and independent failures; any failure stops the job",
             f"checkpoint write {delta:.4g} s ({source}); restart {restart / 60:.3g} min after each failure",
@@ -92,8 +101,8 @@ class ReliabilityModel:
         return ReliabilityResult(
             system=sys_.name, accelerators=sys_.count, failure_probability=kernels.failure_probability(t, fleet_mtbf),
             expected_failures=kernels.expected_failures(t, fleet_mtbf), waste_fraction=waste, goodput=1.0 - waste,
-            bound="failures" if (interval / 2.0 + restart) / fleet_mtbf >= (delta / interval if interval else 0.0) else "checkpoints",
-            assumptions=assumptions,
+            bound=Wall.FRAGILITY if dominant == "failures" else Wall.CHECKPOINT, dominant=dominant, feasible=feasible,
+            reason=reason, assumptions=assumptions,
             _job_duration=t, _accelerator_mtbf=mtbf_acc, _node_mtbf=node_mtbf, _fleet_mtbf=fleet_mtbf,
             _checkpoint_size=size, _checkpoint_time=delta, _restart_time=restart, _checkpoint_interval=interval,
             _wasted_time=waste * t, _wasted_accelerator_hours=waste * t * sys_.count,

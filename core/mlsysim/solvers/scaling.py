@@ -18,14 +18,20 @@ from ..core.errors import InputError
 from ..core.units import make, to_float
 from ..physics import kernels
 from ..results import Result, quantity
+from ..walls import Wall
 from . import _inputs, _system
 from .defaults import DEFAULT_EFFICIENCY
+from .distributed import DistributedModel
+from .economics import EconomicsModel
+from .parallelism import ParallelismOptimizer
+from .reliability import ReliabilityModel
+from .sustainability import SustainabilityModel
 
 
 class ScalingResult(Result):
     """Compute-optimal parameters and tokens for a budget, and the predicted loss."""
 
-    _plain_names = ("tokens_per_parameter", "loss", "assumptions")
+    _plain_names = ("tokens_per_parameter", "loss", "bound", "feasible", "reason", "assumptions")
 
     compute_budget = quantity("ops", "FLOP")
     optimal_parameters = quantity("count", None)
@@ -54,11 +60,11 @@ class ScalingModel:
 
     def solve(self, compute_budget, tokens_per_parameter: float = kernels.CHINCHILLA_TOKENS_PER_PARAMETER) -> ScalingResult:
         c = _system.positive(compute_budget, "compute_budget", "ops")
-        if isinstance(tokens_per_parameter, bool) or not isinstance(tokens_per_parameter, (int, float)) or tokens_per_parameter <= 0:
-            raise InputError("tokens_per_parameter", tokens_per_parameter, "a positive number, e.g. 20 (Chinchilla)")
-        p, d = kernels.chinchilla_optimal(c, float(tokens_per_parameter))
+        r = _inputs.number(tokens_per_parameter, "tokens_per_parameter", 0.0, low_open=True,
+                           accepted="a finite number > 0, e.g. 20 (Chinchilla)")
+        p, d = kernels.chinchilla_optimal(c, r)
         return ScalingResult(
-            tokens_per_parameter=float(tokens_per_parameter), loss=kernels.chinchilla_loss(p, d),
+            tokens_per_parameter=r, loss=kernels.chinchilla_loss(p, d), bound=Wall.COMPLEXITY, feasible=True, reason="",
             assumptions=[
                 f"C = 6 P D and D = {tokens_per_parameter:g} P (Hoffmann et al. 2022, Table 3)",
                 "loss from the fitted L = 1.69 + 406.4 / P^0.34 + 410.7 / D^0.28 (Hoffmann et al. 2022, Eq. 10), nats per token on their data",
@@ -85,16 +91,15 @@ class ScalingModel:
         ``parallelism`` = dict(tp_size=..., pp_size=..., ...) for ``DistributedModel``; without it
         the ``ParallelismOptimizer``'s best layout is used.
         """
-        from .distributed import DistributedModel
-        from .economics import EconomicsModel
-        from .parallelism import ParallelismOptimizer
-        from .reliability import ReliabilityModel
-        from .sustainability import SustainabilityModel
-
         m = _inputs.transformer(model)
         f = _inputs.fleet(fleet)
         if batch_size is None:
             raise InputError("batch_size", None, "the global batch in sequences, e.g. 1024 (it sets the step and the layout)")
+        batch_size = _inputs.positive_int(batch_size, "batch_size")
+        # checked here, so a bad price is an error and not "no price given"
+        cost_each = None if unit_cost is None else _system.nonneg(unit_cost, "unit_cost", "money")
+        if cloud_hourly_rate is not None:
+            _system.nonneg(cloud_hourly_rate, "cloud_hourly_rate", "money_rate")
         if tokens is None:
             d = m._si.get("training_tokens") or kernels.CHINCHILLA_TOKENS_PER_PARAMETER * m._si["parameters"]
             token_source = "the model's published training tokens" if m._si.get("training_tokens") else "20 x parameters (Chinchilla)"
@@ -117,15 +122,14 @@ class ScalingModel:
         steps = int(-(-d // tokens_per_step))
         ideal = steps * step
         rel = ReliabilityModel().solve(f, make(ideal, "time"), model=m, precision=precision, **reliability_kwargs)
+        if not rel.feasible:
+            return self._infeasible(m, f, d, rel.reason, dist)
         wall = ideal / rel.goodput
         g = _system.grid(grid, f.effective_grid)
         sus = SustainabilityModel().solve(f, make(wall, "time"), grid=g) if g is not None else None
-        try:
+        econ = None
+        if cost_each is not None or f.accelerator._si.get("unit_cost") is not None:
             econ = EconomicsModel().solve(f, make(wall, "time"), grid=g, unit_cost=unit_cost, cloud_hourly_rate=cloud_hourly_rate)
-        except InputError as exc:
-            if exc.field != "unit_cost":
-                raise
-            econ = None
         assumptions = [
             f"tokens: {token_source}; C = 6 x active parameters x tokens",
             f"layout {dist.config} ({'ParallelismOptimizer best' if parallelism is None else 'given'}), step {step:.4g} s",

@@ -205,12 +205,12 @@ class Scenario:
                             f"capacity not binding for the best of {opt.feasible_count} feasible layouts ({opt.rejected['memory']} rejected for memory)"))
         checks.append(Check("performance", f"step time vs SLA {_auto(self.sla, 'time')}", _auto(best.step_time, "time"),
                             best.step_time <= self.sla,
-                            f"{best.bound} (scaling efficiency {best.scaling_efficiency:.0%}, MFU {best.mfu:.0%})"))
+                            f"{best.limiter} (scaling efficiency {best.scaling_efficiency:.0%}, MFU {best.mfu:.0%})"))
         run = ScalingModel().training_run(model, fleet, batch_size=batch, precision=precision, efficiency=efficiency,
                                           parallelism=_as_kwargs(best), grid=g, unit_cost=cost_each)
         results["training_run"] = run
         checks.append(Check("macro", f"training time ({run.tokens.magnitude:.3g} tokens)", _fmt(run.duration, "day"), None,
-                            f"{best.bound} wall sets the step; goodput {run.goodput:.1%}"))
+                            f"{best.limiter} wall sets the step; goodput {run.goodput:.1%}"))
         checks.append(Check("macro", "cost of the run", f"{run.cost.magnitude:,.0f} USD" if run.cost is not None else "not computed", None,
                             f"{run.economics.bound} dominates the TCO" if run.economics is not None else "no unit cost (pass unit_cost=...)"))
         checks.append(Check("macro", "carbon of the run", _auto(run.carbon, "mass") if run.carbon is not None else "not computed", None,
