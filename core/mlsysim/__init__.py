@@ -23,6 +23,7 @@ from .solvers import (
     Scenario, Scenarios, ServingModel, ServingResult, SingleNodeModel, SustainabilityModel, SystemEvaluation, SystemLedger,
 )
 from .sweep import SweepResult, sweep
+from .audit import Audit, AuditRow, audit, register_line
 from .systems.types import Fleet, NetworkFabric, Node
 from .workloads.precision import PRECISIONS
 from .workloads.types import CNNWorkload, ComputationGraph, TransformerWorkload, Workload

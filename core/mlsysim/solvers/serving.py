@@ -15,6 +15,7 @@ their own (a tensor-parallel group is a plan with the group's ceilings).
 
 from __future__ import annotations
 
+from ..hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
 from ..physics import kernels
 from ..results import Result, quantity
 from ..walls import Wall
@@ -160,3 +161,51 @@ class ServingModel:
         bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
         p = serving_plan(model, device_rates(hw, precision, efficiency, bandwidth_efficiency), seq, batch, precision, kv_precision)
         return result(model, hw.name, p, precision, kv_precision, efficiency, bandwidth_efficiency)
+
+
+def tensor_parallel_group(hw, count: int):
+    """A virtual accelerator for ``count`` copies of ``hw`` in one tensor-parallel group (peaks and memory add)."""
+    if count == 1:
+        return hw
+    c, mem = hw.compute, hw.memory
+    compute = ComputeCore(
+        peak_flops=c.peak_flops * count,
+        precision_flops={k: v * count for k, v in c.precision_flops.items()},
+        sparse_flops={k: v * count for k, v in c.sparse_flops.items()},
+    )
+    memory = MemoryHierarchy(capacity=mem.capacity * count, bandwidth=mem.bandwidth * count)
+    return HardwareNode(
+        name=f"{count} x {hw.name}", tier=hw.tier, compute=compute, memory=memory,
+        tdp=hw.tdp * count if hw.tdp is not None else None, dispatch_tax=hw.dispatch_tax,
+    )
+
+
+@floats
+class GroupFloats:
+    """Serving on a tensor-parallel group of N accelerators: the group's passes plus its all-reduces (s, byte)."""
+
+    ttft: float  # prefill + its all-reduces
+    itl: float  # decode step + its all-reduces
+    itl_core: float  # decode step without communication
+    request_latency: float  # ttft + output tokens x itl
+    tp_comm_per_token: float  # all-reduces of one decode step
+    memory_footprint: float  # weights + KV cache of the whole group
+
+
+def serve_group(model, hw, n: int, seq: int, batch: int, precision: str, efficiency: float,
+                link_bandwidth: float, link_latency: float, output_tokens: int) -> tuple[ServingResult, GroupFloats]:
+    """One model served by ``n`` copies of ``hw`` as one Megatron tensor-parallel group (checked inputs).
+
+    Peaks, memory and bandwidth add (``tensor_parallel_group``); each pass adds 2
+    all-reduces per layer on the scale-up link (``kernels.tensor_parallel_inference_comm_time``).
+    """
+    group = tensor_parallel_group(hw, n)
+    p = serving_plan(model, device_rates(group, precision, efficiency), seq, batch, precision, precision)
+    sr = result(model, group.name, p, precision, precision, efficiency, DEFAULT_BANDWIDTH_EFFICIENCY)
+    out = sr._outs[0]
+    b = bytes_per_value(precision)
+    prefill_comm = kernels.tensor_parallel_inference_comm_time(model.layers, batch * seq, model.hidden_dim, b, n, link_bandwidth, link_latency)
+    decode_comm = kernels.tensor_parallel_inference_comm_time(model.layers, batch, model.hidden_dim, b, n, link_bandwidth, link_latency)
+    ttft = out.ttft + prefill_comm
+    itl = out.itl + decode_comm
+    return sr, GroupFloats(ttft, itl, out.itl, kernels.request_latency(ttft, itl, output_tokens), decode_comm, out.memory_footprint)
