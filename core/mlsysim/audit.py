@@ -195,12 +195,13 @@ class AuditContext:
         """The time the ledgers cover: ``duration`` if given, else one unit of work (a batch, a request, a step)."""
         if self.duration is not None:
             return self.duration
-        if not self.feasible_step:
-            return None
         if self.workload == "serving":
             return self.serving[1].request_latency
         perf = self.performance
-        return perf._step_time if self.on_fleet else perf._latency
+        if self.on_fleet and perf is self.optimizer:
+            return None
+        t = perf._step_time if self.on_fleet else perf._latency
+        return t if t < float("inf") else None  # no arithmetic in that precision: no step to account for
 
     @property
     def ledger_accelerators(self) -> int:
