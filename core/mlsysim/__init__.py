@@ -11,7 +11,7 @@ solvers, results. The registry's data files are read on first use.
 
 from __future__ import annotations
 
-from . import formulas, physics  # noqa: F401
+from . import formulas, physics, walls  # noqa: F401
 from .core.errors import InputError, MlsysimError, UnitError, UnknownEntryError
 from .core.types import Source
 from .core.units import Q_, ureg
@@ -25,8 +25,13 @@ from .solvers import (
 from .sweep import SweepResult, sweep
 from .audit import Audit, AuditRow, audit, register_line
 from .systems.types import Fleet, NetworkFabric, Node
+from .walls import Wall
 from .workloads.precision import PRECISIONS
 from .workloads.types import CNNWorkload, ComputationGraph, TransformerWorkload, Workload
+
+# Clearer names for newcomers: a HardwareNode is one accelerator, a Node is a server of several.
+Accelerator = HardwareNode
+Server = Node
 
 __version__ = "0.4.0.dev0"
 
@@ -37,4 +42,5 @@ __all__ = [
     "SweepResult", "TransformerWorkload", "UnitError", "UnknownEntryError", "Workload", "formulas", "physics",
     "sweep", "ureg", "DistributedModel", "EconomicsModel", "ParallelismOptimizer", "ReliabilityModel", "ScalingModel",
     "Scenario", "Scenarios", "SustainabilityModel", "SystemEvaluation", "SystemLedger",
+    "Accelerator", "Audit", "AuditRow", "Server", "Wall", "audit", "register_line", "walls",
 ]

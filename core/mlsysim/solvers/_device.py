@@ -10,6 +10,8 @@ Written once here and used by ``SingleNodeModel``, ``ServingModel`` and
 
 from __future__ import annotations
 
+import math
+
 from ..physics import kernels
 from .contract import floats
 
@@ -30,6 +32,8 @@ class DeviceRates:
 def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: float = 1.0) -> DeviceRates:
     """The ceilings of ``hw`` for ``precision`` (already-checked inputs)."""
     peak, compute_precision = hw.peak_flops_si(precision)
+    if not 0.0 < peak < math.inf:  # a listed peak of 0 is no arithmetic in that precision
+        peak, compute_precision = 0.0, None
     mem = hw.memory._si
     return DeviceRates(peak, kernels.effective_flops(peak, efficiency), mem["bandwidth"] * bandwidth_efficiency,
                        mem["bandwidth"], hw._si["dispatch_tax"], mem["capacity"], compute_precision)

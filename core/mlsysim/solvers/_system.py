@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..core import checks
 from ..core.errors import InputError, UnknownEntryError
+from ..core.units import unit_of
 from ..hardware.types import HardwareNode
 from ..infrastructure.types import Datacenter, GridProfile
 from ..registries import Fleets, Grids
@@ -48,19 +49,32 @@ def grid(value, fallback=None, field: str = "grid"):
     return _inputs.entry(value, field, GridProfile, Grids, "a GridProfile (e.g. Grids.Quebec) or a registry name such as 'quebec'")
 
 
+# The largest magnitude a fleet-scale argument may have in its canonical unit (s, USD, byte/s, ...):
+# 1e30 is beyond any real duration (3e22 years), price or rate, and small enough that the products
+# of a ledger (power x time x accelerators x price) stay finite in a float (< 1e308).
+MAX_QUANTITY = 1e30
+
+
+def _bounded(v: float, value, field: str, kind: str) -> float:
+    if v > MAX_QUANTITY:
+        raise InputError(field, value if isinstance(value, str) else f"{value}",
+                         f"a quantity of at most {MAX_QUANTITY:g} {unit_of(kind)} (larger is beyond any real system)")
+    return v
+
+
 def duration(value, field: str = "duration") -> float:
-    """A positive time in seconds, finite after conversion."""
-    return checks.quantity(value, field, "time")
+    """A positive time in seconds, finite after conversion and at most ``MAX_QUANTITY``."""
+    return _bounded(checks.quantity(value, field, "time"), value, field, "time")
 
 
 def nonneg(value, field: str, kind: str) -> float:
-    """A quantity >= 0 in the canonical unit of ``kind``, finite after conversion."""
-    return checks.quantity(value, field, kind, minimum=0.0, low_open=False)
+    """A quantity >= 0 in the canonical unit of ``kind``, finite after conversion and at most ``MAX_QUANTITY``."""
+    return _bounded(checks.quantity(value, field, kind, minimum=0.0, low_open=False), value, field, kind)
 
 
 def positive(value, field: str, kind: str) -> float:
-    """A quantity > 0 in the canonical unit of ``kind``, finite after conversion."""
-    return checks.quantity(value, field, kind)
+    """A quantity > 0 in the canonical unit of ``kind``, finite after conversion and at most ``MAX_QUANTITY``."""
+    return _bounded(checks.quantity(value, field, kind), value, field, kind)
 
 
 def pue(value, system: System, grid_profile, default: float) -> tuple[float, str]:

@@ -80,7 +80,16 @@ class TrainingPlan:
 
 def training_plan(model, fleet, batch: int, precision: str, efficiency: float, seq_len: int | None,
                   overlap: bool, overlap_efficiency: float, recompute: str, sequence_parallel: bool) -> TrainingPlan:
-    """The layout-independent floats of a training solve (checked inputs)."""
+    """The layout-independent floats of a training solve (checked inputs).
+
+    The fleet's own numbers are checked here too, so a fabric built with an
+    infinite oversubscription (zero bandwidth) is an error naming that field,
+    not a division by zero in the step.
+    """
+    _inputs.number(fleet.fabric.oversubscription_ratio, "fleet.fabric.oversubscription_ratio", 1.0,
+                   accepted="a finite ratio >= 1 (1 = non-blocking)")
+    for name, value in (("fleet.node.intra_node_bw", fleet.node._si["intra_node_bw"]), ("fleet.fabric.bandwidth", fleet.fabric._si["bandwidth"])):
+        _inputs.number(value, name, 0.0, low_open=True, accepted="a finite data rate > 0")
     device = device_rates(fleet.node.accelerator, precision, efficiency)
     params = model._si["parameters"]
     shared, per_expert = model.moe_split_si
