@@ -28,6 +28,11 @@ from .reliability import ReliabilityModel
 from .sustainability import SustainabilityModel
 
 
+# what ``training_run(parallelism=...)`` may set: DistributedModel's layout and schedule arguments
+LAYOUT_KEYS = ("tp_size", "pp_size", "ep_size", "microbatch_count", "virtual_stages", "overlap_comm", "overlap_efficiency",
+               "zero_stage", "seq_len", "recompute", "sequence_parallel")
+
+
 class ScalingResult(Result):
     """Compute-optimal parameters and tokens for a budget, and the predicted loss."""
 
@@ -112,8 +117,9 @@ class ScalingModel:
             if dist is None:
                 return self._infeasible(m, f, d, opt.reason)
         else:
-            if not isinstance(parallelism, dict):
-                raise InputError("parallelism", parallelism, "a dict of DistributedModel arguments, e.g. {'tp_size': 8, 'pp_size': 4}")
+            accepted = "a dict of DistributedModel layout arguments, e.g. {'tp_size': 8, 'pp_size': 4}, with keys among " + ", ".join(LAYOUT_KEYS)
+            if not isinstance(parallelism, dict) or not set(parallelism) <= set(LAYOUT_KEYS):
+                raise InputError("parallelism", parallelism, accepted)
             dist = DistributedModel().solve(m, f, batch_size, precision=precision, efficiency=efficiency, **parallelism)
             if not dist.feasible:
                 return self._infeasible(m, f, d, dist.reason, dist)
