@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from mlsysim import Fleets, Q_, audit
+from mlsysim import Fleets, Q_, Scenarios, audit, sweep
 from mlsysim.core.errors import InputError, MlsysimError, UnknownEntryError
 from mlsysim.solvers import (
     DistributedModel, EconomicsModel, Engine, ParallelismOptimizer, ReliabilityModel, ScalingModel, ServingModel,
@@ -67,6 +67,12 @@ SOLVERS = {
         model="llama3_8b", hardware="h100", count=2, grid="quebec", batch_size=4, seq_len=1024, output_tokens=64,
         precision="bf16", efficiency=0.5, unit_cost="30000 USD", cloud_hourly_rate=None, utilization=1.0,
         link_bandwidth=None, link_latency=None)),
+    "sweep": (lambda **k: sweep(**k), dict(
+        models=["resnet50"], hardware=["h100", "a100"], batch_sizes=[1, 8], precisions=["fp16"], efficiency=0.5,
+        is_training=False, seq_len=None, bandwidth_efficiency=1.0)),
+    "scenario": (lambda **k: Scenarios.AutonomousVehicle.evaluate(**k), dict(
+        batch_size=1, precision="int8", efficiency=0.5, grid="quebec", unit_cost="500 USD")),
+    "ledger_train": (lambda **k: SystemLedger.train(**k), dict(model="llama3_8b", fleet=FLEET, batch_size=256, tokens=1e11)),
     "audit": (lambda **k: audit(**k), dict(
         model="llama3_8b", system="h100", workload="serving", batch_size=4, precision="fp16", seq_len=1024, count=None,
         grid="quebec", duration=None, efficiency=0.5)),
@@ -88,6 +94,14 @@ def _numbers(result):
 
 
 def _check_result(result):
+    if hasattr(result, "columns"):  # a sweep: columns of floats
+        for name, column in result.columns.items():
+            for v in column:
+                if isinstance(v, float):
+                    assert v >= 0 and (math.isfinite(v) or name in ("latency_s", "compute_time_s")), f"sweep {name} = {v}"
+        return
+    if hasattr(result, "results"):  # a scenario evaluation: its solver results
+        result = result.results
     results = result.values() if isinstance(result, dict) else [result]
     for r in results:
         for name, value in _numbers(r):

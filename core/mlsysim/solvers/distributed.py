@@ -379,12 +379,11 @@ def build_result(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, m: int,
     )
     if plan.compute_precision is None:
         inf = math.inf
+        never = StepFloats(inf, inf, *(None,) * 12)  # no arithmetic in that precision: the step never ends
         return DistributedResult.view(
-            **common, bubble_fraction=0.0, scaling_efficiency=0.0, mfu=0.0, feasible=False, bound=Wall.CAPACITY, limiter=None,
-            reason=f"{hw.name} has no {plan.precision} compute", _step_time=inf, _compute_time=inf, _tp_comm_time=None,
-            _ep_comm_time=None, _pp_comm_time=None, _bubble_time=None, _dp_comm_time=None, _dp_exposed_time=None,
-            _communication_time=None, _throughput=0.0, _token_throughput=0.0, _memory_per_accelerator=None,
-            _weight_memory=None, _gradient_memory=None, _optimizer_memory=None, _activation_memory=None,
+            never, **common, bubble_fraction=0.0, scaling_efficiency=0.0, mfu=0.0, feasible=False, bound=Wall.CAPACITY,
+            limiter=None, reason=f"{hw.name} has no {plan.precision} compute", _communication_time=None,
+            _throughput=0.0, _token_throughput=0.0,
         )
     out = evaluate(plan, tp, pp, ep, dp, m, v, zero_stage)
     feasible = out.memory_per_accelerator <= plan.capacity

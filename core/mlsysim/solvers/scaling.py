@@ -15,11 +15,12 @@ duration's energy, carbon (``SustainabilityModel``) and cost
 from __future__ import annotations
 
 from ..core.errors import InputError
-from ..core.units import make, to_float
+from ..core.units import make
 from ..physics import kernels
 from ..results import Result, quantity
 from ..walls import Wall
 from . import _inputs, _system
+from .contract import floats
 from .defaults import DEFAULT_EFFICIENCY
 from .distributed import DistributedModel
 from .economics import EconomicsModel
@@ -31,6 +32,10 @@ from .sustainability import SustainabilityModel
 # what ``training_run(parallelism=...)`` may set: DistributedModel's layout and schedule arguments
 LAYOUT_KEYS = ("tp_size", "pp_size", "ep_size", "microbatch_count", "virtual_stages", "overlap_comm", "overlap_efficiency",
                "zero_stage", "seq_len", "recompute", "sequence_parallel")
+
+
+# what ``training_run(**reliability_kwargs)`` passes on to ``ReliabilityModel.solve``
+RELIABILITY_KEYS = ("checkpoint_size", "checkpoint_time", "storage_bandwidth", "accelerator_mtbf", "restart_time")
 
 
 class ScalingResult(Result):
@@ -58,6 +63,21 @@ class TrainingRunResult(Result):
     carbon = quantity("mass", "tCO2e", "operational + embodied share (None without a grid)")
     cost = quantity("money", "USD", "TCO of the wall-clock duration (None without a unit cost)")
     cloud_cost = quantity("money", "USD", "rental over the wall-clock duration (None without a rate)")
+
+
+@floats
+class RunFloats:
+    """A training run's totals (count, flop, s, J, gCO2e, USD); None where not computed."""
+
+    tokens: float
+    training_compute: float
+    step_time: float | None
+    ideal_duration: float | None
+    duration: float | None
+    energy: float | None
+    carbon: float | None
+    cost: float | None
+    cloud_cost: float | None
 
 
 class ScalingModel:
@@ -101,6 +121,9 @@ class ScalingModel:
         if batch_size is None:
             raise InputError("batch_size", None, "the global batch in sequences, e.g. 1024 (it sets the step and the layout)")
         batch_size = _inputs.positive_int(batch_size, "batch_size")
+        for name, value in reliability_kwargs.items():
+            if name not in RELIABILITY_KEYS:
+                raise InputError(name, value, "an argument of training_run or of ReliabilityModel.solve: " + ", ".join(RELIABILITY_KEYS))
         # checked here, so a bad price is an error and not "no price given"
         cost_each = None if unit_cost is None else _system.nonneg(unit_cost, "unit_cost", "money")
         if cloud_hourly_rate is not None:
@@ -123,7 +146,7 @@ class ScalingModel:
             dist = DistributedModel().solve(m, f, batch_size, precision=precision, efficiency=efficiency, **parallelism)
             if not dist.feasible:
                 return self._infeasible(m, f, d, dist.reason, dist)
-        step = to_float(dist.step_time, "step_time", "time")
+        step = dist._step_time
         tokens_per_step = dist.global_batch * dist.seq_len
         steps = int(-(-d // tokens_per_step))
         ideal = steps * step
@@ -145,23 +168,20 @@ class ScalingModel:
             assumptions.append("no grid: carbon not computed")
         if econ is None:
             assumptions.append(f"{f.accelerator.name} lists no unit cost and none was given: owned cost not computed")
-        energy = to_float(sus.facility_energy, "energy", "energy") if sus is not None else (to_float(econ.facility_energy, "energy", "energy") if econ is not None else None)
-        return TrainingRunResult(
-            model=m.name, fleet=f.name, config=dist.config, steps=int(steps), goodput=rel.goodput, feasible=True, reason="",
+        energy = sus._facility_energy if sus is not None else (econ._facility_energy if econ is not None else None)
+        out = RunFloats(d, kernels.transformer_training_flops(m.active_parameters_si, d), step, ideal, wall, energy,
+                        sus._total_carbon if sus is not None else None, econ._tco if econ is not None else None,
+                        econ._cloud_cost if econ is not None else None)
+        return TrainingRunResult.view(
+            out, model=m.name, fleet=f.name, config=dist.config, steps=int(steps), goodput=rel.goodput, feasible=True, reason="",
             bound=dist.bound, assumptions=assumptions, distributed=dist, reliability=rel, sustainability=sus, economics=econ,
-            _tokens=d, _training_compute=kernels.transformer_training_flops(m.active_parameters_si, d), _step_time=step,
-            _ideal_duration=ideal, _duration=wall, _energy=energy,
-            _carbon=to_float(sus.total_carbon, "carbon", "mass") if sus is not None else None,
-            _cost=to_float(econ.tco, "cost", "money") if econ is not None else None,
-            _cloud_cost=to_float(econ.cloud_cost, "cloud_cost", "money") if econ is not None and econ.cloud_cost is not None else None,
         )
 
     @staticmethod
     def _infeasible(m, f, d, reason, dist=None) -> TrainingRunResult:
-        return TrainingRunResult(
-            model=m.name, fleet=f.name, config=dist.config if dist is not None else None, steps=None, goodput=None,
-            feasible=False, reason=reason, bound="capacity", assumptions=[], distributed=dist, reliability=None,
-            sustainability=None, economics=None, _tokens=d,
-            _training_compute=kernels.transformer_training_flops(m.active_parameters_si, d), _step_time=None,
-            _ideal_duration=None, _duration=None, _energy=None, _carbon=None, _cost=None, _cloud_cost=None,
+        out = RunFloats(d, kernels.transformer_training_flops(m.active_parameters_si, d), *(None,) * 7)
+        return TrainingRunResult.view(
+            out, model=m.name, fleet=f.name, config=dist.config if dist is not None else None, steps=None, goodput=None,
+            feasible=False, reason=reason, bound=Wall.CAPACITY, assumptions=[], distributed=dist, reliability=None,
+            sustainability=None, economics=None,
         )

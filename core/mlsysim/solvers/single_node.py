@@ -193,6 +193,8 @@ def memory_verdict(hw, weights: float, footprint: float, acts: float, is_trainin
     return ""
 
 
+_UNSUPPORTED = RooflineFloats(math.inf, math.inf, None, None, None)  # a solve with no arithmetic: it takes forever
+
 # The closed form lands within a step or two of the boundary; the nudges below are bounded anyway.
 _MAX_NUDGES = 64
 
@@ -241,13 +243,12 @@ def profile(model, hw, p: RooflinePlan, mem: MemoryFloats, batch: int, precision
     reason = memory_verdict(hw, mem.weight_memory, mem.memory_footprint, mem.activation_memory, is_training)
     common = dict(model=model.name, hardware=hw.name, precision=precision, compute_precision=d.compute_precision,
                   batch_size=batch, is_training=is_training, assumptions=assumptions,
-                  _dispatch_tax=d.tax, _bandwidth=d.peak_bandwidth)
-    if d.compute_precision is None:
+                  _dispatch_tax=d.tax, _bandwidth=d.peak_bandwidth, _peak_flops=d.peak)
+    if d.compute_precision is None:  # no arithmetic in that precision: it never runs
         return PerformanceProfile.view(
-            mem, d, **common, roofline_wall=None, bound=Wall.CAPACITY, feasible=False,
+            _UNSUPPORTED, mem, d, **common, roofline_wall=None, bound=Wall.CAPACITY, feasible=False,
             reason=f"{hw.name} has no {precision} compute (it lists {', '.join(hw.compute.precision_flops)})",
-            mfu=0.0, hfu=0.0, _latency=math.inf, _compute_time=math.inf, _memory_time=None, _throughput=0.0,
-            _arithmetic_intensity=None, _ridge_point=None, _ops=None, _bytes_moved=None, _peak_flops=0.0, _energy=None,
+            mfu=0.0, hfu=0.0, _throughput=0.0, _arithmetic_intensity=None, _ridge_point=None, _energy=None,
         )
     out = evaluate(p, batch)
     wall = Wall.COMPUTE if out.compute_time >= out.memory_time else Wall.MEMORY
@@ -258,7 +259,7 @@ def profile(model, hw, p: RooflinePlan, mem: MemoryFloats, batch: int, precision
         reason=reason, mfu=kernels.model_flops_utilization(out.ops, out.latency, d.peak),
         hfu=kernels.model_flops_utilization(hw_ops, out.latency, d.peak),
         _throughput=batch / out.latency, _arithmetic_intensity=kernels.arithmetic_intensity(out.ops, out.bytes_moved),
-        _ridge_point=kernels.ridge_point(d.peak, d.peak_bandwidth), _peak_flops=d.peak,
+        _ridge_point=kernels.ridge_point(d.peak, d.peak_bandwidth),
         _energy=kernels.energy(tdp, out.latency) if tdp is not None else None,
     )
 
