@@ -18,6 +18,7 @@ from ..audit import audit
 from ..physics import kernels
 from ..results import Result, quantity
 from . import _inputs, _system
+from .contract import floats
 from .defaults import DEFAULT_ACCELERATOR_MTBF_HOURS, DEFAULT_EFFICIENCY, DEFAULT_UTILIZATION, YEAR_S
 from .scaling import ScalingModel
 from .serving import tensor_parallel_group  # noqa: F401  (where it lived before)
@@ -45,6 +46,23 @@ class LedgerResult(Result):
     cost_per_million_tokens = quantity("money", "USD", "owned TCO per million output tokens")
     cloud_cost_per_query = quantity("money", "USD", "None without an hourly rate")
     group_mtbf = quantity("time", "day", "MTBF of the serving group (any failure takes it down)")
+
+
+@floats
+class QueryFloats:
+    """What one query of a served batch costs (1/s, byte, J, gCO2e, L, USD, s); None where not computed."""
+
+    queries_per_second: float
+    tokens_per_second: float
+    memory_per_accelerator: float
+    memory_capacity: float
+    energy_per_query: float | None
+    carbon_per_query: float | None
+    water_per_query: float | None
+    cost_per_query: float | None
+    cost_per_million_tokens: float | None
+    cloud_cost_per_query: float | None
+    group_mtbf: float
 
 
 class SystemLedger:
@@ -105,15 +123,14 @@ class SystemLedger:
         if cloud is None and cloud_hourly_rate is not None:
             cloud = kernels.rental_cost(_system.nonneg(cloud_hourly_rate, "cloud_hourly_rate", "money_rate"), n, latency) / batch
         mtbf = kernels.fleet_mtbf(DEFAULT_ACCELERATOR_MTBF_HOURS * 3600.0, n)
+        per_query = QueryFloats(
+            batch / latency, batch * out_tokens / latency, group.memory_footprint / n, hw.memory._si["capacity"], energy,
+            carbon, water, cost, cost / out_tokens * 1e6 if cost is not None else None, cloud, mtbf,
+        )
         result = LedgerResult.view(
-            group, model=m.name, hardware=hw.name, accelerators=n, grid=g.name if g is not None else None,
+            group, per_query, model=m.name, hardware=hw.name, accelerators=n, grid=g.name if g is not None else None,
             precision=ctx.precision, batch_size=batch, seq_len=seq, output_tokens=out_tokens, feasible=sr.feasible,
             reason=sr.reason, bound=a.binding, failures_per_year=kernels.expected_failures(YEAR_S, mtbf), assumptions=assumptions,
-            _queries_per_second=batch / latency, _tokens_per_second=batch * out_tokens / latency,
-            _memory_per_accelerator=group.memory_footprint / n, _memory_capacity=hw.memory._si["capacity"],
-            _energy_per_query=energy, _carbon_per_query=carbon, _water_per_query=water, _cost_per_query=cost,
-            _cost_per_million_tokens=cost / out_tokens * 1e6 if cost is not None else None,
-            _cloud_cost_per_query=cloud, _group_mtbf=mtbf,
         )
         result.serving, result.sustainability, result.economics, result.audit = sr, sus, econ, a
         return result
