@@ -15,9 +15,10 @@ from .physics import kernels
 from .solvers import _inputs
 from .solvers.defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
 from .solvers.single_node import (
-    COMPUTE_BOUND, MEMORY_BOUND, UNSUPPORTED, largest_inference_batch, memory_plan, memory_verdict, roofline_columns, roofline_plan,
+    COMPUTE_BOUND, MEMORY_BOUND, UNSUPPORTED, largest_inference_batch, memory_plan, memory_verdict, roofline_columns,
     workload_plan,
 )
+from .solvers._device import device_rates
 
 UNITS = {
     "model": None, "hardware": None, "precision": None, "batch_size": "count",
@@ -96,15 +97,17 @@ def sweep(
     intensity = kernels.arithmetic_intensity
     prec_labels = {p: [p] * n for p in precs}
     hw_labels = [([hw.name] * n, [hw.memory._si["bandwidth"]] * n, [hw.memory._si["capacity"]] * n) for hw in hw_list]
+    # each accelerator's ceilings per precision, shared by every model
+    devices = [{p: device_rates(hw, p, efficiency, bandwidth_efficiency) for p in precs} for hw in hw_list]
     for model in model_list:
         workloads = {p: workload_plan(model, p, is_training, seq_len) for p in precs}
         model_label = [model.name] * n
-        for hw, (hw_label, bw_label, cap_label) in zip(hw_list, hw_labels):
+        for hw, (hw_label, bw_label, cap_label), device in zip(hw_list, hw_labels, devices):
             bw_peak = hw.memory._si["bandwidth"]
             for p in precs:
                 workload = workloads[p]
-                plan = roofline_plan(model, hw, p, efficiency, bandwidth_efficiency, is_training, seq_len, workload=workload)
-                peak, compute_precision = plan.device.peak, plan.device.compute_precision
+                d = device[p]
+                peak, compute_precision = d.peak, d.compute_precision
                 c_model += model_label
                 c_hw += hw_label
                 c_prec += prec_labels[p]
@@ -125,7 +128,7 @@ def sweep(
                     c_bott += [UNSUPPORTED] * n
                     c_fit += [False] * n
                     continue
-                out = roofline_columns(plan, batches)
+                out = roofline_columns(workload, d, batches)
                 latency, compute, memory, ops, nbytes = out.latency, out.compute_time, out.memory_time, out.ops, out.bytes_moved
                 c_lat += latency
                 c_comp += compute

@@ -76,6 +76,8 @@ class TrainingPlan:
     overlap_efficiency: float
     recompute: str
     sequence_parallel: bool
+    model_flops: float  # 6 x active parameters x tokens of one step (Kaplan et al. 2020)
+    adam: float  # optimizer bytes per parameter (ZeRO's K = 12)
 
 
 def training_plan(model, fleet, batch: int, precision: str, efficiency: float, seq_len: int | None,
@@ -101,6 +103,8 @@ def training_plan(model, fleet, batch: int, precision: str, efficiency: float, s
         fleet.node.accelerators_per_node, fleet.count, fleet.total_accelerators, fleet.node._si["intra_node_bw"],
         fleet.node._si["intra_node_latency"], fleet.fabric.effective_bandwidth_si, fleet.fabric._si["latency"],
         overlap, overlap_efficiency, recompute, sequence_parallel,
+        kernels.transformer_training_flops(model.active_parameters_si, batch * (seq_len or model.seq_len)),
+        kernels.adam_state_bytes_per_parameter(),
     )
 
 
@@ -135,8 +139,7 @@ def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatche
     mb_tokens = plan.batch // dp // m * plan.seq  # sequences per micro-batch x sequence length
     stage_layers = -(-plan.layers // pp)  # the heaviest stage sets the pace
     # compute: the whole step's model FLOPs spread over N devices, paced by the heaviest stage
-    model_flops = kernels.transformer_training_flops(plan.active, plan.batch * plan.seq)
-    compute = model_flops / (plan.total * plan.rate) * (stage_layers * pp / plan.layers)
+    compute = plan.model_flops / (plan.total * plan.rate) * (stage_layers * pp / plan.layers)
     if plan.recompute == "full":
         compute *= kernels.training_passes(True) / kernels.training_passes(False)  # one more forward pass
     # tensor parallel: node link while the group fits in a node
@@ -175,7 +178,7 @@ def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatche
         dp_exposed = dp_comm
     step = compute + tp_comm + ep_comm + pp_comm + bubble + dp_exposed
     # memory of the first (fullest) pipeline stage
-    adam = kernels.adam_state_bytes_per_parameter()
+    adam = plan.adam
     weights, grads, optimizer = kernels.zero_memory_bytes(shared, plan.bpv, plan.bpv, adam, dp * ep, zero_stage)
     if expert > 0:
         ew, eg, eo = kernels.zero_memory_bytes(expert, plan.bpv, plan.bpv, adam, dp, zero_stage)

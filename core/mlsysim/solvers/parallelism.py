@@ -105,24 +105,27 @@ class ParallelismOptimizer:
         tp_options = [t for t in (divisors(n) if allow_cross_node_tp else divisors(g)) if n % t == 0 and plan.heads % t == 0]
         rejected = {"batch": 0, "layers": 0, "memory": 0}
         searched = 0
+        n_zero = len(zero_stages)
         feasible = []  # (step, tp, pp, ep, dp, m, mbs, zero, compute, memory)
         for tp in tp_options:
             rest_tp = n // tp
             for pp in divisors(rest_tp):
                 rest_pp = rest_tp // pp
                 ep_options = [e for e in divisors(rest_pp) if experts % e == 0] if experts > 1 else (1,)
+                per_ep = len(mbs_options) * n_zero  # candidates of one (tp, pp, ep)
+                if pp > layers or layers % pp:  # every candidate of this pp is rejected: count them at once
+                    searched += len(ep_options) * per_ep
+                    rejected["layers"] += len(ep_options) * per_ep
+                    continue
                 for ep in ep_options:
                     dp = rest_pp // ep
+                    searched += per_ep
                     for mbs in mbs_options:
+                        if batch % (dp * mbs):
+                            rejected["batch"] += n_zero
+                            continue
+                        m = batch // dp // mbs
                         for zero in zero_stages:
-                            searched += 1
-                            if pp > layers or layers % pp:
-                                rejected["layers"] += 1
-                                continue
-                            if batch % (dp * mbs):
-                                rejected["batch"] += 1
-                                continue
-                            m = batch // dp // mbs
                             out = evaluate(plan, tp, pp, ep, dp, m, 1, zero)
                             if out.memory_per_accelerator > capacity:
                                 rejected["memory"] += 1

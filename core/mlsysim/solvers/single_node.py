@@ -135,9 +135,9 @@ def evaluate(p: RooflinePlan, batch: int) -> RooflineFloats:
     return RooflineFloats(latency, compute, memory, w.fwd * w.work * batch, (w.weights_read + w.act * batch) * w.work)
 
 
-def roofline_columns(p: RooflinePlan, batches: list[int]) -> RooflineFloats:
-    """``evaluate`` over a list of batch sizes: each field is a list (same arithmetic, operation for operation)."""
-    w, d = p.workload, p.device
+def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> RooflineFloats:
+    """``evaluate`` of ``RooflinePlan(w, d)`` over a list of batch sizes: each field is a list (same arithmetic,
+    operation for operation). Takes the plan's two halves, so a sweep builds each once per model or accelerator."""
     per_sample_compute = w.fwd * w.hw_work / d.rate
     fixed_memory = w.weights_read * w.work / d.bandwidth
     per_sample_memory = w.act * w.work / d.bandwidth
