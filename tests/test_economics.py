@@ -6,6 +6,7 @@ from mlsysim.core.errors import InputError
 from mlsysim.hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
 from mlsysim.infrastructure.types import GridProfile
 from mlsysim.solvers import EconomicsModel
+from mlsysim.walls import Wall
 
 GPU = HardwareNode(
     name="Test GPU", compute=ComputeCore(peak_flops="1000 TFLOP/s"), memory=MemoryHierarchy(capacity="80 GB", bandwidth="3 TB/s"),
@@ -26,7 +27,7 @@ def test_one_year_tco_of_eight_accelerators():
     assert r.facility_energy.m_as("kWh") == pytest.approx(8 * 0.7 * HOURS_PER_YEAR * 1.1)
     assert r.energy_cost.m_as("USD") == pytest.approx(5_399.856)
     assert r.tco.m_as("USD") == pytest.approx(60_000 + 12_000 + 5_399.856)
-    assert r.bound == "capex"
+    assert r.bound == Wall.CAPITAL and r.dominant == "capex"
     # renting: 2.5 USD x 8 x 8,766 h = 175,320 USD -> owning is cheaper at full use
     assert r.cloud_cost.m_as("USD") == pytest.approx(175_320)
     assert r.cheaper == "owned"

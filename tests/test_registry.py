@@ -422,8 +422,9 @@ def test_architectures_map_to_the_right_types():
 
 def test_llama3_8b_kv_cache_per_token_by_hand():
     m = Models.Language.Llama3_8B
-    # 2 (K and V) x 32 layers x 8 KV heads x 128 head_dim x 2 bytes (fp16) = 131,072 B
-    assert 2 * 32 * 8 * 128 * 2 == 131_072
+    # 2 (K and V) x 32 layers x 8 KV heads x 128 head_dim x 2 bytes (fp16) = 131,072 B per token,
+    # so a full 8,192-token context (Meta's config.json max_position_embeddings) is 131,072 x 8,192 = 2^30 B = 1 GiB
+    assert kernels.kv_cache_bytes(m.layers, m.kv_heads, m.head_dim, seq_len=m.seq_len, batch=1, bytes_per_value=2) == 2**30
     assert (m.layers, m.kv_heads, m.head_dim) == (32, 8, 128)
     assert kernels.kv_cache_bytes(m.layers, m.kv_heads, m.head_dim, seq_len=1, batch=1, bytes_per_value=2) == 131_072
 

@@ -30,6 +30,9 @@ class quantity:
         return q.to(self.unit) if self.unit else q
 
 
+_MISSING = object()
+
+
 class Result:
     """Base of results: ``as_dict()`` for scripts and JSON, readable ``__repr__``."""
 
@@ -37,22 +40,32 @@ class Result:
     _plain_names: tuple[str, ...] = ()
 
     def __init__(self, **values):
-        for k, v in values.items():
-            setattr(self, k, v)
+        self.__dict__.update(values)
 
     @classmethod
-    def view(cls, out=None, **plain):
-        """The public view of a float result: each ``quantity`` field read from ``out``'s field of the same name.
+    def view(cls, *outs, **plain):
+        """The public view of float results: each ``quantity`` field read from an ``out``'s field of the same name.
 
-        ``out`` is a ``@floats`` dataclass (or any object with those attributes);
-        quantity names ``out`` lacks must be given in ``plain`` as ``_<name>=float``.
+        Each ``out`` is a ``@floats`` dataclass (or any object with those
+        attributes). Nothing is copied: the view keeps the ``outs`` and a
+        quantity's float ``_<name>`` is looked up in them when first read, so a
+        solve pays for the fields a caller reads. ``plain`` gives the other
+        fields, and ``_<name>=float`` for quantities no ``out`` has (or to override one).
         """
         obj = cls(**plain)
-        if out is not None:
-            for name in cls._quantity_names:
-                if hasattr(out, name):
-                    setattr(obj, "_" + name, getattr(out, name))
+        obj.__dict__["_outs"] = outs
         return obj
+
+    def __getattr__(self, name: str):
+        # only called when normal lookup fails: a quantity's float "_<name>" held by one of the viewed outs
+        if name[:1] == "_" and name[:2] != "__":
+            field = name[1:]
+            for out in self.__dict__.get("_outs", ()):
+                if out is not None:
+                    value = getattr(out, field, _MISSING)
+                    if value is not _MISSING:
+                        return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def as_dict(self, floats: bool = False) -> dict:
         """Every field; Quantities as '<value> <unit>' strings (or as floats in canonical units)."""

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 
-from . import solvers
-from .core.errors import InputError
+from .core import checks
 from .physics import kernels
 from .solvers import _inputs
 from .solvers.defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
-from .solvers.single_node import COMPUTE_BOUND, MEMORY_BOUND, UNSUPPORTED, largest_inference_batch, memory_verdict, roofline_columns, roofline_plan, training_memory, workload_plan
+from .solvers.single_node import (
+    COMPUTE_BOUND, MEMORY_BOUND, UNSUPPORTED, largest_inference_batch, memory_plan, memory_verdict, roofline_columns,
+    workload_plan,
+)
+from .solvers._device import device_rates
 
 UNITS = {
     "model": None, "hardware": None, "precision": None, "batch_size": "count",
@@ -46,21 +49,19 @@ class SweepResult:
 
 
 def _as_list(value, field: str) -> list:
+    """A non-empty list or tuple as a list; a single value (a name, a number) as a list of one."""
     if isinstance(value, (list, tuple)):
-        if not value:
-            raise InputError(field, value, "a non-empty list")
-        return list(value)
+        return checks.sequence(value, field)
     return [value]
 
 
 def _memory_columns(model, hw, precision, workload, batches, is_training, seq_len):
     """Resident bytes and whether they fit, per batch size (same rules as ``memory_verdict``)."""
     if is_training:
-        parts = [training_memory(model, precision, b, seq_len, False) for b in batches]
-        footprint = [w + g + o + a for w, g, o, a in parts]
-        fits = [not memory_verdict(hw, w, f, a, True) for (w, _, _, a), f in zip(parts, footprint)]
-        return footprint, fits
-    weights, act = workload[5], workload[2]
+        parts = [memory_plan(model, precision, b, seq_len, True, False) for b in batches]
+        fits = [not memory_verdict(hw, m.weight_memory, m.memory_footprint, m.activation_memory, True) for m in parts]
+        return [m.memory_footprint for m in parts], fits
+    weights, act = workload.resident_weights, workload.act
     # inference footprint is weights + act x b: linear in b, so it fits up to a largest batch
     largest = largest_inference_batch(hw, weights, act)
     return [weights + act * b for b in batches], [b <= largest for b in batches]
@@ -79,12 +80,12 @@ def sweep(
     """Evaluate every (model, hardware, precision, batch size) on the roofline; floats only inside."""
     model_list = [_inputs.workload(m, "models") for m in _as_list(models, "models")]
     hw_list = [_inputs.hardware(h, "hardware") for h in _as_list(hardware, "hardware")]
-    batches = [_inputs.positive_int(b, "batch_sizes") for b in _as_list(batch_sizes, "batch_sizes")]
+    batches = [_inputs.positive_int(b, f"batch_sizes[{i}]") for i, b in enumerate(_as_list(batch_sizes, "batch_sizes"))]
     precs = [_inputs.check_precision(p, "precisions") for p in _as_list(precisions, "precisions")]
     efficiency = _inputs.fraction(efficiency, "efficiency")
     bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
-    if seq_len is not None:
-        seq_len = _inputs.positive_int(seq_len, "seq_len")
+    seq_len = _inputs.optional_int(seq_len, "seq_len")
+    is_training = _inputs.boolean(is_training, "is_training")
 
     col = {name: [] for name in UNITS}
     # local names for the columns: a sweep of few batch sizes is dominated by per-group bookkeeping
@@ -96,15 +97,17 @@ def sweep(
     intensity = kernels.arithmetic_intensity
     prec_labels = {p: [p] * n for p in precs}
     hw_labels = [([hw.name] * n, [hw.memory._si["bandwidth"]] * n, [hw.memory._si["capacity"]] * n) for hw in hw_list]
+    # each accelerator's ceilings per precision, shared by every model
+    devices = [{p: device_rates(hw, p, efficiency, bandwidth_efficiency) for p in precs} for hw in hw_list]
     for model in model_list:
         workloads = {p: workload_plan(model, p, is_training, seq_len) for p in precs}
         model_label = [model.name] * n
-        for hw, (hw_label, bw_label, cap_label) in zip(hw_list, hw_labels):
+        for hw, (hw_label, bw_label, cap_label), device in zip(hw_list, hw_labels, devices):
             bw_peak = hw.memory._si["bandwidth"]
             for p in precs:
                 workload = workloads[p]
-                plan = roofline_plan(model, hw, p, efficiency, bandwidth_efficiency, is_training, seq_len, workload=workload)
-                peak, compute_precision = plan[8], plan[9]
+                d = device[p]
+                peak, compute_precision = d.peak, d.compute_precision
                 c_model += model_label
                 c_hw += hw_label
                 c_prec += prec_labels[p]
@@ -125,7 +128,8 @@ def sweep(
                     c_bott += [UNSUPPORTED] * n
                     c_fit += [False] * n
                     continue
-                latency, compute, memory, ops, nbytes = roofline_columns(plan, batches)
+                out = roofline_columns(workload, d, batches)
+                latency, compute, memory, ops, nbytes = out.latency, out.compute_time, out.memory_time, out.ops, out.bytes_moved
                 c_lat += latency
                 c_comp += compute
                 c_memt += memory
@@ -137,4 +141,4 @@ def sweep(
     return SweepResult(col)
 
 
-__all__ = ["sweep", "SweepResult", "solvers"]
+__all__ = ["sweep", "SweepResult"]

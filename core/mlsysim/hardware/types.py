@@ -17,7 +17,6 @@ from ..physics import kernels
 from ..workloads.precision import COMPUTE_FALLBACK, PRECISIONS, check_precision
 
 Tier = Literal["cloud", "workstation", "mobile", "edge", "tiny"]
-TIERS: tuple[str, ...] = ("cloud", "workstation", "mobile", "edge", "tiny")
 
 
 class ComputeCore(Model):

@@ -97,6 +97,16 @@ def moe_experts_touched(experts: int, experts_per_token: int, tokens: float) -> 
     return experts * (1.0 - (1.0 - experts_per_token / experts) ** tokens)
 
 
+def training_passes(full_recompute: bool = False) -> float:
+    """Forward-pass equivalents of one training step: 3 (forward 1 + backward 2), 4 with full recomputation.
+
+    The backward pass costs twice the forward (Kaplan et al. 2020, Sec. 2.1:
+    C = 2PD forward + 4PD backward); full activation recomputation runs the
+    forward pass once more before the backward (Korthikanti et al. 2022, Sec. 5).
+    """
+    return 4.0 if full_recompute else 3.0
+
+
 def adam_state_bytes_per_parameter() -> float:
     """Mixed-precision Adam keeps an fp32 master copy, momentum and variance: 12 bytes per parameter.
 
@@ -204,6 +214,30 @@ def pipeline_bubble_fraction(stages: int, microbatches: int, virtual_stages: int
     return (p - 1) / (v * m + p - 1)
 
 
+def pipeline_bubble_time(busy_time: float, bubble_fraction: float) -> float:
+    """Idle time of a pipelined step whose stages are busy ``busy_time``: T x f / (1 - f).
+
+    The bubble fraction f is of the whole step (``pipeline_bubble_fraction``), so
+    step = busy + bubble with bubble = f x step, i.e. bubble = busy x f / (1 - f)
+    (Narayanan et al. 2021, Megatron-LM, Sec. 2.2.1). f < 1 for any M >= 1.
+    """
+    return busy_time * bubble_fraction / (1.0 - bubble_fraction)
+
+
+def moe_expert_split(total_parameters: float, active_parameters: float, experts: int, experts_per_token: int) -> tuple[float, float]:
+    """(shared parameters, parameters of one expert) of a Mixture-of-Experts model.
+
+    total = shared + E x per_expert and active = shared + k x per_expert, so
+    per_expert = (total - active) / (E - k) and shared = total - E x per_expert
+    (Shazeer et al. 2017; Fedus et al. 2022). Needs E > k; a dense model is
+    (total, 0).
+    """
+    if experts <= experts_per_token:
+        return total_parameters, 0.0
+    per_expert = (total_parameters - active_parameters) / (experts - experts_per_token)
+    return total_parameters - experts * per_expert, per_expert
+
+
 def amdahl_speedup(parallel_fraction: float, workers: float) -> float:
     """Amdahl's law: 1 / ((1 - f) + f / N) (Amdahl 1967)."""
     return 1.0 / ((1.0 - parallel_fraction) + parallel_fraction / workers)
@@ -249,8 +283,22 @@ def checkpoint_waste_fraction(interval: float, checkpoint_time: float, mtbf: flo
     interval of work plus the restart: (tau / 2 + R) / M (Daly 2006, Eq. 7 to
     first order). Capped at 1.
     """
-    waste = checkpoint_time / interval + (interval / 2.0 + restart_time) / mtbf
+    waste = checkpoint_overhead_fraction(checkpoint_time, interval) + failure_loss_fraction(interval, mtbf, restart_time)
     return waste if waste < 1.0 else 1.0
+
+
+def checkpoint_overhead_fraction(checkpoint_time: float, interval: float) -> float:
+    """Share of time spent writing checkpoints: delta / tau (Young 1974; Daly 2006)."""
+    return checkpoint_time / interval
+
+
+def failure_loss_fraction(interval: float, mtbf: float, restart_time: float = 0.0) -> float:
+    """Share of time lost to failures: (tau / 2 + R) / M.
+
+    A failure, at rate 1/M, loses on average half an interval of work since the
+    last checkpoint plus the restart time R (Daly 2006, Eq. 7, first order).
+    """
+    return (interval / 2.0 + restart_time) / mtbf
 
 
 def stacked_availability(*availabilities: float) -> float:

@@ -1,30 +1,42 @@
-"""Checks at a solver's entry: every argument validated once, with a clear error."""
+"""Checks at a solver's entry: every argument validated once, with a clear error.
+
+The numeric rules are ``core.checks`` (one rule for types, solvers and the
+formula library); this module re-exports them under the names solvers use and
+adds the look-ups "an instance, or a registry name for one".
+"""
 
 from __future__ import annotations
 
+from ..core import checks
+from ..core.checks import boolean, choice, int_list, integer, nonneg, nonneg_int, number, positive, quantity, sequence, zero_stage  # noqa: F401
 from ..core.errors import InputError
 from ..hardware.types import HardwareNode
 from ..registries import Fleets, Hardware, Models
 from ..systems.types import Fleet
-from ..workloads.types import TransformerWorkload, Workload
 from ..workloads.precision import check_precision  # noqa: F401  (re-exported for solvers)
+from ..workloads.types import TransformerWorkload, Workload
+
+pue = checks.pue
+_MAX_INT = checks.MAX_INT
 
 
 def positive_int(value, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer() and value >= 1:
-            return int(value)
-        raise InputError(field, value, "an integer >= 1")
-    if value < 1:
-        raise InputError(field, value, "an integer >= 1")
-    return value
+    """``checks.positive_int``; a plain in-range ``int`` (the common case in a sweep) returns at once."""
+    if type(value) is int and 1 <= value <= _MAX_INT:
+        return value
+    return checks.positive_int(value, field)
 
 
 def fraction(value, field: str) -> float:
-    """A number in (0, 1]: efficiencies and utilisations."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
-        raise InputError(field, value, "a number in (0, 1], e.g. 0.5 for 50%")
-    return float(value)
+    """``checks.fraction`` (a number in (0, 1]); a plain in-range ``float`` returns at once (nan fails the comparison)."""
+    if type(value) is float and checks.MIN_FRACTION <= value <= 1.0:
+        return value
+    return checks.fraction(value, field)
+
+
+def optional_int(value, field: str):
+    """None, or an integer >= 1."""
+    return None if value is None else checks.positive_int(value, field)
 
 
 def entry(value, field: str, cls: type, catalog, expected: str):

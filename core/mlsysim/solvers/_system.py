@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from ..core.errors import InputError
-from ..core.units import to_float
+from ..core import checks
+from ..core.errors import InputError, UnknownEntryError
+from ..core.units import unit_of
+from ..hardware.types import HardwareNode
 from ..infrastructure.types import Datacenter, GridProfile
-from ..registries import Grids
+from ..registries import Fleets, Grids
+from ..systems.types import Fleet
 from . import _inputs
 
 
@@ -21,13 +24,7 @@ class System:
 
 def resolve(system, count=None, field: str = "system") -> System:
     """A Fleet (or fleet name), or a HardwareNode (or hardware name) with ``count`` accelerators."""
-    from ..hardware.types import HardwareNode
-    from ..systems.types import Fleet
-
     if isinstance(system, str):
-        from ..core.errors import UnknownEntryError
-        from ..registries import Fleets
-
         try:
             system = Fleets.get(system)
         except UnknownEntryError:
@@ -52,34 +49,38 @@ def grid(value, fallback=None, field: str = "grid"):
     return _inputs.entry(value, field, GridProfile, Grids, "a GridProfile (e.g. Grids.Quebec) or a registry name such as 'quebec'")
 
 
+# The largest magnitude a fleet-scale argument may have in its canonical unit (s, USD, byte/s, ...):
+# 1e30 is beyond any real duration (3e22 years), price or rate, and small enough that the products
+# of a ledger (power x time x accelerators x price) stay finite in a float (< 1e308).
+MAX_QUANTITY = 1e30
+
+
+def _bounded(v: float, value, field: str, kind: str) -> float:
+    if v > MAX_QUANTITY:
+        raise InputError(field, value if isinstance(value, str) else f"{value}",
+                         f"a quantity of at most {MAX_QUANTITY:g} {unit_of(kind)} (larger is beyond any real system)")
+    return v
+
+
 def duration(value, field: str = "duration") -> float:
-    """A positive time in seconds."""
-    t = to_float(value, field, "time")
-    if t <= 0:
-        raise InputError(field, value, "a positive time such as '30 day' or '1 hour'")
-    return t
+    """A positive time in seconds, finite after conversion and at most ``MAX_QUANTITY``."""
+    return _bounded(checks.quantity(value, field, "time"), value, field, "time")
 
 
 def nonneg(value, field: str, kind: str) -> float:
-    x = to_float(value, field, kind)
-    if x < 0:
-        raise InputError(field, value, "a value >= 0")
-    return x
+    """A quantity >= 0 in the canonical unit of ``kind``, finite after conversion and at most ``MAX_QUANTITY``."""
+    return _bounded(checks.quantity(value, field, kind, minimum=0.0, low_open=False), value, field, kind)
 
 
 def positive(value, field: str, kind: str) -> float:
-    x = to_float(value, field, kind)
-    if x <= 0:
-        raise InputError(field, value, "a positive value")
-    return x
+    """A quantity > 0 in the canonical unit of ``kind``, finite after conversion and at most ``MAX_QUANTITY``."""
+    return _bounded(checks.quantity(value, field, kind), value, field, kind)
 
 
 def pue(value, system: System, grid_profile, default: float) -> tuple[float, str]:
     """(PUE, where it came from): explicit > the fleet's datacenter/grid > the grid's > default."""
     if value is not None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1.0 <= value <= 3.0:
-            raise InputError("pue", value, "a power usage effectiveness between 1.0 and 3.0")
-        return float(value), "given"
+        return checks.pue(value), "given"
     if system.pue is not None and (grid_profile is None or grid_profile is system.grid):
         return system.pue, f"{system.name}'s datacenter"
     if grid_profile is not None:

@@ -17,8 +17,11 @@ stage's activations (Korthikanti et al. 2022).
 
 The float function ``evaluate`` is shared with ``ParallelismOptimizer``: the
 solver validates its inputs, builds a ``TrainingPlan`` of floats once, calls
-``evaluate`` once and wraps the numbers in a ``DistributedResult``; the
-optimizer calls ``evaluate`` for every candidate.
+``evaluate`` once and views the ``StepFloats`` as a ``DistributedResult``; the
+optimizer calls ``evaluate`` for every candidate. ``bound`` is ``Wall.COMPUTE``
+while compute is at least the overheads, else ``Wall.COMMUNICATION``
+(``limiter`` says which: 'network' or 'pipeline'), ``Wall.CAPACITY`` when it
+does not fit.
 """
 
 from __future__ import annotations
@@ -29,54 +32,105 @@ import warnings
 from ..core.errors import InputError
 from ..physics import kernels
 from ..results import Result, quantity
+from ..walls import Wall
 from ..workloads.precision import bytes_per_value
 from . import _inputs
+from ._device import device_rates
+from .contract import floats, plan
 from .defaults import DEFAULT_EFFICIENCY, DEFAULT_OVERLAP_EFFICIENCY, DEFAULT_RECOMPUTE, DEFAULT_SEQUENCE_PARALLEL
 
 RECOMPUTE_MODES = ("none", "selective", "full")
 
 
+@plan
 class TrainingPlan:
     """Everything of a distributed solve that does not depend on the parallel layout, as floats."""
 
-    __slots__ = (
-        "model", "fleet", "precision", "compute_precision", "batch", "seq", "params", "active", "shared_params",
-        "expert_params", "layers", "hidden", "heads", "experts", "experts_per_token", "bpv", "peak", "rate",
-        "capacity", "per_node", "nodes", "total", "intra_bw", "intra_lat", "inter_bw", "inter_lat",
-        "overlap", "overlap_efficiency", "recompute", "sequence_parallel",
+    model: object  # the TransformerWorkload (for names in messages)
+    fleet: object  # the Fleet
+    precision: str
+    compute_precision: str | None
+    batch: int
+    seq: int
+    params: float
+    active: float
+    shared_params: float
+    expert_params: float
+    layers: int
+    hidden: int
+    heads: int
+    experts: int
+    experts_per_token: int
+    bpv: float
+    peak: float
+    rate: float
+    capacity: float
+    per_node: int
+    nodes: int
+    total: int
+    intra_bw: float
+    intra_lat: float
+    inter_bw: float
+    inter_lat: float
+    overlap: bool
+    overlap_efficiency: float
+    recompute: str
+    sequence_parallel: bool
+    model_flops: float  # 6 x active parameters x tokens of one step (Kaplan et al. 2020)
+    adam: float  # optimizer bytes per parameter (ZeRO's K = 12)
+
+
+def training_plan(model, fleet, batch: int, precision: str, efficiency: float, seq_len: int | None,
+                  overlap: bool, overlap_efficiency: float, recompute: str, sequence_parallel: bool) -> TrainingPlan:
+    """The layout-independent floats of a training solve (checked inputs).
+
+    The fleet's own numbers are checked here too, so a fabric built with an
+    infinite oversubscription (zero bandwidth) is an error naming that field,
+    not a division by zero in the step.
+    """
+    _inputs.number(fleet.fabric.oversubscription_ratio, "fleet.fabric.oversubscription_ratio", 1.0,
+                   accepted="a finite ratio >= 1 (1 = non-blocking)")
+    for name, value in (("fleet.node.intra_node_bw", fleet.node._si["intra_node_bw"]), ("fleet.fabric.bandwidth", fleet.fabric._si["bandwidth"])):
+        _inputs.number(value, name, 0.0, low_open=True, accepted="a finite data rate > 0")
+    device = device_rates(fleet.node.accelerator, precision, efficiency)
+    params = model._si["parameters"]
+    shared, per_expert = model.moe_split_si
+    expert_params = model.experts * per_expert if model.is_moe else 0.0
+    return TrainingPlan(
+        model, fleet, precision, device.compute_precision, batch, seq_len or model.seq_len, params, model.active_parameters_si,
+        params - expert_params, expert_params, model.layers, model.hidden_dim, model.heads, model.experts,
+        model.experts_per_token, bytes_per_value(precision), device.peak, device.rate, device.memory_capacity,
+        fleet.node.accelerators_per_node, fleet.count, fleet.total_accelerators, fleet.node._si["intra_node_bw"],
+        fleet.node._si["intra_node_latency"], fleet.fabric.effective_bandwidth_si, fleet.fabric._si["latency"],
+        overlap, overlap_efficiency, recompute, sequence_parallel,
+        kernels.transformer_training_flops(model.active_parameters_si, batch * (seq_len or model.seq_len)),
+        kernels.adam_state_bytes_per_parameter(),
     )
 
-    def __init__(self, model, fleet, batch: int, precision: str, efficiency: float, seq_len: int | None,
-                 overlap: bool, overlap_efficiency: float, recompute: str, sequence_parallel: bool):
-        hw = fleet.node.accelerator
-        self.model, self.fleet, self.precision = model, fleet, precision
-        self.peak, self.compute_precision = hw.peak_flops_si(precision)
-        self.rate = kernels.effective_flops(self.peak, efficiency)
-        self.batch, self.seq = batch, seq_len or model.seq_len
-        self.params, self.active = model._si["parameters"], model.active_parameters_si
-        if model.is_moe:
-            per_expert = (self.params - self.active) / (model.experts - model.experts_per_token)
-            self.expert_params = model.experts * per_expert
-        else:
-            self.expert_params = 0.0
-        self.shared_params = self.params - self.expert_params
-        self.layers, self.hidden, self.heads = model.layers, model.hidden_dim, model.heads
-        self.experts, self.experts_per_token = model.experts, model.experts_per_token
-        self.bpv = bytes_per_value(precision)
-        self.capacity = hw.memory._si["capacity"]
-        self.per_node, self.nodes = fleet.node.accelerators_per_node, fleet.count
-        self.total = fleet.total_accelerators
-        self.intra_bw, self.intra_lat = fleet.node._si["intra_node_bw"], fleet.node._si["intra_node_latency"]
-        self.inter_bw, self.inter_lat = fleet.fabric.effective_bandwidth_si, fleet.fabric._si["latency"]
-        self.overlap, self.overlap_efficiency = overlap, overlap_efficiency
-        self.recompute, self.sequence_parallel = recompute, sequence_parallel
+
+@floats
+class StepFloats:
+    """One training step of one layout (s, byte)."""
+
+    step_time: float
+    compute_time: float
+    tp_comm_time: float
+    ep_comm_time: float
+    pp_comm_time: float
+    bubble_time: float
+    dp_comm_time: float
+    dp_exposed_time: float
+    weight_memory: float
+    gradient_memory: float
+    optimizer_memory: float
+    activation_memory: float
+    memory_per_accelerator: float
+    bubble_fraction: float
 
 
-def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatches: int, virtual_stages: int, zero_stage: int) -> tuple:
+def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatches: int, virtual_stages: int, zero_stage: int) -> StepFloats:
     """One layout, floats in and out (seconds, bytes).
 
-    Returns (step, compute, tp_comm, ep_comm, pp_comm, bubble, dp_comm, dp_exposed,
-    weights, grads, optimizer, activations, memory, bubble_fraction).
     Ranks are laid out TP innermost, then EP, DP, PP (Megatron's order), so TP
     and EP groups use the node's link while they fit in a node.
     """
@@ -85,10 +139,9 @@ def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatche
     mb_tokens = plan.batch // dp // m * plan.seq  # sequences per micro-batch x sequence length
     stage_layers = -(-plan.layers // pp)  # the heaviest stage sets the pace
     # compute: the whole step's model FLOPs spread over N devices, paced by the heaviest stage
-    model_flops = kernels.transformer_training_flops(plan.active, plan.batch * plan.seq)
-    compute = model_flops / (plan.total * plan.rate) * (stage_layers * pp / plan.layers)
+    compute = plan.model_flops / (plan.total * plan.rate) * (stage_layers * pp / plan.layers)
     if plan.recompute == "full":
-        compute *= 4.0 / 3.0  # one more forward pass (Korthikanti et al. 2022, Sec. 5)
+        compute *= kernels.training_passes(True) / kernels.training_passes(False)  # one more forward pass
     # tensor parallel: node link while the group fits in a node
     if tp <= g:
         tp_comm = m * kernels.tensor_parallel_comm_time(stage_layers, mb_tokens, plan.hidden, plan.bpv, tp, plan.intra_bw, plan.intra_lat)
@@ -108,7 +161,7 @@ def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatche
         bw, lat = (plan.intra_bw, plan.intra_lat) if tp * ep * dp * pp <= g else (plan.inter_bw, plan.inter_lat)
         pp_comm = kernels.pipeline_p2p_time(m, virtual_stages, mb_tokens * plan.hidden * plan.bpv / tp, bw, lat)
         bubble_fraction = kernels.pipeline_bubble_fraction(pp, m, virtual_stages)
-        bubble = (compute + tp_comm + ep_comm) * bubble_fraction / (1.0 - bubble_fraction)
+        bubble = kernels.pipeline_bubble_time(compute + tp_comm + ep_comm, bubble_fraction)
     # data parallel gradient all-reduce: shared weights are replicated on the dp x ep ranks of a
     # (tp, pp) coordinate, each expert's on the dp ranks of its expert group
     shared = plan.shared_params / (tp * pp)
@@ -125,7 +178,7 @@ def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatche
         dp_exposed = dp_comm
     step = compute + tp_comm + ep_comm + pp_comm + bubble + dp_exposed
     # memory of the first (fullest) pipeline stage
-    adam = kernels.adam_state_bytes_per_parameter()
+    adam = plan.adam
     weights, grads, optimizer = kernels.zero_memory_bytes(shared, plan.bpv, plan.bpv, adam, dp * ep, zero_stage)
     if expert > 0:
         ew, eg, eo = kernels.zero_memory_bytes(expert, plan.bpv, plan.bpv, adam, dp, zero_stage)
@@ -134,7 +187,8 @@ def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatche
                                            plan.sequence_parallel, plan.recompute)
     acts *= kernels.pipeline_activation_factor(pp, m, virtual_stages) * plan.bpv / 2.0  # the kernel counts 16-bit values
     memory = weights + grads + optimizer + acts
-    return step, compute, tp_comm, ep_comm, pp_comm, bubble, dp_comm, dp_exposed, weights, grads, optimizer, acts, memory, bubble_fraction
+    return StepFloats(step, compute, tp_comm, ep_comm, pp_comm, bubble, dp_comm, dp_exposed, weights, grads, optimizer, acts,
+                      memory, bubble_fraction)
 
 
 def _grouped_allreduce(plan: TrainingPlan, message: float, group: int, stride: int) -> float:
@@ -152,7 +206,7 @@ class DistributedResult(Result):
     _plain_names = (
         "model", "fleet", "precision", "total_accelerators", "tp_size", "pp_size", "ep_size", "dp_size",
         "microbatch_count", "microbatch_size", "virtual_stages", "zero_stage", "global_batch", "seq_len",
-        "bubble_fraction", "scaling_efficiency", "mfu", "feasible", "reason", "bound", "assumptions",
+        "bubble_fraction", "scaling_efficiency", "mfu", "feasible", "reason", "bound", "limiter", "assumptions",
     )
 
     step_time = quantity("time", "ms", "one optimizer step of the global batch")
@@ -187,13 +241,16 @@ class DistributedResult(Result):
         return {n.removesuffix("_time"): getattr(self, n) for n in names}
 
 
-def _bound(feasible: bool, compute: float, comm: float, bubble: float) -> str:
-    """'compute' while compute is at least half the step, else the larger overhead: 'network' or 'pipeline'; 'capacity' if it does not fit."""
-    if not feasible:
-        return "capacity"
+def _limiter(compute: float, comm: float, bubble: float) -> str:
+    """What sets the step: 'compute' while compute is at least the overheads, else the larger one: 'network' or 'pipeline'."""
     if compute >= comm + bubble:
         return "compute"
     return "network" if comm >= bubble else "pipeline"
+
+
+# the wall each limiter belongs to: the pipeline bubble is idle time the parallel layout's
+# communication pattern (fill and drain of the stages) imposes, so it is the communication wall's
+LIMITER_WALL = {"compute": Wall.COMPUTE, "network": Wall.COMMUNICATION, "pipeline": Wall.COMMUNICATION}
 
 
 def check_layout(plan: TrainingPlan, tp: int, pp: int, ep: int, microbatch_count, virtual_stages: int) -> tuple[int, int]:
@@ -224,20 +281,36 @@ def check_layout(plan: TrainingPlan, tp: int, pp: int, ep: int, microbatch_count
     return dp, m
 
 
-def check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_efficiency, recompute, zero_stage=0):
-    model = _inputs.transformer(model)
-    fleet = _inputs.fleet(fleet)
-    batch = _inputs.positive_int(batch_size, "batch_size")
-    precision = _inputs.check_precision(precision)
-    efficiency = _inputs.fraction(efficiency, "efficiency")
-    overlap_efficiency = _inputs.fraction(overlap_efficiency, "overlap_efficiency")
-    if seq_len is not None:
-        seq_len = _inputs.positive_int(seq_len, "seq_len")
-    if recompute not in RECOMPUTE_MODES:
-        raise InputError("recompute", recompute, "'none', 'selective' or 'full'")
-    if zero_stage not in (0, 1, 2, 3) or isinstance(zero_stage, bool):
-        raise InputError("zero_stage", zero_stage, "a ZeRO stage 0, 1, 2 or 3")
-    return model, fleet, batch, precision, efficiency, seq_len, overlap_efficiency
+@plan
+class TrainingInputs:
+    """The checked arguments shared by ``DistributedModel`` and ``ParallelismOptimizer``."""
+
+    model: object
+    fleet: object
+    batch: int
+    precision: str
+    efficiency: float
+    seq_len: int | None
+    overlap: bool
+    overlap_efficiency: float
+    recompute: str
+    sequence_parallel: bool
+
+
+def check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_comm, overlap_efficiency,
+                          recompute, sequence_parallel) -> TrainingInputs:
+    """Every argument common to the training solvers, checked once (errors name the argument)."""
+    return TrainingInputs(
+        _inputs.transformer(model), _inputs.fleet(fleet), _inputs.positive_int(batch_size, "batch_size"),
+        _inputs.check_precision(precision), _inputs.fraction(efficiency, "efficiency"), _inputs.optional_int(seq_len, "seq_len"),
+        _inputs.boolean(overlap_comm, "overlap_comm"), _inputs.fraction(overlap_efficiency, "overlap_efficiency"),
+        _inputs.choice(recompute, "recompute", RECOMPUTE_MODES), _inputs.boolean(sequence_parallel, "sequence_parallel"),
+    )
+
+
+def plan_of(inputs: TrainingInputs) -> TrainingPlan:
+    return training_plan(inputs.model, inputs.fleet, inputs.batch, inputs.precision, inputs.efficiency, inputs.seq_len,
+                         inputs.overlap, inputs.overlap_efficiency, inputs.recompute, inputs.sequence_parallel)
 
 
 class DistributedModel:
@@ -262,15 +335,16 @@ class DistributedModel:
         recompute: str = DEFAULT_RECOMPUTE,
         sequence_parallel: bool = DEFAULT_SEQUENCE_PARALLEL,
     ) -> DistributedResult:
-        model, fleet, batch, precision, efficiency, seq_len, overlap_efficiency = check_training_inputs(
-            model, fleet, batch_size, precision, efficiency, seq_len, overlap_efficiency, recompute, zero_stage)
+        inputs = check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_comm,
+                                       overlap_efficiency, recompute, sequence_parallel)
+        zero = _inputs.zero_stage(zero_stage)
         tp = _inputs.positive_int(tp_size, "tp_size")
         pp = _inputs.positive_int(pp_size, "pp_size")
         ep = _inputs.positive_int(ep_size, "ep_size")
         v = _inputs.positive_int(virtual_stages, "virtual_stages")
-        plan = TrainingPlan(model, fleet, batch, precision, efficiency, seq_len, bool(overlap_comm), overlap_efficiency, recompute, bool(sequence_parallel))
+        plan = plan_of(inputs)
         dp, m = check_layout(plan, tp, pp, ep, microbatch_count, v)
-        return build_result(plan, tp, pp, ep, dp, m, v, zero_stage, efficiency)
+        return build_result(plan, tp, pp, ep, dp, m, v, zero, inputs.efficiency)
 
 
 def build_result(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, m: int, v: int, zero_stage: int, efficiency: float) -> DistributedResult:
@@ -299,38 +373,34 @@ def build_result(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, m: int,
     if plan.compute_precision is not None and plan.compute_precision != plan.precision:
         assumptions.append(f"{hw.name} lists no {plan.precision} peak; compute runs at its {plan.compute_precision} peak")
 
+    model_flops = kernels.transformer_training_flops(plan.active, plan.batch * plan.seq)
     common = dict(
         model=plan.model.name, fleet=plan.fleet.name, precision=plan.precision, total_accelerators=plan.total,
         tp_size=tp, pp_size=pp, ep_size=ep, dp_size=dp, microbatch_count=m, microbatch_size=plan.batch // dp // m,
         virtual_stages=v, zero_stage=zero_stage, global_batch=plan.batch, seq_len=plan.seq, assumptions=assumptions,
-        _memory_capacity=plan.capacity,
-        _model_flops=kernels.transformer_training_flops(plan.active, plan.batch * plan.seq),
+        _memory_capacity=plan.capacity, _model_flops=model_flops,
     )
     if plan.compute_precision is None:
         inf = math.inf
-        return DistributedResult(
-            **common, bubble_fraction=0.0, scaling_efficiency=0.0, mfu=0.0, feasible=False, bound="compute",
-            reason=f"{hw.name} has no {plan.precision} compute", _step_time=inf, _compute_time=inf, _tp_comm_time=None,
-            _ep_comm_time=None, _pp_comm_time=None, _bubble_time=None, _dp_comm_time=None, _dp_exposed_time=None,
-            _communication_time=None, _throughput=0.0, _token_throughput=0.0, _memory_per_accelerator=None,
-            _weight_memory=None, _gradient_memory=None, _optimizer_memory=None, _activation_memory=None,
+        never = StepFloats(inf, inf, *(None,) * 12)  # no arithmetic in that precision: the step never ends
+        return DistributedResult.view(
+            never, **common, bubble_fraction=0.0, scaling_efficiency=0.0, mfu=0.0, feasible=False, bound=Wall.CAPACITY,
+            limiter=None, reason=f"{hw.name} has no {plan.precision} compute", _communication_time=None,
+            _throughput=0.0, _token_throughput=0.0,
         )
-    (step, compute, tp_comm, ep_comm, pp_comm, bubble, dp_comm, dp_exposed,
-     weights, grads, optimizer, acts, memory, bubble_fraction) = evaluate(plan, tp, pp, ep, dp, m, v, zero_stage)
-    feasible = memory <= plan.capacity
+    out = evaluate(plan, tp, pp, ep, dp, m, v, zero_stage)
+    feasible = out.memory_per_accelerator <= plan.capacity
     reason = "" if feasible else (
-        f"needs {memory / 1e9:.4g} GB per accelerator (weights {weights / 1e9:.3g} + gradients {grads / 1e9:.3g} + "
-        f"optimizer {optimizer / 1e9:.3g} + activations {acts / 1e9:.3g}) but {hw.name} has {plan.capacity / 1e9:.4g} GB"
+        f"needs {out.memory_per_accelerator / 1e9:.4g} GB per accelerator (weights {out.weight_memory / 1e9:.3g} + gradients "
+        f"{out.gradient_memory / 1e9:.3g} + optimizer {out.optimizer_memory / 1e9:.3g} + activations {out.activation_memory / 1e9:.3g}) "
+        f"but {hw.name} has {plan.capacity / 1e9:.4g} GB"
     )
-    comm = tp_comm + ep_comm + pp_comm + dp_exposed
-    model_flops = common["_model_flops"]
-    return DistributedResult(
-        **common, bubble_fraction=bubble_fraction, scaling_efficiency=compute / step,
+    comm = out.tp_comm_time + out.ep_comm_time + out.pp_comm_time + out.dp_exposed_time
+    limiter = _limiter(out.compute_time, comm, out.bubble_time)
+    step = out.step_time
+    return DistributedResult.view(
+        out, **common, bubble_fraction=out.bubble_fraction, scaling_efficiency=out.compute_time / step,
         mfu=kernels.model_flops_utilization(model_flops, step, plan.peak * plan.total),
-        feasible=feasible, reason=reason, bound=_bound(feasible, compute, comm, bubble),
-        _step_time=step, _compute_time=compute, _tp_comm_time=tp_comm, _ep_comm_time=ep_comm, _pp_comm_time=pp_comm,
-        _bubble_time=bubble, _dp_comm_time=dp_comm, _dp_exposed_time=dp_exposed, _communication_time=comm,
-        _throughput=plan.batch / step, _token_throughput=plan.batch * plan.seq / step,
-        _memory_per_accelerator=memory, _weight_memory=weights, _gradient_memory=grads, _optimizer_memory=optimizer,
-        _activation_memory=acts,
+        feasible=feasible, reason=reason, limiter=limiter, bound=LIMITER_WALL[limiter] if feasible else Wall.CAPACITY,
+        _communication_time=comm, _throughput=plan.batch / step, _token_throughput=plan.batch * plan.seq / step,
     )

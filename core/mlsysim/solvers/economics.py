@@ -17,11 +17,12 @@ from __future__ import annotations
 from ..core.errors import InputError
 from ..physics import kernels
 from ..results import Result, quantity
-from . import _system
+from ..walls import Wall
+from . import _inputs, _system
+from .contract import floats, plan
 from .defaults import (
     DEFAULT_ELECTRICITY_PRICE_USD_PER_KWH,
     DEFAULT_IDLE_POWER_FRACTION,
-    DEFAULT_LIFETIME_YEARS,
     DEFAULT_MAINTENANCE_FRACTION,
     DEFAULT_PUE,
     DEFAULT_UTILIZATION,
@@ -35,7 +36,7 @@ KWH_J = 3.6e6
 class EconomicsResult(Result):
     """TCO of N accelerators over a duration, its parts, and unit costs."""
 
-    _plain_names = ("system", "accelerators", "pue", "cheaper", "bound", "assumptions")
+    _plain_names = ("system", "accelerators", "pue", "cheaper", "bound", "dominant", "feasible", "reason", "assumptions")
 
     duration = quantity("time", "day")
     capex = quantity("money", "USD", "purchase price of all accelerators")
@@ -49,6 +50,53 @@ class EconomicsResult(Result):
     cloud_cost = quantity("money", "USD", "rental at the given hourly rate (None without a rate)")
     cost_per_million_tokens = quantity("money", "USD", "TCO / tokens x 1e6 (None without tokens)")
     cost_per_query = quantity("money", "USD", "TCO / queries (None without queries)")
+
+
+@plan
+class CostPlan:
+    """A checked TCO solve (counts, s, USD, J, USD/J, USD/s)."""
+
+    accelerators: int
+    duration: float
+    unit_cost: float
+    lifetime: float
+    maintenance_fraction: float
+    facility_energy: float
+    electricity_price: float
+    cloud_hourly_rate: float | None
+    tokens: float | None
+    queries: float | None
+
+
+@floats
+class CostFloats:
+    duration: float
+    capex: float
+    capex_share: float
+    energy_cost: float
+    maintenance_cost: float
+    tco: float
+    facility_energy: float
+    electricity_price: float
+    cost_per_accelerator_hour: float
+    cloud_cost: float | None
+    cost_per_million_tokens: float | None
+    cost_per_query: float | None
+
+
+def evaluate(p: CostPlan) -> CostFloats:
+    """TCO = straight-line CapEx share + energy x price + maintenance; rental; costs per unit of work."""
+    capex = p.unit_cost * p.accelerators
+    capex_share = kernels.straight_line_amortization(capex, p.lifetime, p.duration)
+    energy = kernels.energy_cost(p.facility_energy, p.electricity_price)
+    maintenance = kernels.annual_fraction_cost(capex, p.maintenance_fraction, p.duration, YEAR_S)
+    tco = capex_share + energy + maintenance
+    cloud = None if p.cloud_hourly_rate is None else kernels.rental_cost(p.cloud_hourly_rate, p.accelerators, p.duration)
+    return CostFloats(
+        p.duration, capex, capex_share, energy, maintenance, tco, p.facility_energy, p.electricity_price,
+        tco / (p.accelerators * p.duration), cloud,
+        None if p.tokens is None else tco / p.tokens * 1e6, None if p.queries is None else tco / p.queries,
+    )
 
 
 class EconomicsModel:
@@ -86,8 +134,7 @@ class EconomicsModel:
             price_each = hw._si["unit_cost"]
         else:
             raise InputError("unit_cost", None, f"a price per accelerator such as '30000 USD' ({hw.name} lists none)")
-        if isinstance(maintenance_fraction, bool) or not isinstance(maintenance_fraction, (int, float)) or not 0.0 <= maintenance_fraction <= 1.0:
-            raise InputError("maintenance_fraction", maintenance_fraction, "a fraction of CapEx per year in [0, 1], e.g. 0.05")
+        maintenance_fraction = _inputs.checks.fraction(maintenance_fraction, "maintenance_fraction", low_open=False)
         u, idle, _, life = check_power_inputs(utilization, idle_fraction, None, lifetime)
         if electricity_price is not None:
             price, price_source = _system.nonneg(electricity_price, "electricity_price", "energy_price"), "given"
@@ -96,21 +143,12 @@ class EconomicsModel:
         else:
             price, price_source = DEFAULT_ELECTRICITY_PRICE_USD_PER_KWH / KWH_J, "default (EIA 2023 U.S. industrial average)"
         pue_value, pue_source = _system.pue(pue, sys_, g, DEFAULT_PUE)
-        facility = footprint(sys_, t, None, u, idle, pue_value, 0.0, life)[3]
-
-        capex = price_each * sys_.count
-        capex_share = kernels.straight_line_amortization(capex, life, t)
-        energy = kernels.energy_cost(facility, price)
-        maintenance = kernels.annual_fraction_cost(capex, maintenance_fraction, t, YEAR_S)
-        tco = capex_share + energy + maintenance
-        cloud = None
-        if cloud_hourly_rate is not None:
-            cloud = kernels.rental_cost(_system.nonneg(cloud_hourly_rate, "cloud_hourly_rate", "money_rate"), sys_.count, t)
-        per_mtok = per_query = None
-        if tokens is not None:
-            per_mtok = tco / _system.positive(tokens, "tokens", "count") * 1e6
-        if queries is not None:
-            per_query = tco / _system.positive(queries, "queries", "count")
+        rate = None if cloud_hourly_rate is None else _system.nonneg(cloud_hourly_rate, "cloud_hourly_rate", "money_rate")
+        n_tokens = None if tokens is None else _system.positive(tokens, "tokens", "count")
+        n_queries = None if queries is None else _system.positive(queries, "queries", "count")
+        facility = footprint(sys_, t, None, u, idle, pue_value, 0.0, life).facility_energy
+        out = evaluate(CostPlan(sys_.count, t, price_each, life, maintenance_fraction, facility, price, rate, n_tokens, n_queries))
+        capex_share, energy, maintenance = out.capex_share, out.energy_cost, out.maintenance_cost
         parts = {"capex": capex_share, "energy": energy, "maintenance": maintenance}
         assumptions = [
             f"{sys_.count} accelerators at {price_each:,.0f} USD, straight-line over {life / YEAR_S:g} years",
@@ -119,12 +157,8 @@ class EconomicsModel:
             f"power = TDP x ({idle:g} + {1 - idle:g} x utilization {u:g})",
             "accelerators only: facility CapEx, network, staff and software not counted",
         ]
-        return EconomicsResult(
-            system=sys_.name, accelerators=sys_.count, pue=pue_value,
-            cheaper=None if cloud is None else ("owned" if tco <= cloud else "cloud"),
-            bound=max(parts, key=parts.get), assumptions=assumptions,
-            _duration=t, _capex=capex, _capex_share=capex_share, _energy_cost=energy, _maintenance_cost=maintenance,
-            _tco=tco, _facility_energy=facility, _electricity_price=price,
-            _cost_per_accelerator_hour=tco / (sys_.count * t), _cloud_cost=cloud,
-            _cost_per_million_tokens=per_mtok, _cost_per_query=per_query,
+        return EconomicsResult.view(
+            out, system=sys_.name, accelerators=sys_.count, pue=pue_value,
+            cheaper=None if out.cloud_cost is None else ("owned" if out.tco <= out.cloud_cost else "cloud"),
+            bound=Wall.CAPITAL, dominant=max(parts, key=parts.get), feasible=True, reason="", assumptions=assumptions,
         )

@@ -7,18 +7,21 @@ Serving on ``count`` accelerators treats them as one tensor-parallel group
 capacity and bandwidth add) and adds the group's all-reduces on the scale-up
 link to each pass. The per-query footprint is the group's energy, carbon and
 cost for the time one batch of queries takes, divided by the batch.
-Training goes through ``ScalingModel.training_run``.
+Training goes through ``ScalingModel.training_run``. Both are built on
+``mlsysim.audit``: ``serve`` runs the serving audit and reads its solver
+results (``result.audit`` is the table of walls).
 """
 
 from __future__ import annotations
 
-from ..core.errors import InputError
-from ..core.units import make, to_float
+from ..audit import audit
 from ..physics import kernels
 from ..results import Result, quantity
-from ..workloads.precision import bytes_per_value
 from . import _inputs, _system
-from .defaults import DEFAULT_ACCELERATOR_MTBF_HOURS, DEFAULT_EFFICIENCY, DEFAULT_LINK_LATENCY_S, DEFAULT_UTILIZATION, YEAR_S
+from .contract import floats
+from .defaults import DEFAULT_ACCELERATOR_MTBF_HOURS, DEFAULT_EFFICIENCY, DEFAULT_UTILIZATION, YEAR_S
+from .scaling import ScalingModel
+from .serving import tensor_parallel_group  # noqa: F401  (where it lived before)
 
 
 class LedgerResult(Result):
@@ -45,23 +48,21 @@ class LedgerResult(Result):
     group_mtbf = quantity("time", "day", "MTBF of the serving group (any failure takes it down)")
 
 
-def tensor_parallel_group(hw, count: int):
-    """A virtual accelerator for ``count`` copies of ``hw`` in one tensor-parallel group (peaks and memory add)."""
-    from ..hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
+@floats
+class QueryFloats:
+    """What one query of a served batch costs (1/s, byte, J, gCO2e, L, USD, s); None where not computed."""
 
-    if count == 1:
-        return hw
-    c, mem = hw.compute, hw.memory
-    compute = ComputeCore(
-        peak_flops=c.peak_flops * count,
-        precision_flops={k: v * count for k, v in c.precision_flops.items()},
-        sparse_flops={k: v * count for k, v in c.sparse_flops.items()},
-    )
-    memory = MemoryHierarchy(capacity=mem.capacity * count, bandwidth=mem.bandwidth * count)
-    return HardwareNode(
-        name=f"{count} x {hw.name}", tier=hw.tier, compute=compute, memory=memory,
-        tdp=hw.tdp * count if hw.tdp is not None else None, dispatch_tax=hw.dispatch_tax,
-    )
+    queries_per_second: float
+    tokens_per_second: float
+    memory_per_accelerator: float
+    memory_capacity: float
+    energy_per_query: float | None
+    carbon_per_query: float | None
+    water_per_query: float | None
+    cost_per_query: float | None
+    cost_per_million_tokens: float | None
+    cloud_cost_per_query: float | None
+    group_mtbf: float
 
 
 class SystemLedger:
@@ -85,93 +86,56 @@ class SystemLedger:
         link_latency=None,
     ) -> LedgerResult:
         """Serve ``model`` on ``count`` x ``hardware``: is it feasible, how fast, at what $/query and gCO2e/query?"""
-        from .economics import EconomicsModel
-        from .serving import ServingModel
-        from .sustainability import SustainabilityModel
-
         m = _inputs.transformer(model)
         hw = _inputs.hardware(hardware)
         n = _inputs.positive_int(count, "count")
         batch = _inputs.positive_int(batch_size, "batch_size")
         out_tokens = _inputs.positive_int(output_tokens, "output_tokens")
         seq = _inputs.positive_int(seq_len, "seq_len") if seq_len is not None else m.seq_len
-        precision = _inputs.check_precision(precision)
-        g = _system.grid(grid)
+        # the audit checks the rest (a bad price is an error there, never "no price given") and runs the solvers
+        a = audit(m, hw, "serving", batch_size=batch, precision=precision, seq_len=seq, count=n, grid=grid,
+                  efficiency=efficiency, unit_cost=unit_cost, cloud_hourly_rate=cloud_hourly_rate, utilization=utilization,
+                  link_bandwidth=link_bandwidth, link_latency=link_latency, output_tokens=out_tokens)
+        ctx = a.context
+        sr, group = ctx.serving
+        sus, econ, g = ctx.sustainability, ctx.economics, ctx.grid
         assumptions = []
         if n > 1:
-            if link_bandwidth is not None:
-                bw = _system.positive(link_bandwidth, "link_bandwidth", "bandwidth")
-            elif hw._si.get("interconnect_bandwidth") is not None:
-                bw = hw._si["interconnect_bandwidth"]
-            else:
-                raise InputError("link_bandwidth", None, f"the scale-up link bandwidth per accelerator ({hw.name} lists none)")
-            lat = DEFAULT_LINK_LATENCY_S if link_latency is None else _system.nonneg(link_latency, "link_latency", "time")
+            bw, lat = ctx.link
             assumptions.append(f"{n} accelerators as one tensor-parallel group on a {bw / 1e9:.4g} GB/s link "
                                f"(alpha {lat * 1e6:.3g} us): peaks, memory and bandwidth add; 2 all-reduces per layer per pass")
-        else:
-            bw, lat = 1.0, 0.0
-        sr = ServingModel().solve(m, tensor_parallel_group(hw, n), seq_len=seq, batch_size=batch, precision=precision, efficiency=efficiency)
         assumptions += sr.assumptions
-        b = bytes_per_value(precision)
-        prefill_comm = kernels.tensor_parallel_inference_comm_time(m.layers, batch * seq, m.hidden_dim, b, n, bw, lat)
-        decode_comm = kernels.tensor_parallel_inference_comm_time(m.layers, batch, m.hidden_dim, b, n, bw, lat)
-        ttft = to_float(sr.ttft, "ttft", "time") + prefill_comm
-        itl_core = to_float(sr.itl, "itl", "time")
-        itl = itl_core + decode_comm
-        latency = kernels.request_latency(ttft, itl, out_tokens)
-        footprint = to_float(sr.memory_footprint, "memory_footprint", "bytes")
-
-        dur = make(latency, "time")
-        carbon = water = None
-        sus = None
-        if g is not None:
-            sus = SustainabilityModel().solve(hw, dur, grid=g, count=n, utilization=utilization)
-            carbon = to_float(sus.total_carbon, "carbon", "mass") / batch
-            water = to_float(sus.water, "water", "volume") / batch if sus.water is not None else None
-            assumptions += [a for a in sus.assumptions if not a.startswith("PUE")] + [f"PUE {sus.pue:g} ({sus.pue_source})"]
+        if sus is not None:
+            assumptions += [x for x in sus.assumptions if not x.startswith("PUE")] + [f"PUE {sus.pue:g} ({sus.pue_source})"]
         else:
             assumptions.append("no grid: carbon and water per query not computed")
-        try:
-            econ = EconomicsModel().solve(hw, dur, count=n, grid=g, unit_cost=unit_cost, utilization=utilization,
-                                          cloud_hourly_rate=cloud_hourly_rate, queries=batch)
-        except InputError as exc:
-            if exc.field != "unit_cost":
-                raise
-            econ = None
+        if econ is None:
             assumptions.append(f"{hw.name} lists no unit cost and none was given: owned cost per query not computed")
+        latency = group.request_latency
+        carbon = sus._total_carbon / batch if sus is not None else None
+        water = sus._water / batch if sus is not None and sus._water is not None else None
         if econ is not None:
-            energy = to_float(econ.facility_energy, "energy", "energy") / batch
+            energy = econ._facility_energy / batch
         else:
-            energy = to_float(sus.facility_energy, "energy", "energy") / batch if sus is not None else None
-        cost = to_float(econ.cost_per_query, "cost", "money") if econ is not None else None
-        cloud = to_float(econ.cloud_cost, "cloud", "money") / batch if econ is not None and econ.cloud_cost is not None else None
+            energy = sus._facility_energy / batch if sus is not None else None
+        cost = econ._cost_per_query if econ is not None else None
+        cloud = econ._cloud_cost / batch if econ is not None and econ._cloud_cost is not None else None
         if cloud is None and cloud_hourly_rate is not None:
             cloud = kernels.rental_cost(_system.nonneg(cloud_hourly_rate, "cloud_hourly_rate", "money_rate"), n, latency) / batch
         mtbf = kernels.fleet_mtbf(DEFAULT_ACCELERATOR_MTBF_HOURS * 3600.0, n)
-        if not sr.feasible:
-            bound = "capacity"
-        elif decode_comm > itl_core:
-            bound = "network"
-        else:
-            bound = sr.bound
-        result = LedgerResult(
-            model=m.name, hardware=hw.name, accelerators=n, grid=g.name if g is not None else None, precision=precision,
-            batch_size=batch, seq_len=seq, output_tokens=out_tokens, feasible=sr.feasible,
-            reason=sr.reason,
-            bound=bound, failures_per_year=kernels.expected_failures(YEAR_S, mtbf), assumptions=assumptions,
-            _ttft=ttft, _itl=itl, _request_latency=latency, _tp_comm_per_token=decode_comm,
-            _queries_per_second=batch / latency, _tokens_per_second=batch * out_tokens / latency,
-            _memory_per_accelerator=footprint / n, _memory_capacity=hw.memory._si["capacity"],
-            _energy_per_query=energy, _carbon_per_query=carbon, _water_per_query=water, _cost_per_query=cost,
-            _cost_per_million_tokens=cost / out_tokens * 1e6 if cost is not None else None,
-            _cloud_cost_per_query=cloud, _group_mtbf=mtbf,
+        per_query = QueryFloats(
+            batch / latency, batch * out_tokens / latency, group.memory_footprint / n, hw.memory._si["capacity"], energy,
+            carbon, water, cost, cost / out_tokens * 1e6 if cost is not None else None, cloud, mtbf,
         )
-        result.serving, result.sustainability, result.economics = sr, sus, econ
+        result = LedgerResult.view(
+            group, per_query, model=m.name, hardware=hw.name, accelerators=n, grid=g.name if g is not None else None,
+            precision=ctx.precision, batch_size=batch, seq_len=seq, output_tokens=out_tokens, feasible=sr.feasible,
+            reason=sr.reason, bound=a.binding, failures_per_year=kernels.expected_failures(YEAR_S, mtbf), assumptions=assumptions,
+        )
+        result.serving, result.sustainability, result.economics, result.audit = sr, sus, econ, a
         return result
 
     @staticmethod
     def train(model, fleet, batch_size: int, tokens=None, **kwargs):
         """Train ``model`` on ``fleet``: time, energy, carbon and cost (see ``ScalingModel.training_run``)."""
-        from .scaling import ScalingModel
-
         return ScalingModel().training_run(model, fleet, tokens=tokens, batch_size=batch_size, **kwargs)

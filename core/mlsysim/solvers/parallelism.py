@@ -14,15 +14,20 @@ import time
 
 from ..core.errors import InputError
 from ..results import Result, quantity
+from ..walls import Wall
 from . import _inputs
 from .defaults import DEFAULT_EFFICIENCY, DEFAULT_OVERLAP_EFFICIENCY, DEFAULT_RECOMPUTE, DEFAULT_SEQUENCE_PARALLEL
-from .distributed import DistributedResult, TrainingPlan, build_result, check_training_inputs, evaluate
+from .distributed import DistributedResult, build_result, check_training_inputs, evaluate, plan_of
 
 DEFAULT_MICROBATCH_SIZES = (1, 2, 4, 8)
 
+# The largest fleet the exhaustive search enumerates: divisors() is O(sqrt(N)), so 2^40
+# accelerators (a million times any fleet built) costs ~1e6 steps; beyond it the search says so.
+MAX_SEARCH_ACCELERATORS = 2**40
+
 
 def divisors(n: int) -> list[int]:
-    """All positive divisors of n, ascending."""
+    """All positive divisors of n, ascending (n <= MAX_SEARCH_ACCELERATORS; the caller checks)."""
     small, large = [], []
     i = 1
     while i * i <= n:
@@ -37,7 +42,7 @@ def divisors(n: int) -> list[int]:
 class OptimizerResult(Result):
     """The best layout, every feasible layout ranked by step time, and what the search covered."""
 
-    _plain_names = ("best_config", "ranked", "total_searched", "feasible_count", "rejected", "search_seconds", "feasible", "reason", "assumptions")
+    _plain_names = ("bound", "best_config", "ranked", "total_searched", "feasible_count", "rejected", "search_seconds", "feasible", "reason", "assumptions")
 
     step_time = quantity("time", "ms", "step time of the best layout")
 
@@ -51,8 +56,9 @@ class OptimizerResult(Result):
                 f"total_searched={self.total_searched}, rejected={self.rejected}, search_seconds={self.search_seconds:.4f})")
 
     @property
-    def bound(self) -> str | None:
-        return self.best.bound if self.best is not None else "capacity"
+    def bound(self) -> Wall:
+        """The best layout's wall; ``Wall.CAPACITY`` when no layout fits."""
+        return self.best.bound if self.best is not None else Wall.CAPACITY
 
 
 class ParallelismOptimizer:
@@ -76,17 +82,21 @@ class ParallelismOptimizer:
         top_k: int | None = None,
     ) -> OptimizerResult:
         t0 = time.perf_counter()
-        if isinstance(zero_stages, int):
-            zero_stages = (zero_stages,)
-        zero_stages = tuple(zero_stages)
-        if not zero_stages or any(isinstance(z, bool) or z not in (0, 1, 2, 3) for z in zero_stages):
-            raise InputError("zero_stages", zero_stages, "ZeRO stages among 0, 1, 2, 3, e.g. (0, 1)")
-        model, fleet, batch, precision, efficiency, seq_len, overlap_efficiency = check_training_inputs(
-            model, fleet, batch_size, precision, efficiency, seq_len, overlap_efficiency, recompute)
-        mbs_options = tuple(_inputs.positive_int(s, "microbatch_sizes") for s in microbatch_sizes)
-        if not mbs_options:
-            raise InputError("microbatch_sizes", microbatch_sizes, "at least one micro-batch size, e.g. (1, 2, 4)")
-        plan = TrainingPlan(model, fleet, batch, precision, efficiency, seq_len, bool(overlap_comm), overlap_efficiency, recompute, bool(sequence_parallel))
+        inputs = check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_comm,
+                                       overlap_efficiency, recompute, sequence_parallel)
+        if isinstance(zero_stages, int) and not isinstance(zero_stages, bool):
+            zero_stages = (zero_stages,)  # one stage given bare, as before
+        stages = [_inputs.zero_stage(z, f"zero_stages[{i}]") for i, z in enumerate(_inputs.sequence(zero_stages, "zero_stages", "ZeRO stages, e.g. (0, 1)"))]
+        zero_stages = tuple(dict.fromkeys(stages))
+        mbs_options = tuple(dict.fromkeys(_inputs.int_list(microbatch_sizes, "microbatch_sizes")))
+        allow_cross_node_tp = _inputs.boolean(allow_cross_node_tp, "allow_cross_node_tp")
+        top_k = _inputs.optional_int(top_k, "top_k")
+        model, fleet, batch, efficiency = inputs.model, inputs.fleet, inputs.batch, inputs.efficiency
+        if fleet.total_accelerators > MAX_SEARCH_ACCELERATORS:
+            raise InputError("fleet", f"{fleet.name} ({fleet.total_accelerators:.4g} accelerators)",
+                             f"a fleet of at most {MAX_SEARCH_ACCELERATORS:,} accelerators for an exhaustive search "
+                             "(solve a given layout with DistributedModel instead)")
+        plan = plan_of(inputs)
         if plan.compute_precision is None:
             raise InputError("precision", precision, f"a precision {fleet.node.accelerator.name} computes in")
 
@@ -95,29 +105,32 @@ class ParallelismOptimizer:
         tp_options = [t for t in (divisors(n) if allow_cross_node_tp else divisors(g)) if n % t == 0 and plan.heads % t == 0]
         rejected = {"batch": 0, "layers": 0, "memory": 0}
         searched = 0
+        n_zero = len(zero_stages)
         feasible = []  # (step, tp, pp, ep, dp, m, mbs, zero, compute, memory)
         for tp in tp_options:
             rest_tp = n // tp
             for pp in divisors(rest_tp):
                 rest_pp = rest_tp // pp
                 ep_options = [e for e in divisors(rest_pp) if experts % e == 0] if experts > 1 else (1,)
+                per_ep = len(mbs_options) * n_zero  # candidates of one (tp, pp, ep)
+                if pp > layers or layers % pp:  # every candidate of this pp is rejected: count them at once
+                    searched += len(ep_options) * per_ep
+                    rejected["layers"] += len(ep_options) * per_ep
+                    continue
                 for ep in ep_options:
                     dp = rest_pp // ep
+                    searched += per_ep
                     for mbs in mbs_options:
+                        if batch % (dp * mbs):
+                            rejected["batch"] += n_zero
+                            continue
+                        m = batch // dp // mbs
                         for zero in zero_stages:
-                            searched += 1
-                            if pp > layers or layers % pp:
-                                rejected["layers"] += 1
-                                continue
-                            if batch % (dp * mbs):
-                                rejected["batch"] += 1
-                                continue
-                            m = batch // dp // mbs
                             out = evaluate(plan, tp, pp, ep, dp, m, 1, zero)
-                            if out[12] > capacity:
+                            if out.memory_per_accelerator > capacity:
                                 rejected["memory"] += 1
                                 continue
-                            feasible.append((out[0], tp, pp, ep, dp, m, mbs, zero, out[1], out[12]))
+                            feasible.append((out.step_time, tp, pp, ep, dp, m, mbs, zero, out.compute_time, out.memory_per_accelerator))
         feasible.sort()
         keep = feasible if top_k is None else feasible[:top_k]
         ranked = [

@@ -18,15 +18,18 @@ from __future__ import annotations
 from ..core.errors import InputError
 from ..physics import kernels
 from ..results import Result, quantity
+from ..walls import Wall
 from ..workloads.precision import bytes_per_value
 from . import _inputs, _system
+from .contract import floats, plan
 from .defaults import DEFAULT_ACCELERATOR_MTBF_HOURS, DEFAULT_RESTART_TIME_S, DEFAULT_STORAGE_BANDWIDTH_BPS
 
 
 class ReliabilityResult(Result):
     """MTBFs, failure odds, the Young-Daly interval, expected goodput and the time lost."""
 
-    _plain_names = ("system", "accelerators", "failure_probability", "expected_failures", "waste_fraction", "goodput", "bound", "assumptions")
+    _plain_names = ("system", "accelerators", "failure_probability", "expected_failures", "waste_fraction", "goodput", "bound",
+                    "dominant", "feasible", "reason", "assumptions")
 
     job_duration = quantity("time", "day")
     accelerator_mtbf = quantity("time", "year")
@@ -38,6 +41,52 @@ class ReliabilityResult(Result):
     checkpoint_interval = quantity("time", "minute", "Young-Daly optimum sqrt(2 delta MTBF)")
     wasted_time = quantity("time", "hour", "job duration x waste fraction (wall clock)")
     wasted_accelerator_hours = quantity("time", "hour", "wasted time x accelerators")
+
+
+@plan
+class FailurePlan:
+    """A checked reliability solve (s, counts, byte)."""
+
+    job_duration: float
+    accelerator_mtbf: float
+    per_node: int
+    accelerators: int
+    checkpoint_size: float | None  # None when the write time was given directly
+    checkpoint_time: float
+    restart_time: float
+
+
+@floats
+class FailureFloats:
+    job_duration: float
+    accelerator_mtbf: float
+    node_mtbf: float
+    fleet_mtbf: float
+    checkpoint_size: float | None
+    checkpoint_time: float
+    restart_time: float
+    checkpoint_interval: float
+    checkpoint_overhead: float  # fraction of time writing checkpoints
+    failure_loss: float  # fraction of time lost to failures
+    waste_fraction: float  # their sum, capped at 1
+    failure_probability: float
+    expected_failures: float
+    wasted_time: float
+    wasted_accelerator_hours: float
+
+
+def evaluate(p: FailurePlan) -> FailureFloats:
+    """MTBFs, the Young-Daly interval, and the first-order waste (Young 1974; Daly 2006)."""
+    t, delta, restart = p.job_duration, p.checkpoint_time, p.restart_time
+    fleet_mtbf = kernels.fleet_mtbf(p.accelerator_mtbf, p.accelerators)
+    interval = kernels.young_daly_interval(delta, fleet_mtbf) if delta > 0 else t
+    waste = kernels.checkpoint_waste_fraction(interval, delta, fleet_mtbf, restart)
+    return FailureFloats(
+        t, p.accelerator_mtbf, kernels.fleet_mtbf(p.accelerator_mtbf, p.per_node), fleet_mtbf, p.checkpoint_size, delta,
+        restart, interval, kernels.checkpoint_overhead_fraction(delta, interval),
+        kernels.failure_loss_fraction(interval, fleet_mtbf, restart), waste, kernels.failure_probability(t, fleet_mtbf),
+        kernels.expected_failures(t, fleet_mtbf), waste * t, waste * t * p.accelerators,
+    )
 
 
 class ReliabilityModel:
@@ -78,10 +127,13 @@ class ReliabilityModel:
             delta = kernels.checkpoint_write_time(size, bw)
             source = f"{size / 1e12:.4g} TB at {bw / 1e12:.4g} TB/s"
 
-        node_mtbf = kernels.fleet_mtbf(mtbf_acc, sys_.per_node)
-        fleet_mtbf = kernels.fleet_mtbf(mtbf_acc, sys_.count)
-        interval = kernels.young_daly_interval(delta, fleet_mtbf) if delta > 0 else t
-        waste = kernels.checkpoint_waste_fraction(interval, delta, fleet_mtbf, restart)
+        out = evaluate(FailurePlan(t, mtbf_acc, sys_.per_node, sys_.count, size, delta, restart))
+        fleet_mtbf, interval = out.fleet_mtbf, out.checkpoint_interval
+        dominant = "failures" if out.failure_loss >= out.checkpoint_overhead else "checkpoints"
+        feasible = out.waste_fraction < 1.0
+        reason = "" if feasible else (
+            f"the fleet fails every {fleet_mtbf / 3600:.3g} h on average, too often to make progress: checkpoint writes "
+            f"({delta:.3g} s) and restarts ({restart:.3g} s) take all the time (goodput 0)")
         assumptions = [
             f"accelerator MTBF {mtbf_acc / 3600 / 8766:.3g} years, exponential and independent failures; any failure stops the job",
             f"checkpoint write {delta:.4g} s ({source}); restart {restart / 60:.3g} min after each failure",
@@ -89,12 +141,9 @@ class ReliabilityModel:
         ]
         if interval > fleet_mtbf:
             assumptions.append("the Young-Daly interval exceeds the fleet MTBF: the first-order model is outside its range")
-        return ReliabilityResult(
-            system=sys_.name, accelerators=sys_.count, failure_probability=kernels.failure_probability(t, fleet_mtbf),
-            expected_failures=kernels.expected_failures(t, fleet_mtbf), waste_fraction=waste, goodput=1.0 - waste,
-            bound="failures" if (interval / 2.0 + restart) / fleet_mtbf >= (delta / interval if interval else 0.0) else "checkpoints",
-            assumptions=assumptions,
-            _job_duration=t, _accelerator_mtbf=mtbf_acc, _node_mtbf=node_mtbf, _fleet_mtbf=fleet_mtbf,
-            _checkpoint_size=size, _checkpoint_time=delta, _restart_time=restart, _checkpoint_interval=interval,
-            _wasted_time=waste * t, _wasted_accelerator_hours=waste * t * sys_.count,
+        return ReliabilityResult.view(
+            out, system=sys_.name, accelerators=sys_.count, failure_probability=out.failure_probability,
+            expected_failures=out.expected_failures, waste_fraction=out.waste_fraction, goodput=1.0 - out.waste_fraction,
+            bound=Wall.FRAGILITY if dominant == "failures" else Wall.CHECKPOINT, dominant=dominant, feasible=feasible,
+            reason=reason, assumptions=assumptions,
         )

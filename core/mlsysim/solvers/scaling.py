@@ -15,17 +15,33 @@ duration's energy, carbon (``SustainabilityModel``) and cost
 from __future__ import annotations
 
 from ..core.errors import InputError
-from ..core.units import make, to_float
+from ..core.units import make
 from ..physics import kernels
 from ..results import Result, quantity
+from ..walls import Wall
 from . import _inputs, _system
+from .contract import floats
 from .defaults import DEFAULT_EFFICIENCY
+from .distributed import DistributedModel
+from .economics import EconomicsModel
+from .parallelism import ParallelismOptimizer
+from .reliability import ReliabilityModel
+from .sustainability import SustainabilityModel
+
+
+# what ``training_run(parallelism=...)`` may set: DistributedModel's layout and schedule arguments
+LAYOUT_KEYS = ("tp_size", "pp_size", "ep_size", "microbatch_count", "virtual_stages", "overlap_comm", "overlap_efficiency",
+               "zero_stage", "seq_len", "recompute", "sequence_parallel")
+
+
+# what ``training_run(**reliability_kwargs)`` passes on to ``ReliabilityModel.solve``
+RELIABILITY_KEYS = ("checkpoint_size", "checkpoint_time", "storage_bandwidth", "accelerator_mtbf", "restart_time")
 
 
 class ScalingResult(Result):
     """Compute-optimal parameters and tokens for a budget, and the predicted loss."""
 
-    _plain_names = ("tokens_per_parameter", "loss", "assumptions")
+    _plain_names = ("tokens_per_parameter", "loss", "bound", "feasible", "reason", "assumptions")
 
     compute_budget = quantity("ops", "FLOP")
     optimal_parameters = quantity("count", None)
@@ -49,16 +65,31 @@ class TrainingRunResult(Result):
     cloud_cost = quantity("money", "USD", "rental over the wall-clock duration (None without a rate)")
 
 
+@floats
+class RunFloats:
+    """A training run's totals (count, flop, s, J, gCO2e, USD); None where not computed."""
+
+    tokens: float
+    training_compute: float
+    step_time: float | None
+    ideal_duration: float | None
+    duration: float | None
+    energy: float | None
+    carbon: float | None
+    cost: float | None
+    cloud_cost: float | None
+
+
 class ScalingModel:
     """Chinchilla scaling: budget -> (P*, D*, loss); and model + fleet -> time, cost, carbon."""
 
     def solve(self, compute_budget, tokens_per_parameter: float = kernels.CHINCHILLA_TOKENS_PER_PARAMETER) -> ScalingResult:
         c = _system.positive(compute_budget, "compute_budget", "ops")
-        if isinstance(tokens_per_parameter, bool) or not isinstance(tokens_per_parameter, (int, float)) or tokens_per_parameter <= 0:
-            raise InputError("tokens_per_parameter", tokens_per_parameter, "a positive number, e.g. 20 (Chinchilla)")
-        p, d = kernels.chinchilla_optimal(c, float(tokens_per_parameter))
+        r = _inputs.number(tokens_per_parameter, "tokens_per_parameter", 0.0, low_open=True,
+                           accepted="a finite number > 0, e.g. 20 (Chinchilla)")
+        p, d = kernels.chinchilla_optimal(c, r)
         return ScalingResult(
-            tokens_per_parameter=float(tokens_per_parameter), loss=kernels.chinchilla_loss(p, d),
+            tokens_per_parameter=r, loss=kernels.chinchilla_loss(p, d), bound=Wall.COMPLEXITY, feasible=True, reason="",
             assumptions=[
                 f"C = 6 P D and D = {tokens_per_parameter:g} P (Hoffmann et al. 2022, Table 3)",
                 "loss from the fitted L = 1.69 + 406.4 / P^0.34 + 410.7 / D^0.28 (Hoffmann et al. 2022, Eq. 10), nats per token on their data",
@@ -85,16 +116,18 @@ class ScalingModel:
         ``parallelism`` = dict(tp_size=..., pp_size=..., ...) for ``DistributedModel``; without it
         the ``ParallelismOptimizer``'s best layout is used.
         """
-        from .distributed import DistributedModel
-        from .economics import EconomicsModel
-        from .parallelism import ParallelismOptimizer
-        from .reliability import ReliabilityModel
-        from .sustainability import SustainabilityModel
-
         m = _inputs.transformer(model)
         f = _inputs.fleet(fleet)
         if batch_size is None:
             raise InputError("batch_size", None, "the global batch in sequences, e.g. 1024 (it sets the step and the layout)")
+        batch_size = _inputs.positive_int(batch_size, "batch_size")
+        for name, value in reliability_kwargs.items():
+            if name not in RELIABILITY_KEYS:
+                raise InputError(name, value, "an argument of training_run or of ReliabilityModel.solve: " + ", ".join(RELIABILITY_KEYS))
+        # checked here, so a bad price is an error and not "no price given"
+        cost_each = None if unit_cost is None else _system.nonneg(unit_cost, "unit_cost", "money")
+        if cloud_hourly_rate is not None:
+            _system.nonneg(cloud_hourly_rate, "cloud_hourly_rate", "money_rate")
         if tokens is None:
             d = m._si.get("training_tokens") or kernels.CHINCHILLA_TOKENS_PER_PARAMETER * m._si["parameters"]
             token_source = "the model's published training tokens" if m._si.get("training_tokens") else "20 x parameters (Chinchilla)"
@@ -107,25 +140,25 @@ class ScalingModel:
             if dist is None:
                 return self._infeasible(m, f, d, opt.reason)
         else:
-            if not isinstance(parallelism, dict):
-                raise InputError("parallelism", parallelism, "a dict of DistributedModel arguments, e.g. {'tp_size': 8, 'pp_size': 4}")
+            accepted = "a dict of DistributedModel layout arguments, e.g. {'tp_size': 8, 'pp_size': 4}, with keys among " + ", ".join(LAYOUT_KEYS)
+            if not isinstance(parallelism, dict) or not set(parallelism) <= set(LAYOUT_KEYS):
+                raise InputError("parallelism", parallelism, accepted)
             dist = DistributedModel().solve(m, f, batch_size, precision=precision, efficiency=efficiency, **parallelism)
             if not dist.feasible:
                 return self._infeasible(m, f, d, dist.reason, dist)
-        step = to_float(dist.step_time, "step_time", "time")
+        step = dist._step_time
         tokens_per_step = dist.global_batch * dist.seq_len
         steps = int(-(-d // tokens_per_step))
         ideal = steps * step
         rel = ReliabilityModel().solve(f, make(ideal, "time"), model=m, precision=precision, **reliability_kwargs)
+        if not rel.feasible:
+            return self._infeasible(m, f, d, rel.reason, dist)
         wall = ideal / rel.goodput
         g = _system.grid(grid, f.effective_grid)
         sus = SustainabilityModel().solve(f, make(wall, "time"), grid=g) if g is not None else None
-        try:
+        econ = None
+        if cost_each is not None or f.accelerator._si.get("unit_cost") is not None:
             econ = EconomicsModel().solve(f, make(wall, "time"), grid=g, unit_cost=unit_cost, cloud_hourly_rate=cloud_hourly_rate)
-        except InputError as exc:
-            if exc.field != "unit_cost":
-                raise
-            econ = None
         assumptions = [
             f"tokens: {token_source}; C = 6 x active parameters x tokens",
             f"layout {dist.config} ({'ParallelismOptimizer best' if parallelism is None else 'given'}), step {step:.4g} s",
@@ -135,23 +168,20 @@ class ScalingModel:
             assumptions.append("no grid: carbon not computed")
         if econ is None:
             assumptions.append(f"{f.accelerator.name} lists no unit cost and none was given: owned cost not computed")
-        energy = to_float(sus.facility_energy, "energy", "energy") if sus is not None else (to_float(econ.facility_energy, "energy", "energy") if econ is not None else None)
-        return TrainingRunResult(
-            model=m.name, fleet=f.name, config=dist.config, steps=int(steps), goodput=rel.goodput, feasible=True, reason="",
+        energy = sus._facility_energy if sus is not None else (econ._facility_energy if econ is not None else None)
+        out = RunFloats(d, kernels.transformer_training_flops(m.active_parameters_si, d), step, ideal, wall, energy,
+                        sus._total_carbon if sus is not None else None, econ._tco if econ is not None else None,
+                        econ._cloud_cost if econ is not None else None)
+        return TrainingRunResult.view(
+            out, model=m.name, fleet=f.name, config=dist.config, steps=int(steps), goodput=rel.goodput, feasible=True, reason="",
             bound=dist.bound, assumptions=assumptions, distributed=dist, reliability=rel, sustainability=sus, economics=econ,
-            _tokens=d, _training_compute=kernels.transformer_training_flops(m.active_parameters_si, d), _step_time=step,
-            _ideal_duration=ideal, _duration=wall, _energy=energy,
-            _carbon=to_float(sus.total_carbon, "carbon", "mass") if sus is not None else None,
-            _cost=to_float(econ.tco, "cost", "money") if econ is not None else None,
-            _cloud_cost=to_float(econ.cloud_cost, "cloud_cost", "money") if econ is not None and econ.cloud_cost is not None else None,
         )
 
     @staticmethod
     def _infeasible(m, f, d, reason, dist=None) -> TrainingRunResult:
-        return TrainingRunResult(
-            model=m.name, fleet=f.name, config=dist.config if dist is not None else None, steps=None, goodput=None,
-            feasible=False, reason=reason, bound="capacity", assumptions=[], distributed=dist, reliability=None,
-            sustainability=None, economics=None, _tokens=d,
-            _training_compute=kernels.transformer_training_flops(m.active_parameters_si, d), _step_time=None,
-            _ideal_duration=None, _duration=None, _energy=None, _carbon=None, _cost=None, _cloud_cost=None,
+        out = RunFloats(d, kernels.transformer_training_flops(m.active_parameters_si, d), *(None,) * 7)
+        return TrainingRunResult.view(
+            out, model=m.name, fleet=f.name, config=dist.config if dist is not None else None, steps=None, goodput=None,
+            feasible=False, reason=reason, bound=Wall.CAPACITY, assumptions=[], distributed=dist, reliability=None,
+            sustainability=None, economics=None,
         )

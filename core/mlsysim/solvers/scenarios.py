@@ -6,16 +6,20 @@ Each evaluation answers, top to bottom:
   1. feasibility  - does it fit in memory?                       (the capacity wall)
   2. performance  - does it meet its latency target (SLA)?       (compute, memory or network wall)
   3. macro impact - what it costs, emits, and how often it fails (the economic, carbon, reliability ledgers)
-and each line names the wall that binds. Scenarios refer to registry entries
+and each line names the wall that binds, read from ``mlsysim.audit`` (the
+evaluation keeps the audit in ``.audit``). Scenarios refer to registry entries
 by name and resolve them only when evaluated, so importing costs nothing.
 """
 
 from __future__ import annotations
 
+from .. import registries
+from ..audit import audit
 from ..core.errors import InputError
 from ..core.units import make, to_float
 from . import _inputs, _system
 from .defaults import DEFAULT_EFFICIENCY
+from .scaling import ScalingModel
 
 MODES = ("inference", "fine-tuning", "training")
 
@@ -39,8 +43,9 @@ class Check:
 class SystemEvaluation:
     """The three-level verdict of a scenario; ``scorecard()`` is the table, ``results`` the solver outputs."""
 
-    def __init__(self, scenario: str, checks: list[Check], results: dict, assumptions: list[str]):
+    def __init__(self, scenario: str, checks: list[Check], results: dict, assumptions: list[str], audit=None):
         self.scenario, self.checks, self.results, self.assumptions = scenario, checks, results, assumptions
+        self.audit = audit  # the mlsysim.audit table the checks are read from
 
     def _level(self, level: str) -> bool:
         return all(c.passed is not False for c in self.checks if c.level == level)
@@ -76,8 +81,6 @@ class SystemEvaluation:
 
 def _lookup(catalog_name: str, name):
     """The registry entry called ``name`` (resolved on use), or ``name`` itself when it already is an entry."""
-    from .. import registries
-
     if not isinstance(name, str):
         return name
     return getattr(registries, catalog_name).get(name)
@@ -141,13 +144,11 @@ class Scenario:
 
     # -- one device: inference or fine-tuning ---------------------------------------
     def _single(self, batch, precision, efficiency, g, cost_each) -> SystemEvaluation:
-        from .economics import EconomicsModel
-        from .single_node import SingleNodeModel
-        from .sustainability import SustainabilityModel
-
         model, hw = self.model, self.system
         training = self.mode == "fine-tuning"
-        pr = SingleNodeModel().solve(model, hw, batch_size=batch, precision=precision, efficiency=efficiency, is_training=training)
+        a = audit(model, hw, "training" if training else "inference", batch_size=batch, precision=precision, grid=g,
+                  efficiency=efficiency, unit_cost=cost_each)
+        pr, sus, econ = a.context.performance, a.context.sustainability, a.context.economics
         checks = []
         flash = hw.memory._si.get("flash_capacity")
         if flash is not None and not training:  # MCU: weights in flash, activations in SRAM
@@ -156,8 +157,9 @@ class Scenario:
         else:
             used = f"{_fmt(pr.memory_footprint, 'GB')} of {_fmt(pr.memory_capacity, 'GB')}"
             share = pr._memory_footprint / pr._memory_capacity
-        checks.append(Check("feasibility", "memory", used, pr.feasible,
-                            f"capacity: {pr.reason}" if not pr.feasible else f"capacity not binding ({share:.0%} used)"))
+        fits = not a.row("capacity").binds
+        checks.append(Check("feasibility", "memory", used, fits,
+                            f"capacity: {pr.reason}" if not fits else f"capacity not binding ({share:.0%} used)"))
         what = "training step" if training else "batch latency"
         met = pr.feasible and pr.latency <= self.sla
         wall = {"compute": "compute", "memory": "memory bandwidth", "capacity": "capacity (does not fit)"}[pr.bound]
@@ -165,38 +167,33 @@ class Scenario:
                             (f"{wall} ({pr.bottleneck}, MFU {pr.mfu:.0%})" if pr.feasible else "capacity (does not fit)") if pr.compute_precision else pr.reason))
         results = {"performance": pr}
         per = "step" if training else "sample"
-        duration = pr.latency if pr._latency != float("inf") else None
-        if duration is not None and g is not None and hw.tdp is not None:
-            sus = SustainabilityModel().solve(hw, duration, grid=g)
+        if sus is not None:
             results["sustainability"] = sus
             carbon = sus.total_carbon / (1 if training else batch)
             checks.append(Check("macro", f"carbon per {per} ({g.name})", _auto(carbon, "mass"), None,
                                 f"{sus.bound} carbon dominates; {_auto(sus.facility_energy / (1 if training else batch), 'energy')} per {per}"))
         else:
             checks.append(Check("macro", f"carbon per {per}", "not computed", None, "no grid or no TDP for this hardware"))
-        if duration is not None and (cost_each is not None or hw.unit_cost is not None) and hw.tdp is not None:
-            econ = EconomicsModel().solve(hw, duration, grid=g, unit_cost=cost_each, queries=1 if training else batch)
+        if econ is not None:
             results["economics"] = econ
             checks.append(Check("macro", f"cost per {per}", f"{to_float(econ.cost_per_query, 'cost', 'money'):.3g} USD", None,
                                 f"{econ.bound} dominates the TCO"))
         else:
             checks.append(Check("macro", f"cost per {per}", "not computed", None, "no unit cost (pass unit_cost=...) or no TDP"))
         checks.append(Check("macro", "reliability", "one device", None, "fleet-scale failures do not bind a single device"))
-        return SystemEvaluation(self.name, checks, results, pr.assumptions)
+        return SystemEvaluation(self.name, checks, results, pr.assumptions, a)
 
     # -- a fleet: pre-training ------------------------------------------------------------
     def _training(self, batch, precision, efficiency, g, cost_each) -> SystemEvaluation:
-        from .parallelism import ParallelismOptimizer
-        from .scaling import ScalingModel
-
         model, fleet = self.model, self.system
-        opt = ParallelismOptimizer().solve(model, fleet, batch, precision=precision, efficiency=efficiency)
+        a = audit(model, fleet, "training", batch_size=batch, precision=precision, grid=g, efficiency=efficiency)
+        opt = a.context.optimizer
         checks = []
         results = {"optimizer": opt}
         if opt.best is None:
             checks.append(Check("feasibility", "memory (best layout)", "no layout fits", False, f"capacity: {opt.reason}"))
             checks.append(Check("performance", f"step time vs SLA {_auto(self.sla, 'time')}", "n/a", False, "capacity (does not fit)"))
-            return SystemEvaluation(self.name, checks, results, opt.assumptions)
+            return SystemEvaluation(self.name, checks, results, opt.assumptions, a)
         best = opt.best
         results["distributed"] = best
         layout = ", ".join(f"{k}={v}" for k, v in best.config.items())
@@ -205,12 +202,12 @@ class Scenario:
                             f"capacity not binding for the best of {opt.feasible_count} feasible layouts ({opt.rejected['memory']} rejected for memory)"))
         checks.append(Check("performance", f"step time vs SLA {_auto(self.sla, 'time')}", _auto(best.step_time, "time"),
                             best.step_time <= self.sla,
-                            f"{best.bound} (scaling efficiency {best.scaling_efficiency:.0%}, MFU {best.mfu:.0%})"))
+                            f"{best.limiter} (scaling efficiency {best.scaling_efficiency:.0%}, MFU {best.mfu:.0%})"))
         run = ScalingModel().training_run(model, fleet, batch_size=batch, precision=precision, efficiency=efficiency,
                                           parallelism=_as_kwargs(best), grid=g, unit_cost=cost_each)
         results["training_run"] = run
         checks.append(Check("macro", f"training time ({run.tokens.magnitude:.3g} tokens)", _fmt(run.duration, "day"), None,
-                            f"{best.bound} wall sets the step; goodput {run.goodput:.1%}"))
+                            f"{best.limiter} wall sets the step; goodput {run.goodput:.1%}"))
         checks.append(Check("macro", "cost of the run", f"{run.cost.magnitude:,.0f} USD" if run.cost is not None else "not computed", None,
                             f"{run.economics.bound} dominates the TCO" if run.economics is not None else "no unit cost (pass unit_cost=...)"))
         checks.append(Check("macro", "carbon of the run", _auto(run.carbon, "mass") if run.carbon is not None else "not computed", None,
@@ -218,7 +215,7 @@ class Scenario:
         rel = run.reliability
         checks.append(Check("macro", "reliability", f"fleet MTBF {_fmt(rel.fleet_mtbf, 'hour')}, goodput {rel.goodput:.1%}", None,
                             f"{rel.bound} dominate the lost time (checkpoint every {_fmt(rel.checkpoint_interval, 'minute')})"))
-        return SystemEvaluation(self.name, checks, results, best.assumptions + run.assumptions)
+        return SystemEvaluation(self.name, checks, results, best.assumptions + run.assumptions, a)
 
 
 def _as_kwargs(best) -> dict:

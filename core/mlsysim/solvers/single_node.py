@@ -4,28 +4,39 @@ latency = max(ops / (peak x efficiency), bytes / (bandwidth x bw_efficiency)) + 
 (Williams, Waterman & Patterson 2009). Training runs forward + backward = 3x the
 forward operations (Kaplan et al. 2020) and keeps weights, gradients, optimizer
 state and activations resident.
+
+The contract: ``SingleNodeModel.solve`` checks its arguments, builds a
+``RooflinePlan`` (``workload_plan`` + ``_device.device_rates``), calls
+``evaluate(plan, batch)`` and ``memory_plan`` and views the floats as a
+``PerformanceProfile``. ``mlsysim.sweep`` runs ``roofline_columns``, the same
+arithmetic over lists of batch sizes.
 """
 
 from __future__ import annotations
 
 import math
 
+from ..core.checks import MAX_INT
 from ..physics import kernels
 from ..results import Result, quantity
+from ..walls import Wall
 from ..workloads.precision import bytes_per_value
 from ..workloads.types import TransformerWorkload
 from . import _inputs
+from ._device import DeviceRates, device_rates, fallback_note
+from .contract import floats, plan
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
 
-COMPUTE_BOUND = "Compute Bound"
-MEMORY_BOUND = "Memory Bound"
+COMPUTE_BOUND = Wall.COMPUTE.phrase  # "Compute Bound"
+MEMORY_BOUND = Wall.MEMORY.phrase  # "Memory Bound"
 UNSUPPORTED = "Unsupported Precision"
 
 
 class PerformanceProfile(Result):
-    """What one roofline solve found, and which wall binds."""
+    """What one roofline solve found, and which wall binds (``bound``: compute, memory, or capacity)."""
 
-    _plain_names = ("model", "hardware", "precision", "compute_precision", "batch_size", "is_training", "bottleneck", "feasible", "reason", "mfu", "hfu", "assumptions")
+    _plain_names = ("model", "hardware", "precision", "compute_precision", "batch_size", "is_training", "bottleneck", "bound",
+                    "feasible", "reason", "mfu", "hfu", "assumptions")
 
     latency = quantity("time", "ms", "time for one batch")
     compute_time = quantity("time", "ms", "ops / effective FLOP/s")
@@ -47,79 +58,120 @@ class PerformanceProfile(Result):
     activation_memory = quantity("bytes", "GB")
 
     @property
-    def bound(self) -> str:
-        """The binding wall in one word: 'compute', 'memory' or 'capacity'."""
-        if not self.feasible:
-            return "capacity"
-        return "compute" if self.bottleneck == COMPUTE_BOUND else "memory"
+    def bottleneck(self) -> str:
+        """The roofline side that sets the latency, as a phrase: 'Compute Bound' or 'Memory Bound'."""
+        return UNSUPPORTED if self.roofline_wall is None else self.roofline_wall.phrase
 
 
-def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False):
-    """The model's side of a roofline solve, as floats: (fwd_ops_per_sample, weight_bytes_read,
-    act_bytes_per_sample, work_factor, hw_factor, resident_weight_bytes)."""
+@plan
+class WorkloadPlan:
+    """The model's side of a roofline solve (flop, byte per sample; pass factors)."""
+
+    fwd: float  # forward operations per sample
+    weights_read: float  # weight bytes one pass reads
+    act: float  # activation bytes per sample
+    work: float  # model passes: 1 inference, 3 training
+    hw_work: float  # passes the hardware runs: + 1 forward with full recomputation
+    resident_weights: float  # all weight bytes (all experts)
+
+
+@plan
+class RooflinePlan:
+    """Everything of a solve that does not depend on batch size."""
+
+    workload: WorkloadPlan
+    device: DeviceRates
+
+
+@floats
+class RooflineFloats:
+    """One batch on the roofline (s, flop, byte)."""
+
+    latency: float
+    compute_time: float
+    memory_time: float
+    ops: float  # model operations of the batch
+    bytes_moved: float
+
+
+@floats
+class MemoryFloats:
+    """Resident bytes of one solve."""
+
+    weight_memory: float
+    gradient_memory: float
+    optimizer_memory: float
+    activation_memory: float
+    memory_footprint: float
+
+
+def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False) -> WorkloadPlan:
+    """The model's side of a roofline solve, as floats."""
     fwd = model.forward_ops_per_sample_si(seq_len)
     if isinstance(model, TransformerWorkload):
         weights_read = model.expected_weight_bytes_read_si(precision, seq_len or model.seq_len)
     else:
         weights_read = model.weight_bytes_si(precision)
     act = model.activation_bytes_per_sample_si(precision, seq_len)
-    # forward + backward = 3x forward work and traffic; recompute adds one more forward (Korthikanti et al. 2022)
-    work = 3.0 if is_training else 1.0
-    hw_work = 4.0 if (is_training and recompute) else work
-    return fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision)
+    work = kernels.training_passes() if is_training else 1.0
+    hw_work = kernels.training_passes(recompute) if is_training else 1.0
+    return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision))
 
 
-def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_efficiency: float, is_training: bool, seq_len: int | None, recompute: bool = False, workload=None):
-    """Everything of a solve that does not depend on batch size, as floats.
-
-    Returns (fwd_ops_per_sample, weight_bytes_read, act_bytes_per_sample,
-    work_factor, hw_factor, rate, bandwidth, tax, peak, compute_precision).
-    Called once per (model, hardware, precision); ``roofline_columns`` then costs
-    a few float operations per batch size. ``SingleNodeModel`` and ``sweep``
-    share both, so the Quantity path and the fast path are one computation.
-    ``workload`` is ``workload_plan(...)`` when the caller already has it.
-    """
-    fwd, weights_read, act, work, hw_work, _ = workload or workload_plan(model, precision, is_training, seq_len, recompute)
-    peak, compute_precision = hw.peak_flops_si(precision)
-    rate = kernels.effective_flops(peak, efficiency)
-    bw = hw.memory._si["bandwidth"] * bandwidth_efficiency
-    return fwd, weights_read, act, work, hw_work, rate, bw, hw._si["dispatch_tax"], peak, compute_precision
+def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_efficiency: float, is_training: bool,
+                  seq_len: int | None, recompute: bool = False, workload: WorkloadPlan | None = None) -> RooflinePlan:
+    """The batch-independent part of a solve; ``workload`` when the caller already has it."""
+    return RooflinePlan(workload or workload_plan(model, precision, is_training, seq_len, recompute),
+                        device_rates(hw, precision, efficiency, bandwidth_efficiency))
 
 
-def roofline_columns(plan, batches: list[int]):
-    """Latency, compute time, memory time, model ops and bytes moved for each batch size (lists of floats).
+def evaluate(p: RooflinePlan, batch: int) -> RooflineFloats:
+    """The iron law for batch b: compute = fwd x b x hw_work / rate, memory = (weights read + act x b) x work / bandwidth,
+    latency = max(compute, memory) + dispatch tax (``kernels.roofline_parts`` with the pass factors)."""
+    w, d = p.workload, p.device
+    compute = w.fwd * w.hw_work / d.rate * batch
+    memory = w.weights_read * w.work / d.bandwidth + w.act * w.work / d.bandwidth * batch
+    latency = (compute if compute > memory else memory) + d.tax
+    return RooflineFloats(latency, compute, memory, w.fwd * w.work * batch, (w.weights_read + w.act * batch) * w.work)
 
-    The iron law per batch b: compute = fwd x b x hw_work / rate,
-    memory = (weights read + activations x b) x work / bandwidth,
-    latency = max(compute, memory) + dispatch tax. This is ``kernels.roofline_parts``
-    written over lists, so a sweep of thousands of batch sizes is a handful of
-    comprehensions instead of a call per configuration; tests/test_fast_path.py
-    checks both against an independent pint derivation.
-    """
-    fwd, weights_read, act, work, hw_work, rate, bw, tax = plan[:8]
-    per_sample_compute = fwd * hw_work / rate
-    fixed_memory = weights_read * work / bw
-    per_sample_memory = act * work / bw
+
+def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> RooflineFloats:
+    """``evaluate`` of ``RooflinePlan(w, d)`` over a list of batch sizes: each field is a list (same arithmetic,
+    operation for operation). Takes the plan's two halves, so a sweep builds each once per model or accelerator."""
+    per_sample_compute = w.fwd * w.hw_work / d.rate
+    fixed_memory = w.weights_read * w.work / d.bandwidth
+    per_sample_memory = w.act * w.work / d.bandwidth
     compute = [per_sample_compute * b for b in batches]
     memory = [fixed_memory + per_sample_memory * b for b in batches]
+    tax = d.tax
     latency = [(c if c > m else m) + tax for c, m in zip(compute, memory)]
-    ops = [fwd * work * b for b in batches]
-    nbytes = [(weights_read + act * b) * work for b in batches]
-    return latency, compute, memory, ops, nbytes
+    ops = [w.fwd * w.work * b for b in batches]
+    nbytes = [(w.weights_read + w.act * b) * w.work for b in batches]
+    return RooflineFloats(latency, compute, memory, ops, nbytes)
 
 
-def training_memory(model, precision: str, batch: int, seq_len: int | None, recompute: bool):
-    """(weights, gradients, optimizer, activations) in bytes for mixed-precision Adam training."""
+def memory_plan(model, precision: str, batch: int, seq_len: int | None, is_training: bool, recompute: bool,
+                workload: WorkloadPlan | None = None) -> MemoryFloats:
+    """Resident bytes: inference keeps weights + activations; training (mixed-precision Adam) adds gradients and 12 B/param.
+
+    ``workload`` (the same model, precision and seq_len) saves re-deriving the inference figures.
+    """
+    if not is_training:
+        if workload is None:
+            workload = workload_plan(model, precision, False, seq_len)
+        weights, acts = workload.resident_weights, workload.act * batch
+        return MemoryFloats(weights, 0.0, 0.0, acts, weights + 0.0 + 0.0 + acts)
     b = bytes_per_value(precision)
     params = model._si["parameters"]
     weights = kernels.weight_bytes(params, b)
     grads = kernels.weight_bytes(params, b)
     optimizer = params * kernels.adam_state_bytes_per_parameter()
     if isinstance(model, TransformerWorkload):
-        acts = kernels.activation_memory_bytes(seq_len or model.seq_len, batch, model.hidden_dim, model.heads, model.layers, recompute="full" if recompute else "none")
+        acts = kernels.activation_memory_bytes(seq_len or model.seq_len, batch, model.hidden_dim, model.heads, model.layers,
+                                               recompute="full" if recompute else "none")
     else:
         acts = model.activation_bytes_per_sample_si(precision) * batch
-    return weights, grads, optimizer, acts
+    return MemoryFloats(weights, grads, optimizer, acts, weights + grads + optimizer + acts)
 
 
 def memory_verdict(hw, weights: float, footprint: float, acts: float, is_training: bool) -> str:
@@ -141,10 +193,17 @@ def memory_verdict(hw, weights: float, footprint: float, acts: float, is_trainin
     return ""
 
 
+_UNSUPPORTED = RooflineFloats(math.inf, math.inf, None, None, None)  # a solve with no arithmetic: it takes forever
+
+# The closed form lands within a step or two of the boundary; the nudges below are bounded anyway.
+_MAX_NUDGES = 64
+
+
 def largest_inference_batch(hw, weights: float, act: float) -> float:
     """The largest batch whose inference footprint (weights + act x b) passes ``memory_verdict``.
 
-    0 when even the weights do not fit, inf when activations cost nothing.
+    0 when even the weights do not fit, inf when activations cost nothing (or so
+    little that every accepted batch size, up to ``checks.MAX_INT``, fits).
     Solved in closed form, then checked (and nudged at the boundary) with
     ``memory_verdict`` itself, so both always agree.
     """
@@ -154,12 +213,55 @@ def largest_inference_batch(hw, weights: float, act: float) -> float:
         return math.inf
     capacity = hw.memory._si["capacity"]
     room = capacity if hw.memory._si.get("flash_capacity") is not None else capacity - weights
+    if room / act > MAX_INT:
+        return math.inf
     b = max(int(room // act), 0)
-    while b > 0 and memory_verdict(hw, weights, weights + act * b, act * b, False):
+    for _ in range(_MAX_NUDGES):
+        if b <= 0 or not memory_verdict(hw, weights, weights + act * b, act * b, False):
+            break
         b -= 1
-    while not memory_verdict(hw, weights, weights + act * (b + 1), act * (b + 1), False):
+    for _ in range(_MAX_NUDGES):
+        if memory_verdict(hw, weights, weights + act * (b + 1), act * (b + 1), False):
+            break
         b += 1
     return b
+
+
+def profile(model, hw, p: RooflinePlan, mem: MemoryFloats, batch: int, precision: str, efficiency: float,
+            bandwidth_efficiency: float, is_training: bool) -> PerformanceProfile:
+    """Evaluate a checked plan and view it as a ``PerformanceProfile`` (the audit calls this too)."""
+    d = p.device
+    assumptions = [
+        f"efficiency={efficiency:g} of dense peak; bandwidth_efficiency={bandwidth_efficiency:g}",
+        "training: forward + backward = 3x forward ops and traffic" if is_training else "inference: one forward pass",
+    ]
+    note = fallback_note(hw.name, precision, d)
+    if note:
+        assumptions.append(note)
+    if is_training:
+        assumptions.append("memory: weights + gradients + 12 B/param Adam state (ZeRO, Sec. 3.1) + activations")
+    reason = memory_verdict(hw, mem.weight_memory, mem.memory_footprint, mem.activation_memory, is_training)
+    common = dict(model=model.name, hardware=hw.name, precision=precision, compute_precision=d.compute_precision,
+                  batch_size=batch, is_training=is_training, assumptions=assumptions,
+                  _dispatch_tax=d.tax, _bandwidth=d.peak_bandwidth, _peak_flops=d.peak)
+    if d.compute_precision is None:  # no arithmetic in that precision: it never runs
+        return PerformanceProfile.view(
+            _UNSUPPORTED, mem, d, **common, roofline_wall=None, bound=Wall.CAPACITY, feasible=False,
+            reason=f"{hw.name} has no {precision} compute (it lists {', '.join(hw.compute.precision_flops)})",
+            mfu=0.0, hfu=0.0, _throughput=0.0, _arithmetic_intensity=None, _ridge_point=None, _energy=None,
+        )
+    out = evaluate(p, batch)
+    wall = Wall.COMPUTE if out.compute_time >= out.memory_time else Wall.MEMORY
+    hw_ops = out.ops * p.workload.hw_work / p.workload.work
+    tdp = hw._si.get("tdp")
+    return PerformanceProfile.view(
+        out, mem, d, **common, roofline_wall=wall, bound=wall if not reason else Wall.CAPACITY, feasible=not reason,
+        reason=reason, mfu=kernels.model_flops_utilization(out.ops, out.latency, d.peak),
+        hfu=kernels.model_flops_utilization(hw_ops, out.latency, d.peak),
+        _throughput=batch / out.latency, _arithmetic_intensity=kernels.arithmetic_intensity(out.ops, out.bytes_moved),
+        _ridge_point=kernels.ridge_point(d.peak, d.peak_bandwidth),
+        _energy=kernels.energy(tdp, out.latency) if tdp is not None else None,
+    )
 
 
 class SingleNodeModel:
@@ -183,58 +285,12 @@ class SingleNodeModel:
         precision = _inputs.check_precision(precision)
         efficiency = _inputs.fraction(efficiency, "efficiency")
         bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
-        if seq_len is not None:
-            seq_len = _inputs.positive_int(seq_len, "seq_len")
-        is_training = bool(is_training)
-
-        plan = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, activation_recompute)
-        peak, compute_precision = plan[8], plan[9]
-        assumptions = [
-            f"efficiency={efficiency:g} of dense peak; bandwidth_efficiency={bandwidth_efficiency:g}",
-            "training: forward + backward = 3x forward ops and traffic" if is_training else "inference: one forward pass",
-        ]
-        if compute_precision is not None and compute_precision != precision:
-            assumptions.append(f"{hw.name} lists no {precision} peak; compute runs at its {compute_precision} peak")
-
-        capacity = hw.memory._si["capacity"]
-        if is_training:
-            weights, grads, optimizer, acts = training_memory(model, precision, batch, seq_len, activation_recompute)
-            assumptions.append("memory: weights + gradients + 12 B/param Adam state (ZeRO, Sec. 3.1) + activations")
-        else:
-            weights, grads, optimizer = model.weight_bytes_si(precision), 0.0, 0.0
-            acts = model.activation_bytes_per_sample_si(precision, seq_len) * batch
-        footprint = weights + grads + optimizer + acts
-        reason = memory_verdict(hw, weights, footprint, acts, is_training)
-        feasible = not reason
-
-        if compute_precision is None:
-            return PerformanceProfile(
-                model=model.name, hardware=hw.name, precision=precision, compute_precision=None, batch_size=batch,
-                is_training=is_training, bottleneck=UNSUPPORTED, feasible=False,
-                reason=f"{hw.name} has no {precision} compute (it lists {', '.join(hw.compute.precision_flops)})",
-                mfu=0.0, hfu=0.0, assumptions=assumptions, _latency=math.inf, _compute_time=math.inf,
-                _memory_time=None, _dispatch_tax=plan[7], _throughput=0.0, _arithmetic_intensity=None, _ridge_point=None,
-                _ops=None, _bytes_moved=None, _peak_flops=0.0, _bandwidth=plan[6], _energy=None, _memory_footprint=footprint,
-                _memory_capacity=capacity, _weight_memory=weights, _gradient_memory=grads, _optimizer_memory=optimizer,
-                _activation_memory=acts,
-            )
-
-        (latency,), (compute,), (memory,), (ops,), (nbytes,) = roofline_columns(plan, [batch])
-        hw_ops = ops * plan[4] / plan[3]
-        tdp = hw._si.get("tdp")
-        return PerformanceProfile(
-            model=model.name, hardware=hw.name, precision=precision, compute_precision=compute_precision, batch_size=batch,
-            is_training=is_training, bottleneck=COMPUTE_BOUND if compute >= memory else MEMORY_BOUND,
-            feasible=feasible, reason=reason,
-            mfu=ops / latency / peak, hfu=hw_ops / latency / peak, assumptions=assumptions,
-            _latency=latency, _compute_time=compute, _memory_time=memory, _dispatch_tax=plan[7],
-            _throughput=batch / latency, _arithmetic_intensity=kernels.arithmetic_intensity(ops, nbytes),
-            _ridge_point=kernels.ridge_point(peak, hw.memory._si["bandwidth"]), _ops=ops, _bytes_moved=nbytes,
-            _peak_flops=peak, _bandwidth=hw.memory._si["bandwidth"],
-            _energy=kernels.energy(tdp, latency) if tdp is not None else None,
-            _memory_footprint=footprint, _memory_capacity=capacity, _weight_memory=weights, _gradient_memory=grads,
-            _optimizer_memory=optimizer, _activation_memory=acts,
-        )
+        seq_len = _inputs.optional_int(seq_len, "seq_len")
+        is_training = _inputs.boolean(is_training, "is_training")
+        recompute = _inputs.boolean(activation_recompute, "activation_recompute")
+        p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute)
+        mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
+        return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training)
 
 
 class Engine:

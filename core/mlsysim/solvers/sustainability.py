@@ -18,7 +18,9 @@ from __future__ import annotations
 from ..core.errors import InputError
 from ..physics import kernels
 from ..results import Result, quantity
+from ..walls import Wall
 from . import _inputs, _system
+from .contract import floats
 from .defaults import (
     DEFAULT_EMBODIED_CARBON_KG,
     DEFAULT_IDLE_POWER_FRACTION,
@@ -32,7 +34,7 @@ from .defaults import (
 class SustainabilityResult(Result):
     """Energy, carbon and water of N accelerators over a duration; which term dominates."""
 
-    _plain_names = ("system", "grid", "accelerators", "utilization", "pue", "pue_source", "bound", "assumptions")
+    _plain_names = ("system", "grid", "accelerators", "utilization", "pue", "pue_source", "bound", "dominant", "feasible", "reason", "assumptions")
 
     duration = quantity("time", "day")
     accelerator_power = quantity("power", "W", "one accelerator at the given utilisation")
@@ -47,9 +49,22 @@ class SustainabilityResult(Result):
     water = quantity("volume", "L", "IT energy x WUE (None when the grid lists no WUE)")
 
 
+@floats
+class FootprintFloats:
+    """Power, energy, carbon and water of N accelerators for a duration (W, J, gCO2e, L)."""
+
+    accelerator_power: float
+    it_power: float
+    it_energy: float
+    facility_energy: float
+    operational_carbon: float | None  # None without a grid
+    embodied_carbon: float
+    water: float | None  # None when the grid lists no WUE
+
+
 def footprint(system: _system.System, duration: float, grid_profile, utilization: float, idle_fraction: float,
-              pue: float, embodied_per_accelerator: float, lifetime: float) -> tuple:
-    """Floats: (accelerator power, IT power, IT energy, facility energy, operational g, embodied g, water L or None)."""
+              pue: float, embodied_per_accelerator: float, lifetime: float) -> FootprintFloats:
+    """The sustainability chain on floats (checked inputs)."""
     hw = system.hardware
     tdp = hw._si.get("tdp")
     if tdp is None:
@@ -62,7 +77,7 @@ def footprint(system: _system.System, duration: float, grid_profile, utilization
     embodied = kernels.straight_line_amortization(embodied_per_accelerator * system.count, lifetime, duration)
     wue = grid_profile._si.get("wue") if grid_profile is not None else None
     water = kernels.water(it_energy, wue) if wue is not None else None
-    return p_acc, it_power, it_energy, facility, operational, embodied, water
+    return FootprintFloats(p_acc, it_power, it_energy, facility, operational, embodied, water)
 
 
 def check_power_inputs(utilization, idle_fraction, embodied_carbon, lifetime, hardware=None):
@@ -71,8 +86,7 @@ def check_power_inputs(utilization, idle_fraction, embodied_carbon, lifetime, ha
     The default embodied carbon is a data-centre GPU's; other tiers get 0 unless given.
     """
     u = _inputs.fraction(utilization, "utilization")
-    if isinstance(idle_fraction, bool) or not isinstance(idle_fraction, (int, float)) or not 0.0 <= idle_fraction <= 1.0:
-        raise InputError("idle_fraction", idle_fraction, "a fraction of TDP in [0, 1]")
+    idle_fraction = _inputs.checks.fraction(idle_fraction, "idle_fraction", low_open=False)
     if embodied_carbon is not None:
         embodied = _system.nonneg(embodied_carbon, "embodied_carbon", "mass")
     elif hardware is None or hardware.tier == "cloud":
@@ -110,7 +124,7 @@ class SustainabilityModel:
             raise InputError("grid", None, f"a GridProfile or registry name (e.g. 'quebec'): {sys_.name} has no grid of its own")
         u, idle, embodied_per, life = check_power_inputs(utilization, idle_fraction, embodied_carbon, lifetime, sys_.hardware)
         pue_value, pue_source = _system.pue(pue, sys_, g, DEFAULT_PUE)
-        p_acc, it_power, it_energy, facility, operational, embodied, water = footprint(sys_, t, g, u, idle, pue_value, embodied_per, life)
+        f = footprint(sys_, t, g, u, idle, pue_value, embodied_per, life)
         assumptions = [
             f"accelerator power = TDP x ({idle:g} + {1 - idle:g} x utilization {u:g}) (Fan et al. 2007); hosts, network and storage not counted",
             f"PUE {pue_value:g} ({pue_source}); water = IT energy x WUE",
@@ -118,20 +132,19 @@ class SustainabilityModel:
         ]
         if embodied_carbon is None and sys_.hardware.tier != "cloud":
             assumptions.append(f"no sourced embodied-carbon estimate for {sys_.hardware.tier}-tier hardware: embodied carbon 0 (pass embodied_carbon=...)")
-        if water is None:
+        if f.water is None:
             assumptions.append(f"{g.name} lists no WUE: water not computed")
-        return SustainabilityResult(
-            system=sys_.name, grid=g.name, accelerators=sys_.count, utilization=u, pue=pue_value, pue_source=pue_source,
-            bound="operational" if operational >= embodied else "embodied", assumptions=assumptions,
-            _duration=t, _accelerator_power=p_acc, _it_power=it_power, _facility_power=it_power * pue_value,
-            _it_energy=it_energy, _facility_energy=facility, _carbon_intensity=g._si["carbon_intensity"],
-            _operational_carbon=operational, _embodied_carbon=embodied, _total_carbon=operational + embodied, _water=water,
+        return SustainabilityResult.view(
+            f, system=sys_.name, grid=g.name, accelerators=sys_.count, utilization=u, pue=pue_value, pue_source=pue_source,
+            bound=Wall.SUSTAINABILITY, dominant="operational" if f.operational_carbon >= f.embodied_carbon else "embodied",
+            feasible=True, reason="", assumptions=assumptions, _duration=t, _facility_power=f.it_power * pue_value,
+            _carbon_intensity=g._si["carbon_intensity"], _total_carbon=f.operational_carbon + f.embodied_carbon,
         )
 
     def compare(self, system, duration, grids, **kwargs) -> dict[str, SustainabilityResult]:
         """The same run on several grids, e.g. ``compare(fleet, '30 day', ['quebec', 'poland'])``: {grid name: result}."""
         out = {}
-        for g in grids:
+        for g in _inputs.sequence(grids, "grids", "grids, e.g. ['quebec', 'poland']"):
             r = self.solve(system, duration, grid=g, **kwargs)
             out[r.grid] = r
         return out

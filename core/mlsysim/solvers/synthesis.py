@@ -18,11 +18,12 @@ when it meets every target given and the budget.
 from __future__ import annotations
 
 import math
+from typing import get_args
 
 from ..core import checks
 from ..core.errors import InputError
 from ..core.units import make
-from ..hardware.types import TIERS
+from ..hardware.types import Tier
 from ..physics import kernels
 from ..registries import Hardware
 from ..results import Result, quantity
@@ -161,7 +162,7 @@ class SynthesisSolver:
         seq = None if seq_len is None else checks.positive_int(seq_len, "seq_len")
         cap = checks.positive_int(max_count, "max_count")
         if hardware is None:
-            parts = list(Hardware) if tier is None else Hardware.list(tier=checks.choice(tier, "tier", TIERS))
+            parts = list(Hardware) if tier is None else Hardware.list(tier=checks.choice(tier, "tier", get_args(Tier)))
         else:
             parts = [_inputs.hardware(h, f"hardware[{i}]") for i, h in enumerate(checks.sequence(hardware, "hardware", "parts"))]
         graph = m.lower(precision, batch, seq)

@@ -6,8 +6,6 @@ the bytes of weights, the bytes moved, and their ratio (arithmetic intensity).
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import model_validator
 
 from ..core import checks
@@ -136,6 +134,11 @@ class TransformerWorkload(Workload):
     def active_parameters_si(self) -> float:
         return self._si.get("active_parameters", self._si["parameters"])
 
+    @property
+    def moe_split_si(self) -> tuple[float, float]:
+        """(shared parameters, parameters per expert); (parameters, 0) for a dense model."""
+        return kernels.moe_expert_split(self._si["parameters"], self.active_parameters_si, self.experts, self.experts_per_token)
+
     def forward_ops_per_sample_si(self, seq_len: int | None = None) -> float:
         """2 x active parameters per token, over ``seq_len`` tokens (Kaplan et al. 2020)."""
         return kernels.inference_flops_per_token(self.active_parameters_si) * (seq_len or self.seq_len)
@@ -150,9 +153,7 @@ class TransformerWorkload(Workload):
         b = bytes_per_value(precision)
         if not self.is_moe:
             return kernels.weight_bytes(self._si["parameters"], b)
-        total, active = self._si["parameters"], self.active_parameters_si
-        per_expert = (total - active) / (self.experts - self.experts_per_token)
-        shared = total - self.experts * per_expert
+        shared, per_expert = self.moe_split_si
         touched = kernels.moe_experts_touched(self.experts, self.experts_per_token, tokens)
         return kernels.weight_bytes(shared + touched * per_expert, b)
 
@@ -205,5 +206,3 @@ class ComputationGraph:
     def __repr__(self) -> str:
         return f"ComputationGraph({self.workload!r}, {self.precision}, ops={self._ops:.3g} flop, bytes={self._bytes_moved:.3g} B)"
 
-
-Architecture = Literal["Transformer", "CNN", "Dense"]

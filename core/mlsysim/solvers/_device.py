@@ -1,0 +1,46 @@
+"""What one accelerator offers a solve, as floats: the setup every roofline-shaped solver shares.
+
+    rate      = dense peak in the compute precision x efficiency
+    bandwidth = memory bandwidth x bandwidth efficiency
+    tax       = the fixed dispatch overhead per invocation
+
+Written once here and used by ``SingleNodeModel``, ``ServingModel`` and
+``DistributedModel`` (and so by the sweep, the optimizer and the audit).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..physics import kernels
+from .contract import floats
+
+
+@floats
+class DeviceRates:
+    """An accelerator's ceilings for one precision and efficiency (flop/s, byte/s, s, byte)."""
+
+    peak: float  # dense peak of the compute precision (0 when it has none)
+    rate: float  # peak x efficiency
+    bandwidth: float  # memory bandwidth x bandwidth efficiency
+    peak_bandwidth: float  # datasheet memory bandwidth
+    tax: float  # dispatch overhead per invocation
+    memory_capacity: float  # main-memory capacity
+    compute_precision: str | None  # the precision the arithmetic runs in; None when unsupported
+
+
+def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: float = 1.0) -> DeviceRates:
+    """The ceilings of ``hw`` for ``precision`` (already-checked inputs)."""
+    peak, compute_precision = hw.peak_flops_si(precision)
+    if not 0.0 < peak < math.inf:  # a listed peak of 0 is no arithmetic in that precision
+        peak, compute_precision = 0.0, None
+    mem = hw.memory._si
+    return DeviceRates(peak, kernels.effective_flops(peak, efficiency), mem["bandwidth"] * bandwidth_efficiency,
+                       mem["bandwidth"], hw._si["dispatch_tax"], mem["capacity"], compute_precision)
+
+
+def fallback_note(hw_name: str, precision: str, device: DeviceRates) -> str | None:
+    """The assumption to state when the arithmetic runs in a wider precision than asked."""
+    if device.compute_precision is not None and device.compute_precision != precision:
+        return f"{hw_name} lists no {precision} peak; compute runs at its {device.compute_precision} peak"
+    return None
