@@ -18,7 +18,6 @@ with app.setup:
         "id": "ch11_roofline",
         "volume": 1,
         "chapter": 11,
-        "chapter_title": "Hardware Acceleration",
         "title": "The roofline: is your accelerator starved for arithmetic or for bytes?",
         "question": ("An accelerator has two speed limits, arithmetic (FLOP/s) and memory bandwidth "
                      "(bytes/s). Which one sets the pace of a workload, and what would make it faster?"),
@@ -107,7 +106,8 @@ def _(batch, efficiency, hw, lab, model, precision):
     chart = None
     if has_peak:
         _title = f"Roofline of {device.name} ({result.compute_precision})"
-        _sub = (f"{precision.value} requested: {fallback}" if fallback else None)
+        _sub = ([f"{precision.value} requested: no {precision.value} peak listed,",
+                 f"so the {result.compute_precision} peak is used"] if fallback else None)
         chart = viz.roofline_spec(peak, bw, [viz.profile_point(result, f"{workload.name}, batch {batch.value}")],
                                   efficiency.value, 1.0, title=_title, subtitle=_sub)
     update_ms = (time.perf_counter() - _t0) * 1e3

@@ -9,7 +9,8 @@ One module per job, in the order the build runs them:
             Pyodide under Node (precompile.mjs runs precompile_wheels.py);
   runtime   the runtime folder and the browser's pyodide-lock.json;
   export    marimo's export of each lab and the checked rewrites of its page and bundle;
-  pages     the index, the service worker and the gzip copies;
+  labindex  each lab's LAB metadata, the index of both volumes, labkit.js, the labs' sources;
+  pages     the service worker and the gzip copies;
   server    the development HTTP server;
   build     all of the above, in order.
 `build_wasm.py` at the repo's top level is the command line.

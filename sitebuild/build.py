@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 from .common import BuildError, ensure_build_tools, log
-from .export import check_js_spots, export_lab, lab_title, prune_assets, rewrite_page, scan_external_refs
+from .export import check_js_spots, export_lab, prune_assets, rewrite_page, scan_external_refs
+from .labindex import copy_sources, head_script, lab_meta, write_index, write_kit_js
 from .lock import build_mlsysim_wheel, fetch_locked, load_lock, resolve_lock
-from .pages import chapter_of, precompress, write_index, write_service_worker
+from .pages import precompress, write_service_worker
 from .pins import DEFAULT_OUT, LABS_DIR, LOCK_PATH, MARIMO_VERSION, PYODIDE_VERSION, ROOT, SITE_SRC
 from .runtime import RUNTIME_DIR, assemble_runtime
 
@@ -44,13 +45,13 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
     loader = (SITE_SRC / "loading.html").read_text()
     pages, meta = {}, []
     for lab in labs:
+        info = lab_meta(lab)  # checked before the (slow) export
         html_path = export_lab(lab, labs_out)
-        src = lab.read_text()
-        title = lab_title(src, lab.stem)
-        page = rewrite_page(html_path.read_text(), f"../{RUNTIME_DIR}/", extra_head=loader)
+        page = rewrite_page(html_path.read_text(), f"../{RUNTIME_DIR}/", extra_head=loader + head_script())
         html_path.write_text(page)
         pages[html_path.name] = page
-        meta.append({"stem": lab.stem, "title": title, "chapter": chapter_of(lab.stem)})
+        meta.append(info)
+    copy_sources(labs, labs_out)
     check_js_spots(labs_out / "assets")
     scan_external_refs(pages)
     removed, nbytes = prune_assets(labs_out, list(pages.values()))
@@ -58,6 +59,7 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
 
     for f in ["site.css"]:
         shutil.copy2(SITE_SRC / f, out / f)
+    write_kit_js(out)
     build_id = hashlib.sha256(json.dumps(browser_lock, sort_keys=True).encode()
                               + b"".join(p.encode() for p in pages.values())).hexdigest()[:16]
     write_service_worker(out, build_id)

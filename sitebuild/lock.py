@@ -36,6 +36,8 @@ def build_mlsysim_wheel() -> Path:
     shutil.copy2(ROOT / "pyproject.toml", stage / "pyproject.toml")
     shutil.copytree(ROOT / "core", stage / "core", ignore=ignore)
     shutil.copytree(ROOT / "registry", stage / "registry", ignore=ignore)
+    # the lab kit ships in the same wheel (pyproject's wheel packages): the labs import it
+    shutil.copytree(ROOT / "labs" / "labkit", stage / "labs" / "labkit", ignore=ignore)
     readme = ROOT / "README.md"
     if readme.exists():
         shutil.copy2(readme, stage / "README.md")
@@ -51,6 +53,8 @@ def build_mlsysim_wheel() -> Path:
     with zipfile.ZipFile(wheels[0]) as z:
         if not any(n.startswith("mlsysim/_registry/") for n in z.namelist()):
             raise BuildError("the mlsysim wheel does not ship mlsysim/_registry")
+        if "labkit/kit.py" not in z.namelist() or "mlsysim/viz/templates.json" not in z.namelist():
+            raise BuildError("the mlsysim wheel does not ship labkit/ and mlsysim/viz/templates.json")
     return wheels[0]
 
 

@@ -22,7 +22,7 @@ import marimo as mo
 
 from . import KIT_VERSION
 from . import record as rec
-from .catalog import neighbours
+from .catalog import chapter_title, neighbours
 from .questions import Prediction, Question, variant_seed
 from .storage import IN_BROWSER, STUDENT_KEY, default_store
 
@@ -100,14 +100,13 @@ class Lab:
     def header(self):
         m = self.meta
         prev, nxt = neighbours(m["volume"], m["chapter"])
-        nav = " · ".join(x for x in [
-            f"[← {prev[1]}](../index.html#{prev[0]})" if prev else "",
-            "[All labs](../index.html)",
-            f"[{nxt[1]} →](../index.html#{nxt[0]})" if nxt else "",
-        ] if x)
+        links = ([f"<a href='../index.html#{prev[0]}'>← {html.escape(prev[1])}</a>"] if prev else []) + [
+            "<a href='../index.html'>All labs</a>"] + (
+            [f"<a href='../index.html#{nxt[0]}'>{html.escape(nxt[1])} →</a>"] if nxt else [])
+        nav = " · ".join(links)
         notes = "".join(f"\n\n> {n}" for n in self.notes)
         return mo.md(
-            f"<small>Volume {'I' * m['volume']} · Chapter {m['chapter']}: {m['chapter_title']} · "
+            f"<small>Volume {'I' * m['volume']} · Chapter {m['chapter']}: {chapter_title(m['volume'], m['chapter'])} · "
             f"about {m['minutes']} minutes</small>\n\n# {m['title']}\n\n**The question.** {m['question']}\n\n"
             f"<nav class='labkit-nav'>{nav}</nav>{notes}")
 

@@ -37,27 +37,26 @@ def roofline() -> dict:
     x = alt.X("ai:Q", scale=log, title="Arithmetic intensity (flop/byte)", axis=alt.Axis(values=[1], format="~g"))
     y = alt.Y("perf:Q", scale=log, title="Attainable performance (TFLOP/s)", axis=alt.Axis(values=[1], format="~g"))
     blue, orange, grey = PALETTE["blue"], PALETTE["orange"], PALETTE["grey"]
+    # the regions use the fill channel and the points the colour channel: two separate scales
     region_colours = alt.Scale(domain=["memory bound", "compute bound"], range=[PALETTE["sky"], PALETTE["orange"]])
     regions = alt.Chart(alt.Data(name="regions")).mark_rect(opacity=0.12).encode(
-        x="ai:Q", x2="ai2:Q", y="y:Q", y2="y2:Q", color=alt.Color("region:N", scale=region_colours, legend=None))
-    labels = alt.Chart(alt.Data(name="region_labels"))
-    region_text = alt.layer(*[
-        labels.mark_text(fontStyle="italic", color="#555555", baseline="top", align=side).encode(
-            x="ai:Q", y="perf:Q", text="label:N").transform_filter(alt.datum.align == side)
-        for side in ("left", "right")])
+        x="ai:Q", x2="ai2:Q", y="y:Q", y2="y2:Q", fill=alt.Fill("region:N", scale=region_colours, legend=None))
+    # each region's name at the bottom, in its middle: below the roofs, away from the ridge labels
+    region_text = alt.Chart(alt.Data(name="region_labels")).mark_text(
+        fontStyle="italic", color="#555555", baseline="bottom", align="center").encode(x="ai:Q", y="perf:Q", text="label:N")
     roof = alt.Chart(alt.Data(name="roof")).mark_line(color=blue, strokeWidth=3).encode(x=x, y=y)
     eff = alt.Chart(alt.Data(name="effective_roof")).mark_line(color=blue, strokeDash=[6, 4], strokeWidth=2).encode(x="ai:Q", y="perf:Q")
     ridge_rule = alt.Chart(alt.Data(name="ridges")).mark_rule(color=grey, strokeDash=[2, 3]).encode(
         x="ai:Q", strokeDash=alt.value([2, 3]))
     ridge_pt = alt.Chart(alt.Data(name="ridges")).mark_point(shape="diamond", size=110, filled=True, color=blue).encode(
         x="ai:Q", y="perf:Q")
-    # the peak ridge's label above and left of it (over the flat roof), the effective ridge's below
-    # and right of it (under the dashed roof): neither crosses a line
+    # both ridge labels above and left of their diamond: over the rising roof that meets it, under
+    # nothing (the workload's label goes below and right, so the two never collide)
     ridge_data = alt.Chart(alt.Data(name="ridges"))
     ridge_txt = alt.layer(
         ridge_data.mark_text(align="right", dx=-6, dy=-10, color=blue, fontSize=11).encode(
             x="ai:Q", y="perf:Q", text="label:N").transform_filter(alt.datum.which == "peak"),
-        ridge_data.mark_text(align="left", dx=8, dy=14, color=blue, fontSize=11).encode(
+        ridge_data.mark_text(align="right", dx=-6, dy=-9, color=blue, fontSize=11).encode(
             x="ai:Q", y="perf:Q", text="label:N").transform_filter(alt.datum.which == "effective"))
     status = alt.Scale(domain=["fits", "does not fit"], range=[PALETTE["vermillion"], PALETTE["black"]])
     shapes = alt.Scale(domain=["fits", "does not fit"], range=["circle", "cross"])
@@ -66,9 +65,13 @@ def roofline() -> dict:
         shape=alt.Shape("status:N", scale=shapes, legend=None),
         tooltip=[alt.Tooltip("label:N", title="workload"), alt.Tooltip("ai:Q", title="flop/byte", format=".3~g"),
                  alt.Tooltip("bound:N", title="bound")])
-    # below and to the right of the point: under a rising roof and under a flat one, never on it
-    pt_txt = alt.Chart(alt.Data(name="points")).mark_text(align="left", dx=9, dy=14, fontWeight="bold",
-                                                            color=PALETTE["vermillion"]).encode(x="ai:Q", y="perf:Q", text="label:N")
+    # below the point and away from the middle of the chart: under a rising roof on the left, under
+    # a flat one on the right, never on a line and never off the chart's edge
+    point_data = alt.Chart(alt.Data(name="points"))
+    pt_txt = alt.layer(*[
+        point_data.mark_text(align=side, dx=9 if side == "left" else -9, dy=14, fontWeight="bold",
+                             color=PALETTE["vermillion"]).encode(x="ai:Q", y="perf:Q", text="label:N")
+        .transform_filter(alt.datum.side == side) for side in ("left", "right")])
     return _finish(alt.layer(roof, regions, region_text, eff, ridge_rule, ridge_pt, ridge_txt, pts, pt_txt))
 
 

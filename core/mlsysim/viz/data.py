@@ -56,7 +56,8 @@ def roofline_data(peak_flops: float, bandwidth: float, points: list[dict], effic
     eff_bw = bandwidth * bandwidth_efficiency
     eff_ridge = kernels.ridge_point(eff_peak, eff_bw)
     xs = [ridge, eff_ridge] + [p["intensity"] for p in points if p["intensity"] > 0]
-    lo, hi = min(xs) / 20.0, max(xs) * 20.0
+    # two decades of room left of the leftmost ridge (for the ridges' labels), one right of the rest
+    lo, hi = min(xs) / 100.0, max(xs) * 10.0
     scale, unit = pick_unit(peak_flops, FLOPS_UNITS)
     y_lo = min([lo * eff_bw] + [p["flops"] for p in points if p["flops"] > 0]) / 2.0
 
@@ -67,23 +68,24 @@ def roofline_data(peak_flops: float, bandwidth: float, points: list[dict], effic
     eff_rows = [{"ai": x, "perf": roof(x, eff_peak, eff_bw)} for x in (lo, eff_ridge, hi)]
     top = peak_flops / scale * 1.6
     ridges = [
-        {"ai": ridge, "perf": peak_flops / scale, "label": f"ridge at peak {fmt(ridge)} flop/B", "which": "peak"},
+        {"ai": ridge, "perf": peak_flops / scale, "label": f"peak ridge {fmt(ridge)} flop/B", "which": "peak"},
         {"ai": eff_ridge, "perf": eff_peak / scale,
-         "label": f"ridge at {efficiency:.0%} of peak {fmt(eff_ridge)} flop/B", "which": "effective"},
+         "label": f"{efficiency:.0%} ridge {fmt(eff_ridge)} flop/B", "which": "effective"},
     ]
     regions = [
         {"ai": lo, "ai2": eff_ridge, "y": y_lo / scale, "y2": top, "region": "memory bound"},
         {"ai": eff_ridge, "ai2": hi, "y": y_lo / scale, "y2": top, "region": "compute bound"},
     ]
     region_labels = [
-        {"ai": lo * 1.3, "perf": top / 1.15, "label": "memory bound", "align": "left"},
-        {"ai": hi / 1.3, "perf": top / 1.15, "label": "compute bound", "align": "right"},
+        {"ai": math.sqrt(lo * eff_ridge), "perf": y_lo / scale * 1.15, "label": "memory bound"},
+        {"ai": math.sqrt(eff_ridge * hi), "perf": y_lo / scale * 1.15, "label": "compute bound"},
     ]
     pts = [{
         "ai": p["intensity"], "perf": p["flops"] / scale,
         "label": p["label"] + ("" if p.get("feasible", True) else " (does not fit)"),
         "status": "fits" if p.get("feasible", True) else "does not fit",
         "bound": p.get("bound", ""),
+        "side": "left" if math.log(p["intensity"] / lo) < 0.5 * math.log(hi / lo) else "right",
     } for p in points if p["intensity"] > 0 and p["flops"] > 0]
     datasets = {"roof": roof_rows, "effective_roof": eff_rows, "ridges": ridges, "regions": regions,
                 "region_labels": region_labels, "points": pts}
