@@ -99,7 +99,7 @@ def _(batch, efficiency, hw, lab, model, precision):
     fallback = next((a for a in result.assumptions if "lists no" in a and "peak" in a), None)
     peak = result.peak_flops.to("flop/s").magnitude
     bw = device.memory.bandwidth.to("byte/s").magnitude
-    ai = result.arithmetic_intensity.to("flop/byte").magnitude
+    ai = result.arithmetic_intensity.to("flop/byte").magnitude if has_peak else None
     ridge = peak / bw if has_peak else None
     eff_ridge = peak * efficiency.value / bw if has_peak else None  # bandwidth efficiency 1 (the default)
     per = "token" if is_llm else "sample"
@@ -158,7 +158,17 @@ def _(ai, bound, eff_ridge, efficiency, fallback, has_peak, is_llm, locked, per,
                       f"**time per output token is the step time, {_lat * 1e3:.3g} ms**, here. A serving model "
                       "(chapter 13) quotes a slightly longer time per token: it also reads the KV cache of the "
                       "whole context at every step, which this one-token roofline leaves out.")
-    mo.md(f"""
+    if not has_peak:
+        _out = mo.md(f"""
+    ### The bottleneck: **{bound}** (no {result.precision} arithmetic on this chip)
+
+    {workload.name} on {device.name}: {explanation} Nothing runs, so there is no time per step and no
+    throughput to show: 0 {_unit} would be a made-up number.
+
+    <small>Python time for this update: <span id="update-ms">{update_ms:.1f} ms</span></small>
+    """)
+    else:
+        _out = mo.md(f"""
     ### The bottleneck: **{bound}**{"" if result.feasible else " (capacity: it does not fit)"}
 
     {workload.name} on {device.name} at batch {batch.value}: {explanation}{_per_token}
@@ -172,6 +182,7 @@ def _(ai, bound, eff_ridge, efficiency, fallback, has_peak, is_llm, locked, per,
 
     <small>Python time for this update (inputs → chart spec, in this page): <span id="update-ms">{update_ms:.1f} ms</span></small>
     """)
+    _out
     return (explanation,)
 
 
