@@ -14,7 +14,6 @@ HTML handled by ``labkit.js``, which the site build adds to every lab page.
 from __future__ import annotations
 
 import html
-import json
 import sys
 from urllib.parse import urlencode
 
@@ -312,4 +311,4 @@ async def open_lab(meta: dict, chapter, store=None) -> Lab:
     return Lab(meta, chapter, saved, student, query, store)
 
 
-__all__ = ["Lab", "open_lab", "json"]
+__all__ = ["Lab", "open_lab"]

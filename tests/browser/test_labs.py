@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
-from harness import CHROMIUM_FLAGS, ROOT, browser, chromium_path
+from harness import CHROMIUM_FLAGS, ROOT, chromium_path
 
 sys.path.insert(0, str(ROOT / "labs"))
 from labkit import grading  # noqa: E402
