@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import sitebuild
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CHROMIUM_FLAGS = [
@@ -36,10 +38,8 @@ def chromium_path() -> str:
 
 @contextlib.contextmanager
 def serve_site(site: Path):
-    """Serve `site` with build_wasm's handler on a free port in a background thread."""
-    import build_wasm
-
-    httpd = build_wasm.serve(site, 0)
+    """Serve `site` with the build's own handler on a free port in a background thread."""
+    httpd = sitebuild.serve(site, 0)
     t = threading.Thread(target=httpd.serve_forever, daemon=True)
     t.start()
     try:

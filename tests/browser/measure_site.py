@@ -27,7 +27,9 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-import build_wasm  # noqa: E402
+import subprocess  # noqa: E402
+
+import sitebuild  # noqa: E402
 from harness import browser  # noqa: E402
 
 LAB = "/labs/ch11_roofline.html"
@@ -61,7 +63,7 @@ class Counter:
 
 
 def counting_server(site: Path, counter: Counter):
-    class H(build_wasm.SiteHandler):
+    class H(sitebuild.SiteHandler):
         def send_response(self, code, message=None):
             self._code = code
             counter.add(code, 0, self.path.split("?", 1)[0])  # every response, 304s included
@@ -140,9 +142,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "site-measurements.md")
     args = ap.parse_args()
-    site = build_wasm.DEFAULT_OUT
+    site = sitebuild.DEFAULT_OUT
     if not args.no_build:
-        build_wasm.build(site)
+        sitebuild.build(site)
     counter = Counter()
     httpd = counting_server(site, counter)
     url = f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -166,7 +168,7 @@ def main() -> int:
     upd = firsts[0]["update_ms"]
     redraw = firsts[0]["redraw_ms"]
     info = json.loads((site / "build-info.json").read_text())
-    chromium = build_wasm.subprocess.run([ "/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
+    chromium = subprocess.run([ "/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
     today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     offsite = sum(len(r["offsite"]) for r in firsts + seconds)
     md = f"""# Site measurements

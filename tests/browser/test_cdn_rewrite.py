@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import build_wasm
-from build_wasm import BuildError
+import sitebuild
+from sitebuild import BuildError
 
 PAGE = """<!DOCTYPE html><html><head><title>t</title>
 <script type="module" crossorigin src="./assets/index-abc.js"></script>
@@ -20,7 +20,7 @@ PAGE = """<!DOCTYPE html><html><head><title>t</title>
 
 
 def test_rewrite_sets_the_runtime_urls():
-    out = build_wasm.rewrite_page(PAGE, "../pyodide/", extra_head="<!--loader-->")
+    out = sitebuild.rewrite_page(PAGE, "../pyodide/", extra_head="<!--loader-->")
     assert 'data-pyodide-index-url="../pyodide/"' in out
     assert 'data-pyodide-lockfile-url="../pyodide/pyodide-lock.json"' in out
     assert 'data-pypi-index-url="../pyodide/pypi/{package_name}/"' in out
@@ -36,7 +36,7 @@ def test_rewrite_sets_the_runtime_urls():
 ])
 def test_rewrite_fails_loudly_when_the_spot_moved(page, why):
     with pytest.raises(BuildError):
-        build_wasm.rewrite_page(page, "../pyodide/")
+        sitebuild.rewrite_page(page, "../pyodide/")
 
 
 def _fake_assets(tmp_path: Path, worker: str, main: str) -> Path:
@@ -53,7 +53,7 @@ GOOD_WORKER = ("function loadPyodide(){}let n=e.pyodideIndexUrl??`https://cdn.js
 
 
 def test_js_spots_found(tmp_path):
-    build_wasm.check_js_spots(_fake_assets(tmp_path, GOOD_WORKER, GOOD_MAIN))
+    sitebuild.check_js_spots(_fake_assets(tmp_path, GOOD_WORKER, GOOD_MAIN))
 
 
 @pytest.mark.parametrize("worker, main", [
@@ -63,7 +63,7 @@ def test_js_spots_found(tmp_path):
 ])
 def test_js_spots_missing_fail_the_build(tmp_path, worker, main):
     with pytest.raises(BuildError):
-        build_wasm.check_js_spots(_fake_assets(tmp_path, worker, main))
+        sitebuild.check_js_spots(_fake_assets(tmp_path, worker, main))
 
 
 def test_prune_refuses_a_statically_imported_file(tmp_path):
@@ -73,7 +73,7 @@ def test_prune_refuses_a_statically_imported_file(tmp_path):
     (labs / "assets" / "Plot-B.js").write_text("export const a=1")
     page = '<script type="module" src="./assets/index-A.js"></script>'
     with pytest.raises(BuildError):
-        build_wasm.prune_assets(labs, [page])
+        sitebuild.prune_assets(labs, [page])
 
 
 def test_prune_removes_lazy_chunks(tmp_path):
@@ -82,7 +82,7 @@ def test_prune_removes_lazy_chunks(tmp_path):
     (labs / "assets" / "index-A.js").write_text('const p=()=>import("./Plot-B.js");')
     (labs / "assets" / "Plot-B.js").write_text("export const a=1")
     page = '<script type="module" src="./assets/index-A.js"></script>'
-    removed, _ = build_wasm.prune_assets(labs, [page])
+    removed, _ = sitebuild.prune_assets(labs, [page])
     assert removed == 1 and not (labs / "assets" / "Plot-B.js").exists()
 
 
@@ -101,17 +101,17 @@ def test_the_installed_marimo_export_still_has_the_spots(tmp_path):
     """))
     out = tmp_path / "out" / "nb.html"
     subprocess.run([sys.executable, "-m", "marimo", "export", "html-wasm", str(nb), "-o", str(out),
-                    "--mode", "run", "-f"], check=True, env=build_wasm._tool_env(), capture_output=True)
-    page = build_wasm.rewrite_page(out.read_text(), "../pyodide/")
+                    "--mode", "run", "-f"], check=True, env=sitebuild.tool_env(), capture_output=True)
+    page = sitebuild.rewrite_page(out.read_text(), "../pyodide/")
     assert 'data-pyodide-index-url="../pyodide/"' in page
-    build_wasm.check_js_spots(out.parent / "assets")
-    build_wasm.scan_external_refs({"nb.html": page})
+    sitebuild.check_js_spots(out.parent / "assets")
+    sitebuild.scan_external_refs({"nb.html": page})
 
 
 def test_lock_file_is_well_formed():
-    lock = json.loads(build_wasm.LOCK_PATH.read_text())
-    assert lock["marimo"] == build_wasm.MARIMO_VERSION
-    assert lock["pyodide"]["version"] == build_wasm.PYODIDE_VERSION
+    lock = json.loads(sitebuild.LOCK_PATH.read_text())
+    assert lock["marimo"] == sitebuild.MARIMO_VERSION
+    assert lock["pyodide"]["version"] == sitebuild.PYODIDE_VERSION
     assert len(lock["pyodide"]["npm"]["sha256"]) == 64
     names = {p["name"] for p in lock["packages"]}
     # what the notes found necessary, and what must stay out
@@ -121,7 +121,7 @@ def test_lock_file_is_well_formed():
     for p in lock["packages"]:
         assert len(p["artifact"]["sha256"]) == 64, p
         if p["kind"] == "wheel" and p["name"] in {"pydantic-core", "msgspec"}:
-            assert p["artifact"]["file_name"].endswith(f"-{build_wasm.PYODIDE_PLATFORM}.whl")
+            assert p["artifact"]["file_name"].endswith(f"-{sitebuild.PYODIDE_PLATFORM}.whl")
         elif p["kind"] == "wheel":
             assert p["artifact"]["file_name"].endswith("-none-any.whl"), p
     by = {p["name"]: p["version"] for p in lock["packages"]}
@@ -132,4 +132,4 @@ def test_verify_rejects_a_tampered_file(tmp_path):
     f = tmp_path / "x.whl"
     f.write_bytes(b"hello")
     with pytest.raises(BuildError, match="HASH MISMATCH"):
-        build_wasm.verify(f, "0" * 64, "x")
+        sitebuild.verify(f, "0" * 64, "x")

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-import build_wasm
+import sitebuild
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def sha(b: bytes) -> str:
 
 
 def test_served_wheels_match_the_lock(site_url, built_site):
-    lock = json.loads(build_wasm.LOCK_PATH.read_text())
+    lock = json.loads(sitebuild.LOCK_PATH.read_text())
     served_lock = json.loads(fetch(site_url + "/pyodide/pyodide-lock.json"))
     entries = served_lock["packages"]
     # every package of the repo lock is served, plus mlsysim built from this repo, nothing else
@@ -37,15 +37,15 @@ def test_served_wheels_match_the_lock(site_url, built_site):
         assert e["version"] == p["version"], p["name"]
         if p["kind"] == "wheel":  # downloaded: the very file the lock pins, or its bytecode form
             assert e["file_name"] == p["artifact"]["file_name"]
-            original = build_wasm.CACHE / "wheels" / p["artifact"]["file_name"]
+            original = sitebuild.CACHE / "wheels" / p["artifact"]["file_name"]
         else:  # repacked from the pinned sdist: rebuilding it gives the same wheel
-            sdist = build_wasm.CACHE / "sdists" / p["artifact"]["file_name"]
-            original = build_wasm.pure_wheel_from_sdist(p["name"], sdist, build_wasm.CACHE / "purified-check")
+            sdist = sitebuild.CACHE / "sdists" / p["artifact"]["file_name"]
+            original = sitebuild.pure_wheel_from_sdist(p["name"], sdist, sitebuild.CACHE / "purified-check")
             assert original.name == e["file_name"] and e["file_name"].endswith("-py3-none-any.whl")
-        assert build_wasm.sha256_file(build_wasm.CACHE / ("wheels" if p["kind"] == "wheel" else "sdists")
+        assert sitebuild.sha256_file(sitebuild.CACHE / ("wheels" if p["kind"] == "wheel" else "sdists")
                                       / p["artifact"]["file_name"]) == p["artifact"]["sha256"], p["name"]
         served = fetch(f"{site_url}/pyodide/{e['file_name']}")
-        if sha(served) != build_wasm.sha256_file(original):
+        if sha(served) != sitebuild.sha256_file(original):
             assert_same_but_bytecode(original, served, p["name"])
 
 
@@ -57,7 +57,7 @@ def assert_same_but_bytecode(original, served: bytes, name: str):
     with zipfile.ZipFile(original) as a, zipfile.ZipFile(io.BytesIO(served)) as b:
         got = {n: b.read(n) for n in b.namelist()}
         compiled = 0
-        dropped = build_wasm.DROP_FROM_WHEEL.get(name, ())
+        dropped = sitebuild.DROP_FROM_WHEEL.get(name, ())
         for n in a.namelist():
             if dropped and n.startswith(dropped):
                 assert n not in got and n[:-3] + ".pyc" not in got, (name, n)
@@ -80,11 +80,11 @@ def got_magic() -> bytes:
 
 
 def test_served_runtime_is_the_locked_npm_package(site_url):
-    lock = json.loads(build_wasm.LOCK_PATH.read_text())
-    tgz = build_wasm.CACHE / "npm" / lock["pyodide"]["npm"]["file_name"]
-    assert build_wasm.sha256_file(tgz) == lock["pyodide"]["npm"]["sha256"]
+    lock = json.loads(sitebuild.LOCK_PATH.read_text())
+    tgz = sitebuild.CACHE / "npm" / lock["pyodide"]["npm"]["file_name"]
+    assert sitebuild.sha256_file(tgz) == lock["pyodide"]["npm"]["sha256"]
     with tarfile.open(tgz) as tar:
-        for f in build_wasm.PYODIDE_RUNTIME_FILES:
+        for f in sitebuild.PYODIDE_RUNTIME_FILES:
             expected = sha(tar.extractfile(f"package/{f}").read())
             assert sha(fetch(f"{site_url}/pyodide/{f}")) == expected, f
 
@@ -98,7 +98,7 @@ def test_depends_are_evaluated_for_emscripten(site_url):
         assert server_only not in marimo["depends"]
     assert set(entries["jsonschema"]["depends"]) == {"attrs", "pyrsistent"}  # no rpds-py
     assert set(entries["mlsysim"]["depends"]) == {"pint", "pydantic"}
-    # loaded with marimo at boot, before the kernel runs cells (see build_wasm.EXTRA_DEPENDS)
+    # loaded with marimo at boot, before the kernel runs cells (see sitebuild.pins.EXTRA_DEPENDS)
     assert {"pyodide-http", "altair", "mlsysim"} <= set(marimo["depends"])
 
 
