@@ -1,4 +1,4 @@
-"""The command line: ``mlsysim list|show|solve|serve|audit|train|optimize|carbon|reliability|registry|grade``.
+"""The command line: ``mlsysim list|show|solve|serve|audit|train|optimize|carbon|reliability|registry|grade|validate``.
 
 Readable tables by default, ``--json`` for scripts. Exit status: 0 ok, 1 "does not fit"
 (or the registry check found problems), 2 bad input. Bad input is one line on stderr
@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from ..core.errors import InputError, MlsysimError
 from ..core.loader import using_registry
+from .. import validation
 from . import catalog, fleet, single
 from ._base import BAD_INPUT, DOES_NOT_FIT, OK, Parser, UsageError, dumps
 
@@ -38,6 +39,12 @@ def cmd_grade(args) -> int:
     return int(status or 0)
 
 
+def cmd_validate(args) -> int:
+    argv = [*(["--json"] if args.json else []), *(["--markdown", args.markdown] if args.markdown else []),
+            *(["--readme", args.readme] if args.readme else []), *(["--path", args.path] if args.path else [])]
+    return int(validation.main(argv) or 0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --registry is accepted before the command and after it (a parent parser shared by every command)
     common = Parser(add_help=False)
@@ -54,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILES")
     p.add_argument("--csv", metavar="OUT", default=None, help="write the grades to this CSV file")
     p.set_defaults(func=cmd_grade, json=False)
+    p = sub.add_parser("validate", help="predict the public measurements in the validation set and score the errors",
+                       parents=[common])
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--markdown", metavar="PATH", default=None, help="also write the report as Markdown to PATH")
+    p.add_argument("--readme", metavar="PATH", default=None, help="replace the summary block of the README at PATH")
+    p.add_argument("--path", metavar="DIR", default=None, help="a folder of validation TOML files (default: the shipped set)")
+    p.set_defaults(func=cmd_validate)
     return parser
 
 
