@@ -8,7 +8,10 @@ import time
 from pathlib import Path
 
 from .common import BuildError, ensure_build_tools, log
-from .export import check_js_spots, export_lab, lab_title, prune_assets, rewrite_page, scan_external_refs
+from .bundle import early_worker_script, insert_first_in_head, patch_bundle, vega_preloads, worker_asset
+from .export import (check_js_spots, export_lab, lab_title, page_assets, prune_assets, rewrite_page,
+                     scan_external_refs, static_closure)
+from .preview import insert_preview, preview_html, vegalite_svg
 from .lock import build_mlsysim_wheel, fetch_locked, load_lock, resolve_lock
 from .pages import chapter_of, precompress, write_index, write_service_worker
 from .pins import DEFAULT_OUT, LABS_DIR, LOCK_PATH, MARIMO_VERSION, PYODIDE_VERSION, ROOT, SITE_SRC
@@ -42,21 +45,35 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
     labs_out = out / "labs"
     labs_out.mkdir()
     loader = (SITE_SRC / "loading.html").read_text()
-    pages, meta = {}, []
+    banner = (SITE_SRC / "loading-banner.html").read_text()
+    exported, meta = {}, []
     for lab in labs:
         html_path = export_lab(lab, labs_out)
-        src = lab.read_text()
-        title = lab_title(src, lab.stem)
-        page = rewrite_page(html_path.read_text(), f"../{RUNTIME_DIR}/", extra_head=loader)
+        exported[html_path] = html_path.read_text()
+        meta.append({"stem": lab.stem, "title": lab_title(lab.read_text(), lab.stem), "chapter": chapter_of(lab.stem)})
+    assets = labs_out / "assets"
+    check_js_spots(assets)
+    worker = worker_asset(assets)
+    patched = patch_bundle(assets)
+    early = early_worker_script((SITE_SRC / "early-worker.html").read_text(), worker, f"../{RUNTIME_DIR}/",
+                                MARIMO_VERSION)
+    log("patched marimo's bundle: " + "; ".join(patched))
+    pages = {}
+    for html_path, page in exported.items():
+        preview = preview_html(page, vegalite_svg)
+        closure = static_closure(assets, page_assets(page))
+        preloads = "".join(f'<link rel="modulepreload" crossorigin href="./assets/{n}">\n'
+                           for n in vega_preloads(assets, closure, static_closure))
+        page = rewrite_page(page, f"../{RUNTIME_DIR}/", extra_head=preloads + loader)
+        page = insert_preview(page, banner + preview)
+        page = insert_first_in_head(page, early)
         html_path.write_text(page)
         pages[html_path.name] = page
-        meta.append({"stem": lab.stem, "title": title, "chapter": chapter_of(lab.stem)})
-    check_js_spots(labs_out / "assets")
     scan_external_refs(pages)
     removed, nbytes = prune_assets(labs_out, list(pages.values()))
     log(f"pruned {removed} export files ({nbytes / 1e6:.1f} MB) a run-mode lab never loads")
 
-    for f in ["site.css"]:
+    for f in ["site.css", "floor.html"]:
         shutil.copy2(SITE_SRC / f, out / f)
     build_id = hashlib.sha256(json.dumps(browser_lock, sort_keys=True).encode()
                               + b"".join(p.encode() for p in pages.values())).hexdigest()[:16]

@@ -39,6 +39,20 @@ LOCAL = {"mlsysim"}
 # pyodide-http (imported by marimo's kernel in the browser), and what every lab imports.
 # Measured: the first chart about 1 s sooner (10.1 s against 11.2 s locally).
 EXTRA_DEPENDS = {"marimo-base": ["pyodide-http", "altair", "mlsysim"]}
+# Packages left out of what the page loads at boot although a wheel's metadata requires them:
+# marimo needs jedi (and its parso) for code completion and docutils for rendering docstrings,
+# neither of which a run-mode lab does; they stay in the lock, loaded on demand.
+BOOT_SKIP = {"marimo-base": ["jedi", "docutils"]}
+# Source edits to wheels, (member, old text, new text); each old text must be there exactly once.
+WHEEL_PATCHES = {
+    "marimo-base": [
+        # marimo's kernel imports jedi at start only for its side effect of raising the recursion
+        # limit; the very next line sets the limit itself.
+        ("marimo/_runtime/patches.py", "    import jedi  # type: ignore # noqa: F401\n", ""),
+    ],
+}
+# Build tools beyond marimo: vl-convert draws the labs' charts for their previews.
+VL_CONVERT = "vl-convert-python==1.9.0.post1"
 # Wheels to serve with their Python sources instead of as bytecode only (none needed so far).
 KEEP_SOURCE: set[str] = set()
 # Files a run-mode lab never reads, left out of the served wheel: jedi (which marimo's kernel
