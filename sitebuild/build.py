@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 from .common import BuildError, ensure_build_tools, log
-from .bundle import early_worker_script, insert_first_in_head, patch_bundle, vega_preloads, worker_asset
+from .bundle import PATCHES, early_worker_script, entry_after_first_paint, insert_first_in_head, patch_bundle, vega_preloads, worker_asset
 from .export import (check_js_spots, export_lab, lab_title, page_assets, prune_assets, rewrite_page,
                      scan_external_refs, static_closure)
 from .preview import insert_preview, preview_html, vegalite_svg
 from .lock import build_mlsysim_wheel, fetch_locked, load_lock, resolve_lock
-from .pages import chapter_of, precompress, write_index, write_service_worker
-from .pins import DEFAULT_OUT, LABS_DIR, LOCK_PATH, MARIMO_VERSION, PYODIDE_VERSION, ROOT, SITE_SRC
+from .pages import boot_wheels, chapter_of, precompress, write_index, write_service_worker
+from .pins import BOOT_PACKAGES, levers_off, PYODIDE_RUNTIME_FILES, DEFAULT_OUT, LABS_DIR, LOCK_PATH, MARIMO_VERSION, PYODIDE_VERSION, ROOT, SITE_SRC
 from .runtime import RUNTIME_DIR, assemble_runtime
 
 
@@ -36,7 +36,8 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    browser_lock = assemble_runtime(lock, files, mlsysim_wheel, out, precompile=precompile)
+    browser_lock = assemble_runtime(lock, files, mlsysim_wheel, out, precompile=precompile,
+                                    trim_boot="boot-trim" not in levers_off())
 
     labs = sorted(labs if labs is not None else LABS_DIR.glob("*.py"))
     labs = [l for l in labs if not l.name.startswith("_")]
@@ -53,20 +54,30 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
         meta.append({"stem": lab.stem, "title": lab_title(lab.read_text(), lab.stem), "chapter": chapter_of(lab.stem)})
     assets = labs_out / "assets"
     check_js_spots(assets)
+    off = levers_off()
+    patches = [p for p in PATCHES if not (
+        ("early-worker" in off and p.name in ("start the worker first", "adopt the early worker"))
+        or ("boot-trim" in off and p.name in ("no micropip at boot", "no always-prepended imports")))]
+    renames = patch_bundle(assets, patches)
     worker = worker_asset(assets)
-    patched = patch_bundle(assets)
     early = early_worker_script((SITE_SRC / "early-worker.html").read_text(), worker, f"../{RUNTIME_DIR}/",
                                 MARIMO_VERSION)
-    log("patched marimo's bundle: " + "; ".join(patched))
+    log(f"patched marimo's bundle ({'; '.join(p.name for p in patches)}): {', '.join(renames.values())}"
+        + (f"; built WITHOUT {', '.join(sorted(off))}" if off else ""))
     pages = {}
     for html_path, page in exported.items():
+        for old, new in renames.items():
+            page = page.replace(f"./assets/{old}", f"./assets/{new}")
         preview = preview_html(page, vegalite_svg)
         closure = static_closure(assets, page_assets(page))
         preloads = "".join(f'<link rel="modulepreload" crossorigin href="./assets/{n}">\n'
-                           for n in vega_preloads(assets, closure, static_closure))
+                           for n in vega_preloads(assets, closure, static_closure)) if "vega-preload" not in off else ""
         page = rewrite_page(page, f"../{RUNTIME_DIR}/", extra_head=preloads + loader)
         page = insert_preview(page, banner + preview)
-        page = insert_first_in_head(page, early)
+        if "early-worker" not in off:
+            page = insert_first_in_head(page, early)
+        if "paint-first" not in off:
+            page = entry_after_first_paint(page)
         html_path.write_text(page)
         pages[html_path.name] = page
     scan_external_refs(pages)
@@ -77,7 +88,9 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
         shutil.copy2(SITE_SRC / f, out / f)
     build_id = hashlib.sha256(json.dumps(browser_lock, sort_keys=True).encode()
                               + b"".join(p.encode() for p in pages.values())).hexdigest()[:16]
-    write_service_worker(out, build_id)
+    precache = ["./", "index.html", "site.css"] + [f"{RUNTIME_DIR}/{f}" for f in PYODIDE_RUNTIME_FILES] + [
+        f"{RUNTIME_DIR}/pyodide-lock.json"] + [f"{RUNTIME_DIR}/{w}" for w in boot_wheels(browser_lock, BOOT_PACKAGES)]
+    write_service_worker(out, build_id, precache)
     (out / "build-info.json").write_text(json.dumps({
         "build_id": build_id, "marimo": MARIMO_VERSION, "pyodide": PYODIDE_VERSION,
         "labs": meta, "packages": {k: v["version"] for k, v in browser_lock["packages"].items()},

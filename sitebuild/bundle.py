@@ -8,6 +8,7 @@ docs/site-measurements.md.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,10 +104,33 @@ def apply_patch(assets: Path, patch: BundlePatch) -> Path:
     return path
 
 
-def patch_bundle(assets: Path, patches: list[BundlePatch] = PATCHES) -> list[str]:
-    """Apply every patch and check the spots the page's own script relies on; return their names."""
-    for p in patches:
-        apply_patch(assets, p)
+def rename_by_content(assets: Path, paths: set[Path]) -> dict[str, str]:
+    """Give each patched file a name of its own (its content hash appended), and point every asset
+    at the new names: marimo's names hash marimo's content, and a patched file under the old name
+    would be served stale by caches that take those names as immutable. Returns {old: new}."""
+    renames = {}
+    for p in sorted(paths):
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()[:8]
+        renames[p.name] = f"{p.stem}.m{digest}{p.suffix}"
+    if not renames:
+        return renames
+    rx = re.compile("|".join(re.escape(k) for k in sorted(renames, key=len, reverse=True)))
+    for p in assets.iterdir():
+        if p.suffix in (".js", ".css", ".json") and p.is_file():
+            text = p.read_text(encoding="utf-8", errors="surrogateescape")
+            new = rx.sub(lambda m: renames[m.group(0)], text)
+            if new != text:
+                p.write_text(new, encoding="utf-8", errors="surrogateescape")
+    for old, new in renames.items():
+        (assets / old).rename(assets / new)
+    return renames
+
+
+def patch_bundle(assets: Path, patches: list[BundlePatch] = PATCHES) -> dict[str, str]:
+    """Apply every patch, rename the patched files by their new content, and check the spots the
+    page's own script relies on. Returns {old file name: new file name}."""
+    patched = {apply_patch(assets, p) for p in patches}
+    renames = rename_by_content(assets, patched)
     js = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in assets.glob("*.js")}
     for needle, why in BRIDGE_SPOTS.items():
         if not any(needle in s for s in js.values()):
@@ -114,14 +138,14 @@ def patch_bundle(assets: Path, patches: list[BundlePatch] = PATCHES) -> list[str
     for needle, why in WORKER_MESSAGE_SPOTS.items():
         if not any(needle in s for n, s in js.items()):
             raise BuildError(f"marimo's bundle no longer mentions {needle!r} ({why}); site/loading.html needs it")
-    return [p.name for p in patches]
+    return renames
 
 
 def worker_asset(assets: Path) -> str:
     """The file name of marimo's Pyodide worker chunk, as the bridge names it."""
     found = set()
-    for p in assets.glob("state-*.js"):
-        found |= set(re.findall(r"new URL\(`(worker-[\w-]+\.js)`,import\.meta\.url\)", p.read_text(errors="replace")))
+    for p in assets.glob("state-*.js"):  # after rename_by_content, the bridge names the renamed file
+        found |= set(re.findall(r"new URL\(`(worker-[\w.-]+\.js)`,import\.meta\.url\)", p.read_text(errors="replace")))
     if len(found) != 1:
         raise BuildError(f"expected marimo's bridge to name one worker chunk, found {sorted(found)}")
     return found.pop()
@@ -136,6 +160,25 @@ def insert_first_in_head(page: str, html_text: str) -> str:
     if page.count("<head>") != 1:
         raise BuildError("expected one <head> in the exported page; review sitebuild.bundle.insert_first_in_head")
     return page.replace("<head>", "<head>" + html_text, 1)
+
+
+ENTRY_SCRIPT_RE = re.compile(r'<script type="module" crossorigin src="(\./assets/index-[\w.-]+\.js)"></script>')
+
+
+def entry_after_first_paint(page: str) -> str:
+    """Run marimo's entry module only after the first frame is on screen. On a second visit its
+    ~190 modules come compiled from the cache and would otherwise run (and mount React, ~1 s of
+    main thread) before the browser paints the preview. They are still fetched and compiled in
+    parallel (modulepreload); only their evaluation waits one frame."""
+    found = ENTRY_SCRIPT_RE.findall(page)
+    if len(found) != 1:
+        raise BuildError(f"expected one entry <script type=module src=./assets/index-*.js> in the exported page, "
+                         f"found {len(found)}; review sitebuild.bundle.entry_after_first_paint")
+    src = found[0]
+    return ENTRY_SCRIPT_RE.sub(
+        f'<link rel="modulepreload" crossorigin href="{src}">'
+        f'<script type="module">requestAnimationFrame(() => setTimeout(() => import("{src}")));</script>',
+        page, count=1)
 
 
 def vega_preloads(assets: Path, page_closure: set[str], static_closure) -> list[str]:

@@ -18,7 +18,7 @@ RUNTIME_DIR = "pyodide"  # the runtime's folder inside the built site
 
 
 def assemble_runtime(lock: dict, files: dict[str, Path], mlsysim_wheel: Path, out: Path,
-                     precompile: bool = True) -> dict:
+                     precompile: bool = True, trim_boot: bool = True) -> dict:
     Requirement, SpecifierSet, canon, parse_wheel_filename, *_ = packaging_api()
     tgz = fetch_npm_pyodide(lock["pyodide"]["npm"])
     verify(tgz, lock["pyodide"]["npm"]["sha256"], f"npm pyodide@{PYODIDE_VERSION}")
@@ -40,7 +40,7 @@ def assemble_runtime(lock: dict, files: dict[str, Path], mlsysim_wheel: Path, ou
             src = pure_wheel_from_sdist(pkg["name"], src, CACHE / "purified")
         sources[pkg["name"]] = src
     sources["mlsysim"] = mlsysim_wheel
-    for name, edits in WHEEL_PATCHES.items():
+    for name, edits in (WHEEL_PATCHES.items() if trim_boot else ()):
         sources[name] = patch_wheel(sources[name], edits, CACHE / "patched" / name)
     compiled = {p: p for p in sources.values()}
     if precompile:
@@ -59,7 +59,7 @@ def assemble_runtime(lock: dict, files: dict[str, Path], mlsysim_wheel: Path, ou
         deps = []
         for req in browser_depends(path):
             d = canon(req.name)
-            if d in BOOT_SKIP.get(name, ()):
+            if trim_boot and d in BOOT_SKIP.get(name, ()):
                 continue
             if d not in wheels:
                 raise BuildError(f"{name} needs {req} in the browser, but it is not in the lock")

@@ -55,6 +55,13 @@ PREVIEW_PROBE = r"""
     if (!document.documentElement.dataset.labInteractiveMs) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
+  // builds from before the preview: the first chart drawn by the kernel is when the lab is live
+  const chart = () => {
+    if (!document.querySelector('#lab-preview') && document.querySelector('.vega-embed svg')) {
+      window.__chartMs = Math.round(performance.now()); return; }
+    requestAnimationFrame(chart);
+  };
+  requestAnimationFrame(chart);
 })();
 """
 
@@ -114,10 +121,18 @@ def visit(url: str, path: str, profile: Path, counter: Counter, sw: str, slider:
             ctx.set_offline(True)
         page = ctx.new_page()
         page.goto(url + path, timeout=TIMEOUT_MS)
-        marker = "floorMs" if floor else "labInteractiveMs"
-        page.wait_for_function(f"() => document.documentElement.dataset.{marker}", timeout=TIMEOUT_MS)
-        out["interactive_ms"] = float(page.evaluate(f"document.documentElement.dataset.{marker}"))
+        done = ("document.documentElement.dataset.floorMs" if floor else
+                "(document.documentElement.dataset.labInteractiveMs || window.__chartMs)")
+        page.wait_for_function(f"() => {done}", timeout=TIMEOUT_MS)
+        out["interactive_ms"] = float(page.evaluate(done))
         out["preview_ms"] = None if floor else page.evaluate("window.__previewMs || null")
+        out["navigation_ms"] = page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
+            const p = performance.getEntriesByName('first-contentful-paint')[0];
+            return {worker_start: Math.round(n.workerStart), response_start: Math.round(n.responseStart),
+                    response_end: Math.round(n.responseEnd), dom_interactive: Math.round(n.domInteractive),
+                    first_contentful_paint: p ? Math.round(p.startTime) : null}; }""")
+        out["phases_ms"] = page.evaluate("""() => Object.fromEntries(Object.entries(document.documentElement.dataset)
+            .filter(([k]) => k.startsWith('lab')).map(([k, v]) => [k, +v]))""")
         if slider and not floor:
             out["redraw_ms"] = slider_redraws(page)
         if not offline:
@@ -150,31 +165,41 @@ def slider_redraws(page, moves: int = 6) -> list[float]:
     return times
 
 
-def measure(site: Path, runs: int, sw: str, labs: list[str] | None = None) -> dict:
-    info = json.loads((site / "build-info.json").read_text())
-    targets = [("floor", "/floor.html")] + [(l["stem"], f"/labs/{l['stem']}.html") for l in info["labs"]
-                                             if labs is None or l["stem"] in labs]
-    counter = Counter()
-    httpd = counting_server(site, counter)
-    url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    results: dict = {}
+def measure(configs: list[tuple[str, Path, str]], runs: int, labs: list[str] | None = None) -> dict:
+    """configs: (label, built site, service workers "allow"/"block"). Runs are interleaved across
+    configurations and pages, so a busy spell on the (shared) machine hits all of them alike. The
+    floor page is measured from the first configuration's site, without a service worker."""
+    servers, counter, results, builds = [], Counter(), {}, {}
+    targets = [("floor", configs[0][1], "block", "/floor.html")]
+    for label, site, sw in configs:
+        info = json.loads((site / "build-info.json").read_text())
+        builds[label] = info
+        targets += [(f"{label}:{l['stem']}" if len(configs) > 1 else l["stem"], site, sw, f"/labs/{l['stem']}.html")
+                    for l in info["labs"] if labs is None or l["stem"] in labs]
+    urls = {}
+    for _, site, _, _ in targets:
+        if site not in urls:
+            httpd = counting_server(site, counter)
+            servers.append(httpd)
+            urls[site] = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
-        for run in range(runs):  # interleaved, so a busy spell on the machine hits every target
-            for name, path in targets:
+        for run in range(runs):
+            for name, site, sw, path in targets:
                 profile = Path(tempfile.mkdtemp(prefix="lab-measure-"))
                 try:
                     r = results.setdefault(name, {"first": [], "second": []})
-                    r["first"].append(visit(url, path, profile, counter, sw, slider=run == 0))
-                    r["second"].append(visit(url, path, profile, counter, sw))
-                    if run == 0 and name != "floor" and sw == "allow":
-                        r["offline"] = visit(url, path, profile, counter, sw, offline=True)
+                    r["first"].append(visit(urls[site], path, profile, counter, sw, slider=run == 0))
+                    r["second"].append(visit(urls[site], path, profile, counter, sw))
+                    if run == 0 and name != "floor" and sw == "allow" and name.split(":")[0] in ("after", "site"):
+                        r["offline"] = visit(urls[site], path, profile, counter, sw, offline=True)
                 finally:
                     shutil.rmtree(profile, ignore_errors=True)
                 print(f"run {run + 1}/{runs} {name}: first {r['first'][-1]['interactive_ms']:.0f} ms, "
                       f"second {r['second'][-1]['interactive_ms']:.0f} ms", flush=True)
     finally:
-        httpd.shutdown()
-    return {"build": info, "runs": runs, "sw": sw, "results": results}
+        for httpd in servers:
+            httpd.shutdown()
+    return {"builds": builds, "runs": runs, "configs": [(l, str(p), sw) for l, p, sw in configs], "results": results}
 
 
 def med(xs):
@@ -236,16 +261,25 @@ def table(summ: dict) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--site", type=Path, help="a built site (default: build into _site/)")
+    ap.add_argument("--config", action="append", default=[], metavar="LABEL=DIR[:block]",
+                    help="compare built sites (repeatable); ':block' measures DIR with service workers blocked")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sw", choices=["allow", "block"], default="allow")
     ap.add_argument("--labs", nargs="*")
     ap.add_argument("--json", type=Path, help="write the raw results here")
     args = ap.parse_args()
-    site = args.site
-    if site is None:
-        site = sitebuild.DEFAULT_OUT
-        sitebuild.build(site)
-    data = measure(site.resolve(), args.runs, args.sw, args.labs)
+    configs = []
+    for c in args.config:
+        label, _, rest = c.partition("=")
+        d, _, mode = rest.partition(":")
+        configs.append((label, Path(d).resolve(), "block" if mode == "block" else "allow"))
+    if not configs:
+        site = args.site
+        if site is None:
+            site = sitebuild.DEFAULT_OUT
+            sitebuild.build(site)
+        configs = [("site", site.resolve(), args.sw)]
+    data = measure(configs, args.runs, args.labs)
     data["summary"] = summary(data)
     data["when"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     data["chromium"] = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True,
