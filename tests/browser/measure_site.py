@@ -251,10 +251,31 @@ def table(summ: dict) -> str:
     for name, row in summ.items():
         for v in ("first", "second"):
             x = row[v]
-            prev = "–" if name == "floor" else f"{s(x['preview_ms'])} ({x['preview_ms'] / x['floor_ms']:.2f}×)"
+            no_preview = name == "floor" or x["preview_ms"] != x["preview_ms"]  # nan: a build without one
+            prev = "–" if no_preview else f"{s(x['preview_ms'])} ({x['preview_ms'] / x['floor_ms']:.2f}×)"
             lo, hi = x["interactive_range"]
             lines.append(f"| {name} | {v} | {prev} | {s(x['interactive_ms'])} ({lo / 1e3:.1f}–{hi / 1e3:.1f}) | "
                          f"{x['interactive_ms'] / x['floor_ms']:.2f}× | {x['bytes'] / 1e6:.1f} MB | {x['requests']:.0f} |")
+    return "\n".join(lines)
+
+
+def phase_table(data: dict, name: str) -> str:
+    """Median milestones of one configuration's visits (ms from navigation)."""
+    keys = [("navigation_ms", "first_contentful_paint", "first paint"),
+            ("phases_ms", "labBridgeMs", "marimo's bridge to the worker created (bundle evaluated)"),
+            ("phases_ms", "labKernelReadyMs", "Pyodide booted, wheels unpacked, marimo imported, kernel started"),
+            ("phases_ms", "labFirstCellMs", "first cell running"),
+            ("phases_ms", "labInteractiveMs", "every cell run, live chart drawn: interactive")]
+    lines = ["| milestone | first visit | second visit |", "| --- | --- | --- |"]
+    r = data["results"][name]
+    for group, key, label in keys:
+        cells = []
+        for v in ("first", "second"):
+            cells.append(f"{med([(x.get(group) or {}).get(key) for x in r[v]]) / 1e3:.2f} s")
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    if "preview_ms" in r["first"][0]:
+        lines.insert(3, f"| preview on screen | {med([x['preview_ms'] for x in r['first']]) / 1e3:.2f} s | "
+                        f"{med([x['preview_ms'] for x in r['second']]) / 1e3:.2f} s |")
     return "\n".join(lines)
 
 
@@ -287,6 +308,9 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(data, indent=1, default=str))
     print(table(data["summary"]))
+    for name in data["results"]:
+        if name != "floor" and data["results"][name]["first"][0].get("phases_ms"):
+            print(f"\n{name}:\n" + phase_table(data, name))
     for name, row in data["summary"].items():
         if row.get("redraw_ms") is not None:
             print(f"{name}: slider move to redrawn chart {row['redraw_ms']:.0f} ms median, {row['redraw_max_ms']:.0f} ms max")
