@@ -16,11 +16,13 @@ What it does, in order:
      not compile marimo, altair, pint, ... from source each time), and writes a
      `pyodide-lock.json` for the browser that lists exactly those wheels, with the `depends` of
      each evaluated for Emscripten;
-  5. exports each `labs/*.py` with `marimo export html-wasm --mode run`, points the page at the
-     self-hosted runtime (the build fails if marimo's page no longer has the spots it rewrites),
-     drops the export's assets that a run-mode lab never loads, and adds a loading indicator;
-  6. writes the index page (labs by chapter), a service worker that caches each build's files,
-     and gzip copies of text and wasm for the server.
+  5. exports each `labs/*.py` with `marimo export html-wasm --mode run --execute`, renders the
+     outputs it embeds into the page as a preview shown from the first paint, points the page at
+     the self-hosted runtime, starts marimo's Python worker from the page's head and trims what it
+     loads at boot (checked rewrites of marimo's bundle: a spot that moved fails the build), and
+     drops the export's assets that a run-mode lab never loads;
+  6. writes the index page (labs by chapter), a bare Pyodide page (floor.html, the measurements'
+     floor), an offline-only service worker, and gzip copies of text and wasm for the server.
 
 Needs Python, Node and npm. Downloads and compiled wheels are cached under .cache/wasm/; a second
 build needs no network unless the lock changed. The numbers it achieves: docs/site-measurements.md.

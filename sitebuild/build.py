@@ -8,11 +8,13 @@ import time
 from pathlib import Path
 
 from .common import BuildError, ensure_build_tools, log
-from .export import check_js_spots, export_lab, prune_assets, rewrite_page, scan_external_refs
+from .bundle import PATCHES, early_worker_script, entry_after_first_paint, insert_first_in_head, patch_bundle, vega_preloads, worker_asset
+from .export import check_js_spots, export_lab, page_assets, prune_assets, rewrite_page, scan_external_refs, static_closure
 from .labindex import copy_sources, head_script, lab_meta, write_index, write_kit_js
+from .preview import insert_preview, preview_html, vegalite_svg
 from .lock import build_mlsysim_wheel, fetch_locked, load_lock, resolve_lock
-from .pages import precompress, write_service_worker
-from .pins import DEFAULT_OUT, LABS_DIR, LOCK_PATH, MARIMO_VERSION, PYODIDE_VERSION, ROOT, SITE_SRC
+from .pages import boot_wheels, precompress, write_service_worker
+from .pins import BOOT_PACKAGES, levers_off, PYODIDE_RUNTIME_FILES, DEFAULT_OUT, LABS_DIR, LOCK_PATH, MARIMO_VERSION, PYODIDE_VERSION, ROOT, SITE_SRC
 from .runtime import RUNTIME_DIR, assemble_runtime
 
 
@@ -34,7 +36,8 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    browser_lock = assemble_runtime(lock, files, mlsysim_wheel, out, precompile=precompile)
+    browser_lock = assemble_runtime(lock, files, mlsysim_wheel, out, precompile=precompile,
+                                    trim_boot="boot-trim" not in levers_off())
 
     labs = sorted(labs if labs is not None else LABS_DIR.glob("*.py"))
     labs = [l for l in labs if not l.name.startswith("_")]
@@ -43,26 +46,54 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
     labs_out = out / "labs"
     labs_out.mkdir()
     loader = (SITE_SRC / "loading.html").read_text()
-    pages, meta = {}, []
+    banner = (SITE_SRC / "loading-banner.html").read_text()
+    exported, meta = {}, []
     for lab in labs:
         info = lab_meta(lab)  # checked before the (slow) export
         html_path = export_lab(lab, labs_out)
-        page = rewrite_page(html_path.read_text(), f"../{RUNTIME_DIR}/", extra_head=loader + head_script())
-        html_path.write_text(page)
-        pages[html_path.name] = page
+        exported[html_path] = html_path.read_text()
         meta.append(info)
     copy_sources(labs, labs_out)
-    check_js_spots(labs_out / "assets")
+    assets = labs_out / "assets"
+    check_js_spots(assets)
+    off = levers_off()
+    patches = [p for p in PATCHES if not (
+        ("early-worker" in off and p.name in ("start the worker first", "adopt the early worker"))
+        or ("boot-trim" in off and p.name in ("no micropip at boot", "no always-prepended imports")))]
+    renames = patch_bundle(assets, patches)
+    worker = worker_asset(assets)
+    early = early_worker_script((SITE_SRC / "early-worker.html").read_text(), worker, f"../{RUNTIME_DIR}/",
+                                MARIMO_VERSION)
+    log(f"patched marimo's bundle ({'; '.join(p.name for p in patches)}): {', '.join(renames.values())}"
+        + (f"; built WITHOUT {', '.join(sorted(off))}" if off else ""))
+    pages = {}
+    for html_path, page in exported.items():
+        for old, new in renames.items():
+            page = page.replace(f"./assets/{old}", f"./assets/{new}")
+        preview = preview_html(page, vegalite_svg)
+        closure = static_closure(assets, page_assets(page))
+        preloads = "".join(f'<link rel="modulepreload" crossorigin href="./assets/{n}">\n'
+                           for n in vega_preloads(assets, closure, static_closure)) if "vega-preload" not in off else ""
+        page = rewrite_page(page, f"../{RUNTIME_DIR}/", extra_head=preloads + loader + head_script())
+        page = insert_preview(page, banner + preview)
+        if "early-worker" not in off:
+            page = insert_first_in_head(page, early)
+        if "paint-first" not in off:
+            page = entry_after_first_paint(page)
+        html_path.write_text(page)
+        pages[html_path.name] = page
     scan_external_refs(pages)
     removed, nbytes = prune_assets(labs_out, list(pages.values()))
     log(f"pruned {removed} export files ({nbytes / 1e6:.1f} MB) a run-mode lab never loads")
 
-    for f in ["site.css"]:
+    for f in ["site.css", "floor.html"]:
         shutil.copy2(SITE_SRC / f, out / f)
     write_kit_js(out)
     build_id = hashlib.sha256(json.dumps(browser_lock, sort_keys=True).encode()
                               + b"".join(p.encode() for p in pages.values())).hexdigest()[:16]
-    write_service_worker(out, build_id)
+    precache = ["./", "index.html", "site.css"] + [f"{RUNTIME_DIR}/{f}" for f in PYODIDE_RUNTIME_FILES] + [
+        f"{RUNTIME_DIR}/pyodide-lock.json"] + [f"{RUNTIME_DIR}/{w}" for w in boot_wheels(browser_lock, BOOT_PACKAGES)]
+    write_service_worker(out, build_id, precache)
     (out / "build-info.json").write_text(json.dumps({
         "build_id": build_id, "marimo": MARIMO_VERSION, "pyodide": PYODIDE_VERSION,
         "labs": meta, "packages": {k: v["version"] for k, v in browser_lock["packages"].items()},

@@ -10,7 +10,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from .pins import MARIMO_VERSION
+from .pins import MARIMO_VERSION, VL_CONVERT
 
 
 class BuildError(RuntimeError):
@@ -45,7 +45,7 @@ def ensure_build_tools() -> None:
             need.append(f"marimo=={MARIMO_VERSION}")
     except Exception:
         need.append(f"marimo=={MARIMO_VERSION}")
-    for mod, pkg in [("build", "build"), ("packaging", "packaging")]:
+    for mod, pkg in [("build", "build"), ("packaging", "packaging"), ("vl_convert", VL_CONVERT)]:
         if importlib.util.find_spec(mod) is None:
             need.append(pkg)
     if shutil.which("uv") is None and not uv_in_scripts():

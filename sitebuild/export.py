@@ -6,11 +6,12 @@ build, not the labs.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
 
-from .common import BuildError, run, tool_env
+from .common import BuildError, log, tool_env
 from .pins import PYODIDE_VERSION, ROOT
 
 # Export assets a run-mode lab never loads: the editor, collaboration (loro), AI panels, plotly,
@@ -46,9 +47,19 @@ def lab_title(src: str, fallback: str) -> str:
 
 
 def export_lab(lab: Path, labs_out: Path) -> Path:
+    """Export one lab with its outputs for the default controls embedded (`--execute`): the page
+    shows them as a preview while Python starts in the browser. The notebook runs here, in this
+    Python, against this repo's mlsysim (`--no-sandbox`: marimo's sandbox would resolve packages
+    from the network instead of the lock); a cell that fails fails the build."""
     out_html = labs_out / f"{lab.stem}.html"
-    run(["marimo", "export", "html-wasm", str(lab), "-o", str(out_html), "--mode", "run",
-         "--no-show-code", "-f"], env=tool_env(), cwd=ROOT, stdout=subprocess.DEVNULL)
+    env = tool_env()
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(ROOT / "core"), env.get("PYTHONPATH", "")] if p)
+    proc = subprocess.run(["marimo", "export", "html-wasm", str(lab), "-o", str(out_html), "--mode", "run",
+                           "--no-show-code", "-f", "--execute", "--no-sandbox"],
+                          env=env, cwd=ROOT, capture_output=True, text=True)
+    log(f"$ marimo export html-wasm {lab.name} --execute")
+    if proc.returncode != 0 or "failed to execute" in proc.stderr + proc.stdout:
+        raise BuildError(f"exporting {lab.name} with its outputs failed:\n{(proc.stderr + proc.stdout)[-3000:]}")
     if not out_html.exists():
         raise BuildError(f"marimo export produced no {out_html}")
     return out_html
@@ -61,7 +72,6 @@ JS_SPOTS = {
     # reads the attributes we set from <marimo-wasm> (main thread)
     "dataset.pyodideIndexUrl": "the page reads data-pyodide-index-url",
     "dataset.pyodideLockfileUrl": "the page reads data-pyodide-lockfile-url",
-    "dataset.pypiIndexUrl": "the page reads data-pypi-index-url",
 }
 WORKER_SPOTS = {
     "e.pyodideIndexUrl??": "the worker prefers the page's Pyodide index URL over the CDN",
@@ -79,11 +89,11 @@ def rewrite_page(page: str, runtime_rel: str, extra_head: str = "") -> str:
     if "data-pyodide" in tags[0]:
         raise BuildError("the exported <marimo-wasm> already carries data-pyodide-* attributes; "
                          "marimo changed how it sets them, review build_wasm.rewrite_page")
+    # No data-pypi-index-url: with it the worker imports micropip at boot only to set the index
+    # (~0.25 s), and the labs install nothing at run time.
     attrs = (
         f' data-pyodide-index-url="{runtime_rel}"'
         f' data-pyodide-lockfile-url="{runtime_rel}pyodide-lock.json"'
-        # anything not in the lock would go to PyPI through micropip: keep it on this host (404)
-        f' data-pypi-index-url="{runtime_rel}pypi/{{package_name}}/"'
     )
     page = MARIMO_WASM_TAG_RE.sub(lambda m: f"<marimo-wasm{m.group(1)}{attrs}>", page, count=1)
     if "</head>" not in page:
@@ -129,11 +139,16 @@ def static_closure(assets: Path, entries: set[str]) -> set[str]:
     return seen
 
 
+def page_assets(page: str) -> set[str]:
+    """Asset files a page names itself (scripts, styles, preloads)."""
+    return set(re.findall(r'(?:href|src)="\./assets/([^"]+)"', page))
+
+
 def prune_assets(labs_out: Path, pages: list[str]) -> tuple[int, int]:
     """Remove export files a run-mode lab never loads; return (files removed, bytes removed)."""
     referenced = set()
     for page in pages:
-        referenced |= set(re.findall(r'(?:href|src)="\./assets/([^"]+)"', page))
+        referenced |= page_assets(page)
     needed = static_closure(labs_out / "assets", referenced)
     pats = [re.compile(p) for p in PRUNE_PATTERNS]
     removed = nbytes = 0

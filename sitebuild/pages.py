@@ -3,13 +3,28 @@ labindex's)."""
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 from .pins import SITE_SRC
 
 
-def write_service_worker(out: Path, build_id: str) -> None:
+def boot_wheels(lock: dict, roots: list[str]) -> list[str]:
+    """File names of the wheels Pyodide loads when marimo's worker boots: the roots and everything
+    they depend on in the browser's lock."""
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += lock["packages"][name]["depends"]
+    return sorted(lock["packages"][n]["file_name"] for n in seen)
+
+
+def write_service_worker(out: Path, build_id: str, precache: list[str]) -> None:
+    """sw.js with this build's id and the files to cache at install (paths relative to the site)."""
     sw = (SITE_SRC / "sw.js").read_text().replace("__BUILD_ID__", build_id)
+    sw = sw.replace("__PRECACHE__", json.dumps(precache))
     (out / "sw.js").write_text(sw)
 
 

@@ -5,6 +5,7 @@ marimo's frontend boots exactly one Pyodide, and Pyodide runs exactly one CPytho
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,23 @@ LOCAL = {"mlsysim"}
 # pyodide-http (imported by marimo's kernel in the browser), and what every lab imports.
 # Measured: the first chart about 1 s sooner (10.1 s against 11.2 s locally).
 EXTRA_DEPENDS = {"marimo-base": ["pyodide-http", "altair", "mlsysim"]}
+# What marimo's worker asks Pyodide to load at boot (its `packages` list, less micropip: see
+# sitebuild.bundle), by lock name; with their depends, the wheels the service worker caches first.
+BOOT_PACKAGES = ["msgspec", "marimo-base", "markdown", "pymdown-extensions", "narwhals", "packaging"]
+# Packages left out of what the page loads at boot although a wheel's metadata requires them:
+# marimo needs jedi (and its parso) for code completion and docutils for rendering docstrings,
+# neither of which a run-mode lab does; they stay in the lock, loaded on demand.
+BOOT_SKIP = {"marimo-base": ["jedi", "docutils"]}
+# Source edits to wheels, (member, old text, new text); each old text must be there exactly once.
+WHEEL_PATCHES = {
+    "marimo-base": [
+        # marimo's kernel imports jedi at start only for its side effect of raising the recursion
+        # limit; the very next line sets the limit itself.
+        ("marimo/_runtime/patches.py", "    import jedi  # type: ignore # noqa: F401\n", ""),
+    ],
+}
+# Build tools beyond marimo: vl-convert draws the labs' charts for their previews.
+VL_CONVERT = "vl-convert-python==1.9.0.post1"
 # Wheels to serve with their Python sources instead of as bytecode only (none needed so far).
 KEEP_SOURCE: set[str] = set()
 # Files a run-mode lab never reads, left out of the served wheel: jedi (which marimo's kernel
@@ -62,3 +80,15 @@ EMSCRIPTEN_ENV = {
 }
 
 PYODIDE_RUNTIME_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
+
+# Start-up levers the build applies, each measured in docs/site-measurements.md. For measuring one
+# lever's effect, SITEBUILD_WITHOUT="lever,lever" builds the site without those (never for release).
+LEVERS = ("early-worker", "boot-trim", "vega-preload", "paint-first")
+
+
+def levers_off() -> set[str]:
+    off = {x.strip() for x in os.environ.get("SITEBUILD_WITHOUT", "").split(",") if x.strip()}
+    unknown = off - set(LEVERS)
+    if unknown:
+        raise ValueError(f"SITEBUILD_WITHOUT={sorted(unknown)}: unknown lever(s); known: {', '.join(LEVERS)}")
+    return off

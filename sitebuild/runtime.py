@@ -9,16 +9,16 @@ from pathlib import Path
 
 from .common import BuildError, sha256_file
 from .lock import fetch_npm_pyodide, verify
-from .pins import (CACHE, DROP_FROM_WHEEL, EXTRA_DEPENDS, KEEP_SOURCE, PYODIDE_PLATFORM, PYODIDE_RUNTIME_FILES,
+from .pins import (BOOT_SKIP, CACHE, DROP_FROM_WHEEL, WHEEL_PATCHES, EXTRA_DEPENDS, KEEP_SOURCE, PYODIDE_PLATFORM, PYODIDE_RUNTIME_FILES,
                    PYODIDE_VERSION)
-from .wheels import (browser_depends, packaging_api, precompile_wheels, pure_wheel_from_sdist, wheel_metadata,
+from .wheels import (browser_depends, packaging_api, patch_wheel, precompile_wheels, pure_wheel_from_sdist, wheel_metadata,
                      wheel_top_level_imports)
 
 RUNTIME_DIR = "pyodide"  # the runtime's folder inside the built site
 
 
 def assemble_runtime(lock: dict, files: dict[str, Path], mlsysim_wheel: Path, out: Path,
-                     precompile: bool = True) -> dict:
+                     precompile: bool = True, trim_boot: bool = True) -> dict:
     Requirement, SpecifierSet, canon, parse_wheel_filename, *_ = packaging_api()
     tgz = fetch_npm_pyodide(lock["pyodide"]["npm"])
     verify(tgz, lock["pyodide"]["npm"]["sha256"], f"npm pyodide@{PYODIDE_VERSION}")
@@ -40,6 +40,8 @@ def assemble_runtime(lock: dict, files: dict[str, Path], mlsysim_wheel: Path, ou
             src = pure_wheel_from_sdist(pkg["name"], src, CACHE / "purified")
         sources[pkg["name"]] = src
     sources["mlsysim"] = mlsysim_wheel
+    for name, edits in (WHEEL_PATCHES.items() if trim_boot else ()):
+        sources[name] = patch_wheel(sources[name], edits, CACHE / "patched" / name)
     compiled = {p: p for p in sources.values()}
     if precompile:
         compiled.update(precompile_wheels({p: DROP_FROM_WHEEL.get(n, ()) for n, p in sources.items()
@@ -57,6 +59,8 @@ def assemble_runtime(lock: dict, files: dict[str, Path], mlsysim_wheel: Path, ou
         deps = []
         for req in browser_depends(path):
             d = canon(req.name)
+            if trim_boot and d in BOOT_SKIP.get(name, ()):
+                continue
             if d not in wheels:
                 raise BuildError(f"{name} needs {req} in the browser, but it is not in the lock")
             deps.append(d)

@@ -69,7 +69,7 @@ def cache_control(url_path: str) -> str:
             return "public, max-age=604800"  # fixed by the pinned Pyodide version
         # the lock and the wheels: a wheel's bytes depend on the build (bytecode, mlsysim from
         # this repo) under an unchanged name, so revalidate (a 304 when unchanged); the service
-        # worker serves them from its per-build cache without asking
+        # worker serves them from its per-build cache only when there is no network
         return "no-cache"
     return "no-cache"  # pages, index, service worker
 

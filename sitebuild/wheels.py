@@ -178,3 +178,46 @@ def precompile_wheels(wheels: dict[Path, tuple], runtime: Path, lock_info: dict)
             raise BuildError(f"precompiling {w.name} produced nothing")
     return result
 
+
+
+def patch_wheel(wheel: Path, edits: list[tuple[str, str, str]], out_dir: Path) -> Path:
+    """A copy of `wheel` with each (member, old text, new text) edit applied, RECORD rewritten to
+    match, entries dated as in the original. BuildError when a member or an old text is not there
+    exactly once: an upgrade that moved it must fail the build."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / wheel.name
+    by_member: dict[str, list[tuple[str, str]]] = {}
+    for member, old, new in edits:
+        by_member.setdefault(member, []).append((old, new))
+    with zipfile.ZipFile(wheel) as zin:
+        names = zin.namelist()
+        record = next(n for n in names if n.endswith(".dist-info/RECORD") and n.count("/") == 1)
+        files = {n: zin.read(n) for n in names}
+        infos = {i.filename: i for i in zin.infolist()}
+    for member, subs in by_member.items():
+        if member not in files:
+            raise BuildError(f"wheel patch: {wheel.name} has no {member}")
+        text = files[member].decode("utf-8")
+        for old, new in subs:
+            if text.count(old) != 1:
+                raise BuildError(f"wheel patch: expected {old.strip()!r} once in {wheel.name}:{member}, "
+                                 f"found {text.count(old)}; review sitebuild.pins.WHEEL_PATCHES")
+            text = text.replace(old, new)
+        files[member] = text.encode("utf-8")
+    rows = []
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for n in names:
+            if n == record:
+                continue
+            zi = zipfile.ZipInfo(n, infos[n].date_time)
+            zi.compress_type, zi.external_attr = zipfile.ZIP_DEFLATED, infos[n].external_attr
+            zout.writestr(zi, files[n])
+            digest = base64.urlsafe_b64encode(hashlib.sha256(files[n]).digest()).rstrip(b"=").decode()
+            rows.append([n, f"sha256={digest}", str(len(files[n]))])
+        rows.append([record, "", ""])
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        zi = zipfile.ZipInfo(record, infos[record].date_time)
+        zi.compress_type, zi.external_attr = zipfile.ZIP_DEFLATED, infos[record].external_attr
+        zout.writestr(zi, buf.getvalue().encode())
+    return out

@@ -1,21 +1,31 @@
-"""Measure the site as a student meets it and write docs/site-measurements.md.
+"""Measure the site as a student meets it, lab by lab, against a bare Pyodide page as the floor.
 
-    python3 tests/browser/measure_site.py [--no-build] [--runs 3]
+    python3 tests/browser/measure_site.py [--site DIR] [--runs 5] [--sw allow|block] [--json FILE]
 
-Builds the site (unless --no-build), serves it on 127.0.0.1 and opens the roofline lab in
-headless Chromium with a fresh profile (first visit), then again with the same profile (second
-visit: HTTP cache and service worker warm). Bytes are counted by the server, so they are what
-went over the wire (no compression). Times are from navigation start (performance.timeOrigin).
+Builds the site into _site/ (unless --site names a built one), serves it with the build's own
+server on 127.0.0.1, and for the floor page (`floor.html`: Pyodide boots and computes 1 + 1) and
+every lab opens headless Chromium with a fresh profile (first visit), then again with the same
+profile (second visit: HTTP cache, and the service worker unless --sw block). Per visit:
+
+- preview: navigation to the lab's pre-rendered outputs on screen (the first animation frame with
+  the preview's chart image decoded; a frame is what reaches the screen next);
+- interactive: navigation to the live lab (marimo's kernel started and ran every cell; the page's
+  own marker, `data-lab-interactive-ms`); for the floor page, to `1 + 1` computed;
+- bytes and requests as the server counted them (bytes on the wire: gzip where sent gzipped);
+- requests to any other host.
+Once per lab (first run): a slider move to the redrawn chart, and a visit with the network cut.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
+import http.server
 import json
-import platform
-import re
 import shutil
+import socketserver
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -27,204 +37,285 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-import subprocess  # noqa: E402
-
 import sitebuild  # noqa: E402
 from harness import browser  # noqa: E402
 
-LAB = "/labs/ch11_roofline.html"
-FIRST_CHART = "svg text:has-text('Llama-3-8B, batch 1')"
+TIMEOUT_MS = 180_000
+
+# Runs in every page before its own scripts: marks the first frame with the preview on screen.
+PREVIEW_PROBE = r"""
+(() => {
+  const tick = () => {
+    const img = document.querySelector('#lab-preview .lab-preview-chart');
+    const h = document.querySelector('#lab-preview h1, #lab-preview h2');
+    if (h && (!document.querySelector('#lab-preview img') || (img && img.complete && img.naturalWidth))) {
+      requestAnimationFrame(() => { window.__previewMs = Math.round(performance.now()); });
+      return;
+    }
+    if (!document.documentElement.dataset.labInteractiveMs) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  // builds from before the preview: the first chart drawn by the kernel is when the lab is live
+  const chart = () => {
+    if (!document.querySelector('#lab-preview') && document.querySelector('.vega-embed svg')) {
+      window.__chartMs = Math.round(performance.now()); return; }
+    requestAnimationFrame(chart);
+  };
+  requestAnimationFrame(chart);
+})();
+"""
 
 
 class Counter:
+    """Bytes and requests the server answered, by kind."""
+
     def __init__(self):
         self.lock = threading.Lock()
         self.reset()
 
     def reset(self):
         with self.lock:
-            self.bytes = 0
-            self.requests = 0
-            self.not_modified = 0
-            self.by_kind = {}
+            self.bytes, self.requests, self.not_modified, self.by_kind = 0, 0, 0, {}
 
-    def add(self, status: int, n: int, path: str = ""):
+    def response(self, status: int):
         with self.lock:
             self.requests += 1
-            if status == 304:
-                self.not_modified += 1
+            self.not_modified += status == 304
 
-    def add_bytes(self, n: int, path: str):
+    def body(self, n: int, path: str):
         kind = ("wheels" if path.endswith(".whl") else "Pyodide runtime" if path.startswith("/pyodide/")
-                else "marimo's page (JS, CSS, fonts)" if path.startswith("/labs/") else "index, service worker")
+                else "marimo's page (JS, CSS, fonts)" if path.startswith("/labs/") else "index, floor, service worker")
         with self.lock:
             self.bytes += n
             self.by_kind[kind] = self.by_kind.get(kind, 0) + n
 
 
 def counting_server(site: Path, counter: Counter):
-    class H(sitebuild.SiteHandler):
+    class Handler(sitebuild.SiteHandler):
         def send_response(self, code, message=None):
             self._code = code
-            counter.add(code, 0, self.path.split("?", 1)[0])  # every response, 304s included
+            counter.response(code)
             super().send_response(code, message)
 
         def send_header(self, key, value):
             if key.lower() == "content-length" and self.command == "GET" and self._code == 200:
-                counter.add_bytes(int(value), self.path.split("?", 1)[0])
+                counter.body(int(value), self.path.split("?", 1)[0])
             super().send_header(key, value)
 
-    import functools
-    import socketserver
-    import http.server
-
-    class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         daemon_threads = True
 
-    httpd = S(("127.0.0.1", 0), functools.partial(H, directory=str(site)))
+    httpd = Server(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd
 
 
-def visit(url: str, profile: Path, counter: Counter, slider_steps: int = 0) -> dict:
+def visit(url: str, path: str, profile: Path, counter: Counter, sw: str, slider: bool = False,
+          offline: bool = False) -> dict:
     counter.reset()
-    out = {}
-    with browser(service_workers="allow", user_data_dir=profile) as (ctx, traffic):
+    floor = path.endswith("floor.html")
+    out: dict = {}
+    with browser(service_workers=sw, user_data_dir=profile) as (ctx, traffic):
+        ctx.add_init_script(PREVIEW_PROBE)
+        if offline:
+            ctx.set_offline(True)
         page = ctx.new_page()
-        console, phases = [], {}
-
-        def phase(name):
-            phases.setdefault(name, (time.monotonic() - t_nav) * 1e3)
-
-        page.on("console", lambda m: console.append((time.monotonic(), m.text)))
-        page.on("load", lambda: phase("page_load"))
-        page.on("worker", lambda w: phase("worker_created"))
-        page.on("requestfinished", lambda r: phase("wasm_compiled") if r.url.endswith("pyodide.asm.wasm") else None)
-        t_nav = time.monotonic()
-        page.goto(url + LAB)
-        page.wait_for_selector(FIRST_CHART, timeout=300_000)
-        out["chart_ms"] = page.evaluate("performance.now()")
-        out["update_ms_first"] = float(re.match(r"([\d.]+)", page.locator("#update-ms").inner_text()).group(1))
-        marks = {}
-        for t, text in console:
-            if "Starting marimo" in text and "py_start" not in marks:
-                marks["py_start"] = (t - t_nav) * 1e3
-            if text.startswith("Loaded ") and "mlsysim" in text:
-                marks["lab_wheels_loaded"] = (t - t_nav) * 1e3
-        out["console_marks_ms"] = marks
-        out["phases_ms"] = phases
-        if slider_steps:
-            slider = page.locator("marimo-slider[data-label*='Batch size'] [role=slider]")
-            slider.focus()
-            py, e2e = [], []
-            for i in range(slider_steps):
-                b = 2 ** (i + 1)
-                t0 = time.monotonic()
-                slider.press("ArrowRight")
-                page.wait_for_selector(f"svg text:has-text('Llama-3-8B, batch {b}')", timeout=30_000)
-                e2e.append((time.monotonic() - t0) * 1e3)
-                page.wait_for_function(f"() => document.body.innerText.includes('at batch {b} (')", timeout=30_000)
-                py.append(float(re.match(r"([\d.]+)", page.locator("#update-ms").inner_text()).group(1)))
-            out["update_ms"] = py
-            out["redraw_ms"] = e2e
-        time.sleep(1.0)  # let the service worker finish caching what it saw
+        page.goto(url + path, timeout=TIMEOUT_MS)
+        done = ("document.documentElement.dataset.floorMs" if floor else
+                "(document.documentElement.dataset.labInteractiveMs || window.__chartMs)")
+        page.wait_for_function(f"() => {done}", timeout=TIMEOUT_MS)
+        out["interactive_ms"] = float(page.evaluate(done))
+        out["preview_ms"] = None if floor else page.evaluate("window.__previewMs || null")
+        out["navigation_ms"] = page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
+            const p = performance.getEntriesByName('first-contentful-paint')[0];
+            return {worker_start: Math.round(n.workerStart), response_start: Math.round(n.responseStart),
+                    response_end: Math.round(n.responseEnd), dom_interactive: Math.round(n.domInteractive),
+                    first_contentful_paint: p ? Math.round(p.startTime) : null}; }""")
+        out["phases_ms"] = page.evaluate("""() => Object.fromEntries(Object.entries(document.documentElement.dataset)
+            .filter(([k]) => k.startsWith('lab')).map(([k, v]) => [k, +v]))""")
+        if slider and not floor:
+            out["redraw_ms"] = slider_redraws(page)
+        if not offline:
+            time.sleep(1.5)  # let the service worker finish what it does after a visit
         out["offsite"] = list(traffic.offsite)
-    out["bytes"] = counter.bytes
-    out["requests"] = counter.requests
-    out["not_modified"] = counter.not_modified
-    out["by_kind"] = dict(counter.by_kind)
+        out["failed"] = [u for u, _ in traffic.failed]
+    out.update(bytes=counter.bytes, requests=counter.requests, not_modified=counter.not_modified,
+               by_kind=dict(counter.by_kind))
     return out
+
+
+def slider_redraws(page, moves: int = 6) -> list[float]:
+    """Milliseconds from a key press on the lab's first slider to the chart's SVG changing."""
+    slider = page.locator("marimo-slider [role=slider]").first
+    if not slider.count() or not page.locator(".vega-embed svg").count():
+        return []
+    slider.focus()
+    times = []
+    for i in range(moves):
+        page.evaluate("""() => { const svg = document.querySelector('.vega-embed');
+            window.__redraw = null; const t0 = performance.now();
+            new MutationObserver((m, o) => { o.disconnect(); requestAnimationFrame(() => {
+              window.__redraw = performance.now() - t0; }); })
+              .observe(svg, {subtree: true, childList: true, characterData: true, attributes: true});
+            window.__t0 = t0; }""")
+        slider.press("ArrowRight" if i < moves // 2 + 1 else "ArrowLeft")
+        page.wait_for_function("() => window.__redraw !== null", timeout=30_000)
+        times.append(round(page.evaluate("window.__redraw"), 1))
+        time.sleep(0.3)
+    return times
+
+
+def measure(configs: list[tuple[str, Path, str]], runs: int, labs: list[str] | None = None) -> dict:
+    """configs: (label, built site, service workers "allow"/"block"). Runs are interleaved across
+    configurations and pages, so a busy spell on the (shared) machine hits all of them alike. The
+    floor page is measured from the first configuration's site, without a service worker."""
+    servers, counter, results, builds = [], Counter(), {}, {}
+    targets = [("floor", configs[0][1], "block", "/floor.html")]
+    for label, site, sw in configs:
+        info = json.loads((site / "build-info.json").read_text())
+        builds[label] = info
+        targets += [(f"{label}:{l['stem']}" if len(configs) > 1 else l["stem"], site, sw, f"/labs/{l['stem']}.html")
+                    for l in info["labs"] if labs is None or l["stem"] in labs]
+    urls = {}
+    for _, site, _, _ in targets:
+        if site not in urls:
+            httpd = counting_server(site, counter)
+            servers.append(httpd)
+            urls[site] = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        for run in range(runs):
+            for name, site, sw, path in targets:
+                profile = Path(tempfile.mkdtemp(prefix="lab-measure-"))
+                try:
+                    r = results.setdefault(name, {"first": [], "second": []})
+                    r["first"].append(visit(urls[site], path, profile, counter, sw, slider=run == 0))
+                    r["second"].append(visit(urls[site], path, profile, counter, sw))
+                    if run == 0 and name != "floor" and sw == "allow" and name.split(":")[0] in ("after", "site"):
+                        r["offline"] = visit(urls[site], path, profile, counter, sw, offline=True)
+                finally:
+                    shutil.rmtree(profile, ignore_errors=True)
+                print(f"run {run + 1}/{runs} {name}: first {r['first'][-1]['interactive_ms']:.0f} ms, "
+                      f"second {r['second'][-1]['interactive_ms']:.0f} ms", flush=True)
+    finally:
+        for httpd in servers:
+            httpd.shutdown()
+    return {"builds": builds, "runs": runs, "configs": [(l, str(p), sw) for l, p, sw in configs], "results": results}
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def spread(xs):
+    xs = [x for x in xs if x is not None]
+    return (min(xs), max(xs)) if xs else (float("nan"), float("nan"))
+
+
+def summary(data: dict) -> dict:
+    """Per target and visit: median preview, interactive, bytes, requests (and their ranges)."""
+    out = {}
+    floor = data["results"]["floor"]
+    for name, r in data["results"].items():
+        row = {}
+        for visit_kind in ("first", "second"):
+            vs = r[visit_kind]
+            f = med([v["interactive_ms"] for v in floor[visit_kind]])
+            row[visit_kind] = {
+                "preview_ms": med([v["preview_ms"] for v in vs]),
+                "preview_range": spread([v["preview_ms"] for v in vs]),
+                "interactive_ms": med([v["interactive_ms"] for v in vs]),
+                "interactive_range": spread([v["interactive_ms"] for v in vs]),
+                "floor_ms": f,
+                "bytes": med([v["bytes"] for v in vs]),
+                "requests": med([v["requests"] for v in vs]),
+                "offsite": sum(len(v["offsite"]) for v in vs),
+            }
+        redraw = r["first"][0].get("redraw_ms") or []
+        row["redraw_ms"] = med(redraw) if redraw else None
+        row["redraw_max_ms"] = max(redraw) if redraw else None
+        if "offline" in r:
+            row["offline_interactive_ms"] = r["offline"]["interactive_ms"]
+        row["by_kind_first"] = r["first"][0]["by_kind"]
+        out[name] = row
+    return out
+
+
+def s(ms):
+    return f"{ms / 1e3:.2f} s"
+
+
+def table(summ: dict) -> str:
+    lines = ["| page | visit | preview on screen | interactive | ÷ floor | transferred | requests |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name, row in summ.items():
+        for v in ("first", "second"):
+            x = row[v]
+            no_preview = name == "floor" or x["preview_ms"] != x["preview_ms"]  # nan: a build without one
+            prev = "–" if no_preview else f"{s(x['preview_ms'])} ({x['preview_ms'] / x['floor_ms']:.2f}×)"
+            lo, hi = x["interactive_range"]
+            lines.append(f"| {name} | {v} | {prev} | {s(x['interactive_ms'])} ({lo / 1e3:.1f}–{hi / 1e3:.1f}) | "
+                         f"{x['interactive_ms'] / x['floor_ms']:.2f}× | {x['bytes'] / 1e6:.1f} MB | {x['requests']:.0f} |")
+    return "\n".join(lines)
+
+
+def phase_table(data: dict, name: str) -> str:
+    """Median milestones of one configuration's visits (ms from navigation)."""
+    keys = [("navigation_ms", "first_contentful_paint", "first paint"),
+            ("phases_ms", "labBridgeMs", "marimo's bridge to the worker created (bundle evaluated)"),
+            ("phases_ms", "labKernelReadyMs", "Pyodide booted, wheels unpacked, marimo imported, kernel started"),
+            ("phases_ms", "labFirstCellMs", "first cell running"),
+            ("phases_ms", "labInteractiveMs", "every cell run, live chart drawn: interactive")]
+    lines = ["| milestone | first visit | second visit |", "| --- | --- | --- |"]
+    r = data["results"][name]
+    for group, key, label in keys:
+        cells = []
+        for v in ("first", "second"):
+            cells.append(f"{med([(x.get(group) or {}).get(key) for x in r[v]]) / 1e3:.2f} s")
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    if "preview_ms" in r["first"][0]:
+        lines.insert(3, f"| preview on screen | {med([x['preview_ms'] for x in r['first']]) / 1e3:.2f} s | "
+                        f"{med([x['preview_ms'] for x in r['second']]) / 1e3:.2f} s |")
+    return "\n".join(lines)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--no-build", action="store_true")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "site-measurements.md")
+    ap.add_argument("--site", type=Path, help="a built site (default: build into _site/)")
+    ap.add_argument("--config", action="append", default=[], metavar="LABEL=DIR[:block]",
+                    help="compare built sites (repeatable); ':block' measures DIR with service workers blocked")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--sw", choices=["allow", "block"], default="allow")
+    ap.add_argument("--labs", nargs="*")
+    ap.add_argument("--json", type=Path, help="write the raw results here")
     args = ap.parse_args()
-    site = sitebuild.DEFAULT_OUT
-    if not args.no_build:
-        sitebuild.build(site)
-    counter = Counter()
-    httpd = counting_server(site, counter)
-    url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    firsts, seconds = [], []
-    try:
-        for run in range(args.runs):
-            profile = Path(tempfile.mkdtemp(prefix="lab-measure-"))
-            try:
-                firsts.append(visit(url, profile, counter, slider_steps=10 if run == 0 else 0))
-                seconds.append(visit(url, profile, counter))
-            finally:
-                shutil.rmtree(profile, ignore_errors=True)
-            print(json.dumps({"first": firsts[-1], "second": seconds[-1]}, indent=1), flush=True)
-    finally:
-        httpd.shutdown()
-    med = lambda xs: statistics.median(xs)  # noqa: E731
-    f_chart = med([r["chart_ms"] for r in firsts])
-    s_chart = med([r["chart_ms"] for r in seconds])
-    f_bytes = med([r["bytes"] for r in firsts])
-    s_bytes = med([r["bytes"] for r in seconds])
-    upd = firsts[0]["update_ms"]
-    redraw = firsts[0]["redraw_ms"]
-    info = json.loads((site / "build-info.json").read_text())
-    chromium = subprocess.run([ "/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
-    today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    offsite = sum(len(r["offsite"]) for r in firsts + seconds)
-    md = f"""# Site measurements
-
-Measured {today} by `python3 tests/browser/measure_site.py` ({args.runs} runs, medians), on this
-project's machine kind (2 cores, 24 GiB), {chromium.split(' built')[0]} headless through Playwright,
-the site served by `build_wasm.py`'s own server on 127.0.0.1 (gzip for text and wasm, no network
-delay: on a real link add the transfer time of the bytes below). marimo {info['marimo']}, Pyodide {info['pyodide']}.
-The machine is shared with other work, so single runs vary by about ±1 s.
-
-| what | value |
-| --- | --- |
-| first visit: bytes transferred | **{f_bytes / 1e6:.1f} MB** in {med([r['requests'] for r in firsts]):.0f} requests |
-| first visit: navigation to first interactive chart | **{f_chart / 1e3:.1f} s** |
-| second visit (HTTP cache + service worker): bytes transferred | {s_bytes / 1e6:.2f} MB in {med([r['requests'] for r in seconds]):.0f} requests ({med([r['not_modified'] for r in seconds]):.0f} of them 304) |
-| second visit: navigation to first interactive chart | **{s_chart / 1e3:.1f} s** |
-| slider change → new chart spec, Python time in Pyodide (median / max of {len(upd)}) | **{med(upd):.1f} ms** / {max(upd):.1f} ms |
-| slider change → chart redrawn in the page, end to end (median / max) | {med(redraw):.0f} ms / {max(redraw):.0f} ms |
-| first run of the chart cell (cold, includes first use of the engine) | {med([r['update_ms_first'] for r in firsts]):.1f} ms |
-| requests to any host other than 127.0.0.1 | {offsite} |
-
-Per run (first / second visit, navigation to chart): {', '.join(f"{a['chart_ms'] / 1e3:.1f} / {b['chart_ms'] / 1e3:.1f} s" for a, b in zip(firsts, seconds))}.
-
-First visit's bytes by kind (first run): {', '.join(f"{k} {v / 1e6:.1f} MB" for k, v in sorted(firsts[0]['by_kind'].items(), key=lambda kv: -kv[1]))}.
-Text and wasm are sent gzip-compressed (the build writes `.gz` copies, as a static host would
-compress them); wheels are zip files already, and are served as Pyodide-compiled bytecode.
-
-Where the time goes, first visit, first run (ms from navigation): marimo's page loaded
-{firsts[0]['phases_ms'].get('page_load', float('nan')):.0f}, its Pyodide worker created {firsts[0]['phases_ms'].get('worker_created', float('nan')):.0f}, Pyodide's
-9.6 MB WebAssembly streamed and compiled {firsts[0]['phases_ms'].get('wasm_compiled', float('nan')):.0f} (about 3 s of compiling in Chromium
-here; the wheels download meanwhile), marimo's kernel starting {firsts[0]['console_marks_ms'].get('py_start', float('nan')):.0f}, first chart {firsts[0]['chart_ms']:.0f}.
-
-marimo's Python kernel starts at {firsts[0]['console_marks_ms'].get('py_start', float('nan')) / 1e3:.1f} s on a first visit and at {seconds[0]['console_marks_ms'].get('py_start', float('nan')) / 1e3:.1f} s on a second one
-(marimo's page, the Pyodide runtime and every wheel loaded and unpacked); the rest, up to the
-chart, is Python importing marimo, altair, pint, pydantic and mlsysim and running the notebook.
-A second visit transfers nothing, so what is left is CPU work in the browser: the time is bound
-by the machine's two cores, not by the network. A slider move costs about 1 ms of Python; the
-rest of the ~0.1 s redraw is marimo's messaging and Vega rendering.
-
-## How it got here (same machine, 2026-11-25, single runs)
-
-| build | first visit | first chart | second visit |
-| --- | --- | --- | --- |
-| wheels as downloaded, no compression | 35.6 MB | 15.8 s | 13.6 s |
-| + wheels as Pyodide-compiled bytecode, lab packages loaded with marimo at boot | 42.6 MB | 10.5 s | 9.7 s |
-| + gzip for text and wasm, jedi's third-party stubs left out | 27.1 MB | 10.6 s | 9.5 s |
-
-Not reached: the 5 s first visit and 2 s second visit aimed for. What remains is CPU time in the
-browser (compiling Pyodide's WebAssembly, then about 4 s of Python imports and the first run),
-which caching cannot remove. The next steps would be a Pyodide memory snapshot taken after the imports
-(marimo's worker turns snapshots off, so it needs a change in how the page boots Pyodide) and
-fewer or lazier imports in marimo's kernel (jedi, docutils, pygments are imported at start).
-"""
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(md)
-    print(md)
+    configs = []
+    for c in args.config:
+        label, _, rest = c.partition("=")
+        d, _, mode = rest.partition(":")
+        configs.append((label, Path(d).resolve(), "block" if mode == "block" else "allow"))
+    if not configs:
+        site = args.site
+        if site is None:
+            site = sitebuild.DEFAULT_OUT
+            sitebuild.build(site)
+        configs = [("site", site.resolve(), args.sw)]
+    data = measure(configs, args.runs, args.labs)
+    data["summary"] = summary(data)
+    data["when"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    data["chromium"] = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True,
+                                      text=True).stdout.split(" built")[0].strip()
+    if args.json:
+        args.json.write_text(json.dumps(data, indent=1, default=str))
+    print(table(data["summary"]))
+    for name in data["results"]:
+        if name != "floor" and data["results"][name]["first"][0].get("phases_ms"):
+            print(f"\n{name}:\n" + phase_table(data, name))
+    for name, row in data["summary"].items():
+        if row.get("redraw_ms") is not None:
+            print(f"{name}: slider move to redrawn chart {row['redraw_ms']:.0f} ms median, {row['redraw_max_ms']:.0f} ms max")
+        if "offline_interactive_ms" in row:
+            print(f"{name}: interactive with the network cut after one visit: {s(row['offline_interactive_ms'])}")
     return 0
 
 

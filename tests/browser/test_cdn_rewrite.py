@@ -23,7 +23,8 @@ def test_rewrite_sets_the_runtime_urls():
     out = sitebuild.rewrite_page(PAGE, "../pyodide/", extra_head="<!--loader-->")
     assert 'data-pyodide-index-url="../pyodide/"' in out
     assert 'data-pyodide-lockfile-url="../pyodide/pyodide-lock.json"' in out
-    assert 'data-pypi-index-url="../pyodide/pypi/{package_name}/"' in out
+    # no package index: with one, marimo's worker imports micropip at boot just to set it
+    assert "data-pypi-index-url" not in out
     assert out.count("<marimo-wasm") == 1 and "<!--loader--></head>" in out
 
 
@@ -47,7 +48,7 @@ def _fake_assets(tmp_path: Path, worker: str, main: str) -> Path:
     return assets
 
 
-GOOD_MAIN = "e?.dataset.pyodideIndexUrl;e?.dataset.pyodideLockfileUrl;e?.dataset.pypiIndexUrl"
+GOOD_MAIN = "e?.dataset.pyodideIndexUrl;e?.dataset.pyodideLockfileUrl"
 GOOD_WORKER = ("function loadPyodide(){}let n=e.pyodideIndexUrl??`https://cdn.jsdelivr.net/pyodide/"
                "v314.0.0/full/`;lockFileURL:e.pyodideLockfileUrl??`https://wasm.marimo.app/x`")
 
@@ -99,13 +100,60 @@ def test_the_installed_marimo_export_still_has_the_spots(tmp_path):
             mo.md("hi")
             return
     """))
-    out = tmp_path / "out" / "nb.html"
-    subprocess.run([sys.executable, "-m", "marimo", "export", "html-wasm", str(nb), "-o", str(out),
-                    "--mode", "run", "-f"], check=True, env=sitebuild.tool_env(), capture_output=True)
-    page = sitebuild.rewrite_page(out.read_text(), "../pyodide/")
+    out = sitebuild.export_lab(nb, tmp_path / "out")  # with --execute, as the build does
+    exported = out.read_text()
+    page = sitebuild.rewrite_page(exported, "../pyodide/")
     assert 'data-pyodide-index-url="../pyodide/"' in page
-    sitebuild.check_js_spots(out.parent / "assets")
+    assets = out.parent / "assets"
+    sitebuild.check_js_spots(assets)
     sitebuild.scan_external_refs({"nb.html": page})
+    # every bundle patch finds its spot exactly once; applying them twice fails (the spot is gone)
+    renames = sitebuild.patch_bundle(assets)
+    worker = sitebuild.worker_asset(assets)
+    # the patched files (the bridge's and the worker's) got names of their own, and are used by them
+    assert worker in renames.values() and len(renames) == 2 and not any((assets / old).exists() for old in renames)
+    assert "self.__labEarlyWorker" in "".join(p.read_text() for p in assets.glob("state-*.js"))
+    assert "packages:[`msgspec`," in (assets / worker).read_text()
+    with pytest.raises(BuildError, match="exactly once"):
+        sitebuild.patch_bundle(assets)
+    # the preview shows the notebook's output, without marimo's custom elements
+    preview = sitebuild.preview_html(exported, svg_of=lambda spec: "<svg/>")
+    assert ">hi<" in preview and "<marimo-" not in preview
+
+
+def test_bundle_patch_fails_when_the_spot_moved(tmp_path):
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    (assets / "worker-A.js").write_text("loadPyodide({packages:[`msgspec`,`micropip`]})")
+    patch = next(p for p in sitebuild.PATCHES if p.name == "no micropip at boot")
+    with pytest.raises(BuildError, match="no micropip at boot"):
+        sitebuild.apply_patch(assets, patch)
+    (assets / "worker-A.js").write_text("packages:[`micropip`,`msgspec`,x]")
+    sitebuild.apply_patch(assets, patch)
+    assert (assets / "worker-A.js").read_text() == "packages:[`msgspec`,x]"
+
+
+SESSION_PAGE = ('<html><head></head><body><div id="root"></div><script>{"notebook": {"cells": [{"id": "a"}, '
+                '{"id": "b"}]}, "session": {"cells": [{"id": "b", "outputs": [{"type": "data", "data": '
+                '{"text/html": "<marimo-ui-element object-id=\'b-0\'><marimo-slider data-initial-value=\'2\' '
+                'data-label=\'&quot;Batch&quot;\' data-steps=\'[1,2,4,8]\'></marimo-slider></marimo-ui-element>"}}]}, '
+                '{"id": "a", "outputs": [{"type": "data", "data": {"text/markdown": "<h1>Q</h1>"}}]}]}}</script></body></html>')
+
+
+def test_preview_follows_the_notebook_order_and_freezes_controls():
+    html = sitebuild.preview_html(SESSION_PAGE, svg_of=lambda spec: "<svg/>")
+    assert html.index("<h1>Q</h1>") < html.index("lab-static-slider")  # cell a comes first
+    # a slider over explicit steps stores the step's index: index 2 of [1, 2, 4, 8] is 4
+    assert '<span class="lab-static-value">4</span>' in html and "waking up" in html
+    page = sitebuild.insert_preview(SESSION_PAGE, html)
+    assert page.index('id="lab-preview"') < page.index('<div id="root">')
+
+
+@pytest.mark.parametrize("page", [SESSION_PAGE.replace('"session"', '"sessions"'),
+                                  SESSION_PAGE.replace('"notebook": {"cells": [{"id": "a"}, ', '"notebook": {"cells": [')])
+def test_preview_fails_loudly_on_a_changed_export(page):
+    with pytest.raises(BuildError):
+        sitebuild.preview_html(page, svg_of=lambda spec: "<svg/>")
 
 
 def test_lock_file_is_well_formed():
