@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
 echo "== installing mlsysim and test dependencies"
-$PY -m pip install --quiet --disable-pip-version-check -e ".[test,browser,labs]" build uv
+$PY -m pip install --quiet --disable-pip-version-check -e ".[test,browser,labs]" build uv "vl-convert-python==1.9.0.post1"
 
 if ! command -v chromium >/dev/null 2>&1; then
     echo "== installing Debian's chromium for the browser tests"
