@@ -54,7 +54,7 @@ def chromium():
 
 def link_params(page) -> dict:
     """The controls as the lab's own link states them ("Link to this configuration")."""
-    text = page.locator(".labkit-link code").first.inner_text()
+    text = page.locator("#root .labkit-link code").first.inner_text()
     return dict(parse_qsl(urlparse(text).query))
 
 
@@ -76,7 +76,10 @@ def wait_changed(page, before: str, what: str) -> None:
 
 
 def wait_booted(page) -> None:
-    page.locator(".labkit-link code").first.wait_for(timeout=BOOT_MS)
+    """Until the lab is live: the page shows a pre-rendered preview (default controls) while Python
+    starts, and marks the moment the live app replaces it with data-lab-interactive-ms."""
+    page.wait_for_function("() => document.documentElement.dataset.labInteractiveMs", timeout=BOOT_MS)
+    page.locator("#root .labkit-link code").first.wait_for(timeout=STEP_MS)
 
 
 def change_control(page, el) -> str:

@@ -35,7 +35,8 @@ def test_state_survives_a_browser_restart(site_url):
             assert link_params(page) == state
             # "start over" clears it and the page comes back with the defaults
             page.get_by_role("button", name="Start over").click()
-            page.wait_for_function("() => !document.querySelector('.labkit-link code')", timeout=STEP_MS)
+            # the reload has begun when the live marker of the old document is gone
+            page.wait_for_function("() => !document.documentElement.dataset.labInteractiveMs", timeout=STEP_MS)
             wait_booted(page)
             assert link_params(page) != state
             assert not traffic.offsite
