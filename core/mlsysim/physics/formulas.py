@@ -247,3 +247,27 @@ def calc_chinchilla_loss(parameters, tokens) -> float:
     n = _positive(to_float(parameters, "parameters", "count"), "parameters", parameters)
     d = _positive(to_float(tokens, "tokens", "count"), "tokens", tokens)
     return k.chinchilla_loss(n, d)
+
+
+# --- Labs: data selection ---
+
+
+def _efficiency(data_efficiency) -> float:
+    if isinstance(data_efficiency, bool) or not isinstance(data_efficiency, (int, float)) or not data_efficiency >= 1.0 \
+            or data_efficiency == float("inf"):
+        raise InputError("data_efficiency", data_efficiency, "a finite number >= 1 (raw tokens one cleaned token is worth)")
+    return float(data_efficiency)
+
+
+def calc_iso_flop_loss(compute, parameters, data_efficiency: float = 1.0) -> float:
+    """Loss of P parameters trained on C / (6 P) tokens (Hoffmann et al. 2022, Sec. 3.2). Dimensionless."""
+    c = _positive(to_float(compute, "compute", "ops"), "compute", compute)
+    n = _positive(to_float(parameters, "parameters", "count"), "parameters", parameters)
+    return k.iso_flop_loss(c, n, _efficiency(data_efficiency))
+
+
+def calc_iso_flop_optimum(compute, data_efficiency: float = 1.0):
+    """(parameters, tokens) minimising the fitted loss at compute C (Hoffmann et al. 2022, Eq. 4). Counts."""
+    c = _positive(to_float(compute, "compute", "ops"), "compute", compute)
+    p, d = k.iso_flop_optimum(c, _efficiency(data_efficiency))
+    return make(p, "count"), make(d, "count")
