@@ -22,7 +22,7 @@ with app.setup:
         "question": ("A training budget of C FLOP buys P parameters trained on C / 6P tokens. Which split gives the "
                      "lowest loss, and how much compute does cleaner data (fewer tokens for the same loss) save?"),
         "minutes": 25,
-        "example_preset": "budget=1e+23&tpp=80&efficiency=2",
+        "example_preset": "budget=1e23&tpp=80&efficiency=2",
     }
 
 
@@ -61,7 +61,7 @@ def _(lab, predict):
 
 @app.cell(hide_code=True)
 def _(lab):
-    budget = lab.dropdown("budget", {f"{c:.0e} FLOP": f"{c:g}" for c in chapter.BUDGETS}, "1e+22", "Compute budget")
+    budget = lab.dropdown("budget", {f"{c:.0e} FLOP": chapter.budget_key(c) for c in chapter.BUDGETS}, "1e22", "Compute budget")
     tpp = lab.dropdown("tpp", {f"{r:g} tokens per parameter": f"{r:g}" for r in chapter.TOKENS_PER_PARAMETER}, "20",
                        "Your allocation")
     efficiency = lab.dropdown("efficiency", {("raw data" if k == 1 else f"{k:g}x (cleaned)"): f"{k:g}"

@@ -31,8 +31,8 @@ def run(controls: dict):
     return "\n".join(getattr(o, "text", "") or "" for o in outputs if o is not None), defs
 
 
-CONFIGS = [{"budget": "1e+22", "tpp": "20", "efficiency": "1"}, {"budget": "1e+23", "tpp": "80", "efficiency": "2"},
-           {"budget": "1e+19", "tpp": "1", "efficiency": "5"}, {"budget": "1e+26", "tpp": "640", "efficiency": "1.5"}]
+CONFIGS = [{"budget": "1e22", "tpp": "20", "efficiency": "1"}, {"budget": "1e23", "tpp": "80", "efficiency": "2"},
+           {"budget": "1e19", "tpp": "1", "efficiency": "5"}, {"budget": "1e26", "tpp": "640", "efficiency": "1.5"}]
 
 
 @pytest.mark.parametrize("controls", CONFIGS, ids=lambda c: "-".join(c.values()))
@@ -88,7 +88,7 @@ def test_prediction_is_the_square_root_rule():
 def test_controls_reach_every_variant():
     _, d = run(CONFIGS[0])
     for q in ch.QUESTIONS:
-        assert {f"{b:g}" for b in q.variants["budget"]} <= set(d["budget"].options.values())
+        assert {ch.budget_key(b) for b in q.variants["budget"]} <= set(d["budget"].options.values())
     assert {f"{r:g}" for r in ch.QUESTIONS[0].variants["tokens_per_parameter"]} <= set(d["tpp"].options.values())
     assert {f"{k:g}" for k in ch.QUESTIONS[1].variants["efficiency"]} <= set(d["efficiency"].options.values())
     assert math.isfinite(d["loss_opt"])

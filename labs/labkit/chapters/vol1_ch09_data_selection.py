@@ -53,6 +53,11 @@ ISO_FLOP_TEMPLATE = {
 }
 
 
+def budget_key(budget: float) -> str:
+    """A budget as a control and a link hold it, without the '+' a URL would read as a space: '1e22'."""
+    return f"{budget:.0e}".replace("e+", "e")
+
+
 def allocation(budget: float, tokens_per_parameter: float):
     """The engine's (ScalingModel's) parameters, tokens and loss for a budget and a tokens-per-parameter rule."""
     return ScalingModel().solve(f"{budget:g} flop", tokens_per_parameter=float(tokens_per_parameter))
