@@ -190,14 +190,14 @@ def _(lab, q1):
 
 @app.cell(hide_code=True)
 def _(lab, student_id):
-    q2_text, q2 = lab.question("raw_equivalent", student_id)
+    q2_text, q2 = lab.question("clean_optimum", student_id)
     mo.vstack([q2_text, q2])
     return (q2,)
 
 
 @app.cell(hide_code=True)
 def _(lab, q2):
-    lab.check("raw_equivalent", q2)
+    lab.check("clean_optimum", q2)
     return
 
 

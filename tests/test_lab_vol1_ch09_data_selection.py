@@ -80,6 +80,13 @@ def test_raw_equivalent_by_hand():
     assert ch.raw_budget_equivalent(1e24, 5.0) == pytest.approx(5e24, rel=1e-6)
 
 
+def test_clean_optimum_by_hand():
+    # Eq. 4 at C = 6e23 (C / 6 = 1e23): raw data G = 1.3447, P = 3.279e10 (tests/test_data_selection_kernels.py).
+    # k = 2: B' = 410.7 / 2^0.28 = 410.7 / 1.2142 = 338.24; G = (138.18 / (0.28 x 338.24 = 94.707))^1.6129
+    # = 1.4590^1.6129 = exp(0.37776 x 1.6129 = 0.60929) = 1.8393 -> P = 1.8393 x 2.4384e10 = 4.485e10 = 44.85 billion
+    assert ch.QUESTIONS[1].expected({"budget": 6e23, "efficiency": 2.0}) == pytest.approx(44.85, rel=3e-3)
+
+
 def test_prediction_is_the_square_root_rule():
     # P* = sqrt(C / 120): ten times C is sqrt(10) = 3.16 times P (and D)
     assert ch.PREDICTIONS[0].truth() == "about 3x bigger model on about 3x the tokens"

@@ -125,6 +125,13 @@ def _loss_math(budget: float, tokens_per_parameter: float) -> str:
             f"D = **{d:.4g}**; `L = 1.69 + 406.4 / P^0.34 + 410.7 / D^0.28` = **{r.loss:.4g}** nats per token.")
 
 
+def _optimum_math(budget: float, efficiency: float) -> str:
+    p_raw, p = optimum(budget, 1.0)[0], optimum(budget, efficiency)[0]
+    return (f"Eq. 4 with B / k^0.28 for B: `P_opt = G (C / 6)^(0.28 / 0.62)` gives **{p / 1e9:.4g} billion** "
+            f"parameters at k = {efficiency:g}, against {p_raw / 1e9:.4g} billion with raw data: when each token "
+            "teaches more, the budget's best split moves towards a bigger model. " + _savings_math(budget, efficiency))
+
+
 def _savings_math(budget: float, efficiency: float) -> str:
     loss = optimum(budget, efficiency)[2]
     raw = raw_budget_equivalent(budget, efficiency)
@@ -147,18 +154,18 @@ QUESTIONS = [
         math=_loss_math,
     ),
     Question(
-        id="raw_equivalent",
+        id="clean_optimum",
         prompt=("Your team cleans the data so that each token is worth **{efficiency}x** a raw token. With "
-                "**{budget_text} FLOP** and each run at its optimum, how much **compute** (FLOP) would raw data need "
-                "for the same loss?"),
+                "**{budget_text} FLOP**, how many **billion parameters** has the model at the bottom of the "
+                "iso-FLOP curve now?"),
         variants={"budget": [1e21, 1e22, 1e23, 1e24], "efficiency": [1.5, 2.0, 3.0, 5.0]},
-        answer=raw_budget_equivalent,
+        answer=lambda budget, efficiency: optimum(budget, efficiency)[0] / 1e9,
         tolerance=0.05,
-        unit="FLOP",
+        unit="billion parameters",
         describe=_fmt_budget,
-        hint="Read the optimum's loss with cleaned data, then raise the budget with raw data until its optimum "
-             "reaches the same loss.",
-        math=_savings_math,
+        hint="Cleaner data shrinks the data term of the loss (B becomes B / k^0.28), which moves the optimum: "
+             "set the controls and read the marked optimum.",
+        math=_optimum_math,
     ),
 ]
 
