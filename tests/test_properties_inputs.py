@@ -98,6 +98,8 @@ GOOD_ARGS = {
     "calc_test_time_flops": dict(active_parameters=8e9, prompt_tokens=512, generated_tokens=2256, samples=8, shared_prompt=True),
     "calc_torus_bisection_bandwidth": dict(dims=[8, 8, 8], link_bandwidth="50 GB/s"),
     "calc_two_four_sparse_size": dict(parameters=1e9, bits=16.0),
+    "calc_iso_flop_loss": dict(compute="1e23 flop", parameters=30e9, data_efficiency=1.0),
+    "calc_iso_flop_optimum": dict(compute="1e23 flop", data_efficiency=2.0),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

@@ -506,3 +506,25 @@ def calc_gang_job_slots(nodes: int, gpus_per_node: int, gpus_per_job: int) -> in
     """Gang-scheduled k-GPU jobs that run at once: N floor(g/k), or floor(N / ceil(k/g)) for multi-node jobs. A count."""
     return k.gang_job_slots(checks.positive_int(nodes, "nodes"), checks.positive_int(gpus_per_node, "gpus_per_node"),
                             checks.positive_int(gpus_per_job, "gpus_per_job"))
+
+
+# --- Labs: data selection ---
+
+
+def _data_efficiency(value) -> float:
+    return checks.number(value, "data_efficiency", 1.0, 1e6,
+                         accepted="a finite number >= 1 (raw tokens one cleaned token is worth), at most 1e6")
+
+
+def calc_iso_flop_loss(compute, parameters, data_efficiency: float = 1.0) -> float:
+    """Loss of P parameters trained on C / (6 P) tokens (Hoffmann et al. 2022, Sec. 3.2). Dimensionless."""
+    c, n = _pos(compute, "compute", "ops"), _pos(parameters, "parameters", "count")
+    return checks.finite_result(k.iso_flop_loss(c, n, _data_efficiency(data_efficiency)), "loss",
+                                "compute, parameters", (compute, parameters))
+
+
+def calc_iso_flop_optimum(compute, data_efficiency: float = 1.0):
+    """(parameters, tokens) minimising the fitted loss at compute C (Hoffmann et al. 2022, Eq. 4). Counts."""
+    c = _pos(compute, "compute", "ops")
+    p, d = k.iso_flop_optimum(c, _data_efficiency(data_efficiency))
+    return _out(p, "count", "optimal parameters", compute=compute), _out(d, "count", "optimal tokens", compute=compute)

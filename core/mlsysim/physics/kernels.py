@@ -1315,3 +1315,31 @@ def mmc_wait_percentile(quantile: float, wait_probability: float, servers: int, 
     if wait_probability <= 1.0 - quantile:
         return 0.0
     return math.log(wait_probability / (1.0 - quantile)) / theta
+
+# --- Labs: data selection ---
+
+
+def iso_flop_loss(compute: float, parameters: float, data_efficiency: float = 1.0) -> float:
+    """Loss of a model of ``parameters`` trained with the whole budget C: D = C / (6 P) tokens.
+
+    One point of an iso-FLOP profile (Hoffmann et al. 2022, "Chinchilla", Sec. 3.2 and Fig. 3):
+    L(P, D) of the fitted Eq. 10 at D = C / (6 P). ``data_efficiency`` k >= 1 counts a token of
+    cleaner data as k raw tokens (k times fewer tokens for the same loss, the definition of a
+    data-quality multiplier used by data-pruning studies, e.g. Sorscher et al. 2022, "Beyond
+    neural scaling laws"): L(P, k D).
+    """
+    return chinchilla_loss(parameters, data_efficiency * compute / (6.0 * parameters))
+
+
+def iso_flop_optimum(compute: float, data_efficiency: float = 1.0, a: float = 406.4, b: float = 410.7,
+                     alpha: float = 0.34, beta: float = 0.28) -> tuple[float, float]:
+    """(P_opt, D_opt) minimising the fitted loss at compute C with D = C / (6 P).
+
+    Hoffmann et al. 2022, Eq. 4: P_opt = G (C / 6)^(beta / (alpha + beta)),
+    G = (alpha A / (beta B))^(1 / (alpha + beta)), D_opt = C / (6 P_opt). With a data-efficiency
+    multiplier k the data term is B / (k D)^beta, i.e. B becomes B / k^beta.
+    """
+    b_eff = b / data_efficiency**beta
+    g = (alpha * a / (beta * b_eff)) ** (1.0 / (alpha + beta))
+    p = g * (compute / 6.0) ** (beta / (alpha + beta))
+    return p, compute / (6.0 * p)
