@@ -19,6 +19,7 @@ from .pins import PYODIDE_VERSION, ROOT
 # Only files that are *lazy* chunks may go: the build checks that none of them is reachable
 # through static imports from the page, and the browser test fails on any 404.
 PRUNE_PATTERNS = [
+    r"^public/wheels/",  # marimo's wheel of the local labkit package: it ships in the mlsysim wheel instead
     r"^[^/]+\.md$",  # notes for editor tooling that marimo's export copies along
     r"^assets/Plot-.*\.js$",
     r"^assets/loro_wasm_bg-.*$",
@@ -80,6 +81,24 @@ WORKER_SPOTS = {
 }
 
 
+# marimo's export turns a notebook's import of a local package (labs/labkit) into a PEP 723 header
+# that installs a wheel it writes to public/wheels/, one per export under the same name, so every
+# lab but the last asks for a file that is gone. labkit ships inside the mlsysim wheel of the
+# runtime's lock, so the header is dropped (inside the page's JSON-escaped notebookCode).
+LOCAL_WHEEL_HEADER_RE = re.compile(
+    r'# /// script\\n# dependencies = \[\\"labkit @ \.\./public/wheels/labkit-[^"\\]+\.whl\\"\]\\n# ///\\n(?:\\n)?')
+
+
+def drop_local_wheel_header(page: str) -> str:
+    """The page without marimo's header installing the local labkit wheel; BuildError if another
+    local wheel is referenced (a new local package must ship in the mlsysim wheel too)."""
+    page = LOCAL_WHEEL_HEADER_RE.sub("", page, count=1)
+    if "public/wheels/" in page:
+        raise BuildError("the exported page installs a local wheel other than labkit's (public/wheels/); "
+                         "ship that package in the mlsysim wheel (pyproject's wheel packages) and drop it here")
+    return page
+
+
 def rewrite_page(page: str, runtime_rel: str, extra_head: str = "") -> str:
     """Point a marimo html-wasm page at the self-hosted runtime. Raises BuildError if the page
     does not have exactly one <marimo-wasm> element to carry the attributes."""
@@ -99,7 +118,7 @@ def rewrite_page(page: str, runtime_rel: str, extra_head: str = "") -> str:
     if "</head>" not in page:
         raise BuildError("the exported page has no </head>")
     page = page.replace("</head>", extra_head + "</head>", 1)
-    return page
+    return drop_local_wheel_header(page)
 
 
 def check_js_spots(assets: Path) -> None:
