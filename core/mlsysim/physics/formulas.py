@@ -247,3 +247,13 @@ def calc_chinchilla_loss(parameters, tokens) -> float:
     n = _positive(to_float(parameters, "parameters", "count"), "parameters", parameters)
     d = _positive(to_float(tokens, "tokens", "count"), "tokens", tokens)
     return k.chinchilla_loss(n, d)
+
+
+# --- Labs: fault tolerance ---
+
+
+def calc_checkpoint_goodput(interval, checkpoint_time, mtbf, restart_time="0 s") -> float:
+    """Goodput = 1 - (delta / tau + (tau / 2 + R) / M) (Daly 2006, first order; Young 1974). Dimensionless."""
+    tau = _positive(to_float(interval, "interval", "time"), "interval", interval)
+    m = _positive(to_float(mtbf, "mtbf", "time"), "mtbf", mtbf)
+    return k.checkpoint_goodput(tau, to_float(checkpoint_time, "checkpoint_time", "time"), m, to_float(restart_time, "restart_time", "time"))

@@ -511,3 +511,16 @@ def request_latency(ttft: float, itl: float, output_tokens: float) -> float:
     metric decomposition, e.g. Agrawal et al. 2024, "Sarathi-Serve", Sec. 2).
     """
     return ttft + output_tokens * itl
+
+
+# --- Labs: fault tolerance ---
+
+
+def checkpoint_goodput(interval: float, checkpoint_time: float, mtbf: float, restart_time: float = 0.0) -> float:
+    """Fraction of wall-clock time spent on useful work: 1 - waste.
+
+    waste = delta / tau + (tau / 2 + R) / M, capped at 1 (Daly 2006, "A higher
+    order estimate of the optimum checkpoint interval", Eq. 7 to first order),
+    so goodput is largest at tau = sqrt(2 delta M) (Young 1974) and never negative.
+    """
+    return 1.0 - checkpoint_waste_fraction(interval, checkpoint_time, mtbf, restart_time)
