@@ -181,7 +181,7 @@ def _():
       per-GPU MTBF divided by N, so a very reliable part still makes an unreliable fleet.
     - **The curve is flat near the top.** Goodput falls off slowly either side of the optimum: an
       interval within a factor of two of τ* loses little. Far from it, the loss is large.
-    - **τ* grows only as the square root.** Halving the checkpoint write time (faster storage) or
+    - **The optimum grows only as a square root.** Halving the checkpoint write time (faster storage) or
       doubling the MTBF moves the optimum by √2, not 2; the waste at the optimum shrinks the same way.
     - **The restart is a fixed toll.** Every failure also costs the restart time R, whatever the
       interval: no checkpoint policy removes it; only fewer failures or faster recovery does.
