@@ -257,3 +257,19 @@ def calc_checkpoint_goodput(interval, checkpoint_time, mtbf, restart_time="0 s")
     tau = _positive(to_float(interval, "interval", "time"), "interval", interval)
     m = _positive(to_float(mtbf, "mtbf", "time"), "mtbf", mtbf)
     return k.checkpoint_goodput(tau, to_float(checkpoint_time, "checkpoint_time", "time"), m, to_float(restart_time, "restart_time", "time"))
+
+
+# --- Labs: own or rent ---
+
+
+def calc_break_even_time(upfront, own_running_rate, rent_rate):
+    """t* = C0 / (r_rent - r_own) (Barroso et al. 2018, Ch. 6). Returns days; inf when owning never catches up."""
+    t = k.break_even_time(to_float(upfront, "upfront", "money"), to_float(own_running_rate, "own_running_rate", "money_rate"),
+                          to_float(rent_rate, "rent_rate", "money_rate"))
+    return make(t, "time").to("day")
+
+
+def calc_owned_cumulative_cost(upfront, running_rate, elapsed):
+    """C0 + r t (Barroso et al. 2018, Ch. 6). Returns USD."""
+    return make(k.owned_cumulative_cost(to_float(upfront, "upfront", "money"), to_float(running_rate, "running_rate", "money_rate"),
+                                        to_float(elapsed, "elapsed", "time")), "money")
