@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import html
-import json
 import math
 import shutil
 import sys
@@ -101,7 +100,3 @@ def write_index(out: Path, labs: list[dict]) -> None:
 
 def write_kit_js(out: Path) -> None:
     shutil.copy2(SITE_SRC / KIT_JS, out / KIT_JS)
-
-
-def labs_json(labs: list[dict]) -> str:
-    return json.dumps(labs, indent=1)

@@ -14,7 +14,6 @@ HTML handled by ``labkit.js``, which the site build adds to every lab page.
 from __future__ import annotations
 
 import html
-import json
 import sys
 from urllib.parse import urlencode
 
@@ -123,14 +122,18 @@ class Lab:
             self._save()
         return value
 
-    def footer(self, controls: dict):
+    def start_over_button(self):
+        """Assign it to a name in its own cell (marimo runs a button's on_click only for an element
+        bound to a global) and pass it to ``footer``."""
+        return mo.ui.button(label="Start over", kind="danger", on_click=lambda _: self.reset(),
+                            tooltip="Clear this lab's saved controls, predictions and answers")
+
+    def footer(self, controls: dict, start_over):
         """The lab's link, the downloads and "start over"."""
         link = f"{self.id}.html?{urlencode({k: _plain(v) for k, v in controls.items()})}"
         copy = (f"<p class='labkit-link'>Link to this configuration: <a href='{html.escape(link)}'><code>"
                 f"{html.escape(link)}</code></a> <button type='button' data-labkit-copy='{html.escape(link)}'>"
                 "Copy my link</button></p>")
-        start_over = mo.ui.button(label="Start over", kind="danger", on_click=lambda _: self.reset(),
-                                  tooltip="Clear this lab's saved controls, predictions and answers")
         downloads = mo.hstack([
             mo.download(data=lambda: rec.to_json(self.work()).encode(), filename=f"{self.id}-work.json",
                         mimetype="application/json", label="Download my work (JSON)"),
@@ -308,4 +311,4 @@ async def open_lab(meta: dict, chapter, store=None) -> Lab:
     return Lab(meta, chapter, saved, student, query, store)
 
 
-__all__ = ["Lab", "open_lab", "json"]
+__all__ = ["Lab", "open_lab"]

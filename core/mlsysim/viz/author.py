@@ -36,7 +36,7 @@ def roofline() -> dict:
     log = alt.Scale(type="log", nice=False)
     x = alt.X("ai:Q", scale=log, title="Arithmetic intensity (flop/byte)", axis=alt.Axis(values=[1], format="~g"))
     y = alt.Y("perf:Q", scale=log, title="Attainable performance (TFLOP/s)", axis=alt.Axis(values=[1], format="~g"))
-    blue, orange, grey = PALETTE["blue"], PALETTE["orange"], PALETTE["grey"]
+    blue, grey = PALETTE["blue"], PALETTE["grey"]
     # the regions use the fill channel and the points the colour channel: two separate scales
     region_colours = alt.Scale(domain=["memory bound", "compute bound"], range=[PALETTE["sky"], PALETTE["orange"]])
     regions = alt.Chart(alt.Data(name="regions")).mark_rect(opacity=0.12).encode(

@@ -6,7 +6,7 @@ with ``seq_len=1`` (one new token per sequence in the batch).
 
 from __future__ import annotations
 
-from mlsysim import Engine, Hardware, Models
+from mlsysim import Engine, Hardware
 
 from ..questions import Prediction, Question
 
