@@ -209,8 +209,14 @@ def _(lab, q2):
 
 
 @app.cell(hide_code=True)
-def _(controls, lab):
-    lab.footer(controls)
+def _(lab):
+    start_over = lab.start_over_button()
+    return (start_over,)
+
+
+@app.cell(hide_code=True)
+def _(controls, lab, start_over):
+    lab.footer(controls, start_over)
     return
 
 
