@@ -148,3 +148,25 @@ def test_importing_the_kit_core_needs_neither_marimo_nor_altair():
     root = Path(__file__).resolve().parents[1]
     env = {"PYTHONPATH": str(root / "core"), "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, env=env)
+
+
+def test_the_build_reads_and_checks_each_labs_metadata(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from sitebuild.common import BuildError
+    from sitebuild.labindex import index_sections, lab_meta
+
+    good = ("import marimo\napp = marimo.App()\nwith app.setup:\n    LAB = {'id': 'ch03_flow', 'volume': 1, "
+            "'chapter': 3, 'title': 'T', 'question': 'Q?', 'minutes': 20}\n")
+    (tmp_path / "ch03_flow.py").write_text(good)
+    meta = lab_meta(tmp_path / "ch03_flow.py")
+    assert meta["chapter"] == 3 and meta["stem"] == "ch03_flow"
+    page = index_sections([meta])
+    assert page.count("<li ") == 33 and page.count('class="coming"') == 32
+    assert 'data-lab-progress="ch03_flow"' in page and "20 min" in page
+    for bad, why in [(good.replace("'minutes': 20", "'minutes': '20'"), "minutes"),
+                     (good.replace("'chapter': 3", "'chapter': 17"), "chapters 1-16"),
+                     (good.replace("'id': 'ch03_flow'", "'id': 'other'"), "stem"),
+                     ("import marimo\n", "no `LAB")]:
+        (tmp_path / "ch03_flow.py").write_text(bad)
+        with pytest.raises(BuildError, match=why):
+            lab_meta(tmp_path / "ch03_flow.py")

@@ -147,15 +147,19 @@ def test_lab(meta, site_url, chromium, tmp_path):
         controls = page.locator(".labkit-controls").locator(
             "marimo-dropdown, marimo-number, marimo-slider, marimo-checkbox, marimo-switch")
         assert controls.count() >= 1
+        timings = []
         for i in range(controls.count()):
             before = fingerprint(page)
             what = change_control(page, controls.nth(i))
             wait_changed(page, before, what)
+            ms = page.locator("#update-ms")
+            if ms.count():
+                timings.append(float(ms.first.inner_text().split()[0]))
         no_traceback(page)
-        # the Python side of a redraw (after a control change) is fast in the browser: <= 30 ms
-        ms = page.locator("#update-ms")
-        if ms.count():
-            assert float(ms.first.inner_text().split()[0]) <= 30, ms.first.inner_text()
+        # the Python side of a redraw is fast in the browser: <= 30 ms (the median over the
+        # controls' changes: one sample can catch a garbage collection on a shared machine)
+        if timings:
+            assert sorted(timings)[len(timings) // 2] <= 30, timings
 
         # 5. a reload keeps the state (once the kit has written it to IndexedDB)
         t0 = time.monotonic()
