@@ -100,6 +100,9 @@ GOOD_ARGS = {
     "calc_two_four_sparse_size": dict(parameters=1e9, bits=16.0),
     "calc_iso_flop_loss": dict(compute="1e23 flop", parameters=30e9, data_efficiency=1.0),
     "calc_iso_flop_optimum": dict(compute="1e23 flop", data_efficiency=2.0),
+    "calc_checkpoint_goodput": dict(interval="1000 s", checkpoint_time="60 s", mtbf="3 hour", restart_time="0 s"),
+    "calc_break_even_time": dict(upfront="8e6 USD", own_running_rate="100 USD/hour", rent_rate="600 USD/hour"),
+    "calc_owned_cumulative_cost": dict(upfront="8e6 USD", running_rate="100 USD/hour", elapsed="365 day"),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

@@ -93,7 +93,7 @@ def change_control(page, el) -> str:
         sel.select_option(index=(current + 1) % n)
     elif tag == "marimo-number":
         box = el.locator("input")
-        value = float(box.input_value() or 0)
+        value = float(box.input_value().replace(",", "") or 0)  # marimo shows 1,024
         box.fill(str(int(value) + 7 if value.is_integer() else value * 1.5))
         box.press("Enter")
     elif tag == "marimo-slider":

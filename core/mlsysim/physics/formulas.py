@@ -528,3 +528,39 @@ def calc_iso_flop_optimum(compute, data_efficiency: float = 1.0):
     c = _pos(compute, "compute", "ops")
     p, d = k.iso_flop_optimum(c, _data_efficiency(data_efficiency))
     return _out(p, "count", "optimal parameters", compute=compute), _out(d, "count", "optimal tokens", compute=compute)
+
+
+# --- Labs: fault tolerance ---
+
+
+def calc_checkpoint_goodput(interval, checkpoint_time, mtbf, restart_time="0 s") -> float:
+    """Goodput = 1 - (delta / tau + (tau / 2 + R) / M) (Daly 2006, first order; Young 1974). Dimensionless.
+
+    Floored at 0: an interval so long (or a checkpoint so slow) that the first-order waste exceeds
+    the whole run leaves no useful work."""
+    tau, m = _pos(interval, "interval", "time"), _pos(mtbf, "mtbf", "time")
+    delta, r = _nonneg(checkpoint_time, "checkpoint_time", "time"), _nonneg(restart_time, "restart_time", "time")
+    return checks.finite_result(max(0.0, k.checkpoint_goodput(tau, delta, m, r)), "goodput", "interval, checkpoint_time, mtbf",
+                                (interval, checkpoint_time, mtbf))
+
+
+# --- Labs: own or rent ---
+
+
+def calc_break_even_time(upfront, own_running_rate, rent_rate):
+    """t* = C0 / (r_rent - r_own) (Barroso et al. 2018, Ch. 6). Returns days.
+
+    Owning never catches up when renting costs no more per hour than running what you own: that is
+    an error naming ``rent_rate``, not an infinite time."""
+    c0 = _nonneg(upfront, "upfront", "money")
+    own, rent = _nonneg(own_running_rate, "own_running_rate", "money_rate"), _nonneg(rent_rate, "rent_rate", "money_rate")
+    if rent <= own:
+        raise InputError("rent_rate", rent_rate, f"a rate above own_running_rate={own_running_rate!r} (otherwise owning never breaks even)")
+    return _out(k.break_even_time(c0, own, rent), "time", "break-even time", upfront=upfront, rent_rate=rent_rate).to("day")
+
+
+def calc_owned_cumulative_cost(upfront, running_rate, elapsed):
+    """C0 + r t (Barroso et al. 2018, Ch. 6). Returns USD."""
+    c0, r = _nonneg(upfront, "upfront", "money"), _nonneg(running_rate, "running_rate", "money_rate")
+    t = _nonneg(elapsed, "elapsed", "time")
+    return _out(k.owned_cumulative_cost(c0, r, t), "money", "owned cost", upfront=upfront, running_rate=running_rate, elapsed=elapsed)

@@ -1343,3 +1343,43 @@ def iso_flop_optimum(compute: float, data_efficiency: float = 1.0, a: float = 40
     g = (alpha * a / (beta * b_eff)) ** (1.0 / (alpha + beta))
     p = g * (compute / 6.0) ** (beta / (alpha + beta))
     return p, compute / (6.0 * p)
+
+# --- Labs: fault tolerance ---
+
+
+def checkpoint_goodput(interval: float, checkpoint_time: float, mtbf: float, restart_time: float = 0.0) -> float:
+    """Fraction of wall-clock time spent on useful work: 1 - waste.
+
+    waste = delta / tau + (tau / 2 + R) / M, capped at 1 (Daly 2006, "A higher
+    order estimate of the optimum checkpoint interval", Eq. 7 to first order),
+    so goodput is largest at tau = sqrt(2 delta M) (Young 1974) and never negative.
+    """
+    return 1.0 - checkpoint_waste_fraction(interval, checkpoint_time, mtbf, restart_time)
+
+
+# --- Labs: own or rent ---
+
+
+def owned_cumulative_cost(upfront: float, running_rate: float, elapsed: float) -> float:
+    """Cumulative cost of owning: the purchase paid up front plus running costs accrued, C0 + r t.
+
+    The cash-flow view of a TCO comparison (Barroso, Hoelzle & Ranganathan 2018,
+    "The Datacenter as a Computer", 3rd ed., Ch. 6): capital is spent on day one,
+    power and maintenance accrue with time.
+    """
+    return upfront + running_rate * elapsed
+
+
+def utilised_rental_cost(hourly_rate: float, accelerators: float, duration: float, utilization: float) -> float:
+    """On-demand rental billed only for the hours used: rate x N x t x u (pay-as-you-go cloud pricing)."""
+    return rental_cost(hourly_rate, accelerators, duration * utilization)
+
+
+def break_even_time(upfront: float, own_running_rate: float, rent_rate: float) -> float:
+    """When owning's cumulative cost falls to renting's: C0 + r_own t = r_rent t, so t* = C0 / (r_rent - r_own).
+
+    Infinite when renting costs no more per unit time than running owned
+    hardware (owning never catches up). Same source as ``owned_cumulative_cost``.
+    """
+    margin = rent_rate - own_running_rate
+    return upfront / margin if margin > 0 else math.inf
