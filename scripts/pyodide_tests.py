@@ -189,7 +189,9 @@ def run_in_pyodide(runtime: Path, lock: dict, pytest_args: list[str]) -> int:
         raise SetupError("node (Node.js) is needed to run Pyodide")
     config = {
         "runtime": str(runtime),
-        "packages": ["mlsysim", *lock["from_site"]],
+        # altair too, from the site's own lock, so the chart authoring is tested here as well; marimo is
+        # not loaded: its kernel runs the lab notebooks in Pyodide in the browser tests instead
+        "packages": ["mlsysim", "altair", *lock["from_site"]],
         "wheels": [str(p.resolve()) for p in fetch_pinned(lock)],
         "repo": str(ROOT),
         "pytest_args": ALWAYS_PYTEST_ARGS + (pytest_args or DEFAULT_PYTEST_ARGS),
