@@ -156,10 +156,15 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
     operation for operation). Takes the plan's two halves, so a sweep builds each once per model or accelerator."""
     per_sample_compute = w.fwd * w.hw_work / d.rate
     compute = [per_sample_compute * b for b in batches]
-    memory = []
-    for b in batches:
-        bw = d.sram_bandwidth if working_set_fits_on_chip(w, d, b) else d.bandwidth
-        memory.append(w.weights_read * w.work / bw + w.act * w.work / bw * b)
+    if d.sram_capacity > 0.0:  # an on-chip tier: each batch size's working set decides its bandwidth
+        memory = []
+        for b in batches:
+            bw = d.sram_bandwidth if working_set_fits_on_chip(w, d, b) else d.bandwidth
+            memory.append(w.weights_read * w.work / bw + w.act * w.work / bw * b)
+    else:
+        fixed_memory = w.weights_read * w.work / d.bandwidth
+        per_sample_memory = w.act * w.work / d.bandwidth
+        memory = [fixed_memory + per_sample_memory * b for b in batches]
     tax = d.tax
     latency = [(c if c > m else m) + tax for c, m in zip(compute, memory)]
     ops = [w.fwd * w.work * b for b in batches]
