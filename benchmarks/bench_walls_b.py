@@ -20,7 +20,7 @@ from mlsysim.solvers.efficiency import EfficiencyModel  # noqa: E402
 from mlsysim.solvers.reasoning import InferenceScalingModel  # noqa: E402
 from mlsysim.physics import kernels  # noqa: E402
 from mlsysim.solvers.responsible import ResponsibleEngineeringModel  # noqa: E402
-from mlsysim.solvers.sensitivity import SensitivitySolver, serving_problem  # noqa: E402
+from mlsysim.solvers.sensitivity import SensitivitySolver, serving_problem, single_node_problem  # noqa: E402
 from mlsysim.solvers.synthesis import SynthesisSolver  # noqa: E402
 
 
@@ -57,8 +57,10 @@ def cases():
          lambda: SynthesisSolver().solve(llama70, target_latency="2 s", seq_len=2048)),
         ("SensitivitySolver (float roofline function, 4 knobs)",
          lambda: SensitivitySolver().solve(function=_roofline, knobs=dict(ROOFLINE_KNOBS))),
-        ("SensitivitySolver (ServingModel adapter, 6 knobs, 13 solves + HardwareNode copies)",
+        ("SensitivitySolver (ServingModel adapter, 6 knobs, on the float path)",
          lambda: SensitivitySolver().solve(serving_problem(llama3, h100))),
+        ("SensitivitySolver (SingleNodeModel adapter, 5 knobs, on the float path)",
+         lambda: SensitivitySolver().solve(single_node_problem(resnet, h100))),
     ]
     return out
 

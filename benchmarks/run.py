@@ -39,6 +39,7 @@ TARGET_SWEEP_RATE = 1_000_000.0
 TARGET_IMPORT_WALL_S = 0.3
 TARGET_IMPORT_RSS_MB = 60.0
 TARGET_OPTIMIZER_S = 0.5
+TARGET_WALL_SOLVE_US = 100.0
 
 NOT_AVAILABLE = "not available"
 
@@ -277,7 +278,37 @@ def measure_ours(mode: str = "full", *, skip_import: bool = False) -> Dict[str, 
         res["best"] = str(getattr(best, "best_config", getattr(best, "best", "")))
         res["searched"] = getattr(best, "total_searched", None)
         out["optimizer"] = res
+    out["walls"] = measure_walls(bench)
     return out
+
+
+def wall_cases() -> List[Tuple[str, Any]]:
+    """Every case of ``bench_walls_a.cases()`` and ``bench_walls_b.cases()``: (name, callable)."""
+    import bench_walls_a
+    import bench_walls_b
+    return list(bench_walls_a.cases()) + list(bench_walls_b.cases())
+
+
+def measure_walls(bench: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Each wall solver's representative solve, timed like the solves above (median ns per call)."""
+    out = []
+    for name, fn in wall_cases():
+        res = C.bench_call(fn, **bench)
+        res["name"] = name
+        out.append(res)
+    return out
+
+
+def build_wall_rows(ours: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The walls' table: one row per case, against the per-solve target (no baseline: 0.3.0 has none of them)."""
+    rows = []
+    for i, w in enumerate(ours.get("walls", [])):
+        ns = w["median_ns"]
+        met = ns <= TARGET_WALL_SOLVE_US * 1e3
+        rows.append(dict(key=f"wall_{i}", operation=w["name"], ours=_us(ns), baseline="n/a", ratio="—",
+                         target=f"<= {TARGET_WALL_SOLVE_US:.0f} µs", met=_met(met), ours_value=ns,
+                         baseline_value=None, ratio_value=None, unit="ns/call", met_value=met))
+    return rows
 
 
 # ==========================================================================
@@ -483,6 +514,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     rows = build_rows(ours, base)
     print(format_table(rows))
     print()
+    wall_rows = build_wall_rows(ours)
+    if wall_rows:
+        print("The walls' solvers (benchmarks/bench_walls_a.py and bench_walls_b.py), one representative solve each:")
+        print()
+        print(format_table(wall_rows))
+        print()
     notes = footnotes(ours, base)
     load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if load_start is not None:
@@ -499,7 +536,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             json.dump({"date": when, "mode": mode, "machine": platform.platform(),
                        "load_average_start": load_start, "load_average_end": load_end,
                        "cores": os.cpu_count(), "baseline_status": status,
-                       "rows": rows, "ours": ours, "baseline": base}, f, indent=2, default=str)
+                       "rows": rows, "wall_rows": wall_rows, "ours": ours, "baseline": base}, f, indent=2, default=str)
         print(f"\nwrote {args.json}")
     return 0
 

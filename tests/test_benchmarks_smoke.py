@@ -101,3 +101,16 @@ def test_main_without_baseline_prints_the_line_and_the_table(run, tmp_path, caps
     assert len(status) == 1 and "our figures only" in status[0]
     assert "| operation" in out and "ParallelismOptimizer" in out
     assert out_json.exists()
+
+
+def test_every_wall_case_is_timed(run, ours):
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_walls_a
+    import bench_walls_b
+    names = [n for n, _ in bench_walls_a.cases()] + [n for n, _ in bench_walls_b.cases()]
+    rows = run.build_wall_rows(ours)
+    assert [r["operation"] for r in rows] == names
+    assert all(r["ours_value"] > 0 and r["target"] == "<= 100 µs" for r in rows)
+    table = run.format_table(rows).splitlines()
+    assert len(table) == 2 + len(names)

@@ -98,7 +98,7 @@ def sweep(
     prec_labels = {p: [p] * n for p in precs}
     hw_labels = [([hw.name] * n, [hw.memory._si["bandwidth"]] * n, [hw.memory._si["capacity"]] * n) for hw in hw_list]
     # each accelerator's ceilings per precision, shared by every model
-    devices = [{p: device_rates(hw, p, efficiency, bandwidth_efficiency) for p in precs} for hw in hw_list]
+    devices = [{p: device_rates(hw, p, efficiency, bandwidth_efficiency, on_chip=not is_training) for p in precs} for hw in hw_list]
     for model in model_list:
         workloads = {p: workload_plan(model, p, is_training, seq_len) for p in precs}
         model_label = [model.name] * n

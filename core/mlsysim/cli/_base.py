@@ -68,6 +68,31 @@ def finite_float(text: str) -> float:
     return value
 
 
+def knob_value(text: str):
+    """``VALUE`` of ``--set KEY=VALUE``: an int or a float when it reads as one, true/false as a boolean, else the text."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for kind in (int, float):
+        try:
+            value = kind(text)
+        except ValueError:
+            continue
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not accepted: expected a finite number")
+        return value
+    return text
+
+
+def knob(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` -> (key, parsed value), e.g. ``arrival_rate=900 1/s`` -> ('arrival_rate', '900 1/s')."""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not accepted: expected KEY=VALUE, e.g. sla=\"2 s\"")
+    return key, knob_value(value.strip())
+
+
 MAX_HOURS = 1e6  # 114 years: longer than any job, fleet or accelerator lifetime
 
 

@@ -7,7 +7,7 @@ import mlsysim
 from ..core.errors import MlsysimError
 from ..solvers import ServingModel, SingleNodeModel
 from ..workloads.precision import PRECISIONS
-from ._base import DOES_NOT_FIT, OK, dumps, duration_in, emit, finite_float, json_flag, positive_int, resolve
+from ._base import DOES_NOT_FIT, OK, dumps, duration_in, emit, finite_float, json_flag, knob, positive_int, resolve
 
 WORKLOADS = ("inference", "training", "serving")
 
@@ -37,8 +37,9 @@ def cmd_audit(args) -> int:
     model = resolve(args.model, ["models"], "model")
     system = resolve(args.system, ["fleets", "hardware"], "system")
     grid = resolve(args.grid, ["grids"], "grid") if args.grid else None
+    knobs = dict(args.set or [])
     a = audit(model, system, args.workload, batch_size=args.batch_size, precision=args.precision, seq_len=args.seq_len,
-              count=args.count, grid=grid, duration=f"{args.days!r} day" if args.days is not None else None)
+              count=args.count, grid=grid, duration=f"{args.days!r} day" if args.days is not None else None, **knobs)
     if args.json:
         print(dumps(a.as_dict()))
     else:
@@ -79,5 +80,8 @@ def add_commands(sub, common) -> None:
     p.add_argument("--count", type=positive_int, default=None, help="accelerators, when SYSTEM is one accelerator")
     p.add_argument("--grid", default=None, help="grid name for carbon and energy cost (mlsysim list grids)")
     p.add_argument("--days", type=duration_in("day", 24.0), default=None, help="duration of the job or deployment, in days")
+    p.add_argument("--set", type=knob, action="append", metavar="KEY=VALUE", default=None,
+                   help='a solver setting passed to the audit (repeatable), e.g. --set arrival_rate="20 1/s" --set sla="2 s"; '
+                        "numbers and true/false are parsed, anything else is kept as text")
     json_flag(p)
     p.set_defaults(func=cmd_audit)

@@ -27,16 +27,25 @@ class DeviceRates:
     tax: float  # dispatch overhead per invocation
     memory_capacity: float  # main-memory capacity
     compute_precision: str | None  # the precision the arithmetic runs in; None when unsupported
+    sram_capacity: float = 0.0  # on-chip SRAM a working set may live in (0: no on-chip tier)
+    sram_bandwidth: float = 0.0  # its bandwidth x bandwidth efficiency
 
 
-def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: float = 1.0) -> DeviceRates:
-    """The ceilings of ``hw`` for ``precision`` (already-checked inputs)."""
+def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: float = 1.0, on_chip: bool = False) -> DeviceRates:
+    """The ceilings of ``hw`` for ``precision`` (already-checked inputs).
+
+    ``on_chip``: give the on-chip tier where the entry lists both ``memory.sram_capacity`` and
+    ``memory.sram_bandwidth`` (otherwise, or when False, its capacity is 0: no tier).
+    """
     peak, compute_precision = hw.peak_flops_si(precision)
     if not 0.0 < peak < math.inf:  # a listed peak of 0 is no arithmetic in that precision
         peak, compute_precision = 0.0, None
     mem = hw.memory._si
+    sram, sram_bw = mem.get("sram_capacity"), mem.get("sram_bandwidth")
+    tier = on_chip and sram is not None and sram_bw is not None
     return DeviceRates(peak, kernels.effective_flops(peak, efficiency), mem["bandwidth"] * bandwidth_efficiency,
-                       mem["bandwidth"], hw._si["dispatch_tax"], mem["capacity"], compute_precision)
+                       mem["bandwidth"], hw._si["dispatch_tax"], mem["capacity"], compute_precision,
+                       sram if tier else 0.0, sram_bw * bandwidth_efficiency if tier else 0.0)
 
 
 def fallback_note(hw_name: str, precision: str, device: DeviceRates) -> str | None:

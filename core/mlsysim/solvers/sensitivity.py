@@ -8,10 +8,10 @@ integers for integer knobs) and reports the elasticity d ln(output) / d ln(x) of
 increase improves it most (lower latency, cost, energy, carbon; higher throughput); a knob at its
 upper bound (an efficiency of 1) cannot be raised and is not a candidate.
 
-Adapters build the protocol from the solvers' public ``solve()``: ``single_node_problem`` and
-``serving_problem`` (hardware peak and bandwidth through a modified copy of the HardwareNode,
-``model_copy(update=...)``; efficiency, batch and sequence length as arguments). They pay pydantic
-validation per evaluation (~0.1 ms); pointed at the solvers' float functions they would not.
+Adapters build the protocol from the solvers themselves: ``single_node_problem`` and
+``serving_problem`` check their inputs with one public ``solve()``, then each evaluation builds the
+device's ceilings (``DeviceRates``) from the knobs and runs the solver's own float function
+(``single_node.evaluate``, ``serving.evaluate``): a few microseconds, no copy of the HardwareNode.
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ from ..results import Result
 from ..walls import Wall
 from . import _inputs
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_PUE
-from .serving import ServingModel
-from .single_node import SingleNodeModel
+from ._device import DeviceRates, device_rates
+from .serving import ServingModel, ServingPlan, serving_plan
+from .serving import evaluate as serve
+from .single_node import RooflinePlan, SingleNodeModel, workload_plan
+from .single_node import evaluate as roofline
 
 # Which way is better, per output name (+1: higher is better, -1: lower is better).
 BETTER = {"latency": -1, "ttft": -1, "itl": -1, "throughput": 1, "decode_throughput": 1, "energy": -1,
@@ -147,26 +150,6 @@ class SensitivitySolver:
 # ---------------------------------------------------------------------------
 
 
-def _hardware_with(hw, precision: str, peak: float, bandwidth: float, base_peak: float, base_bw: float):
-    """A copy of ``hw`` whose dense peak in ``precision`` and memory bandwidth are the given floats."""
-    if peak == base_peak and bandwidth == base_bw:
-        return hw
-    update = {}
-    if peak != base_peak:
-        _, got = hw.peak_flops_si(precision)
-        table = dict(hw.compute.precision_flops)
-        compute = {"sparse_flops": {}}  # a raised dense peak must not trip the sparse >= dense check
-        if table:
-            table[got] = make(peak, "flops")
-            compute["precision_flops"] = table
-        else:
-            compute["peak_flops"] = make(peak, "flops")
-        update["compute"] = hw.compute.model_copy(update=compute)
-    if bandwidth != base_bw:
-        update["memory"] = hw.memory.model_copy(update={"bandwidth": make(bandwidth, "bandwidth")})
-    return hw.model_copy(update=update)
-
-
 def single_node_problem(model, hardware, batch_size: int = 1, precision: str = "fp16", efficiency: float = DEFAULT_EFFICIENCY,
                         bandwidth_efficiency: float = DEFAULT_BANDWIDTH_EFFICIENCY, is_training: bool = False,
                         seq_len: int | None = None, grid=None, pue: float | None = None, price_per_hour=None) -> SensitivityProblem:
@@ -190,20 +173,28 @@ def single_node_problem(model, hardware, batch_size: int = 1, precision: str = "
         bounds["pue"] = (1.0, 3.0)
     if price_per_hour is not None:
         knobs["price"] = checks.quantity(price_per_hour, "price_per_hour", "money_rate")
-    solver = SingleNodeModel()
+    # the float path: the workload's floats once; per evaluation a DeviceRates from the knobs and the
+    # roofline's float function (what SingleNodeModel.solve runs, without re-checking or copying the part)
+    on_chip = not is_training
+    work = workload_plan(m, base.precision, is_training, seq_len)
+    d0 = device_rates(hw, base.precision, efficiency, bandwidth_efficiency, on_chip)
+    sram_bw0 = hw.memory._si.get("sram_bandwidth") or 0.0
 
     def f(k: dict) -> dict:
-        hw_k = _hardware_with(hw, base.compute_precision, k["peak_flops"], k["bandwidth"], peak0, bw0)
-        r = solver.solve(m, hw_k, batch_size=int(k["batch_size"]), precision=precision, efficiency=k["efficiency"],
-                         bandwidth_efficiency=k["bandwidth_efficiency"], is_training=is_training, seq_len=seq_len)
-        out = {"latency": r._latency, "throughput": r._throughput}
+        bw_eff = k["bandwidth_efficiency"]
+        d = DeviceRates(k["peak_flops"], kernels.effective_flops(k["peak_flops"], k["efficiency"]), k["bandwidth"] * bw_eff,
+                        k["bandwidth"], d0.tax, d0.memory_capacity, d0.compute_precision, d0.sram_capacity,
+                        sram_bw0 * bw_eff if d0.sram_capacity else 0.0)
+        batch = int(k["batch_size"])
+        latency = roofline(RooflinePlan(work, d), batch).latency
+        out = {"latency": latency, "throughput": batch / latency}
         if tdp:
-            energy = kernels.energy(tdp, r._latency)
+            energy = kernels.energy(tdp, latency)
             out["energy"] = energy
             if "carbon_intensity" in k:
                 out["carbon"] = kernels.carbon(kernels.facility_energy(energy, k["pue"]), k["carbon_intensity"])
         if "price" in k:
-            out["cost"] = kernels.rental_cost(k["price"], 1.0, r._latency)
+            out["cost"] = kernels.rental_cost(k["price"], 1.0, latency)
         return out
 
     return SensitivityProblem(f, knobs, frozenset({"batch_size"}), bounds,
@@ -223,13 +214,20 @@ def serving_problem(model, hardware, seq_len: int = 2048, batch_size: int = 1, p
     knobs = {"peak_flops": peak0, "bandwidth": bw0, "efficiency": float(efficiency), "bandwidth_efficiency": float(bandwidth_efficiency),
              "batch_size": float(base.batch_size), "seq_len": float(base.seq_len)}
     bounds = {"efficiency": (0.0, 1.0), "bandwidth_efficiency": (0.0, 1.0), "batch_size": (1.0, math.inf), "seq_len": (1.0, math.inf)}
-    solver = ServingModel()
+    d0 = device_rates(hw, base.precision, efficiency, bandwidth_efficiency)
+    shapes: dict = {}
 
     def f(k: dict) -> dict:
-        hw_k = _hardware_with(hw, got, k["peak_flops"], k["bandwidth"], peak0, bw0)
-        r = solver.solve(m, hw_k, seq_len=int(k["seq_len"]), batch_size=int(k["batch_size"]), precision=precision,
-                         efficiency=k["efficiency"], bandwidth_efficiency=k["bandwidth_efficiency"])
-        return {"ttft": r._ttft, "itl": r._itl, "decode_throughput": r._decode_throughput}
+        bw_eff = k["bandwidth_efficiency"]
+        d = DeviceRates(k["peak_flops"], kernels.effective_flops(k["peak_flops"], k["efficiency"]), k["bandwidth"] * bw_eff,
+                        k["bandwidth"], d0.tax, d0.memory_capacity, d0.compute_precision)
+        seq, batch = int(k["seq_len"]), int(k["batch_size"])
+        shape = shapes.get((seq, batch))
+        if shape is None:  # the model's floats depend on the sequence and batch only: build each shape once
+            shape = shapes[(seq, batch)] = serving_plan(m, d0, seq, batch, base.precision, base.precision)
+        r = serve(ServingPlan(shape.active, shape.weight_memory, shape.prefill_weight_bytes, shape.decode_weight_bytes,
+                              shape.kv_cache_size, seq, batch, d))
+        return {"ttft": r.ttft, "itl": r.itl, "decode_throughput": r.decode_throughput}
 
     return SensitivityProblem(f, knobs, frozenset({"batch_size", "seq_len"}), bounds,
                               f"ServingModel: {m.name} on {hw.name}, seq {base.seq_len}, batch {base.batch_size}, {precision}")

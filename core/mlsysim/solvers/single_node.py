@@ -5,6 +5,11 @@ latency = max(ops / (peak x efficiency), bytes / (bandwidth x bw_efficiency)) + 
 forward operations (Kaplan et al. 2020) and keeps weights, gradients, optimizer
 state and activations resident.
 
+On-chip tier: where the registry lists ``memory.sram_capacity`` and ``sram_bandwidth``
+(Gaudi 3, Myriad X) and an inference working set (weights read + activations of
+the batch) fits in the SRAM, the bytes move at SRAM bandwidth (``on_chip=False``
+charges main memory as before); the result's ``assumptions`` say which applied.
+
 The contract: ``SingleNodeModel.solve`` checks its arguments, builds a
 ``RooflinePlan`` (``workload_plan`` + ``_device.device_rates``), calls
 ``evaluate(plan, batch)`` and ``memory_plan`` and views the floats as a
@@ -119,18 +124,29 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
 
 
 def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_efficiency: float, is_training: bool,
-                  seq_len: int | None, recompute: bool = False, workload: WorkloadPlan | None = None) -> RooflinePlan:
-    """The batch-independent part of a solve; ``workload`` when the caller already has it."""
+                  seq_len: int | None, recompute: bool = False, workload: WorkloadPlan | None = None,
+                  on_chip: bool = False) -> RooflinePlan:
+    """The batch-independent part of a solve; ``workload`` when the caller already has it.
+
+    ``on_chip`` (inference only: training's gradients and optimizer state are not in the
+    working set below) gives the device its SRAM tier, where the registry lists one.
+    """
     return RooflinePlan(workload or workload_plan(model, precision, is_training, seq_len, recompute),
-                        device_rates(hw, precision, efficiency, bandwidth_efficiency))
+                        device_rates(hw, precision, efficiency, bandwidth_efficiency, on_chip and not is_training))
+
+
+def working_set_fits_on_chip(w: WorkloadPlan, d: DeviceRates, batch: int) -> bool:
+    """Weights read + activations of the batch fit in the on-chip SRAM (never, without an SRAM tier)."""
+    return d.sram_capacity > 0.0 and w.weights_read + w.act * batch <= d.sram_capacity
 
 
 def evaluate(p: RooflinePlan, batch: int) -> RooflineFloats:
     """The iron law for batch b: compute = fwd x b x hw_work / rate, memory = (weights read + act x b) x work / bandwidth,
     latency = max(compute, memory) + dispatch tax (``kernels.roofline_parts`` with the pass factors)."""
     w, d = p.workload, p.device
+    bw = d.sram_bandwidth if working_set_fits_on_chip(w, d, batch) else d.bandwidth
     compute = w.fwd * w.hw_work / d.rate * batch
-    memory = w.weights_read * w.work / d.bandwidth + w.act * w.work / d.bandwidth * batch
+    memory = w.weights_read * w.work / bw + w.act * w.work / bw * batch
     latency = (compute if compute > memory else memory) + d.tax
     return RooflineFloats(latency, compute, memory, w.fwd * w.work * batch, (w.weights_read + w.act * batch) * w.work)
 
@@ -139,10 +155,16 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
     """``evaluate`` of ``RooflinePlan(w, d)`` over a list of batch sizes: each field is a list (same arithmetic,
     operation for operation). Takes the plan's two halves, so a sweep builds each once per model or accelerator."""
     per_sample_compute = w.fwd * w.hw_work / d.rate
-    fixed_memory = w.weights_read * w.work / d.bandwidth
-    per_sample_memory = w.act * w.work / d.bandwidth
     compute = [per_sample_compute * b for b in batches]
-    memory = [fixed_memory + per_sample_memory * b for b in batches]
+    if d.sram_capacity > 0.0:  # an on-chip tier: each batch size's working set decides its bandwidth
+        memory = []
+        for b in batches:
+            bw = d.sram_bandwidth if working_set_fits_on_chip(w, d, b) else d.bandwidth
+            memory.append(w.weights_read * w.work / bw + w.act * w.work / bw * b)
+    else:
+        fixed_memory = w.weights_read * w.work / d.bandwidth
+        per_sample_memory = w.act * w.work / d.bandwidth
+        memory = [fixed_memory + per_sample_memory * b for b in batches]
     tax = d.tax
     latency = [(c if c > m else m) + tax for c, m in zip(compute, memory)]
     ops = [w.fwd * w.work * b for b in batches]
@@ -240,6 +262,14 @@ def profile(model, hw, p: RooflinePlan, mem: MemoryFloats, batch: int, precision
         assumptions.append(note)
     if is_training:
         assumptions.append("memory: weights + gradients + 12 B/param Adam state (ZeRO, Sec. 3.1) + activations")
+    if d.sram_capacity > 0.0:
+        ws = p.workload.weights_read + p.workload.act * batch
+        if working_set_fits_on_chip(p.workload, d, batch):
+            assumptions.append(f"on-chip tier: weights read + activations ({ws / 1e6:.4g} MB) fit in {hw.name}'s "
+                               f"{d.sram_capacity / 1e6:.4g} MB SRAM, so memory traffic runs at its {d.sram_bandwidth / 1e9:.4g} GB/s")
+        else:
+            assumptions.append(f"on-chip tier not used: weights read + activations ({ws / 1e6:.4g} MB) exceed {hw.name}'s "
+                               f"{d.sram_capacity / 1e6:.4g} MB SRAM; memory traffic at main-memory bandwidth")
     reason = memory_verdict(hw, mem.weight_memory, mem.memory_footprint, mem.activation_memory, is_training)
     common = dict(model=model.name, hardware=hw.name, precision=precision, compute_precision=d.compute_precision,
                   batch_size=batch, is_training=is_training, assumptions=assumptions,
@@ -278,7 +308,10 @@ class SingleNodeModel:
         seq_len: int | None = None,
         bandwidth_efficiency: float = DEFAULT_BANDWIDTH_EFFICIENCY,
         activation_recompute: bool = False,
+        on_chip: bool = True,
     ) -> PerformanceProfile:
+        """``on_chip=True``: inference whose weights read + activations fit in the accelerator's on-chip
+        SRAM (registry ``memory.sram_capacity`` and ``sram_bandwidth``) moves them at SRAM bandwidth."""
         model = _inputs.workload(model)
         hw = _inputs.hardware(hardware)
         batch = _inputs.positive_int(batch_size, "batch_size")
@@ -288,7 +321,8 @@ class SingleNodeModel:
         seq_len = _inputs.optional_int(seq_len, "seq_len")
         is_training = _inputs.boolean(is_training, "is_training")
         recompute = _inputs.boolean(activation_recompute, "activation_recompute")
-        p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute)
+        on_chip = _inputs.boolean(on_chip, "on_chip")
+        p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute, on_chip=on_chip)
         mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
         return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training)
 
