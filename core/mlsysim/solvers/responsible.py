@@ -129,7 +129,9 @@ class ResponsibleEngineeringModel:
             if sample_rate is not None:
                 q = checks.fraction(sample_rate, "sample_rate")
             elif dataset_size is not None:
-                n = checks.integer(dataset_size, "dataset_size", minimum=batch)
+                n = checks.positive_int(dataset_size, "dataset_size")
+                if n < batch:
+                    raise InputError("dataset_size", dataset_size, f"at least batch_size ({batch}) examples: q = batch_size / dataset_size <= 1")
                 q = batch / n
             else:
                 raise InputError("sample_rate", None, "a sampling rate q in (0, 1], or a dataset_size (q = batch_size / dataset_size)")

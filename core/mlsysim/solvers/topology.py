@@ -244,7 +244,9 @@ class TopologyModel:
             assumptions.append(f"{n} endpoints are not whole servers of {local}: all-reduce taken as one flat ring")
 
         p = TopologyPlan(topo, n, bw, alpha, hop, over, k, dims, a, t, h, msg, a2a, local, intra_bw, intra_lat)
-        out = evaluate(p)
+        out = checks.finite_floats(evaluate(p), "bisection and collective times",
+                                   "latency, hop_latency, message_size, all_to_all_size, bandwidth",
+                                   (latency, hop_latency, message_size, all_to_all_size, bandwidth))
         reason = ""
         if out.capacity < n:
             reason = f"a {shape} holds {out.capacity:.6g} endpoints, fewer than {n}"
