@@ -45,7 +45,8 @@ BAD = st.one_of(
 
 
 def _elastic(k):
-    return {"t": k["a"] ** 2 * k["b"] ** -0.5}
+    # any knobs (a bad ``knobs`` may name others): finite and positive for every positive finite knob
+    return {"t": max(k.values()) ** 0.5}
 
 
 # solver name -> (call, good keyword arguments); each good call is one of the solver's own tests
@@ -221,3 +222,52 @@ def test_the_suite_covers_every_argument_of_every_public_method():
         call = next(c for c, _ in SOLVERS.values() if getattr(c, "__qualname__", None) == qualname)
         params = {p.name for p in inspect.signature(call).parameters.values() if p.kind is not p.VAR_KEYWORD}
         assert params <= names, f"{qualname}: not covered {sorted(params - names)}"
+
+
+# -- what the properties found, one case each -----------------------------------------------------
+
+
+def test_a_request_longer_than_max_seq_len_has_no_contiguous_waste_fraction():
+    # prompt 100 + output 800 tokens > max_seq_len 256, and even the mean context 100 + (800 + 1) / 2
+    # = 500.5 tokens outgrows the reservation: 1 - used / reserved = 1 - 500.5 / 256 < 0 is no waste fraction
+    r = ContinuousBatchingModel().solve("llama3_8b", "h100", prompt_tokens=100, output_tokens=800, max_seq_len=256)
+    assert r.feasible is False and "max_seq_len" in r.reason
+    assert r.contiguous_waste_fraction is None
+
+
+def test_dragonfly_on_one_router_is_a_crossbar():
+    # 64 endpoints, 64 terminals per router: one router, every terminal link crosses the cut,
+    # N/2 = 32 links x 25 GB/s = 800 GB/s; all-to-all per endpoint 4 x 800 x 63 / 64^2 = 49.2 GB/s,
+    # more than the 25 GB/s injection, so injection bounds it
+    r = TopologyModel().solve(topology="dragonfly", endpoints=64, bandwidth="25 GB/s", routers_per_group=4,
+                              terminals_per_router=64, global_links_per_router=2)
+    assert r.bisection_links == pytest.approx(32.0)
+    assert r.bisection_bandwidth.m_as("GB/s") == pytest.approx(800.0)
+    assert r.all_to_all_time.m_as("s") > 0 and math.isfinite(r.all_to_all_time.m_as("s"))
+
+
+def test_erlang_b_stops_at_zero_without_changing_the_answer():
+    from mlsysim.physics import kernels
+
+    # B(2, 1): B1 = 1 / (1 + 1) = 0.5, B2 = 0.5 / (2 + 0.5) = 0.2 (Harchol-Balter 2013, Sec. 14.6)
+    assert kernels.erlang_b(2, 1.0) == pytest.approx(0.2)
+    assert kernels.erlang_b(10**6, 8.0) == 0.0  # 8 Erlangs on a million servers: no arrival is ever blocked
+
+
+@pytest.mark.parametrize("call, kwargs, field", [
+    (TransformationModel().solve, dict(demand="1e300 1/s", cpu_time_per_sample="1e300 s"), "cpu_time_per_sample"),
+    (DataModel().solve, dict(demand="1e300 1/s", cpu_cores=8, cpu_time_per_sample="1e300 s", sample_size="1 MB"), "cpu_time_per_sample"),
+    (TopologyModel().solve, dict(topology="ring", endpoints=8, bandwidth="50 GB/s", latency="1e300 year"), "latency"),
+    (SensitivitySolver().solve, dict(function=_elastic, knobs={"a": 1.0}, integer_knobs=3), "integer_knobs"),
+    (SensitivitySolver().solve, dict(function=_elastic, knobs={"a": 1.0}, bounds=3), "bounds"),
+    (SensitivitySolver().solve, dict(function=_elastic, knobs={"a": 1.0}, bounds={"a": (2.0, 1.0)}), "bounds['a']"),
+    (SensitivitySolver().solve, dict(function=_elastic, knobs={"a": 1.0}, relative_step=1e-17), "relative_step"),
+    (ResponsibleEngineeringModel().solve, dict(model="resnet50", hardware="h100", noise_multiplier=1.1, dataset_size=60000,
+                                               epochs=1e300), "epochs"),
+    (OrchestrationModel().solve, dict(arrival_rate="1 1/hour", job_duration="1 hour", nodes=10, gpus_per_node=10**6),
+     "gpus_per_node"),
+])
+def test_overflowing_or_unchecked_arguments_are_named(call, kwargs, field):
+    with pytest.raises(InputError) as err:
+        call(**kwargs)
+    assert field in err.value.field

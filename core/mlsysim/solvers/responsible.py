@@ -102,6 +102,8 @@ def _steps(steps, epochs, q: float) -> int:
     if steps is not None:
         return checks.positive_int(steps, "steps")
     e = checks.positive(epochs, "epochs")
+    if e / q > checks.MAX_INT:  # T = epochs / q must be a countable number of steps, like ``steps``
+        raise InputError("epochs", epochs, f"at most {checks.MAX_INT * q:.4g} epochs here (epochs / q = steps <= {checks.MAX_INT:.0e})")
     return max(int(e / q), 1)  # TF-Privacy's tutorials: epochs x N // batch
 
 

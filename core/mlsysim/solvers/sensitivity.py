@@ -37,6 +37,9 @@ BETTER = {"latency": -1, "ttft": -1, "itl": -1, "throughput": 1, "decode_through
           "carbon": -1, "cost": -1}
 
 
+MIN_RELATIVE_STEP = 1e-6  # smallest relative_step: a central difference's rounding error grows as 1e-16 / h
+
+
 @dataclass
 class SensitivityProblem:
     """The protocol: a float function of named knobs, their base values, integer knobs and bounds."""
@@ -127,7 +130,9 @@ class SensitivitySolver:
             if not isinstance(name, str):
                 raise InputError("knobs", name, "knob names as strings")
             base[name] = checks.positive(value, f"knobs[{name!r}]")
-        h = checks.number(relative_step, "relative_step", 0.0, 0.5, low_open=True, accepted="a relative step in (0, 0.5], e.g. 0.01")
+        # below 1e-6 of a knob, x (1 +/- h) rounds back to x in double precision (16 digits) or the two
+        # logarithms agree: the difference is rounding error, and at 1e-17 a division by zero
+        h = checks.number(relative_step, "relative_step", MIN_RELATIVE_STEP, 0.5, accepted="a relative step in [1e-6, 0.5], e.g. 0.01")
         ints = _integer_knobs(integer_knobs, base)
         bounds = _bounds(bounds, base)
         y0 = _positive_outputs(function(dict(base)), "at the base knobs")

@@ -91,9 +91,12 @@ def _shape(p: TopologyPlan) -> tuple[float, float, float, float, float, int]:
         diameter, mean = kernels.dragonfly_link_hops(a)
         if groups > 1:
             links = kernels.dragonfly_bisection_links(groups) / p.oversubscription
-        else:  # one group: routers fully connected by local links
+        elif math.ceil(n / t) > 1:  # one group: routers fully connected by local links
             links = kernels.dragonfly_bisection_links(math.ceil(n / t)) / p.oversubscription
             diameter, mean = 3.0, 2.0 + (a - 1.0) / a
+        else:  # every endpoint on one router: a crossbar, every terminal link crosses the cut (as one switch of a tree)
+            links = kernels.tree_bisection_links(n, p.oversubscription)
+            diameter, mean = 2.0, 2.0
         return kernels.dragonfly_max_endpoints(a, t, h), p.bandwidth, links, diameter, mean, groups
     # ring: two links cross any cut; each endpoint's bandwidth split over its two neighbours
     return float(n), p.bandwidth / 2.0, 2.0, float(n // 2), n / 4.0, 0
