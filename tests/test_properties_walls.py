@@ -288,6 +288,8 @@ def test_erlang_b_stops_at_zero_without_changing_the_answer():
     (SensitivitySolver().solve, dict(function=_elastic, knobs={"a": 1.0}, relative_step=1e-17), "relative_step"),
     (ResponsibleEngineeringModel().solve, dict(model="resnet50", hardware="h100", noise_multiplier=1.1, dataset_size=60000,
                                                epochs=1e300), "epochs"),
+    # 0.99^(1/1.8e14) = exp(-0.01005 / 1.8e14) = 1 - 5.6e-17 rounds to 1.0: no finite per-server quantile
+    (TailLatencyModel().solve, dict(arrival_rate="5 1/s", service_time="10 ms", fan_out=181050755219110), "fan_out"),
     (OrchestrationModel().solve, dict(arrival_rate="1 1/hour", job_duration="1 hour", nodes=10, gpus_per_node=10**6),
      "gpus_per_node"),
 ])
