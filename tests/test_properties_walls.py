@@ -20,6 +20,7 @@ tests/test_properties_inputs.py throw. The call must either
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import pytest
@@ -31,6 +32,7 @@ from test_properties_solvers import BAD as BAD_SOLVER_VALUES
 
 from mlsysim import Q_
 from mlsysim.core.errors import InputError, MlsysimError, UnknownEntryError
+from mlsysim.physics import kernels
 from mlsysim.solvers import (
     CompressionModel, ContinuousBatchingModel, DataModel, DiffusionModel, EfficiencyModel, InferenceScalingModel,
     OrchestrationModel, ResponsibleEngineeringModel, SensitivitySolver, SynthesisSolver, TailLatencyModel, TopologyModel,
@@ -237,8 +239,6 @@ def test_good_arguments_give_sound_numbers(solver):
 
 def test_the_suite_covers_every_argument_of_every_public_method():
     """Each public method's every parameter appears in at least one case: a new argument must be added here."""
-    import inspect
-
     covered = {}
     for solver, (call, good) in SOLVERS.items():
         covered.setdefault(getattr(call, "__qualname__", solver), set()).update(good)
@@ -271,8 +271,6 @@ def test_dragonfly_on_one_router_is_a_crossbar():
 
 
 def test_erlang_b_stops_at_zero_without_changing_the_answer():
-    from mlsysim.physics import kernels
-
     # B(2, 1): B1 = 1 / (1 + 1) = 0.5, B2 = 0.5 / (2 + 0.5) = 0.2 (Harchol-Balter 2013, Sec. 14.6)
     assert kernels.erlang_b(2, 1.0) == pytest.approx(0.2)
     assert kernels.erlang_b(10**6, 8.0) == 0.0  # 8 Erlangs on a million servers: no arrival is ever blocked
