@@ -174,6 +174,19 @@ def finite_result(value: float, what: str, fields: str, given) -> float:
     return value
 
 
+def finite_floats(record, what: str, fields: str, given):
+    """``finite_result`` for every float field of a ``@floats`` record (None fields are skipped).
+
+    For solvers whose inputs are each finite and in range but whose products or sums can
+    still overflow (1e300 samples/s x 1e300 s per sample).
+    """
+    for name in record._fields:
+        value = getattr(record, name)
+        if isinstance(value, float):
+            finite_result(value, f"{what} ({name})", fields, given)
+    return record
+
+
 def noise_multiplier(value, field: str = "noise_multiplier") -> float:
     """DP-SGD's noise multiplier sigma in [0.01, 1e4]: below 0.01 the privacy budget is astronomically large
     (epsilon > 1e4 for a single step), above 1e4 the accountant's orders no longer change the answer."""

@@ -327,15 +327,15 @@ def calc_adversarial_training_factor(pgd_steps: int) -> float:
 def calc_quantized_weight_size(parameters, bits: float):
     """Weights at ``bits`` per value: P x bits / 8 (GPTQ-style packing, scales left out). Returns bytes."""
     p = checks.quantity(parameters, "parameters", "count")
-    b = checks.number(bits, "bits", 1.0, 32.0, accepted="a bit width from 1 to 32")
-    return make(checks.finite_result(k.quantized_weight_bytes(p, b), "weight bytes", "parameters", parameters), "bytes")
+    return _out(k.quantized_weight_bytes(p, checks.number(bits, "bits", 1.0, 32.0, accepted="a bit width from 1 to 32")), "bytes",
+                "weight bytes", parameters=parameters, bits=bits)
 
 
 def calc_two_four_sparse_size(parameters, bits: float = 16.0):
     """2:4 structured sparsity: P/2 x (bits + 2) / 8 (NVIDIA A100 whitepaper). Returns bytes."""
     p = checks.quantity(parameters, "parameters", "count")
-    b = checks.number(bits, "bits", 1.0, 32.0, accepted="a bit width from 1 to 32")
-    return make(checks.finite_result(k.two_four_sparse_weight_bytes(p, b), "weight bytes", "parameters", parameters), "bytes")
+    return _out(k.two_four_sparse_weight_bytes(p, checks.number(bits, "bits", 1.0, 32.0, accepted="a bit width from 1 to 32")), "bytes",
+                "weight bytes", parameters=parameters, bits=bits)
 
 
 # --- Diffusion ---

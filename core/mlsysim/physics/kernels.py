@@ -834,10 +834,15 @@ def erlang_b(servers: int, offered_load: float) -> float:
 
     Harchol-Balter 2013, Sec. 14.6 (the recursion avoids the factorials and
     powers of the closed form, which overflow for large c).
+
+    Zero is a fixed point of the recursion, so once B underflows to 0 the
+    remaining steps are skipped (a light load on a million servers is instant).
     """
     b = 1.0
     for k in range(1, servers + 1):
         b = offered_load * b / (k + offered_load * b)
+        if b == 0.0:
+            break
     return b
 
 

@@ -75,7 +75,7 @@ class BatchingFloats:
     max_sequences_paged: int
     max_sequences_contiguous: int
     paged_waste_fraction: float
-    contiguous_waste_fraction: float
+    contiguous_waste_fraction: float | None  # None when a request outgrows the max_seq_len reservation
     static_slot_efficiency: float
     continuous_batch: int
     static_batch: int
@@ -137,7 +137,8 @@ def evaluate(p: BatchingPlan) -> BatchingFloats:
         s_step = s_itl = s_tput = None
     return BatchingFloats(
         paged_seq, contiguous_seq, n_paged, n_contig,
-        kernels.kv_memory_waste(mean_context, paged_tokens), kernels.kv_memory_waste(mean_context, p.max_seq_len),
+        kernels.kv_memory_waste(mean_context, paged_tokens),
+        kernels.kv_memory_waste(mean_context, p.max_seq_len) if mean_context <= p.max_seq_len else None,
         slot_eff, cont_b, static_b, pre1, step.time, step.compute, step.memory, itl, tput, s_step, s_itl, s_tput,
     )
 
@@ -181,12 +182,16 @@ class ContinuousBatchingModel:
               precision, kv_precision, memory_fraction, efficiency, bandwidth_efficiency):
         m = _inputs.transformer(model)
         hw = _inputs.hardware(hardware)
-        prompt = checks.number(prompt_tokens, "prompt_tokens", 0.0, accepted="a number of prompt tokens >= 0")
-        output = checks.number(output_tokens, "output_tokens", 1.0, accepted="a number of output tokens >= 1")
+        # token counts up to checks.MAX_INT (1e15): far past any context, and the step arithmetic stays finite
+        prompt = checks.number(prompt_tokens, "prompt_tokens", 0.0, checks.MAX_INT,
+                               accepted=f"a number of prompt tokens >= 0 and <= {checks.MAX_INT:.0e}")
+        output = checks.number(output_tokens, "output_tokens", 1.0, checks.MAX_INT,
+                               accepted=f"a number of output tokens >= 1 and <= {checks.MAX_INT:.0e}")
         batch = 0 if batch_size is None else checks.positive_int(batch_size, "batch_size")
         max_len = float(m.seq_len if max_seq_len is None else checks.positive_int(max_seq_len, "max_seq_len"))
         max_out = output if max_output_tokens is None else checks.number(
-            max_output_tokens, "max_output_tokens", output, accepted=f"a number of tokens >= output_tokens ({output:g})")
+            max_output_tokens, "max_output_tokens", output, checks.MAX_INT,
+            accepted=f"a number of tokens >= output_tokens ({output:g}) and <= {checks.MAX_INT:.0e}")
         block = checks.positive_int(block_size, "block_size", maximum=1 << 20)
         precision = _inputs.check_precision(precision)
         kv_precision = precision if kv_precision is None else _inputs.check_precision(kv_precision, "kv_precision")

@@ -142,7 +142,10 @@ class DataModel:
             raise InputError("cpu_time_per_sample", None, "the CPU core-seconds per sample (e.g. '5 ms'), or a preprocessing profile, when cpu_cores is given")
         net = 0.0 if network_bandwidth is None else checks.quantity(network_bandwidth, "network_bandwidth", "bandwidth")
 
-        out = evaluate(DataPlan(rate, bw * n_dev, net, cores, t_cpu, size))
+        # each input is finite, a product need not be (1e300 samples/s x 1e300 s per sample)
+        out = checks.finite_floats(evaluate(DataPlan(rate, bw * n_dev, net, cores, t_cpu, size)), "supplies and cores needed",
+                                   "demand, cpu_time_per_sample, sample_size, storage_devices, cpu_cores",
+                                   (demand, cpu_time_per_sample, sample_size, storage_devices, cpu_cores))
         assumptions = [
             f"demand {rate:.6g} samples/s ({demand_src})",
             f"storage: {n_dev} x {storage_name}, {bw / 1e9:.4g} GB/s each, sequential reads of {size / 1e3:.4g} kB per sample",

@@ -116,7 +116,9 @@ class EfficiencyModel:
         kind = checks.choice(op_kind, "op_kind", ("gemm", "vector"))
         precision = _inputs.check_precision(precision)
         n_k = checks.positive_int(kernels_per_step, "kernels_per_step")
-        fused = n_k if fused_kernels is None else checks.integer(fused_kernels, "fused_kernels", 1, n_k)
+        fused = n_k if fused_kernels is None else checks.positive_int(fused_kernels, "fused_kernels")
+        if fused > n_k:
+            raise InputError("fused_kernels", fused_kernels, f"at most kernels_per_step ({n_k}): fusion merges kernels, it never adds any")
         over = LaunchOverheads.get(checks.choice(launch, "launch", [e.key for e in LaunchOverheads]))
         b = bytes_per_value(precision)
         if m is not None or n is not None or k is not None:

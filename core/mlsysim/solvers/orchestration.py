@@ -131,7 +131,10 @@ class OrchestrationModel:
                          else f"{-(-k // per_node)} whole nodes per {k}-GPU job")
             assumptions.append("gang scheduling: a job starts only with all its GPUs, inside one node when it fits there")
         if slots > MAX_SLOTS:
-            raise InputError("nodes", n_nodes, f"a cluster of at most {MAX_SLOTS:,} concurrent job slots (this one has {slots:,})")
+            # the arguments that set the cluster's size: the fleet, or nodes x gpus_per_node (x MIG slices per GPU)
+            size = "system" if system is not None else "nodes, gpus_per_node" + (", slices_per_gpu, mig_slices" if mig_slices is not None else "")
+            given = system.name if isinstance(system, Fleet) else system if system is not None else (nodes, gpus_per_node)
+            raise InputError(size, given, f"a cluster of at most {MAX_SLOTS:,} concurrent job slots (this one has {slots:,})")
         if slots == 0:
             filled = {f"_{q}": None for q in OrchestrationResult._quantity_names} | {"_arrival_rate": lam, "_job_duration": d}
             return OrchestrationResult.view(

@@ -102,6 +102,8 @@ def _steps(steps, epochs, q: float) -> int:
     if steps is not None:
         return checks.positive_int(steps, "steps")
     e = checks.positive(epochs, "epochs")
+    if e / q > checks.MAX_INT:  # T = epochs / q must be a countable number of steps, like ``steps``
+        raise InputError("epochs", epochs, f"at most {checks.MAX_INT * q:.4g} epochs here (epochs / q = steps <= {checks.MAX_INT:.0e})")
     return max(int(e / q), 1)  # TF-Privacy's tutorials: epochs x N // batch
 
 
@@ -129,7 +131,9 @@ class ResponsibleEngineeringModel:
             if sample_rate is not None:
                 q = checks.fraction(sample_rate, "sample_rate")
             elif dataset_size is not None:
-                n = checks.integer(dataset_size, "dataset_size", minimum=batch)
+                n = checks.positive_int(dataset_size, "dataset_size")
+                if n < batch:
+                    raise InputError("dataset_size", dataset_size, f"at least batch_size ({batch}) examples: q = batch_size / dataset_size <= 1")
                 q = batch / n
             else:
                 raise InputError("sample_rate", None, "a sampling rate q in (0, 1], or a dataset_size (q = batch_size / dataset_size)")

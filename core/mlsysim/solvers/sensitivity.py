@@ -40,6 +40,9 @@ BETTER = {"latency": -1, "ttft": -1, "itl": -1, "throughput": 1, "decode_through
           "carbon": -1, "cost": -1}
 
 
+MIN_RELATIVE_STEP = 1e-6  # smallest relative_step: a central difference's rounding error grows as 1e-16 / h
+
+
 @dataclass
 class SensitivityProblem:
     """The protocol: a float function of named knobs, their base values, integer knobs and bounds."""
@@ -68,6 +71,35 @@ def _perturbed(name: str, x: float, h: float, integer: bool, bounds) -> tuple[fl
     if down < lo or down <= 0:
         down = x
     return up, down
+
+
+def _integer_knobs(value, base: dict) -> frozenset:
+    """The names of the knobs that take integer values: a list, tuple or set of knob names."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
+        raise InputError("integer_knobs", value, "a list or set of knob names, e.g. {'batch_size'}")
+    for name in value:
+        if name not in base:
+            raise InputError("integer_knobs", name, "names of knobs: one of " + ", ".join(repr(k) for k in base))
+    return frozenset(value)
+
+
+def _bounds(value, base: dict) -> dict:
+    """Knob name -> (low, high), inclusive; high may be inf (no upper bound). None means none."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError("bounds", value, "a dict of knob name -> (low, high), e.g. {'efficiency': (0.0, 1.0)}")
+    out = {}
+    for name, pair in value.items():
+        field = f"bounds[{name!r}]"
+        if name not in base:
+            raise InputError("bounds", name, "names of knobs: one of " + ", ".join(repr(k) for k in base))
+        if isinstance(pair, (str, bytes)) or not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise InputError(field, pair, "a pair (low, high)")
+        low = checks.number(pair[0], field, accepted="a finite low bound")
+        high = pair[1] if pair[1] == math.inf else checks.number(pair[1], field, low, accepted=f"a high bound >= low ({low:g}), or inf")
+        out[name] = (low, float(high))
+    return out
 
 
 def _positive_outputs(y, where: str) -> dict:
@@ -101,9 +133,11 @@ class SensitivitySolver:
             if not isinstance(name, str):
                 raise InputError("knobs", name, "knob names as strings")
             base[name] = checks.positive(value, f"knobs[{name!r}]")
-        h = checks.number(relative_step, "relative_step", 0.0, 0.5, low_open=True, accepted="a relative step in (0, 0.5], e.g. 0.01")
-        ints = frozenset(integer_knobs)
-        bounds = bounds or {}
+        # below 1e-6 of a knob, x (1 +/- h) rounds back to x in double precision (16 digits) or the two
+        # logarithms agree: the difference is rounding error, and at 1e-17 a division by zero
+        h = checks.number(relative_step, "relative_step", MIN_RELATIVE_STEP, 0.5, accepted="a relative step in [1e-6, 0.5], e.g. 0.01")
+        ints = _integer_knobs(integer_knobs, base)
+        bounds = _bounds(bounds, base)
         y0 = _positive_outputs(function(dict(base)), "at the base knobs")
         names = list(y0) if outputs is None else [checks.choice(o, "outputs", list(y0)) for o in checks.sequence(outputs, "outputs", "output names")]
         elasticities: dict[str, dict[str, float | None]] = {o: {} for o in names}

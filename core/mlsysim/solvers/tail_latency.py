@@ -19,6 +19,7 @@ never a negative or infinite wait.
 from __future__ import annotations
 
 import math
+import sys
 
 from ..core import checks
 from ..core.errors import InputError
@@ -141,6 +142,12 @@ class TailLatencyModel:
                           accepted="a quantile in (0, 1), e.g. 0.99 for p99")
         target = 0.0 if sla is None else checks.quantity(sla, "sla", "time")
         n = checks.positive_int(fan_out, "fan_out")
+        if n > 1 and q ** (1.0 / n) >= 1.0:
+            # each server's quantile q^(1/n) = exp(ln q / n) rounds to 1 in double precision once |ln q| / n is
+            # below half the machine epsilon: no finite response time has so small a tail
+            most = -math.log(q) / (sys.float_info.epsilon / 2.0)
+            raise InputError("fan_out", fan_out, f"at most about {most:.3g} servers at sla_quantile {q:g} "
+                                                 "(beyond that each server's quantile sla_quantile^(1/fan_out) rounds to 1)")
         p_slow = 1.0 - q if slow_probability is None else checks.fraction(slow_probability, "slow_probability", low_open=False)
         out = evaluate(TailPlan(lam, 1.0 / t_service, c, q, target, n, p_slow))
 

@@ -91,9 +91,12 @@ def _shape(p: TopologyPlan) -> tuple[float, float, float, float, float, int]:
         diameter, mean = kernels.dragonfly_link_hops(a)
         if groups > 1:
             links = kernels.dragonfly_bisection_links(groups) / p.oversubscription
-        else:  # one group: routers fully connected by local links
+        elif math.ceil(n / t) > 1:  # one group: routers fully connected by local links
             links = kernels.dragonfly_bisection_links(math.ceil(n / t)) / p.oversubscription
             diameter, mean = 3.0, 2.0 + (a - 1.0) / a
+        else:  # every endpoint on one router: a crossbar, every terminal link crosses the cut (as one switch of a tree)
+            links = kernels.tree_bisection_links(n, p.oversubscription)
+            diameter, mean = 2.0, 2.0
         return kernels.dragonfly_max_endpoints(a, t, h), p.bandwidth, links, diameter, mean, groups
     # ring: two links cross any cut; each endpoint's bandwidth split over its two neighbours
     return float(n), p.bandwidth / 2.0, 2.0, float(n // 2), n / 4.0, 0
@@ -244,7 +247,9 @@ class TopologyModel:
             assumptions.append(f"{n} endpoints are not whole servers of {local}: all-reduce taken as one flat ring")
 
         p = TopologyPlan(topo, n, bw, alpha, hop, over, k, dims, a, t, h, msg, a2a, local, intra_bw, intra_lat)
-        out = evaluate(p)
+        out = checks.finite_floats(evaluate(p), "bisection and collective times",
+                                   "latency, hop_latency, message_size, all_to_all_size, bandwidth",
+                                   (latency, hop_latency, message_size, all_to_all_size, bandwidth))
         reason = ""
         if out.capacity < n:
             reason = f"a {shape} holds {out.capacity:.6g} endpoints, fewer than {n}"

@@ -117,7 +117,13 @@ class TransformationModel:
             p_acc = 0.0
         t_acc = 0.0 if accelerator_time_per_sample is None else checks.quantity(accelerator_time_per_sample, "accelerator_time_per_sample", "time")
 
-        out = evaluate(TransformationPlan(rate, t, float(machine.cores), machine._si["power"], n, p_acc, t_acc))
+        # each is finite, their product need not be: 1e300 samples/s x 1e300 s is no number of cores
+        checks.finite_result(kernels.cores_needed(rate, t), "cores needed (demand x cpu_time_per_sample)",
+                             "demand, cpu_time_per_sample", (demand, cpu_time_per_sample))
+        out = checks.finite_floats(
+            evaluate(TransformationPlan(rate, t, float(machine.cores), machine._si["power"], n, p_acc, t_acc)),
+            "cores, power and throughput", "demand, cpu_time_per_sample, accelerators, trainer_power, accelerator_time_per_sample",
+            (demand, cpu_time_per_sample, accelerators, trainer_power, accelerator_time_per_sample))
         assumptions = [
             f"demand {rate:.6g} samples/s ({src}); {t * 1e3:.4g} ms of one core per sample"
             + (f" ({profile.name})" if profile is not None else ""),
