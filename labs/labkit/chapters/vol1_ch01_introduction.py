@@ -13,7 +13,7 @@ from mlsysim import Q_, Hardware, Models, viz
 from mlsysim.physics import formulas, kernels
 from mlsysim.solvers.defaults import DEFAULT_EFFICIENCY  # noqa: F401  (the notebook's default efficiency)
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, decades
 
 from ..questions import Prediction, Question
 
@@ -73,7 +73,7 @@ def rows(hw: str, gpus: int, efficiency: float, chosen: str) -> list[dict]:
         d = days(m.key, hw, gpus, efficiency)
         out.append({"model": m.name, "model_key": m.key, "year": m.release_year, "flop": compute_flop(m.key), "days": d,
                     "which": "chosen" if m.key == chosen else "other",
-                    "label": f"{m.name}: {fmt(compute_flop(m.key))} FLOP", "days_label": duration_text(d)})
+                    "label": f"{m.name.split(' (')[0]} {fmt(compute_flop(m.key))}", "days_label": duration_text(d)})
     return out
 
 
@@ -91,13 +91,13 @@ _COLOUR = {"field": "which", "type": "nominal", "legend": None,
 COMPUTE_TEMPLATE = _base(260) | {"layer": [
     {"data": {"name": "landmarks"}, "mark": {"type": "line", "color": "#999999", "strokeDash": [4, 3]},
      "encoding": {"x": {"field": "year", "type": "quantitative", "title": "Year", "axis": {"format": "d"},
-                        "scale": {"zero": False, "nice": False}},
+                        "scale": {"zero": False, "nice": False, "domain": [2011, 2029]}},
                   "y": {"field": "flop", "type": "quantitative", "title": "Training compute (FLOP, log scale)",
                         "scale": {"type": "log"}, "axis": {"format": ".0e"}}}},
     {"data": {"name": "landmarks"}, "mark": {"type": "point", "filled": True, "size": 110},
      "encoding": {"x": {"field": "year", "type": "quantitative"}, "y": {"field": "flop", "type": "quantitative"},
                   "color": _COLOUR}},
-    {"data": {"name": "landmarks"}, "mark": {"type": "text", "align": "right", "dx": -8, "dy": -8},
+    {"data": {"name": "landmarks"}, "mark": {"type": "text", "align": "left", "dx": 10, "dy": 12},
      "encoding": {"x": {"field": "year", "type": "quantitative"}, "y": {"field": "flop", "type": "quantitative"},
                   "text": {"field": "label", "type": "nominal"}, "color": _COLOUR}},
 ]}
@@ -105,9 +105,9 @@ COMPUTE_TEMPLATE = _base(260) | {"layer": [
 DAYS_TEMPLATE = _base(200) | {"layer": [
     {"data": {"name": "landmarks"}, "mark": {"type": "bar"},
      "encoding": {"y": {"field": "model", "type": "nominal", "sort": None, "title": None},
-                  "x": {"field": "days", "type": "quantitative", "title": "Days to train (log scale)",
+                  "x": {"field": "base", "type": "quantitative", "title": "Days to train (log scale)",
                         "scale": {"type": "log"}, "axis": {"format": "~g"}},
-                  "color": _COLOUR}},
+                  "x2": {"field": "days"}, "color": _COLOUR}},
     {"data": {"name": "landmarks"}, "mark": {"type": "text", "align": "left", "dx": 4},
      "encoding": {"y": {"field": "model", "type": "nominal", "sort": None}, "x": {"field": "days", "type": "quantitative"},
                   "text": {"field": "days_label", "type": "nominal"}}},
@@ -116,14 +116,20 @@ DAYS_TEMPLATE = _base(200) | {"layer": [
 
 def charts(data: list[dict], fleet_name: str) -> tuple[viz.Chart, viz.Chart]:
     """(training compute by year, days to train each landmark on the chosen fleet)."""
-    ds = {"landmarks": data}
+    flops, spans = [r["flop"] for r in data], [r["days"] for r in data]
+    day_ticks = decades(min(spans), max(spans))
+    ds = {"landmarks": [r | {"base": day_ticks[0]} for r in data]}
     first, last = data[0], data[-1]
     s1 = ("Training compute by year, log scale: " + "; ".join(f"{r['model']} ({r['year']}) {fmt(r['flop'])} FLOP"
                                                               for r in data) + ".")
     s2 = (f"Days to train on {fleet_name}: " + "; ".join(f"{r['model']} {r['days_label']}" for r in data)
           + f" (from {first['days_label']} to {last['days_label']}).")
-    return (viz.Chart(viz.fill(COMPUTE_TEMPLATE, ds, title="Training compute of landmark models"), ds, s1),
-            viz.Chart(viz.fill(DAYS_TEMPLATE, ds, title=f"Days to train on {fleet_name}"), ds, s2))
+    c1 = viz.fill(COMPUTE_TEMPLATE, ds, title="Training compute of landmark models",
+                  settings={"layer.0.encoding.y.axis.values": decades(min(flops), max(flops))[::2]})
+    c2 = viz.fill(DAYS_TEMPLATE, ds, title=f"Days to train on {fleet_name}",
+                  settings={"layer.0.encoding.x.axis.values": day_ticks[::2] if len(day_ticks) > 8 else day_ticks,
+                            "layer.0.encoding.x.scale.domain": [day_ticks[0], day_ticks[-1] * 10]})
+    return viz.Chart(c1, ds, s1), viz.Chart(c2, ds, s2)
 
 
 # --- check yourself ---------------------------------------------------------------------------
