@@ -103,6 +103,8 @@ GOOD_ARGS = {
     "calc_checkpoint_goodput": dict(interval="1000 s", checkpoint_time="60 s", mtbf="3 hour", restart_time="0 s"),
     "calc_break_even_time": dict(upfront="8e6 USD", own_running_rate="100 USD/hour", rent_rate="600 USD/hour"),
     "calc_owned_cumulative_cost": dict(upfront="8e6 USD", running_rate="100 USD/hour", elapsed="365 day"),
+    "calc_training_duration": dict(ops="3.14e23 flop", accelerators=1024, peak_flops="312 TFLOP/s", efficiency=0.5),
+    "calc_accelerators_for_duration": dict(ops="3.8e25 flop", duration="54 day", peak_flops="989 TFLOP/s", efficiency=0.4),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

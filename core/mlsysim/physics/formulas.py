@@ -566,3 +566,26 @@ def calc_owned_cumulative_cost(upfront, running_rate, elapsed):
     c0, r = _nonneg(upfront, "upfront", "money"), _nonneg(running_rate, "running_rate", "money_rate")
     t = _nonneg(elapsed, "elapsed", "time")
     return _out(k.owned_cumulative_cost(c0, r, t), "money", "owned cost", upfront=upfront, running_rate=running_rate, elapsed=elapsed)
+
+
+# --- Labs: training compute ---
+
+
+def calc_training_duration(ops, accelerators, peak_flops, efficiency):
+    """C / (N x peak x efficiency) (Amodei & Hernandez 2018, "AI and Compute"). Returns days."""
+    c = _pos(ops, "ops", "ops")
+    n = checks.positive(accelerators, "accelerators")
+    peak = _pos(peak_flops, "peak_flops", "flops")
+    eff = checks.fraction(efficiency, "efficiency")
+    return _out(k.training_duration(c, n, peak, eff), "time", "training duration", ops=ops,
+                accelerators=accelerators, peak_flops=peak_flops).to("day")
+
+
+def calc_accelerators_for_duration(ops, duration, peak_flops, efficiency):
+    """C / (T x peak x efficiency) (Amodei & Hernandez 2018). Returns a count (fractional)."""
+    c = _pos(ops, "ops", "ops")
+    t = _pos(duration, "duration", "time")
+    peak = _pos(peak_flops, "peak_flops", "flops")
+    eff = checks.fraction(efficiency, "efficiency")
+    return _out(k.accelerators_for_duration(c, t, peak, eff), "count", "accelerators", ops=ops, duration=duration,
+                peak_flops=peak_flops)

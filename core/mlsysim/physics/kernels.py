@@ -1388,3 +1388,24 @@ def break_even_time(upfront: float, own_running_rate: float, rent_rate: float) -
     """
     margin = rent_rate - own_running_rate
     return upfront / margin if margin > 0 else math.inf
+
+
+# --- Labs: training compute ---
+
+
+def training_duration(ops: float, accelerators: float, peak_flops: float, efficiency: float) -> float:
+    """Wall-clock time to spend ``ops`` of training compute on a fleet: C / (N x peak x efficiency).
+
+    The "GPU-time" method of Amodei & Hernandez (2018), "AI and Compute" (OpenAI, appendix), read
+    forwards: compute = GPUs x peak x days x utilisation. Seconds when ``peak_flops`` is in FLOP/s.
+    """
+    return ops / (accelerators * peak_flops * efficiency)
+
+
+def accelerators_for_duration(ops: float, duration: float, peak_flops: float, efficiency: float) -> float:
+    """Accelerators needed to spend ``ops`` of training compute within ``duration``: C / (T x peak x efficiency).
+
+    The same relation as ``training_duration`` (Amodei & Hernandez 2018) solved for N; fractional
+    (round up for a real fleet).
+    """
+    return ops / (duration * peak_flops * efficiency)
