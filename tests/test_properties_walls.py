@@ -146,10 +146,7 @@ SIGNED = {"elasticities", "ranking"}
 
 # Cases whose failure lies in code being reworked elsewhere right now (solvers/sensitivity.py's
 # adapters): skipped, with what fails, until that rework lands.
-KNOWN = {
-    ("sensitivity_single_node", "grid"): "single_node_problem uses grid unchecked: grid=-1 or Q_(-5, 'W') raises "
-                                         "AttributeError ('int' object has no attribute '_si') instead of an InputError naming grid",
-}
+KNOWN: dict = {}  # (solver, argument) -> why a case is skipped; empty: every case runs
 
 CASES = [(solver, arg) for solver, (_, good) in SOLVERS.items() for arg in good]
 

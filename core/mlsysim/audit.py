@@ -23,6 +23,9 @@ whether it *binds* and a note. Two kinds of wall:
 ``Audit.binding`` is the first binding constraint, else the speed wall that
 sets the step; ``Audit.feasible`` is False when a constraint binds, and
 ``Audit.reason`` says why.
+
+The lines of the walls solved in their own modules are registered by
+``audit_lines`` (this module holds the first walls' lines and the machinery, ~500 lines).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The formula library with units: each function checks its inputs (dimension, sign,
 finiteness after conversion, integer-ness) with ``core.checks``, converts them once,
-calls the float kernel in ``kernels`` and returns a Quantity.
+calls the float kernel in ``kernels`` and returns a Quantity. One wrapper per public
+kernel, so this module is long for the same reason as ``kernels`` and sectioned the same way.
 
 Import individually, e.g. ``from mlsysim.physics import calc_transformer_training_flops``
 (also available as ``mlsysim.formulas``). The sources of each equation are in

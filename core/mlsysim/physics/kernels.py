@@ -5,6 +5,13 @@ byte, second, flop/s, byte/s, W, J, gCO2e/J, L/J, USD. The public,
 unit-checked versions of these functions are in ``mlsysim.physics.formulas``;
 solvers and sweeps call these kernels directly so that a slider move or a
 search over thousands of configurations pays no unit arithmetic.
+
+Why one long module: the project's rule is that every equation lives exactly once,
+here, so a reader (or a reviewer hunting a duplicate) has one place to look. It is
+sectioned instead of split: the engine's first walls (workload arithmetic, roofline,
+communication, reliability, scaling, energy and money, distributed training, fleet
+scale), then one section per later wall ("# --- Wall N: Name ---") and per lab
+topic ("# --- Labs: topic ---"). Search for the header to find a wall's equations.
 """
 
 from __future__ import annotations

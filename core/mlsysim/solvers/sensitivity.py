@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..core import checks
+from . import _system
 from ..core.errors import InputError
 from ..core.units import make
 from ..physics import kernels
-from ..registries import Grids
 from ..results import Result
 from ..walls import Wall
 from . import _inputs
@@ -201,7 +201,7 @@ def single_node_problem(model, hardware, batch_size: int = 1, precision: str = "
     tdp = hw._si.get("tdp", 0.0)
     g = None
     if grid is not None:
-        g = grid if not isinstance(grid, str) else Grids.get(grid)
+        g = _system.grid(grid)
         knobs["carbon_intensity"] = g._si["carbon_intensity"]
         knobs["pue"] = checks.pue(pue) if pue is not None else (g.pue or DEFAULT_PUE)
         bounds["pue"] = (1.0, 3.0)
