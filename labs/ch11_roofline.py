@@ -12,6 +12,7 @@ with app.setup:
     import mlsysim
     from labkit.chapters import ch11_roofline as chapter
     from mlsysim import Engine, Hardware, Models, viz
+    from mlsysim.physics import kernels
 
     # What the site's index shows for this lab (read by the build without running the notebook).
     LAB = {
@@ -100,8 +101,9 @@ def _(batch, efficiency, hw, lab, model, precision):
     peak = result.peak_flops.to("flop/s").magnitude
     bw = device.memory.bandwidth.to("byte/s").magnitude
     ai = result.arithmetic_intensity.to("flop/byte").magnitude if has_peak else None
-    ridge = peak / bw if has_peak else None
-    eff_ridge = peak * efficiency.value / bw if has_peak else None  # bandwidth efficiency 1 (the default)
+    # the ridge at peak, and the effective ridge at the chosen efficiency (bandwidth efficiency 1, the default)
+    ridge = kernels.ridge_point(peak, bw) if has_peak else None
+    eff_ridge = kernels.ridge_point(kernels.effective_flops(peak, efficiency.value), bw) if has_peak else None
     per = "token" if is_llm else "sample"
     chart = None
     if has_peak:

@@ -10,7 +10,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from .pins import MARIMO_VERSION, VL_CONVERT
+from .pins import ALTAIR, MARIMO_VERSION, VL_CONVERT
 
 
 class BuildError(RuntimeError):
@@ -36,7 +36,8 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 
 # --- step 1: build tools ----------------------------------------------------------------------
 def ensure_build_tools() -> None:
-    """Install marimo (pinned), build and uv into this Python if they are missing."""
+    """Install marimo (pinned), build, uv, the preview renderer and what the notebooks import into this
+    Python if they are missing."""
     need = []
     try:
         from importlib.metadata import version
@@ -45,7 +46,10 @@ def ensure_build_tools() -> None:
             need.append(f"marimo=={MARIMO_VERSION}")
     except Exception:
         need.append(f"marimo=={MARIMO_VERSION}")
-    for mod, pkg in [("build", "build"), ("packaging", "packaging"), ("vl_convert", VL_CONVERT)]:
+    # the export runs each notebook here (--execute), so the engine's own dependencies and the labs'
+    # chart library must be importable too (on a fresh machine nothing else installs them)
+    for mod, pkg in [("build", "build"), ("packaging", "packaging"), ("vl_convert", VL_CONVERT),
+                     ("pint", "pint>=0.24"), ("pydantic", "pydantic>=2.7,<3"), ("altair", ALTAIR)]:
         if importlib.util.find_spec(mod) is None:
             need.append(pkg)
     if shutil.which("uv") is None and not uv_in_scripts():

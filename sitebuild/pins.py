@@ -39,7 +39,7 @@ LOCAL = {"mlsysim"}
 # load them in a second round, after its kernel started and parsed the notebook's imports:
 # pyodide-http (imported by marimo's kernel in the browser), and what every lab imports.
 # Measured: the first chart about 1 s sooner (10.1 s against 11.2 s locally).
-EXTRA_DEPENDS = {"marimo-base": ["pyodide-http", "altair", "mlsysim"]}
+EXTRA_DEPENDS = {"marimo-base": ["pyodide-http", "mlsysim"]}
 # What marimo's worker asks Pyodide to load at boot (its `packages` list, less micropip: see
 # sitebuild.bundle), by lock name; with their depends, the wheels the service worker caches first.
 BOOT_PACKAGES = ["msgspec", "marimo-base", "markdown", "pymdown-extensions", "narwhals", "packaging"]
@@ -57,8 +57,7 @@ WHEEL_PATCHES = {
 }
 # Build tools beyond marimo: vl-convert draws the labs' charts for their previews.
 VL_CONVERT = "vl-convert-python==1.9.0.post1"
-# Wheels to serve with their Python sources instead of as bytecode only (none needed so far).
-KEEP_SOURCE: set[str] = set()
+ALTAIR = "altair==6.3.0"  # the labs' chart authoring, at build time (same pin as the `labs` extra)
 # Files a run-mode lab never reads, left out of the served wheel: jedi (which marimo's kernel
 # imports, for code completion in the editor) ships type stubs of third-party packages, 2.6 MB of
 # the first visit's download. Its stubs of the standard library stay.

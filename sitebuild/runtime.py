@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .common import BuildError, sha256_file
 from .lock import fetch_npm_pyodide, verify
-from .pins import (BOOT_SKIP, CACHE, DROP_FROM_WHEEL, WHEEL_PATCHES, EXTRA_DEPENDS, KEEP_SOURCE, PYODIDE_PLATFORM, PYODIDE_RUNTIME_FILES,
+from .pins import (BOOT_SKIP, CACHE, DROP_FROM_WHEEL, WHEEL_PATCHES, EXTRA_DEPENDS, PYODIDE_PLATFORM, PYODIDE_RUNTIME_FILES,
                    PYODIDE_VERSION)
 from .wheels import (browser_depends, packaging_api, patch_wheel, precompile_wheels, pure_wheel_from_sdist, wheel_metadata,
                      wheel_top_level_imports)
@@ -44,8 +44,7 @@ def assemble_runtime(lock: dict, files: dict[str, Path], mlsysim_wheel: Path, ou
         sources[name] = patch_wheel(sources[name], edits, CACHE / "patched" / name)
     compiled = {p: p for p in sources.values()}
     if precompile:
-        compiled.update(precompile_wheels({p: DROP_FROM_WHEEL.get(n, ()) for n, p in sources.items()
-                                           if n not in KEEP_SOURCE}, rt, info))
+        compiled.update(precompile_wheels({p: DROP_FROM_WHEEL.get(n, ()) for n, p in sources.items()}, rt, info))
     wheels: dict[str, Path] = {}
     for name, src in sources.items():
         shutil.copy2(compiled[src], rt / src.name)
