@@ -165,11 +165,18 @@ def test_lab(meta, site_url, chromium, tmp_path):
             assert sorted(timings)[len(timings) // 2] <= 30, timings
 
         # 5. a reload keeps the state (once the kit has written it to IndexedDB)
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 10:
-            state = link_params(page)  # the footer follows the last change a moment after the chart
+        # The link and the saved state follow the last control change only once Python has run it,
+        # which on a busy machine can be after the page's text changed: wait until both agree and
+        # have stayed the same for 2 s, so the state read here is the one after the last change.
+        t0, agreed_since, last = time.monotonic(), None, None
+        while time.monotonic() - t0 < 30:
+            state = link_params(page)
             saved = page.evaluate(IDB_GET, meta["id"]) or {}
-            if {k: str(v) for k, v in saved.get("controls", {}).items()} == state:
+            agree = {k: str(v) for k, v in saved.get("controls", {}).items()} == state
+            if not agree or state != last:
+                agreed_since = time.monotonic() if agree else None
+            last = state
+            if agreed_since is not None and time.monotonic() - agreed_since >= 2.0:
                 break
             time.sleep(0.1)
         else:
