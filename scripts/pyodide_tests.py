@@ -20,7 +20,6 @@ if set, else the site is built into a temporary folder. Needs Node.js (and pip f
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -32,6 +31,9 @@ from email.parser import Parser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the site build's package: its pins and its file hashing are shared
+
+from sitebuild.common import sha256_file  # noqa: E402
 LOCK_PATH = ROOT / "site" / "test-lock.json"
 CACHE = ROOT / ".cache" / "wasm" / "test-wheels"
 RUNNER = Path(__file__).resolve().parent / "pyodide_runner.mjs"
@@ -51,14 +53,6 @@ def log(msg: str) -> None:
     print(f"[pyodide-tests] {msg}", flush=True)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 # --- the runtime -------------------------------------------------------------------------------
 def runtime_folder(path: Path) -> Path:
     """The folder holding pyodide.mjs and pyodide-lock.json: `path` itself or one below it."""
@@ -70,8 +64,7 @@ def runtime_folder(path: Path) -> Path:
 
 def build_site(out: Path) -> Path:
     """Build the whole site with build_wasm (as the browser tests do) and return its runtime."""
-    sys.path.insert(0, str(ROOT))
-    import build_wasm  # the repo's build script, importable only from the repo root
+    import build_wasm  # the repo's build script (ROOT is on sys.path, above)
 
     info = build_wasm.build(out)
     return runtime_folder(Path(info.get("runtime_dir") or Path(info["out"]) / "pyodide"))
