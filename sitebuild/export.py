@@ -42,11 +42,6 @@ PRUNE_PATTERNS = [
 ]
 
 
-def lab_title(src: str, fallback: str) -> str:
-    m = re.search(r'^\s*#\s+(.+?)\s*$', src, re.M)
-    return m.group(1).strip().strip('"') if m else fallback
-
-
 def export_lab(lab: Path, labs_out: Path) -> Path:
     """Export one lab with its outputs for the default controls embedded (`--execute`): the page
     shows them as a preview while Python starts in the browser. The notebook runs here, in this
