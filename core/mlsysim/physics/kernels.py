@@ -37,6 +37,23 @@ def inference_flops_per_token(parameters: float) -> float:
     return 2.0 * parameters
 
 
+def attention_flops_per_token(layers: float, context: float, attention_width: float) -> float:
+    """Forward attention compute per token that 2P leaves out: 4 n_layer n_ctx d_attn.
+
+    Per layer a token's query is multiplied with ``context`` keys (QK^T) and the
+    scores with as many values (AV), each context x d_attn multiply-adds, so
+    2 x 2 x context x d_attn FLOPs (Narayanan et al. 2021, "Efficient Large-Scale
+    Language Model Training on GPU Clusters Using Megatron-LM", Sec. 5.1: the
+    attention term of 96 B s l h^2 (1 + s/6h + ...) is 4 B s^2 h per layer per pass).
+    ``context`` is the number of keys attended to: the full window n_ctx for a
+    training sequence as dense kernels compute it (Megatron's convention); n_ctx/2
+    for the useful causal work, which gives Kaplan et al. 2020 ("Scaling Laws",
+    Table 1) 2 n_layer n_ctx d_attn; the prefix length for one decode step.
+    ``attention_width`` is d_attn = heads x head_dim.
+    """
+    return 4.0 * layers * context * attention_width
+
+
 def transformer_training_flops(parameters: float, tokens: float) -> float:
     """Training compute C = 6PD (Kaplan et al. 2020, Sec. 2.1; Hoffmann et al. 2022, "Chinchilla").
 
