@@ -11,6 +11,10 @@ In CPython this file changes nothing. Inside Pyodide (scripts/pyodide_tests.py):
   * hypothesis uses the "emscripten" profile: no deadline (a slower interpreter must not turn
     into flaky failures), no example database (nothing written into the checkout) and fewer
     examples for tests that do not set their own count.
+
+Under CI (``CI=true``) hypothesis runs derandomized: the same examples every run, so a merge is
+judged on its code and not on a lucky draw. Local runs keep drawing fresh examples, which is where
+new counter-examples are found (and then written down as explicit cases).
 """
 from __future__ import annotations
 
@@ -26,8 +30,12 @@ EMSCRIPTEN = sys.platform == "emscripten"
 NO_PROCESS = "starts a process, and Emscripten (Pyodide) has none"
 
 settings.register_profile("emscripten", deadline=None, database=None, max_examples=50)
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("emscripten-ci", parent=settings.get_profile("emscripten"), derandomize=True)
 if EMSCRIPTEN:
-    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "emscripten"))
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "emscripten-ci" if os.environ.get("CI") else "emscripten"))
+elif os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pytest_report_header(config):

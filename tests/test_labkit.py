@@ -11,15 +11,15 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "labs"))
 
 from labkit import catalog, grading, questions, record  # noqa: E402
-from labkit.chapters import ch11_roofline as ch11  # noqa: E402
+from labkit.chapters import vol1_ch11_roofline as ch11  # noqa: E402
 
-LAB = {"id": "ch11_roofline", "title": "Roofline"}
+LAB = {"id": "vol1_ch11_roofline", "title": "Roofline"}
 
 
 def test_variants_are_per_student_stable_and_cover_the_options():
     q = ch11.QUESTIONS[0]
-    assert q.variant("s1", "ch11_roofline") == q.variant("s1", "ch11_roofline")
-    seen = {tuple(sorted(q.variant(f"s{i}", "ch11_roofline").items())) for i in range(200)}
+    assert q.variant("s1", "vol1_ch11_roofline") == q.variant("s1", "vol1_ch11_roofline")
+    seen = {tuple(sorted(q.variant(f"s{i}", "vol1_ch11_roofline").items())) for i in range(200)}
     # 5 accelerators x 4 efficiencies = 20 variants; 200 students reach (nearly) all of them
     assert len(seen) >= 18
     # the seed is a hash of id, lab and question: another lab or question gives other numbers
@@ -76,7 +76,7 @@ def _work(student="s42", answers=None):
 def _correct_answers(student):
     out = {}
     for q in ch11.QUESTIONS:
-        v = q.variant(student, "ch11_roofline")
+        v = q.variant(student, "vol1_ch11_roofline")
         out[q.id] = {"value": q.expected(v), "variant": v, "at": "t"}
     return out
 
@@ -102,7 +102,7 @@ def test_grader_rederives_answers(tmp_path, capsys):
     rows = list(csv.DictReader(out_csv.open()))
     assert [r["correct"] for r in rows] == ["yes", "yes", "no", "yes"]
     assert list(rows[0]) == grading.COLUMNS
-    assert rows[0]["student_id"] == "s42" and rows[0]["lab"] == "ch11_roofline"
+    assert rows[0]["student_id"] == "s42" and rows[0]["lab"] == "vol1_ch11_roofline"
     assert "crossover" in capsys.readouterr().out
 
 
@@ -142,7 +142,7 @@ def test_markdown_report_has_the_work():
 def test_importing_the_kit_core_needs_neither_marimo_nor_altair():
     import subprocess
 
-    code = ("import sys; sys.path.insert(0, 'labs'); import labkit.grading, labkit.chapters.ch11_roofline; "
+    code = ("import sys; sys.path.insert(0, 'labs'); import labkit.grading, labkit.chapters.vol1_ch11_roofline; "
             "import mlsysim.viz; assert 'marimo' not in sys.modules and 'altair' not in sys.modules, "
             "[m for m in sys.modules if m.startswith(('marimo', 'altair'))]")
     root = Path(__file__).resolve().parents[1]

@@ -75,7 +75,7 @@ CONFIGS = [
 @pytest.mark.parametrize("hw,model,precision,batch,eff", CONFIGS)
 def test_roofline_explanation_agrees_with_the_engine(hw, model, precision, batch, eff):
     controls = {"hw": hw, "model": model, "precision": precision, "batch": batch, "efficiency": eff}
-    text, d, _ = run_lab("ch11_roofline", controls)
+    text, d, _ = run_lab("vol1_ch11_roofline", controls)
     assert d["controls"] == controls  # the saved controls came back
     seq_len = 1 if model.startswith("llama") else None
     r = Engine.solve(model, hw, batch_size=batch, precision=precision, efficiency=eff, seq_len=seq_len)
@@ -116,8 +116,8 @@ def test_roofline_explanation_agrees_with_the_engine(hw, model, precision, batch
 
 
 def test_the_batch_control_reaches_every_check_yourself_answer():
-    _, d, _ = run_lab("ch11_roofline")
-    chapter = chapter_module("ch11_roofline")
+    _, d, _ = run_lab("vol1_ch11_roofline")
+    chapter = chapter_module("vol1_ch11_roofline")
     crossover = chapter.QUESTIONS[0]
     answers = {crossover.expected(dict(hw=h, efficiency=e)) for h in crossover.variants["hw"]
                for e in crossover.variants["efficiency"]}
@@ -131,8 +131,8 @@ def test_the_batch_control_reaches_every_check_yourself_answer():
 def test_a_url_preset_sets_the_controls_once():
     from labkit.kit import Lab
 
-    chapter = chapter_module("ch11_roofline")
-    meta = {"id": "ch11_roofline", "volume": 1, "chapter": 11, "title": "t", "question": "q", "minutes": 1}
+    chapter = chapter_module("vol1_ch11_roofline")
+    meta = {"id": "vol1_ch11_roofline", "volume": 1, "chapter": 11, "title": "t", "question": "q", "minutes": 1}
     store = storage.MemoryStore()
     lab = Lab(meta, chapter, None, None, {"hw": "a100_80gb", "batch": "64", "precision": "fp8"}, store)
     assert lab.dropdown("hw", {"H100": "h100", "A100": "a100_80gb"}, "h100", "hw").value == "a100_80gb"
@@ -156,11 +156,11 @@ def test_every_accelerator_model_and_precision_gives_a_chart_or_a_reason():
     from labkit import kit
     from mlsysim import Models
 
-    module = importlib.import_module("ch11_roofline")
+    module = importlib.import_module("vol1_ch11_roofline")
     update = next(c for c in module.app._cell_manager.cells() if "result" in c.defs)
     storage._store = storage.MemoryStore()
     try:
-        lab = asyncio.run(kit.open_lab(module.LAB, chapter_module("ch11_roofline")))
+        lab = asyncio.run(kit.open_lab(module.LAB, chapter_module("vol1_ch11_roofline")))
 
         times = []
 

@@ -234,7 +234,7 @@ def test_lab(meta, site_url, chromium, tmp_path):
         assert not too_wide, too_wide
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
-        if meta["id"] == "ch11_roofline":
+        if meta["id"] == "vol1_ch11_roofline":
             shoot_readme_pictures(page)
 
         # 9. the index lists the lab under its chapter, done

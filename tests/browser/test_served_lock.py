@@ -115,4 +115,4 @@ def test_cache_headers(site_url, built_site):
     assert "immutable" in cc("/labs/assets/" + next(p.name for p in (built_site["out"] / "labs" / "assets").glob("index-*.js")))
     assert cc("/pyodide/pyodide-lock.json") == "no-cache"
     assert cc("/pyodide/altair-6.3.0-py3-none-any.whl") == "no-cache"
-    assert cc("/labs/ch11_roofline.html") == "no-cache"
+    assert cc("/labs/vol1_ch11_roofline.html") == "no-cache"

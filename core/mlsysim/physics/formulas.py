@@ -358,8 +358,10 @@ def calc_diffusion_image_flops(steps: int, backbone_flops, text_encoder_flops, v
 def calc_test_time_flops(active_parameters, prompt_tokens: int, generated_tokens: int, samples: int = 1, shared_prompt: bool = True):
     """2P x (prompt + N x generated tokens) per query (Kaplan et al. 2020; Snell et al. 2024). Returns flop."""
     p = checks.quantity(active_parameters, "active_parameters", "count")
-    return make(k.test_time_flops(p, checks.positive_int(prompt_tokens, "prompt_tokens"), checks.positive_int(generated_tokens, "generated_tokens"),
-                                  checks.positive_int(samples, "samples"), checks.boolean(shared_prompt, "shared_prompt")), "ops")
+    flops = k.test_time_flops(p, checks.positive_int(prompt_tokens, "prompt_tokens"), checks.positive_int(generated_tokens, "generated_tokens"),
+                              checks.positive_int(samples, "samples"), checks.boolean(shared_prompt, "shared_prompt"))
+    return make(checks.finite_result(flops, "test-time compute", "active_parameters, prompt_tokens, generated_tokens, samples",
+                                     (active_parameters, prompt_tokens, generated_tokens, samples)), "ops")
 
 
 def calc_compute_matched_samples(big_active_parameters, small_active_parameters, big_samples: int = 1) -> float:

@@ -9,11 +9,11 @@ with app.setup:
     import marimo as mo
 
     import labkit.kit as kit
-    from labkit.chapters import v2_ch07_fault_tolerance as chapter
+    from labkit.chapters import vol2_ch07_fault_tolerance as chapter
 
     # What the site's index shows for this lab (read by the build without running the notebook).
     LAB = {
-        "id": "v2_ch07_fault_tolerance",
+        "id": "vol2_ch07_fault_tolerance",
         "volume": 2,
         "chapter": 7,
         "title": "When failure is routine: fleet MTBF, the Young-Daly interval and goodput",

@@ -11,7 +11,7 @@ from test_labkit_lab import run_lab  # noqa: E402  (tests/ is on the path; it al
 from labkit import grading  # noqa: E402
 from labkit.questions import chapter_module  # noqa: E402
 
-LAB = "v2_ch05_distributed_training"
+LAB = "vol2_ch05_distributed_training"
 chapter = chapter_module(LAB)
 
 

@@ -9,12 +9,12 @@ with app.setup:
     import marimo as mo
 
     import labkit.kit as kit
-    from labkit.chapters import v2_ch02_compute_infrastructure as chapter
+    from labkit.chapters import vol2_ch02_compute_infrastructure as chapter
     from mlsysim.solvers.defaults import DEFAULT_LIFETIME_YEARS
 
     # What the site's index shows for this lab (read by the build without running the notebook).
     LAB = {
-        "id": "v2_ch02_compute_infrastructure",
+        "id": "vol2_ch02_compute_infrastructure",
         "volume": 2,
         "chapter": 2,
         "title": "Own or rent? Capex, power, cooling, utilisation and the break-even month",

@@ -9,11 +9,11 @@ with app.setup:
     import marimo as mo
 
     import labkit.kit as kit
-    from labkit.chapters import v2_ch15_sustainable_ai as chapter
+    from labkit.chapters import vol2_ch15_sustainable_ai as chapter
 
     # What the site's index shows for this lab (read by the build without running the notebook).
     LAB = {
-        "id": "v2_ch15_sustainable_ai",
+        "id": "vol2_ch15_sustainable_ai",
         "volume": 2,
         "chapter": 15,
         "title": "The carbon budget: one training run on every grid, embodied against operational, and water",

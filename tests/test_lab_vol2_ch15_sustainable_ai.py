@@ -11,7 +11,7 @@ from labkit import grading  # noqa: E402
 from labkit.questions import chapter_module  # noqa: E402
 from mlsysim import Grids, SustainabilityModel  # noqa: E402
 
-LAB = "v2_ch15_sustainable_ai"
+LAB = "vol2_ch15_sustainable_ai"
 chapter = chapter_module(LAB)
 
 

@@ -10,13 +10,13 @@ with app.setup:
 
     import labkit.kit as kit
     import mlsysim
-    from labkit.chapters import ch11_roofline as chapter
+    from labkit.chapters import vol1_ch11_roofline as chapter
     from mlsysim import Engine, Hardware, Models, viz
     from mlsysim.physics import kernels
 
     # What the site's index shows for this lab (read by the build without running the notebook).
     LAB = {
-        "id": "ch11_roofline",
+        "id": "vol1_ch11_roofline",
         "volume": 1,
         "chapter": 11,
         "title": "The roofline: is your accelerator starved for arithmetic or for bytes?",

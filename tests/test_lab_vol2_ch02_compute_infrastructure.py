@@ -12,7 +12,7 @@ from test_labkit_lab import run_lab  # noqa: E402  (tests/ is on the path; it al
 from labkit import grading  # noqa: E402
 from labkit.questions import chapter_module  # noqa: E402
 
-LAB = "v2_ch02_compute_infrastructure"
+LAB = "vol2_ch02_compute_infrastructure"
 chapter = chapter_module(LAB)
 
 

@@ -12,7 +12,7 @@ from test_labkit_lab import run_lab  # noqa: E402  (tests/ is on the path; it al
 from labkit import grading  # noqa: E402
 from labkit.questions import chapter_module  # noqa: E402
 
-LAB = "v2_ch07_fault_tolerance"
+LAB = "vol2_ch07_fault_tolerance"
 chapter = chapter_module(LAB)
 
 

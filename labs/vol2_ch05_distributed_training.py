@@ -9,11 +9,11 @@ with app.setup:
     import marimo as mo
 
     import labkit.kit as kit
-    from labkit.chapters import v2_ch05_distributed_training as chapter
+    from labkit.chapters import vol2_ch05_distributed_training as chapter
 
     # What the site's index shows for this lab (read by the build without running the notebook).
     LAB = {
-        "id": "v2_ch05_distributed_training",
+        "id": "vol2_ch05_distributed_training",
         "volume": 2,
         "chapter": 5,
         "title": "The parallelism puzzle: TP, PP and DP for a model on a fleet",
