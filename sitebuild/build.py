@@ -10,7 +10,7 @@ from pathlib import Path
 from .common import BuildError, ensure_build_tools, log
 from .bundle import PATCHES, early_worker_script, entry_after_first_paint, insert_first_in_head, patch_bundle, vega_preloads, worker_asset
 from .export import check_js_spots, export_lab, page_assets, prune_assets, rewrite_page, scan_external_refs, static_closure
-from .labindex import copy_sources, head_script, lab_meta, write_index, write_kit_js
+from .labindex import KIT_CSS, copy_sources, head_script, lab_meta, write_index, write_kit_js
 from .preview import insert_preview, preview_html, vegalite_svg
 from .lock import build_mlsysim_wheel, fetch_locked, load_lock, resolve_lock
 from .pages import boot_wheels, precompress, write_service_worker
@@ -86,12 +86,12 @@ def build(out: Path = DEFAULT_OUT, update_lock: bool = False, labs: list[Path] |
     removed, nbytes = prune_assets(labs_out, list(pages.values()))
     log(f"pruned {removed} export files ({nbytes / 1e6:.1f} MB) a run-mode lab never loads")
 
-    for f in ["site.css", "floor.html"]:
+    for f in ["site.css", KIT_CSS, "floor.html"]:
         shutil.copy2(SITE_SRC / f, out / f)
     write_kit_js(out)
     build_id = hashlib.sha256(json.dumps(browser_lock, sort_keys=True).encode()
                               + b"".join(p.encode() for p in pages.values())).hexdigest()[:16]
-    precache = ["./", "index.html", "site.css"] + [f"{RUNTIME_DIR}/{f}" for f in PYODIDE_RUNTIME_FILES] + [
+    precache = ["./", "index.html", "site.css", KIT_CSS] + [f"{RUNTIME_DIR}/{f}" for f in PYODIDE_RUNTIME_FILES] + [
         f"{RUNTIME_DIR}/pyodide-lock.json"] + [f"{RUNTIME_DIR}/{w}" for w in boot_wheels(browser_lock, BOOT_PACKAGES)]
     write_service_worker(out, build_id, precache)
     (out / "build-info.json").write_text(json.dumps({

@@ -22,6 +22,7 @@ from labkit import catalog  # noqa: E402  (labs/ is not an installed package)
 
 REQUIRED = {"id": str, "volume": int, "chapter": int, "title": str, "question": str, "minutes": int}
 KIT_JS = "labkit.js"
+KIT_CSS = "labkit.css"  # the kit's styles for lab pages (site/labkit.css)
 
 
 def lab_meta(path: Path) -> dict:
@@ -51,7 +52,7 @@ def lab_meta(path: Path) -> dict:
 
 def head_script() -> str:
     """The tag every lab page gets: copy-link buttons and the reload after "start over"."""
-    return f'<script src="../{KIT_JS}" defer></script>\n'
+    return f'<link rel="stylesheet" href="../{KIT_CSS}">\n<script src="../{KIT_JS}" defer></script>\n'
 
 
 def copy_sources(labs: list[Path], labs_out: Path) -> None:

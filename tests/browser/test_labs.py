@@ -232,6 +232,13 @@ def test_lab(meta, site_url, chromium, tmp_path):
             .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > 391)
             .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
         assert not too_wide, too_wide
+        # inside marimo's UI elements (shadow roots): a dropdown with a long option must not run
+        # past the edge either, where it would be clipped and not scrollable
+        clipped = page.evaluate("""() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
+            .flatMap(e => [...e.shadowRoot.querySelectorAll('select, input, button')])
+            .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > 391)
+            .map(e => e.tagName + ' ' + Math.round(e.getBoundingClientRect().right))""")
+        assert not clipped, clipped
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
         if meta["id"] == "vol1_ch11_roofline":
