@@ -16,7 +16,6 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .charts import author_templates
 from .common import BuildError, run, sha256_file, tool_env
 from .pins import (BROWSER_ROOTS, CACHE, LOCAL, LOCK_PATH, MARIMO_VERSION, OVERRIDES, PURE_FROM_SDIST,
                    PY_VERSION, PYODIDE_PLATFORM, PYODIDE_VERSION, ROOT)
@@ -40,7 +39,6 @@ def build_mlsysim_wheel() -> Path:
     shutil.copytree(ROOT / "validation", stage / "validation", ignore=ignore)  # pyproject force-includes it
     # the lab kit ships in the same wheel (pyproject's wheel packages): the labs import it
     shutil.copytree(ROOT / "labs" / "labkit", stage / "labs" / "labkit", ignore=ignore)
-    author_templates(stage / "core" / "mlsysim" / "_charts")  # labs/charts/*.py, drawn with Altair here
     readme = ROOT / "README.md"
     if readme.exists():
         shutil.copy2(readme, stage / "README.md")
