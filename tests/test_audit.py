@@ -160,3 +160,15 @@ def test_training_on_several_accelerators_needs_a_fleet():
     with pytest.raises(InputError) as exc:
         audit(LM, GPU, "training", count=4)
     assert exc.value.field == "system"
+
+
+def test_share_is_figure_over_limit_in_the_same_dimension():
+    a = audit(NET, GPU, "inference", batch_size=4, grid=GRID, budget="1e-6 USD")
+    # capacity: 2 GB of weights in 80 GB = 0.025; memory: 1 ms of the 8 ms batch = 0.125
+    assert a.row("capacity").share == pytest.approx(2 / 80)
+    assert a.row("memory").share == pytest.approx(1 / 8)
+    # capital: the 1.69e-6 USD of the batch (derived above) against the 1e-6 USD budget
+    tco = 20_000 * 8e-3 / (4 * YEAR) + 6 / KWH * 0.1 + 20_000 * 0.05 * 8e-3 / YEAR
+    assert a.row("capital").share == pytest.approx(tco / 1e-6)
+    # without a carbon budget the sustainability line has no limit, so no share
+    assert a.row("sustainability").limit is None and a.row("sustainability").share is None

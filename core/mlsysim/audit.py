@@ -77,6 +77,16 @@ class AuditRow:
     binds: bool
     note: str
 
+    @property
+    def share(self) -> float | None:
+        """How much of its limit the wall uses: figure / limit, when both are given in the same
+        dimension (a share of the memory, of the step time, of a budget); None otherwise. For
+        Fragility and Checkpoint the figure is a time between events, not a load, so read their notes."""
+        if self.figure is None or self.limit is None or self.figure.dimensionality != self.limit.dimensionality:
+            return None
+        limit = self.limit.to(self.figure.units).magnitude
+        return None if limit == 0 else float(self.figure.magnitude / limit)
+
     def as_dict(self) -> dict:
         """JSON-ready: strings, floats and a boolean."""
         def part(q):

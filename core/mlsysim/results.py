@@ -7,7 +7,7 @@ for the Quantities a caller actually reads, not for all of them.
 
 from __future__ import annotations
 
-from .core.units import make
+from .core.units import make, parsed_unit
 
 
 class quantity:
@@ -27,7 +27,7 @@ class quantity:
         if value is None:
             return None
         q = make(value, self.kind)
-        return q.to(self.unit) if self.unit else q
+        return q.to(parsed_unit(self.unit)) if self.unit else q
 
 
 _MISSING = object()

@@ -59,6 +59,13 @@ def unit_of(kind: str) -> pint.Unit:
     return _UNITS[kind]
 
 
+@lru_cache(maxsize=256)
+def parsed_unit(name: str) -> pint.Unit:
+    """A unit written as text ('ms', 'GB'), parsed once: pint parses a string unit on every
+    ``.to()``, which made reading a result's Quantities most of an audit's time."""
+    return ureg.Unit(name)
+
+
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s+([A-Za-zµμ%][^\s].*?|[A-Za-zµμ%])\s*$")
 
 
