@@ -9,10 +9,11 @@ regression fails and an improvement passes:
     category              cases  median   p90      (today)
     distributed_training  12     16.4%    30.5%
     energy_carbon          9     10.2%    12.9%
-    llm_serving           11     25.5%    66.3%
+    llm_serving           20     25.8%    67.0%   (was 11 cases, 25.5% / 66.3%, before input/output
+                                                lengths, the per-operator decode and the 9 TP cases)
     reliability            2    299.5%   524.8%
     single_node           18     98.9%   179.6%
-    overall               52     22.5%   125.3%
+    overall               61     23.1%   120.3%
 
 Issue 17's targets (<= 15% per category, <= 10% overall) are for after the
 missing physics lands; ``test_issue_targets`` is a strict xfail until then.
@@ -152,7 +153,7 @@ def test_the_data_ships_in_the_wheel():
 THRESHOLDS = {  # category: (median, p90) ceilings
     "distributed_training": (0.20, 0.36),
     "energy_carbon": (0.12, 0.15),
-    "llm_serving": (0.30, 0.75),
+    "llm_serving": (0.28, 0.70),
     "reliability": (3.3, 5.8),
     "single_node": (1.10, 2.00),
     "overall": (0.25, 1.40),

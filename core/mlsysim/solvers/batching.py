@@ -34,6 +34,7 @@ from ..workloads.precision import bytes_per_value
 from . import _inputs
 from .contract import floats, plan
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
+from .serving import check_kv_precision
 
 DEFAULT_BLOCK_SIZE = 16  # vLLM --block-size default (engine arguments docs); Kwon et al. 2023, Sec. 7.2
 DEFAULT_MEMORY_FRACTION = 0.9  # vLLM --gpu-memory-utilization default (engine arguments docs)
@@ -194,7 +195,7 @@ class ContinuousBatchingModel:
             accepted=f"a number of tokens >= output_tokens ({output:g}) and <= {checks.MAX_INT:.0e}")
         block = checks.positive_int(block_size, "block_size", maximum=1 << 20)
         precision = _inputs.check_precision(precision)
-        kv_precision = precision if kv_precision is None else _inputs.check_precision(kv_precision, "kv_precision")
+        kv_precision, kv_note = check_kv_precision(kv_precision, precision)
         frac = checks.fraction(memory_fraction, "memory_fraction")
         eff = checks.fraction(efficiency, "efficiency")
         bw_eff = checks.fraction(bandwidth_efficiency, "bandwidth_efficiency")
@@ -215,7 +216,7 @@ class ContinuousBatchingModel:
             bandwidth=hw.memory._si["bandwidth"] * bw_eff, tax=hw._si["dispatch_tax"], prompt=prompt, output=output,
             max_output=max_out, max_seq_len=max_len, block_size=block, batch_size=batch,
         )
-        return m, hw, p, precision, kv_precision, compute_precision, weights, frac, eff, bw_eff
+        return m, hw, p, precision, (kv_precision, kv_note), compute_precision, weights, frac, eff, bw_eff
 
     def solve(self, model, hardware, prompt_tokens: float = SHAREGPT_MEAN_PROMPT_TOKENS, output_tokens: float = SHAREGPT_MEAN_OUTPUT_TOKENS,
               batch_size: int | None = None, max_seq_len: int | None = None, max_output_tokens: float | None = None,
@@ -228,7 +229,9 @@ class ContinuousBatchingModel:
         m, hw, p, precision, kv_precision, compute_precision, weights, frac, eff, bw_eff = self._plan(
             model, hardware, prompt_tokens, output_tokens, batch_size, max_seq_len, max_output_tokens, block_size,
             precision, kv_precision, memory_fraction, efficiency, bandwidth_efficiency)
+        kv_precision, kv_note = kv_precision
         assumptions = [
+            kv_note,
             f"prompt {p.prompt:g} and output {p.output:g} tokens per request" + (" (ShareGPT means, Kwon et al. 2023)" if
                 prompt_tokens == SHAREGPT_MEAN_PROMPT_TOKENS and output_tokens == SHAREGPT_MEAN_OUTPUT_TOKENS else ""),
             f"KV memory = {frac:g} x capacity - weights (vLLM's gpu_memory_utilization default is 0.9); activations not counted",
@@ -296,7 +299,7 @@ def audit_row(ctx) -> dict | None:
     if ctx.workload != "serving" or not hasattr(ctx.model, "kv_heads"):
         return None
     knobs = ctx.knobs or {}
-    kwargs = {k: knobs[k] for k in ("prompt_tokens", "output_tokens", "block_size", "max_seq_len") if k in knobs}
+    kwargs = {k: knobs[k] for k in ("prompt_tokens", "output_tokens", "block_size", "max_seq_len", "kv_precision") if k in knobs}
     r = ContinuousBatchingModel().solve(ctx.model, ctx.hardware, batch_size=ctx.batch_size, precision=ctx.precision, **kwargs)
     fit = r.max_sequences_paged
     return {"wall": Wall.BATCHING, "figure": make(float(ctx.batch_size), "count"), "limit": make(float(fit), "count"),
