@@ -166,3 +166,17 @@ def test_bad_serving_inputs_name_the_argument():
         m.solve("llama2_7b", "h100", tp=2, link_bandwidth="0 GB/s")
     with pytest.raises(InputError, match="link_latency"):
         m.solve("llama2_7b", "h100", tp=2, link_latency="-1 us")
+
+
+def test_tail_latency_takes_the_whole_request_from_a_serving_result():
+    from mlsysim.solvers.tail_latency import TailLatencyModel
+
+    s = ServingModel().solve("llama2_7b", "h100", input_tokens=128, output_tokens=64, precision="fp16")
+    # service time = TTFT + 63 decode steps, the request latency the serving result reports
+    expected = s.ttft.m_as("s") + 63 * s.itl.m_as("s")
+    assert s.request_latency.m_as("s") == pytest.approx(expected, rel=REL)
+    q = TailLatencyModel().solve("1 1/s", s)
+    assert q.service_time.m_as("s") == pytest.approx(expected, rel=REL)
+    legacy = ServingModel().solve("llama2_7b", "h100", seq_len=128, precision="fp16")
+    with pytest.raises(InputError, match="output_tokens"):
+        TailLatencyModel().solve("1 1/s", legacy)
