@@ -49,7 +49,7 @@ from ..hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
 from ..physics import kernels
 from ..results import Result, quantity
 from ..walls import Wall
-from ..workloads.precision import bytes_per_value
+from ..workloads.precision import BYTES_PER_VALUE
 from . import _inputs, _system
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
@@ -60,8 +60,8 @@ SIXTEEN_BIT_KV = "fp16"  # the KV cache's precision when the weights are narrowe
 
 
 def default_kv_precision(precision: str) -> str:
-    """The KV cache's precision when none is given: 16-bit under narrower weights, else the weights' own."""
-    return precision if bytes_per_value(precision) >= 2.0 else SIXTEEN_BIT_KV
+    """The KV cache's precision when none is given: 16-bit under narrower weights, else the weights' own (checked names)."""
+    return precision if BYTES_PER_VALUE[precision] >= 2.0 else SIXTEEN_BIT_KV
 
 
 class ServingResult(Result):
@@ -148,12 +148,13 @@ def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: st
                  output: float = 0.0, tp: int = 1, link_bandwidth: float = 1.0, link_latency: float = 0.0) -> ServingPlan:
     """The plan of a checked solve. ``seq`` is the longest context (input + output, or the single length)."""
     prompt = prompt or float(seq)
-    kv_token = kernels.kv_cache_bytes(model.layers, model.kv_heads, model.head_dim, 1, 1, bytes_per_value(kv_precision))
+    kv_bytes = BYTES_PER_VALUE[kv_precision]  # checked names
+    kv_token = kernels.kv_cache_bytes(model.layers, model.kv_heads, model.head_dim, 1, 1, kv_bytes)
     return ServingPlan(
         model.active_parameters_si, model.weight_bytes_si(precision), model.expected_weight_bytes_read_si(precision, prompt * batch),
         model.expected_weight_bytes_read_si(precision, batch), kv_token * seq * batch, seq, batch, device,
         prompt, output, float(model.layers), float(model.heads * model.head_dim), kv_token, tp, float(model.hidden_dim),
-        max(bytes_per_value(kv_precision), 2.0), link_bandwidth, link_latency,
+        max(kv_bytes, 2.0), link_bandwidth, link_latency,
     )
 
 
@@ -175,14 +176,16 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     prefill_attention = tokens * kernels.attention_flops_per_token(p.layers, kernels.causal_prefill_mean_context(prompt), p.attention_width)
     p_time, p_compute, p_memory = kernels.sequential_roofline(flops_token * tokens, p.prefill_weight_bytes, prefill_attention,
                                                               kv_token * tokens, rate, bandwidth)
-    p_comm = kernels.tensor_parallel_inference_comm_time(p.layers, tokens, p.hidden, p.activation_bytes, tp, p.link_bandwidth, p.link_latency)
+    p_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, tokens, p.hidden, p.activation_bytes, tp,
+                                                                             p.link_bandwidth, p.link_latency)
     ttft = p_time + d.tax + p_comm
     context = kernels.decode_mean_context(prompt, p.output) if p.output else float(p.seq)
     kv_read = kv_token * context * p.batch
     decode_attention = p.batch * kernels.attention_flops_per_token(p.layers, context, p.attention_width)
     d_time, d_compute, d_memory = kernels.sequential_roofline(flops_token * p.batch, p.decode_weight_bytes, decode_attention,
                                                               kv_read, rate, bandwidth)
-    d_comm = kernels.tensor_parallel_inference_comm_time(p.layers, p.batch, p.hidden, p.activation_bytes, tp, p.link_bandwidth, p.link_latency)
+    d_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, p.batch, p.hidden, p.activation_bytes, tp,
+                                                                             p.link_bandwidth, p.link_latency)
     itl = d_time + d.tax + d_comm
     footprint = p.weight_memory + p.kv_cache_size
     if p.output:
@@ -207,6 +210,10 @@ def verdict(hw_name: str, precision: str, p: ServingPlan) -> str:
     return ""
 
 
+_PHASES = ("each phase = weight GEMMs (2 x active parameters per token) then attention over the KV cache "
+           "(4 x layers x context x heads x head_dim per token), each on its own roofline")
+
+
 def _phase_wall(compute: float, memory: float, comm: float) -> Wall:
     if comm > max(compute, memory):
         return Wall.COMMUNICATION
@@ -219,11 +226,7 @@ def result(model, hw_name: str, p: ServingPlan, precision: str, kv_precision: st
     out = evaluate(p)
     name = f"{p.tp} x {hw_name}" if p.tp > 1 else hw_name
     reason = verdict(hw_name, precision, p)
-    assumptions = [
-        f"efficiency={efficiency:g} of dense peak; bandwidth_efficiency={bandwidth_efficiency:g}",
-        "each phase = weight GEMMs (2 x active parameters per token) then attention over the KV cache "
-        "(4 x layers x context x heads x head_dim per token), each on its own roofline",
-    ]
+    assumptions = [f"efficiency={efficiency:g} of dense peak; bandwidth_efficiency={bandwidth_efficiency:g}", _PHASES]
     if p.output:
         assumptions.append(f"prompt {p.prompt:g} tokens prefilled causally; {p.output:g} output tokens, the first from the prefill, "
                            f"then {p.output - 1:g} decode steps at the mean KV cache of {kernels.decode_mean_context(p.prompt, p.output):g} tokens")
