@@ -44,7 +44,10 @@ def test_ledger_latency_and_per_query_footprint_by_hand():
     # TP over 4 on the 450 GB/s link: 2 all-reduces per layer of 8 tokens x 8192 x 2 B, alpha 2 us
     one = 2 * 3 * 2e-6 + 2 * 3 / 4 * 8 * 8192 * 2 / 450e9
     assert r.tp_comm_per_token.m_as("s") == pytest.approx(2 * 80 * one, rel=1e-12)
-    assert r.itl.m_as("s") == pytest.approx(r.serving.itl.m_as("s") + 2 * 80 * one, rel=1e-12)
+    # the group's ServingResult carries its all-reduces: ITL = the decode step without them + 2 x 80 x one
+    assert r.serving.decode_comm_time.m_as("s") == pytest.approx(2 * 80 * one, rel=1e-12)
+    core = r.serving.itl.m_as("s") - r.serving.decode_comm_time.m_as("s")
+    assert r.itl.m_as("s") == pytest.approx(core + 2 * 80 * one, rel=1e-12)
     # request = TTFT + 256 x ITL; 8 queries per request time
     latency = r.ttft.m_as("s") + 256 * r.itl.m_as("s")
     assert r.request_latency.m_as("s") == pytest.approx(latency, rel=1e-12)

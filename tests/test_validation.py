@@ -9,10 +9,11 @@ regression fails and an improvement passes:
     category              cases  median   p90      (today)
     distributed_training  12     16.4%    30.5%
     energy_carbon          9     10.2%    12.9%
-    llm_serving           11     25.5%    66.3%
+    llm_serving           20     25.8%    67.0%   (was 11 cases, 25.5% / 66.3%, before input/output
+                                                lengths, the per-operator decode and the 9 TP cases)
     reliability            2    299.5%   524.8%
     single_node           18     98.9%   179.6%
-    overall               52     22.5%   125.3%
+    overall               61     23.1%   120.3%
 
 Issue 17's targets (<= 15% per category, <= 10% overall) are for after the
 missing physics lands; ``test_issue_targets`` is a strict xfail until then.
@@ -152,7 +153,7 @@ def test_the_data_ships_in_the_wheel():
 THRESHOLDS = {  # category: (median, p90) ceilings
     "distributed_training": (0.20, 0.36),
     "energy_carbon": (0.12, 0.15),
-    "llm_serving": (0.30, 0.75),
+    "llm_serving": (0.28, 0.70),
     "reliability": (3.3, 5.8),
     "single_node": (1.10, 2.00),
     "overall": (0.25, 1.40),
@@ -252,7 +253,9 @@ def test_calibrate_recovers_a_bandwidth_efficiency():
     # Llama-2-7B, one token of prefill at fp16 on an H100: the weights are read once.
     # memory  = 6.738e9 params x 2 B / (3.35e12 B/s x 0.8) = 5.02836 ms
     # compute = 2 x 6.738e9 FLOP / (989.4e12 FLOP/s x 0.5) = 27.2 us  -> memory-bound
-    ttft = 6.738e9 * 2 / (3.35e12 * 0.8) + 10e-6
+    # then the attention operator writes the token's KV cache, 2 x 32 layers x 32 heads x 128 x 2 B = 524,288 B
+    # (0.196 us at 3.35e12 x 0.8; its 4 x 32 x 1 x 4096 = 524,288 flop take 1 ns): memory-bound too
+    ttft = (6.738e9 * 2 + 524288) / (3.35e12 * 0.8) + 10e-6
     p = cal.calibrate({"kind": "serving_ttft", "model": "llama2_7b", "hardware": "h100", "batch": 1, "input_len": 1,
                        "precision": "fp16", "measured": {"value": ttft * 1e3, "unit": "ms"}})
     assert p.parameter == "bandwidth_efficiency"

@@ -39,17 +39,20 @@ def test_memory_per_sequence_and_how_many_fit_by_hand():
 
 def test_decode_step_and_throughput_by_hand():
     r = M.solve(LM, GPU, prompt_tokens=100, output_tokens=200, batch_size=64)
-    # compute = 2 x 8e9 x 64 / (0.5 x 1000 TFLOP/s) = 1.024e12 / 5e14 = 2.048 ms
-    # memory  = (16e9 + 64 x 200.5 x 131,072) / 2e12 = (16e9 + 1.68192e9) / 2e12 = 8.84096 ms  -> memory-bound
-    assert r.step_compute_time.m_as("ms") == pytest.approx(2.048)
+    # GEMMs: compute 2 x 8e9 x 64 / (0.5 x 1000 TFLOP/s) = 1.024e12 / 5e14 = 2.048 ms < weights 16e9 / 2e12 = 8 ms
+    # attention over the mean cache of 200.5 tokens: 64 x 4 x 32 x 200.5 x 4096 = 6.727e9 flop = 0.0135 ms
+    #   < KV read 64 x 200.5 x 131,072 / 2e12 = 0.84096 ms
+    # compute 2.048 + 0.0135 = 2.0615 ms; memory = step = 8 + 0.84096 = 8.84096 ms  -> memory-bound
+    assert r.step_compute_time.m_as("ms") == pytest.approx(2.048 + 64 * 4 * 32 * 200.5 * 4096 / 5e14 * 1e3)
     assert r.step_memory_time.m_as("ms") == pytest.approx(8.84096, rel=1e-5)
     assert r.step_time.m_as("ms") == pytest.approx(8.84096, rel=1e-5)
-    # one prefill of 100 tokens: compute 1.6e12 / 5e14 = 3.2 ms < weights 16e9 / 2e12 = 8 ms -> 8 ms
-    assert r.prefill_time.m_as("ms") == pytest.approx(8.0)
-    # cycle = 200 steps x 8.84096 + 64 prefills x 8 = 1768.19 + 512 = 2280.19 ms
-    # tokens/s = 64 x 200 / 2.28019 = 5613.6; mean ITL = 2280.19 / 200 = 11.401 ms
-    assert r.throughput.m_as("1/s") == pytest.approx(5613.6, rel=1e-4)
-    assert r.itl.m_as("ms") == pytest.approx(11.401, rel=1e-4)
+    # one prefill of 100 tokens: GEMMs 1.6e12 / 5e14 = 3.2 ms < weights 16e9 / 2e12 = 8 ms -> 8 ms; causal attention
+    # 100 x 4 x 32 x 50.5 x 4096 = 2.648e9 flop (5.3 us) < its KV write 100 x 131,072 / 2e12 = 6.55 us -> 8.00655 ms
+    assert r.prefill_time.m_as("ms") == pytest.approx(8.0 + 100 * 131072 / 2e12 * 1e3)
+    # cycle = 200 steps x 8.84096 + 64 prefills x 8.00655 = 1768.19 + 512.42 = 2280.61 ms
+    # tokens/s = 64 x 200 / 2.28061 = 5612.5; mean ITL = 2280.61 / 200 = 11.403 ms
+    assert r.throughput.m_as("1/s") == pytest.approx(5612.5, rel=1e-4)
+    assert r.itl.m_as("ms") == pytest.approx(11.403, rel=1e-4)
     # memory-bound at a batch below what fits: the memory wall, not batching
     assert r.bound is Wall.MEMORY and r.feasible
 
@@ -59,11 +62,13 @@ def test_static_batching_idles_finished_slots():
     r = M.solve(LM, GPU, prompt_tokens=100, output_tokens=200, max_output_tokens=800, batch_size=64)
     assert r.static_slot_efficiency == pytest.approx(0.25)
     # static step: context 100 + 801/2 = 500.5 -> memory (16e9 + 64 x 500.5 x 131,072) / 2e12 = 10.0993 ms
-    # cycle = 800 x 10.0993 + prefill of 64 x 100 tokens at once (compute 1.024e14/5e14 = 204.8 ms > 8 ms) = 8284.25 ms
-    # useful tokens/s = 64 x 200 / 8.28425 = 1545.1
+    # (attention over 500.5 tokens: 0.034 ms of flops < 2.0993 ms of KV reads, so the step is 8 + 2.0993 ms)
+    # cycle = 800 x 10.0993 + prefill of 64 x 100 tokens at once (GEMMs 1.024e14/5e14 = 204.8 ms > 8 ms, then the
+    #   attention's KV write 6400 x 131,072 / 2e12 = 0.42 ms) = 8284.67 ms
+    # useful tokens/s = 64 x 200 / 8.28467 = 1545.0
     assert r.static_step_time.m_as("ms") == pytest.approx(10.0993, rel=1e-4)
-    assert r.static_throughput.m_as("1/s") == pytest.approx(1545.1, rel=1e-4)
-    assert r.speedup == pytest.approx(5613.6 / 1545.1, rel=1e-3)
+    assert r.static_throughput.m_as("1/s") == pytest.approx(1545.0, rel=1e-4)
+    assert r.speedup == pytest.approx(5612.5 / 1545.0, rel=1e-3)
 
 
 def test_vllm_published_waste_anchor():
@@ -100,8 +105,9 @@ def test_batch_grows_throughput_up_latency_up():
 def test_at_most_what_fits_binds_batching_or_compute():
     r = M.solve(LM, GPU, prompt_tokens=100, output_tokens=200)
     assert r.continuous_batch == 2054 and r.static_batch == 208
-    # at 2054 sequences: compute 2 x 8e9 x 2054 / 5e14 = 65.7 ms; memory (16e9 + 2054 x 200.5 x 131,072) / 2e12 = 35.0 ms
-    assert r.step_compute_time.m_as("ms") == pytest.approx(65.728, rel=1e-4)
+    # at 2054 sequences: compute 2 x 8e9 x 2054 / 5e14 = 65.728 ms + attention 2054 x 4 x 32 x 200.5 x 4096 / 5e14
+    # = 0.432 ms; memory (16e9 + 2054 x 200.5 x 131,072) / 2e12 = 35.0 ms -> compute
+    assert r.step_compute_time.m_as("ms") == pytest.approx(65.728 + 0.4318, rel=1e-4)
     assert r.bound is Wall.COMPUTE
     # a slower compute part at the same bandwidth stays memory-bound at full batch: batching binds
     slow = HardwareNode(name="BW-poor", compute=ComputeCore(peak_flops="4000 TFLOP/s"), memory=MemoryHierarchy(capacity="80 GB", bandwidth="0.5 TB/s"))

@@ -34,7 +34,10 @@ def test_serving_decode_is_bandwidth_bound_by_hand():
     mem = (16.06e9 + 2 * 32 * 8 * 128 * 2048 * 2) / 3.35e12
     assert r.elasticities["itl"]["bandwidth"] == pytest.approx(-mem / (mem + 10e-6), rel=1e-4)
     assert r.elasticities["itl"]["peak_flops"] == pytest.approx(0.0, abs=1e-12)  # compute does not bind decode
-    assert r.elasticities["ttft"]["seq_len"] == pytest.approx(1.0, rel=1e-3)
+    # prefill is compute bound: T ~ s (2P + 4 L d (s + 1) / 2) with causal attention, so
+    # d log T / d log s = 1 + s x 4 L d / 2 / (2P + 4 L d (s + 1) / 2)
+    #                   = 1 + 2048 x 262,144 / (1.606e10 + 524,288 x 1024.5) = 1.0323 (Llama-3-8B: L = 32, d = 4096)
+    assert r.elasticities["ttft"]["seq_len"] == pytest.approx(1 + 2048 * 262144 / (1.606e10 + 524288 * 1024.5), rel=1e-3)
     assert r.best_upgrade["itl"] == "bandwidth"  # bandwidth_efficiency is already 1: it cannot be raised
     assert r.best_upgrade["ttft"] in ("peak_flops", "efficiency")
     assert r.bound is Wall.SENSITIVITY

@@ -63,7 +63,7 @@ _COMMON_KNOBS = ("efficiency", "unit_cost", "cloud_hourly_rate", "utilization", 
 KNOBS = {
     "inference": _COMMON_KNOBS + ("bandwidth_efficiency",),
     "training": _COMMON_KNOBS + ("bandwidth_efficiency", "activation_recompute") + _TRAINING_KNOBS,
-    "serving": _COMMON_KNOBS + ("output_tokens", "link_bandwidth", "link_latency"),
+    "serving": _COMMON_KNOBS + ("output_tokens", "link_bandwidth", "link_latency", "kv_precision"),
 }
 
 
@@ -200,7 +200,7 @@ class AuditContext:
         self.link = (bw, lat)
         seq = self.seq_len or self.model.seq_len
         out_tokens = _inputs.positive_int(k.get("output_tokens", 256), "output_tokens")
-        return serve_group(self.model, hw, n, seq, self.batch, self.precision, self.efficiency, bw, lat, out_tokens)
+        return serve_group(self.model, hw, n, seq, self.batch, self.precision, self.efficiency, bw, lat, out_tokens, k.get("kv_precision"))
 
     @property
     def feasible_step(self) -> bool:
@@ -441,7 +441,7 @@ def serving_line(ctx) -> AuditRow | None:
     room = max(sr._memory_capacity - sr._weight_memory, 0.0)
     kv = sr.kv_cache_size
     binds = kv.m_as("byte") > room
-    note = (f"KV cache of {sr.batch_size} x {sr.seq_len} tokens; ITL {make(ctx.serving[1].itl, 'time').to('ms'):.4g~P}, "
+    note = (f"KV cache of {sr.batch_size} x {sr.seq_len} tokens in {sr.kv_precision}; ITL {make(ctx.serving[1].itl, 'time').to('ms'):.4g~P}, "
             f"request {make(ctx.serving[1].request_latency, 'time').to('s'):.4g~P}")
     if binds:
         note = f"the KV cache needs {kv:.4g~P} but the weights leave {make(room, 'bytes').to('GB'):.4g~P}"

@@ -201,53 +201,44 @@ def _single_node(case: Case) -> Prediction:
     return Prediction(value, str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
 
 
-def _serve(case: Case, seq_len: int):
+def _serve(case: Case, output_tokens: int | None):
+    """The case's configuration through ``ServingModel``: prompt, output, KV precision and tensor parallelism as published."""
     c, p = case.config, case.profile
     return ServingModel().solve(
-        c["model"], c["hardware"], seq_len=seq_len, batch_size=c["batch"], precision=c["precision"],
-        efficiency=p.get("efficiency", 0.5), kv_precision=c.get("kv_precision"),
-        bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0),
+        c["model"], c["hardware"], input_tokens=c["input_len"], output_tokens=output_tokens, batch_size=c["batch"],
+        precision=c["precision"], efficiency=p.get("efficiency", 0.5), kv_precision=c.get("kv_precision"),
+        bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0), tp=c.get("tp", 1),
     )
 
 
 def _serving_ttft(case: Case) -> Prediction:
-    r = _serve(case, case.config["input_len"])
-    bound = "capacity" if not r.feasible else ("compute" if "Compute" in str(r.prefill_bottleneck) else "memory")
+    r = _serve(case, None)
+    bound = "capacity" if not r.feasible else str(r.prefill_wall)
     return Prediction(_in_unit(r.ttft, case.unit), bound, r.feasible, r.reason, tuple(r.assumptions))
 
 
 def request_time(ttft: float, output_len: int, mean_itl: float) -> float:
-    """Seconds for one static batch of requests: prefill, then ``output_len`` decode steps.
+    """Seconds for one static batch of requests: prefill, then ``output_len`` decode steps at the mean ITL.
 
-    Composes the serving solver's two results as the measurements run them
-    (whole requests of fixed input and output length, batch held fixed):
-    T = TTFT(input) + output_len x ITL at the mean context (input + output/2).
-    The KV cache grows linearly, so the mean memory-bound step equals the step
-    at the mean length. Moves into the serving solver when it gains separate
-    input and output lengths (issue 17).
+    T = TTFT + output_len x ITL (``kernels.request_latency``); ``ServingModel`` with
+    ``output_tokens`` reports the whole request itself (its prefill emits the first token).
     """
     return ttft + output_len * mean_itl
 
 
-def _serving_request(case: Case) -> tuple[float, object, object]:
-    c = case.config
-    i, o = c["input_len"], c["output_len"]
-    prefill, mid, last = _serve(case, i), _serve(case, i + o // 2), _serve(case, i + o)
-    t = request_time(_in_unit(prefill.ttft, "s"), o, _in_unit(mid.itl, "s"))
-    return t, mid, last
-
-
 def _serving_throughput(case: Case) -> Prediction:
-    t, mid, last = _serving_request(case)
     c = case.config
-    bound = "capacity" if not last.feasible else mid.bound
-    value = _in_unit(Q_(c["batch"] * c["output_len"] / t, "1/s"), case.unit)
-    return Prediction(value, str(bound), last.feasible, last.reason, tuple(mid.assumptions))
+    r = _serve(case, c["output_len"])
+    per_gpu = "per GPU" in case.metric
+    value = r.output_tokens_per_second.m_as("1/s") / (c.get("tp", 1) if per_gpu else 1)
+    bound = "capacity" if not r.feasible else str(r.bound)
+    return Prediction(_in_unit(Q_(value, "1/s"), case.unit), bound, r.feasible, r.reason, tuple(r.assumptions))
 
 
 def _serving_request_latency(case: Case) -> Prediction:
-    t, mid, last = _serving_request(case)
-    return Prediction(_in_unit(Q_(t, "s"), case.unit), "capacity" if not last.feasible else str(mid.bound), last.feasible, last.reason)
+    r = _serve(case, case.config["output_len"])
+    return Prediction(_in_unit(r.request_latency, case.unit), "capacity" if not r.feasible else str(r.bound), r.feasible, r.reason,
+                      tuple(r.assumptions))
 
 
 def fleet_of(name: str, gpus: int) -> Fleet:

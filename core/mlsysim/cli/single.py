@@ -23,11 +23,18 @@ def cmd_solve(args) -> int:
 
 def cmd_serve(args) -> int:
     model, hardware = resolve(args.model, ["models"], "model"), resolve(args.hardware, ["hardware"], "hardware")
-    r = ServingModel().solve(model, hardware, seq_len=args.seq_len, batch_size=args.batch_size, precision=args.precision,
-                             efficiency=args.efficiency)
-    return emit(r, args, f"serving {r.model} on {r.hardware}, batch {r.batch_size}, context {r.seq_len}, {r.precision}",
-                ["ttft", "itl", "decode_throughput", "prefill_bottleneck", "decode_bottleneck", "weight_memory", "kv_cache_size",
-                 "memory_footprint", "memory_capacity", "feasible"])
+    lengths = {"seq_len": args.seq_len} if args.input_tokens is None else {"input_tokens": args.input_tokens}
+    r = ServingModel().solve(model, hardware, batch_size=args.batch_size, precision=args.precision, efficiency=args.efficiency,
+                             kv_precision=args.kv_precision, output_tokens=args.output_tokens, tp=args.tp, **lengths)
+    shape = (f"context {r.seq_len}" if r.output_tokens is None else f"{r.input_tokens} in + {r.output_tokens} out")
+    fields = ["ttft", "itl", "decode_throughput", "prefill_bottleneck", "decode_bottleneck", "weight_memory", "kv_cache_size",
+              "memory_footprint", "memory_capacity", "feasible"]
+    if r.output_tokens is not None:
+        fields[3:3] = ["request_latency", "requests_per_second", "tokens_per_second", "output_tokens_per_second"]
+    if r.tp > 1:
+        fields += ["memory_per_accelerator", "decode_comm_time"]
+    return emit(r, args, f"serving {r.model} on {r.hardware}, batch {r.batch_size}, {shape}, {r.precision} weights, "
+                f"{r.kv_precision} KV cache", fields)
 
 
 def cmd_audit(args) -> int:
@@ -67,7 +74,11 @@ def add_commands(sub, common) -> None:
 
     p = sub.add_parser("serve", help="LLM serving: TTFT, ITL, KV cache", parents=[common])
     shared(p)
-    p.add_argument("--seq-len", type=int, default=2048)
+    p.add_argument("--seq-len", type=int, default=None, help="single length: prompt and KV cache of each decode step (default 2048)")
+    p.add_argument("--input-tokens", type=int, default=None, help="prompt tokens per request (instead of --seq-len)")
+    p.add_argument("--output-tokens", type=int, default=None, help="output tokens per request: whole-request latency and rates")
+    p.add_argument("--kv-precision", default=None, choices=PRECISIONS, help="KV cache precision (default: 16-bit under narrower weights)")
+    p.add_argument("--tp", type=int, default=1, help="accelerators in one tensor-parallel group")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("audit", help="every wall for one model on one system, and which binds first", parents=[common])

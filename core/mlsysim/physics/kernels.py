@@ -1433,3 +1433,49 @@ def accelerators_for_duration(ops: float, duration: float, peak_flops: float, ef
     (round up for a real fleet).
     """
     return ops / (duration * peak_flops * efficiency)
+
+
+# --- Accuracy: serving ---
+
+
+def causal_prefill_mean_context(prompt_tokens: float) -> float:
+    """Mean keys a prompt token attends to in a causal prefill: (s + 1) / 2.
+
+    Token t of an s-token prompt attends to the t keys up to itself (causal mask),
+    so the prefill's attention work is sum_t attention_flops_per_token(l, t, d)
+    = s x attention_flops_per_token(l, (s + 1) / 2, d); kernels that skip the masked
+    half (FlashAttention's causal mode, Dao et al. 2022, Sec. 3.1) do this much.
+    """
+    return (prompt_tokens + 1.0) / 2.0
+
+
+def decode_mean_context(prompt_tokens: float, output_tokens: float) -> float:
+    """Mean KV-cache length over the decode steps of one request: prompt + n / 2.
+
+    The prefill emits the first of the n output tokens; decode step j = 1..n-1
+    reads a cache of prompt + j tokens, whose mean is prompt + n / 2 (n >= 2).
+    Each operator's time in a step is linear in the context (weights: constant;
+    attention: flops and KV bytes proportional to it), so the step at this mean
+    context is the mean step (Pope et al. 2022, "Efficiently Scaling Transformer
+    Inference", Sec. 2: the KV cache grows by one token per step).
+    """
+    return prompt_tokens + output_tokens / 2.0
+
+
+def sequential_roofline(ops_a: float, bytes_a: float, ops_b: float, bytes_b: float, flops: float, bandwidth: float) -> tuple[float, float, float]:
+    """Two operators run one after the other, each on its own roofline: (time, compute time, memory time).
+
+    time = max(ops_a / F, bytes_a / B) + max(ops_b / F, bytes_b / B). A
+    Transformer step is a sequence of kernels: the weight GEMMs (intensity ~ the
+    batch) and the attention over the KV cache (intensity ~ 1 per byte of cache in
+    decode); each is bound by its own side of the roofline and they do not
+    overlap (per-operator rooflines summed, as the operator-level simulators
+    LLMCompass, Zhang et al. 2024, ISCA, and Vidur, Agrawal et al. 2024, MLSys,
+    predict a step). The compute and memory times returned are the sums over
+    both operators; a rate of 0 (no arithmetic in that precision) takes forever.
+    """
+    if flops <= 0:
+        return math.inf, math.inf, (bytes_a + bytes_b) / bandwidth
+    ca, cb = ops_a / flops, ops_b / flops
+    ma, mb = bytes_a / bandwidth, bytes_b / bandwidth
+    return max(ca, ma) + max(cb, mb), ca + cb, ma + mb

@@ -11,10 +11,12 @@ sequences being generated. Two ways to allocate it and two ways to schedule:
   (B - 1) / 2 slots on average), and a finished sequence's slot is refilled at
   the next iteration (Yu et al. 2022, Sec. 3; Kwon et al. 2023, Sec. 4).
 
-Each decode step reads the weights and the batch's KV cache and computes
-2 P_active per sequence: step = max(compute, (weights + KV) / bandwidth)
-(``kernels.roofline_parts``, as in ``ServingModel``). Tokens/s = batch x output /
-cycle, with the cycle = output x step + prefills x prefill time.
+Each decode step, as in ``ServingModel``, is the weight GEMMs (2 P_active per
+sequence, reading the weights once) then the attention over the batch's KV cache
+(4 layers x context x heads x head_dim per sequence), each on its own roofline
+(``kernels.sequential_roofline``); a prefill likewise, with causal attention over
+the prompt. Tokens/s = batch x output / cycle, with the cycle = output x step +
+prefills x prefill time.
 
 Defaults with sources: ``block_size=16`` and ``memory_fraction=0.9`` are vLLM's
 engine defaults (``--block-size`` 16, ``--gpu-memory-utilization`` 0.9; vLLM
@@ -34,6 +36,7 @@ from ..workloads.precision import bytes_per_value
 from . import _inputs
 from .contract import floats, plan
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
+from .serving import check_kv_precision
 
 DEFAULT_BLOCK_SIZE = 16  # vLLM --block-size default (engine arguments docs); Kwon et al. 2023, Sec. 7.2
 DEFAULT_MEMORY_FRACTION = 0.9  # vLLM --gpu-memory-utilization default (engine arguments docs)
@@ -44,6 +47,8 @@ SHAREGPT_MEAN_OUTPUT_TOKENS = 337.99  # Kwon et al. 2023, Sec. 6.1 / Fig. 11 (Sh
 @plan
 class BatchingPlan:
     flops_per_token: float  # 2 x active parameters
+    layers: float
+    attention_width: float  # heads x head_dim
     shared_weight_bytes: float  # read every step (all weights for a dense model)
     expert_bytes: float  # one expert's bytes (0 for a dense model)
     experts: int
@@ -93,8 +98,9 @@ class BatchingFloats:
 def decode_step(p: BatchingPlan, batch: int, context: float) -> StepFloats:
     """One decode step of ``batch`` sequences holding ``context`` tokens each: the roofline of weights + KV."""
     weights = p.shared_weight_bytes + p.expert_bytes * kernels.moe_experts_touched(p.experts, p.experts_per_token, batch)
-    ops = p.flops_per_token * batch
-    t, compute, memory = kernels.roofline_parts(ops, weights + batch * context * p.kv_bytes_per_token, p.rate, p.bandwidth)
+    attention = batch * kernels.attention_flops_per_token(p.layers, context, p.attention_width)
+    t, compute, memory = kernels.sequential_roofline(p.flops_per_token * batch, weights, attention,
+                                                     batch * context * p.kv_bytes_per_token, p.rate, p.bandwidth)
     return StepFloats(t + p.tax, compute, memory)
 
 
@@ -102,7 +108,10 @@ def prefill_time(p: BatchingPlan, sequences: int) -> float:
     """Prefill of ``sequences`` prompts in one pass: the roofline of their prompt tokens (+ dispatch tax)."""
     tokens = p.prompt * sequences
     weights = p.shared_weight_bytes + p.expert_bytes * kernels.moe_experts_touched(p.experts, p.experts_per_token, tokens)
-    return kernels.roofline_time(p.flops_per_token * tokens, weights, p.rate, p.bandwidth) + p.tax
+    attention = tokens * kernels.attention_flops_per_token(p.layers, kernels.causal_prefill_mean_context(p.prompt), p.attention_width)
+    t, _, _ = kernels.sequential_roofline(p.flops_per_token * tokens, weights, attention, tokens * p.kv_bytes_per_token,
+                                          p.rate, p.bandwidth)
+    return t + p.tax
 
 
 def continuous_point(p: BatchingPlan, batch: int) -> tuple[float, float, StepFloats]:
@@ -194,7 +203,7 @@ class ContinuousBatchingModel:
             accepted=f"a number of tokens >= output_tokens ({output:g}) and <= {checks.MAX_INT:.0e}")
         block = checks.positive_int(block_size, "block_size", maximum=1 << 20)
         precision = _inputs.check_precision(precision)
-        kv_precision = precision if kv_precision is None else _inputs.check_precision(kv_precision, "kv_precision")
+        kv_precision, kv_note = check_kv_precision(kv_precision, precision)
         frac = checks.fraction(memory_fraction, "memory_fraction")
         eff = checks.fraction(efficiency, "efficiency")
         bw_eff = checks.fraction(bandwidth_efficiency, "bandwidth_efficiency")
@@ -208,14 +217,15 @@ class ContinuousBatchingModel:
         else:
             expert, shared = 0.0, weights
         p = BatchingPlan(
-            flops_per_token=kernels.inference_flops_per_token(m.active_parameters_si), shared_weight_bytes=shared, expert_bytes=expert,
+            flops_per_token=kernels.inference_flops_per_token(m.active_parameters_si), layers=float(m.layers),
+            attention_width=float(m.heads * m.head_dim), shared_weight_bytes=shared, expert_bytes=expert,
             experts=m.experts, experts_per_token=m.experts_per_token,
             kv_bytes_per_token=kernels.kv_cache_bytes(m.layers, m.kv_heads, m.head_dim, 1, 1, bytes_per_value(kv_precision)),
             free_bytes=frac * hw.memory._si["capacity"] - weights, rate=kernels.effective_flops(peak, eff),
             bandwidth=hw.memory._si["bandwidth"] * bw_eff, tax=hw._si["dispatch_tax"], prompt=prompt, output=output,
             max_output=max_out, max_seq_len=max_len, block_size=block, batch_size=batch,
         )
-        return m, hw, p, precision, kv_precision, compute_precision, weights, frac, eff, bw_eff
+        return m, hw, p, precision, (kv_precision, kv_note), compute_precision, weights, frac, eff, bw_eff
 
     def solve(self, model, hardware, prompt_tokens: float = SHAREGPT_MEAN_PROMPT_TOKENS, output_tokens: float = SHAREGPT_MEAN_OUTPUT_TOKENS,
               batch_size: int | None = None, max_seq_len: int | None = None, max_output_tokens: float | None = None,
@@ -228,14 +238,17 @@ class ContinuousBatchingModel:
         m, hw, p, precision, kv_precision, compute_precision, weights, frac, eff, bw_eff = self._plan(
             model, hardware, prompt_tokens, output_tokens, batch_size, max_seq_len, max_output_tokens, block_size,
             precision, kv_precision, memory_fraction, efficiency, bandwidth_efficiency)
+        kv_precision, kv_note = kv_precision
         assumptions = [
+            kv_note,
             f"prompt {p.prompt:g} and output {p.output:g} tokens per request" + (" (ShareGPT means, Kwon et al. 2023)" if
                 prompt_tokens == SHAREGPT_MEAN_PROMPT_TOKENS and output_tokens == SHAREGPT_MEAN_OUTPUT_TOKENS else ""),
             f"KV memory = {frac:g} x capacity - weights (vLLM's gpu_memory_utilization default is 0.9); activations not counted",
             f"paged: blocks of {p.block_size} tokens, (B-1)/2 empty slots per sequence; contiguous: {p.max_seq_len:g} tokens reserved",
             "continuous: sequences spread evenly over their decode steps, mean context prompt + (n+1)/2; each new request's prefill adds its roofline time",
             f"static: the batch runs {p.max_output:g} steps (its longest output); equal lengths unless max_output_tokens is given",
-            f"efficiency={eff:g}, bandwidth_efficiency={bw_eff:g}; decode compute 2 x active parameters per token (attention's s^2 term left out)",
+            f"efficiency={eff:g}, bandwidth_efficiency={bw_eff:g}; each step = weight GEMMs (2 x active parameters per token) "
+            "then attention over the KV cache, each on its own roofline",
         ]
         if compute_precision is None:
             reason = f"{hw.name} has no {precision} compute"
@@ -296,7 +309,7 @@ def audit_row(ctx) -> dict | None:
     if ctx.workload != "serving" or not hasattr(ctx.model, "kv_heads"):
         return None
     knobs = ctx.knobs or {}
-    kwargs = {k: knobs[k] for k in ("prompt_tokens", "output_tokens", "block_size", "max_seq_len") if k in knobs}
+    kwargs = {k: knobs[k] for k in ("prompt_tokens", "output_tokens", "block_size", "max_seq_len", "kv_precision") if k in knobs}
     r = ContinuousBatchingModel().solve(ctx.model, ctx.hardware, batch_size=ctx.batch_size, precision=ctx.precision, **kwargs)
     fit = r.max_sequences_paged
     return {"wall": Wall.BATCHING, "figure": make(float(ctx.batch_size), "count"), "limit": make(float(fit), "count"),

@@ -27,7 +27,7 @@ from .serving import tensor_parallel_group  # noqa: F401  (where it lived before
 class LedgerResult(Result):
     """Serving one model on N accelerators: latency, capacity, and the cost, carbon and water of each query."""
 
-    _plain_names = ("model", "hardware", "accelerators", "grid", "precision", "batch_size", "seq_len", "output_tokens",
+    _plain_names = ("model", "hardware", "accelerators", "grid", "precision", "kv_precision", "batch_size", "seq_len", "output_tokens",
                     "feasible", "reason", "bound", "failures_per_year", "assumptions")
     # also: .serving (ServingResult of the group), .sustainability, .economics (None without a unit cost)
 
@@ -84,8 +84,12 @@ class SystemLedger:
         utilization: float = DEFAULT_UTILIZATION,
         link_bandwidth=None,
         link_latency=None,
+        kv_precision: str | None = None,
     ) -> LedgerResult:
-        """Serve ``model`` on ``count`` x ``hardware``: is it feasible, how fast, at what $/query and gCO2e/query?"""
+        """Serve ``model`` on ``count`` x ``hardware``: is it feasible, how fast, at what $/query and gCO2e/query?
+
+        ``kv_precision``: the KV cache's precision (default: 16-bit under narrower weights, else the
+        weights' own; ``assumptions`` says which applied)."""
         m = _inputs.transformer(model)
         hw = _inputs.hardware(hardware)
         n = _inputs.positive_int(count, "count")
@@ -95,7 +99,8 @@ class SystemLedger:
         # the audit checks the rest (a bad price is an error there, never "no price given") and runs the solvers
         a = audit(m, hw, "serving", batch_size=batch, precision=precision, seq_len=seq, count=n, grid=grid,
                   efficiency=efficiency, unit_cost=unit_cost, cloud_hourly_rate=cloud_hourly_rate, utilization=utilization,
-                  link_bandwidth=link_bandwidth, link_latency=link_latency, output_tokens=out_tokens)
+                  link_bandwidth=link_bandwidth, link_latency=link_latency, output_tokens=out_tokens,
+                  **({} if kv_precision is None else {"kv_precision": kv_precision}))
         ctx = a.context
         sr, group = ctx.serving
         sus, econ, g = ctx.sustainability, ctx.economics, ctx.grid
@@ -129,7 +134,7 @@ class SystemLedger:
         )
         result = LedgerResult.view(
             group, per_query, model=m.name, hardware=hw.name, accelerators=n, grid=g.name if g is not None else None,
-            precision=ctx.precision, batch_size=batch, seq_len=seq, output_tokens=out_tokens, feasible=sr.feasible,
+            precision=ctx.precision, kv_precision=sr.kv_precision, batch_size=batch, seq_len=seq, output_tokens=out_tokens, feasible=sr.feasible,
             reason=sr.reason, bound=a.binding, failures_per_year=kernels.expected_failures(YEAR_S, mtbf), assumptions=assumptions,
         )
         result.serving, result.sustainability, result.economics, result.audit = sr, sus, econ, a

@@ -30,7 +30,7 @@ from ..walls import Wall
 from . import _inputs
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_PUE
 from ._device import DeviceRates, device_rates
-from .serving import ServingModel, ServingPlan, serving_plan
+from .serving import ServingModel, serving_plan, with_device
 from .serving import evaluate as serve
 from .single_node import RooflinePlan, SingleNodeModel, workload_plan
 from .single_node import evaluate as roofline
@@ -258,9 +258,8 @@ def serving_problem(model, hardware, seq_len: int = 2048, batch_size: int = 1, p
         seq, batch = int(k["seq_len"]), int(k["batch_size"])
         shape = shapes.get((seq, batch))
         if shape is None:  # the model's floats depend on the sequence and batch only: build each shape once
-            shape = shapes[(seq, batch)] = serving_plan(m, d0, seq, batch, base.precision, base.precision)
-        r = serve(ServingPlan(shape.active, shape.weight_memory, shape.prefill_weight_bytes, shape.decode_weight_bytes,
-                              shape.kv_cache_size, seq, batch, d))
+            shape = shapes[(seq, batch)] = serving_plan(m, d0, seq, batch, base.precision, base.kv_precision)
+        r = serve(with_device(shape, d))
         return {"ttft": r.ttft, "itl": r.itl, "decode_throughput": r.decode_throughput}
 
     return SensitivityProblem(f, knobs, frozenset({"batch_size", "seq_len"}), bounds,

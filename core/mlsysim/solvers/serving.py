@@ -1,49 +1,94 @@
-"""LLM serving on one accelerator: prefill (TTFT), decode (ITL) and the KV-cache memory wall.
+"""LLM serving: prefill (TTFT), decode (ITL), whole requests, the KV-cache wall and tensor parallelism.
 
-Prefill processes the whole prompt at once and is usually compute-bound:
-TTFT = max(2 P_active x seq x batch / (peak x eff), weight bytes / bandwidth) + overhead.
-Each decode step produces one token per sequence and must stream the weights
-and the whole KV cache from memory, so it is usually memory-bound:
-ITL = max(2 P_active x batch / (peak x eff), (weights read + KV cache) / bandwidth) + overhead
-(Pope et al. 2022, "Efficiently Scaling Transformer Inference", Sec. 2-3).
+A request of ``input_tokens`` prompt tokens and ``output_tokens`` output tokens:
 
-The contract: ``ServingModel.solve`` checks its arguments into a
-``ServingPlan``, ``evaluate(plan)`` returns ``ServingFloats`` and the result is
-their view; the audit and ``SystemLedger`` call ``evaluate`` with a plan of
-their own (a tensor-parallel group is a plan with the group's ceilings).
+- **Prefill** of the prompt, once: the weight GEMMs (2 P_active per token) and the
+  causal attention (``kernels.attention_flops_per_token`` at (s + 1) / 2 keys per
+  token), which writes the KV cache. Usually compute-bound. It emits the first
+  output token: TTFT = prefill + dispatch tax (+ TP all-reduces).
+- **Decode**, output_tokens - 1 steps: each reads the weights once for the batch
+  and every sequence's KV cache, which grows from input + 1 to input + output - 1
+  tokens; ITL is the mean step over the generation (the step at the mean context
+  input + output / 2, exact because each operator's time is linear in the context).
+  Usually memory-bound (Pope et al. 2022, "Efficiently Scaling Transformer
+  Inference", Sec. 2-3).
+
+Each phase is two operators on their own rooflines, run one after the other
+(``kernels.sequential_roofline``): the weight GEMMs and the attention over the KV
+cache. A phase's wall is compute when its summed compute time exceeds its summed
+memory time, else memory (communication when the TP all-reduces take longer).
+
+Whole request (static batch, as TensorRT-LLM's gptSessionBenchmark runs it):
+T = TTFT + (output_tokens - 1) x ITL; requests/s = batch / T; output tokens/s =
+batch x output / T; tokens/s = batch x (input + output) / T.
+
+``seq_len`` is the older single-length API: with no ``output_tokens`` the prompt
+is ``seq_len`` tokens and ITL is one decode step over a cache of ``seq_len`` tokens
+(the last token's step, the worst case); no whole-request figures then.
+
+``kv_precision`` defaults to 16 bits when the weights are narrower (FP8/INT8/FP4
+weights with an FP16 KV cache is the common deployment) and to the weights'
+precision otherwise; ``assumptions`` says which applied.
+
+Tensor parallelism (``tp=N``, Megatron-LM, Shoeybi et al. 2019, Sec. 3): every
+weight matrix and the KV heads are split N ways, so each accelerator holds and
+reads 1/N of the weights and of the KV cache and does 1/N of the arithmetic;
+each pass adds 2 all-reduces of the activations per layer over the node's
+scale-up link (``kernels.tensor_parallel_inference_comm_time``, ring all-reduce).
+
+The contract: ``ServingModel.solve`` checks its arguments into a ``ServingPlan``,
+``evaluate(plan)`` returns ``ServingFloats`` and the result is their view; the
+audit, ``SystemLedger`` and the sensitivity adapter call ``evaluate`` with plans
+of their own.
 """
 
 from __future__ import annotations
 
+from ..core.errors import InputError
 from ..hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
 from ..physics import kernels
 from ..results import Result, quantity
 from ..walls import Wall
-from ..workloads.precision import bytes_per_value
-from . import _inputs
+from ..workloads.precision import BYTES_PER_VALUE
+from . import _inputs, _system
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
-from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
+from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_LINK_LATENCY_S
+
+DEFAULT_SEQ_LEN = 2048  # the single-length API's default context (tokens)
+SIXTEEN_BIT_KV = "fp16"  # the KV cache's precision when the weights are narrower than 16 bits
+
+
+def default_kv_precision(precision: str) -> str:
+    """The KV cache's precision when none is given: 16-bit under narrower weights, else the weights' own (checked names)."""
+    return precision if BYTES_PER_VALUE[precision] >= 2.0 else SIXTEEN_BIT_KV
 
 
 class ServingResult(Result):
-    """Prefill and decode latencies, KV cache, memory footprint and feasibility."""
+    """Prefill and decode latencies, whole-request rates, KV cache, memory footprint and feasibility."""
 
-    _plain_names = ("model", "hardware", "precision", "kv_precision", "seq_len", "batch_size", "prefill_bottleneck",
-                    "decode_bottleneck", "bound", "feasible", "reason", "assumptions")
+    _plain_names = ("model", "hardware", "precision", "kv_precision", "seq_len", "input_tokens", "output_tokens", "batch_size",
+                    "tp", "prefill_bottleneck", "decode_bottleneck", "bound", "feasible", "reason", "assumptions")
 
-    ttft = quantity("time", "ms", "time to first token (prefill of the whole prompt)")
-    itl = quantity("time", "ms", "inter-token latency (one decode step)")
-    kv_cache_size = quantity("bytes", "GB", "KV cache at seq_len for the whole batch")
-    weight_memory = quantity("bytes", "GB", "all weights (all experts) resident")
-    memory_footprint = quantity("bytes", "GB", "weights + KV cache")
-    memory_capacity = quantity("bytes", "GB")
-    decode_throughput = quantity("rate", None, "tokens per second across the batch")
+    ttft = quantity("time", "ms", "time to first token (prefill of the whole prompt, with its TP all-reduces)")
+    itl = quantity("time", "ms", "inter-token latency: the mean decode step over the generation (the step at seq_len without output_tokens)")
+    kv_cache_size = quantity("bytes", "GB", "KV cache at the longest context (input + output, or seq_len) for the whole batch")
+    weight_memory = quantity("bytes", "GB", "all weights (all experts) resident, over all tp accelerators")
+    memory_footprint = quantity("bytes", "GB", "weights + KV cache, over all tp accelerators")
+    memory_per_accelerator = quantity("bytes", "GB", "memory_footprint / tp")
+    memory_capacity = quantity("bytes", "GB", "of the tp accelerators together")
+    decode_throughput = quantity("rate", None, "tokens per second across the batch during decode (batch / ITL)")
     prefill_compute_time = quantity("time", "ms")
     prefill_memory_time = quantity("time", "ms")
     decode_compute_time = quantity("time", "ms")
     decode_memory_time = quantity("time", "ms")
-    decode_bytes = quantity("bytes", "GB", "bytes read per decode step")
+    decode_bytes = quantity("bytes", "GB", "bytes read per decode step (all tp accelerators)")
+    prefill_comm_time = quantity("time", "ms", "TP all-reduces of the prefill (0 for tp=1)")
+    decode_comm_time = quantity("time", "ms", "TP all-reduces of one decode step (0 for tp=1)")
+    request_latency = quantity("time", "s", "TTFT + (output_tokens - 1) x ITL; None without output_tokens")
+    requests_per_second = quantity("rate", None, "batch / request latency; None without output_tokens")
+    tokens_per_second = quantity("rate", None, "input + output tokens of the batch / request latency; None without output_tokens")
+    output_tokens_per_second = quantity("rate", None, "output tokens of the batch / request latency; None without output_tokens")
 
     @property
     def prefill_bottleneck(self) -> str:
@@ -56,16 +101,26 @@ class ServingResult(Result):
 
 @plan
 class ServingPlan:
-    """A checked serving solve: the model's floats and the device's ceilings."""
+    """A checked serving solve: the model's floats, the request's shape and the device's ceilings."""
 
     active: float  # active parameters
-    weight_memory: float  # resident weight bytes (all experts)
-    prefill_weight_bytes: float  # weight bytes the prefill pass reads (experts touched by seq x batch tokens)
+    weight_memory: float  # resident weight bytes (all experts), whole model
+    prefill_weight_bytes: float  # weight bytes the prefill pass reads (experts touched by prompt x batch tokens)
     decode_weight_bytes: float  # weight bytes one decode step reads (experts touched by batch tokens)
-    kv_cache_size: float  # KV cache bytes at seq_len for the batch
-    seq: int
+    kv_cache_size: float  # KV cache bytes of the batch at the longest context
+    seq: int  # the longest context: input + output, or seq_len (single-length API)
     batch: int
-    device: DeviceRates
+    device: DeviceRates  # ONE accelerator's ceilings
+    prompt: float = 0.0  # prompt tokens prefilled (0: seq)
+    output: float = 0.0  # output tokens per request (0: single-length API, decode over a cache of seq)
+    layers: float = 0.0
+    attention_width: float = 0.0  # heads x head_dim (0: attention FLOPs left out)
+    kv_bytes_per_token: float = 0.0  # one token's K and V over all layers (0: kv_cache_size / (seq x batch))
+    tp: int = 1
+    hidden: float = 0.0  # activation width all-reduced per token
+    activation_bytes: float = 2.0  # bytes per activation value in the all-reduces
+    link_bandwidth: float = 1.0  # byte/s per accelerator on the scale-up link
+    link_latency: float = 0.0  # s per all-reduce step
 
 
 @floats
@@ -79,26 +134,67 @@ class ServingFloats:
     decode_compute_time: float
     decode_memory_time: float
     decode_bytes: float
+    prefill_comm_time: float = 0.0
+    decode_comm_time: float = 0.0
+    memory_per_accelerator: float = 0.0
+    memory_capacity: float = 0.0
+    request_latency: float | None = None
+    requests_per_second: float | None = None
+    tokens_per_second: float | None = None
+    output_tokens_per_second: float | None = None
 
 
-def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: str, kv_precision: str) -> ServingPlan:
-    kv = kernels.kv_cache_bytes(model.layers, model.kv_heads, model.head_dim, seq, batch, bytes_per_value(kv_precision))
-    return ServingPlan(model.active_parameters_si, model.weight_bytes_si(precision),
-                       model.expected_weight_bytes_read_si(precision, seq * batch),
-                       model.expected_weight_bytes_read_si(precision, batch), kv, seq, batch, device)
+def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: str, kv_precision: str, *, prompt: float = 0.0,
+                 output: float = 0.0, tp: int = 1, link_bandwidth: float = 1.0, link_latency: float = 0.0) -> ServingPlan:
+    """The plan of a checked solve. ``seq`` is the longest context (input + output, or the single length)."""
+    prompt = prompt or float(seq)
+    kv_bytes = BYTES_PER_VALUE[kv_precision]  # checked names
+    kv_token = kernels.kv_cache_bytes(model.layers, model.kv_heads, model.head_dim, 1, 1, kv_bytes)
+    return ServingPlan(
+        model.active_parameters_si, model.weight_bytes_si(precision), model.expected_weight_bytes_read_si(precision, prompt * batch),
+        model.expected_weight_bytes_read_si(precision, batch), kv_token * seq * batch, seq, batch, device,
+        prompt, output, float(model.layers), float(model.heads * model.head_dim), kv_token, tp, float(model.hidden_dim),
+        max(kv_bytes, 2.0), link_bandwidth, link_latency,
+    )
+
+
+def with_device(p: ServingPlan, device: DeviceRates) -> ServingPlan:
+    """The same request on other ceilings (what a sweep over peak or bandwidth changes)."""
+    return ServingPlan(p.active, p.weight_memory, p.prefill_weight_bytes, p.decode_weight_bytes, p.kv_cache_size, p.seq, p.batch,
+                       device, p.prompt, p.output, p.layers, p.attention_width, p.kv_bytes_per_token, p.tp, p.hidden,
+                       p.activation_bytes, p.link_bandwidth, p.link_latency)
 
 
 def evaluate(p: ServingPlan) -> ServingFloats:
-    """Prefill of every prompt token in one pass; each decode step reads the weights touched + the whole KV cache."""
-    d = p.device
-    prefill_ops = kernels.inference_flops_per_token(p.active) * p.seq * p.batch
-    p_time, p_compute, p_memory = kernels.roofline_parts(prefill_ops, p.prefill_weight_bytes, d.rate, d.bandwidth)
-    decode_ops = kernels.inference_flops_per_token(p.active) * p.batch
-    decode_bytes = p.decode_weight_bytes + p.kv_cache_size
-    d_time, d_compute, d_memory = kernels.roofline_parts(decode_ops, decode_bytes, d.rate, d.bandwidth)
-    itl = d_time + d.tax
-    return ServingFloats(p_time + d.tax, itl, p.weight_memory + p.kv_cache_size, p.batch / itl,
-                         p_compute, p_memory, d_compute, d_memory, decode_bytes)
+    """Prefill of every prompt token in one pass, then the mean decode step; each with its TP all-reduces."""
+    d, tp = p.device, p.tp
+    rate, bandwidth = d.rate * tp, d.bandwidth * tp  # each of tp accelerators does 1/tp of the work on 1/tp of the bytes
+    prompt = p.prompt or p.seq
+    kv_token = p.kv_bytes_per_token or p.kv_cache_size / (p.seq * p.batch)
+    flops_token = kernels.inference_flops_per_token(p.active)
+    tokens = prompt * p.batch
+    prefill_attention = tokens * kernels.attention_flops_per_token(p.layers, kernels.causal_prefill_mean_context(prompt), p.attention_width)
+    p_time, p_compute, p_memory = kernels.sequential_roofline(flops_token * tokens, p.prefill_weight_bytes, prefill_attention,
+                                                              kv_token * tokens, rate, bandwidth)
+    p_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, tokens, p.hidden, p.activation_bytes, tp,
+                                                                             p.link_bandwidth, p.link_latency)
+    ttft = p_time + d.tax + p_comm
+    context = kernels.decode_mean_context(prompt, p.output) if p.output else float(p.seq)
+    kv_read = kv_token * context * p.batch
+    decode_attention = p.batch * kernels.attention_flops_per_token(p.layers, context, p.attention_width)
+    d_time, d_compute, d_memory = kernels.sequential_roofline(flops_token * p.batch, p.decode_weight_bytes, decode_attention,
+                                                              kv_read, rate, bandwidth)
+    d_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, p.batch, p.hidden, p.activation_bytes, tp,
+                                                                             p.link_bandwidth, p.link_latency)
+    itl = d_time + d.tax + d_comm
+    footprint = p.weight_memory + p.kv_cache_size
+    if p.output:
+        t = kernels.request_latency(ttft, itl, p.output - 1.0)  # the prefill emits the first output token
+        rps, tps, out_tps = p.batch / t, p.batch * (prompt + p.output) / t, p.batch * p.output / t
+    else:
+        t = rps = tps = out_tps = None
+    return ServingFloats(ttft, itl, footprint, p.batch / itl, p_compute, p_memory, d_compute, d_memory, p.decode_weight_bytes + kv_read,
+                         p_comm, d_comm, footprint / tp, d.memory_capacity * tp, t, rps, tps, out_tps)
 
 
 def verdict(hw_name: str, precision: str, p: ServingPlan) -> str:
@@ -106,61 +202,128 @@ def verdict(hw_name: str, precision: str, p: ServingPlan) -> str:
     d = p.device
     if d.compute_precision is None:
         return f"{hw_name} has no {precision} compute"
-    footprint = p.weight_memory + p.kv_cache_size
+    footprint = (p.weight_memory + p.kv_cache_size) / p.tp
     if footprint > d.memory_capacity:
-        return (f"weights {p.weight_memory / 1e9:.4g} GB + KV cache {p.kv_cache_size / 1e9:.4g} GB = {footprint / 1e9:.4g} GB "
-                f"exceed {hw_name}'s {d.memory_capacity / 1e9:.4g} GB")
+        each = f" per accelerator (1/{p.tp} of each)" if p.tp > 1 else ""
+        return (f"weights {p.weight_memory / p.tp / 1e9:.4g} GB + KV cache {p.kv_cache_size / p.tp / 1e9:.4g} GB = {footprint / 1e9:.4g} GB"
+                f"{each} exceed {hw_name}'s {d.memory_capacity / 1e9:.4g} GB")
     return ""
 
 
+_PHASES = ("each phase = weight GEMMs (2 x active parameters per token) then attention over the KV cache "
+           "(4 x layers x context x heads x head_dim per token), each on its own roofline")
+
+
+def _phase_wall(compute: float, memory: float, comm: float) -> Wall:
+    if comm > max(compute, memory):
+        return Wall.COMMUNICATION
+    return Wall.COMPUTE if compute >= memory else Wall.MEMORY
+
+
 def result(model, hw_name: str, p: ServingPlan, precision: str, kv_precision: str, efficiency: float,
-           bandwidth_efficiency: float) -> ServingResult:
+           bandwidth_efficiency: float, kv_note: str | None = None) -> ServingResult:
     """Evaluate a plan and view it as a ``ServingResult``."""
     out = evaluate(p)
+    name = f"{p.tp} x {hw_name}" if p.tp > 1 else hw_name
     reason = verdict(hw_name, precision, p)
-    assumptions = [
-        f"efficiency={efficiency:g} of dense peak for prefill; bandwidth_efficiency={bandwidth_efficiency:g}",
-        "decode reads all resident KV cache at seq_len every step (worst case: the last token)",
-        "forward compute 2 x active parameters per token (attention's s^2 term left out)",
-    ]
+    assumptions = [f"efficiency={efficiency:g} of dense peak; bandwidth_efficiency={bandwidth_efficiency:g}", _PHASES]
+    if p.output:
+        assumptions.append(f"prompt {p.prompt:g} tokens prefilled causally; {p.output:g} output tokens, the first from the prefill, "
+                           f"then {p.output - 1:g} decode steps at the mean KV cache of {kernels.decode_mean_context(p.prompt, p.output):g} tokens")
+    else:
+        assumptions.append(f"single length: a {p.seq}-token prompt, and each decode step reads a KV cache of {p.seq} tokens (the last token's step)")
+    assumptions.append(kv_note or f"KV cache in {kv_precision}")
+    if p.tp > 1:
+        assumptions.append(f"tensor parallel over {p.tp} accelerators (Megatron-LM): weights and KV heads split {p.tp} ways; "
+                           f"2 ring all-reduces per layer per pass on a {p.link_bandwidth / 1e9:.4g} GB/s link (alpha {p.link_latency * 1e6:.3g} us)")
     if model.is_moe:
-        assumptions.append("MoE: decode reads the experts the batch's tokens are routed to (uniform routing); all experts resident")
+        assumptions.append("MoE: each pass reads the experts its tokens are routed to (uniform routing); all experts resident")
     note = fallback_note(hw_name, precision, p.device)
     if note:
         assumptions.append(note)
-    prefill_wall = Wall.COMPUTE if out.prefill_compute_time >= out.prefill_memory_time else Wall.MEMORY
-    decode_wall = Wall.COMPUTE if out.decode_compute_time >= out.decode_memory_time else Wall.MEMORY
+    prefill_wall = _phase_wall(out.prefill_compute_time, out.prefill_memory_time, out.prefill_comm_time)
+    decode_wall = _phase_wall(out.decode_compute_time, out.decode_memory_time, out.decode_comm_time)
+    if reason:
+        bound = Wall.CAPACITY
+    elif p.output:  # the phase that takes longer over the whole request
+        bound = prefill_wall if out.ttft >= (p.output - 1.0) * out.itl else decode_wall
+    else:
+        bound = decode_wall
     return ServingResult.view(
-        out, p, p.device, model=model.name, hardware=hw_name, precision=precision, kv_precision=kv_precision, seq_len=p.seq,
-        batch_size=p.batch, prefill_wall=prefill_wall, decode_wall=decode_wall,
-        bound=Wall.CAPACITY if reason else decode_wall, feasible=not reason, reason=reason, assumptions=assumptions,
+        out, p, p.device, model=model.name, hardware=name, precision=precision, kv_precision=kv_precision, seq_len=p.seq,
+        input_tokens=int(p.prompt) if p.output else None, output_tokens=int(p.output) if p.output else None, batch_size=p.batch,
+        tp=p.tp, prefill_wall=prefill_wall, decode_wall=decode_wall, bound=bound, feasible=not reason, reason=reason,
+        assumptions=assumptions,
     )
 
 
+def check_kv_precision(kv_precision, precision: str) -> tuple[str, str]:
+    """(the KV cache's precision, the assumption to state): given, or 16-bit under narrower weights."""
+    if kv_precision is not None:
+        kv = _inputs.check_precision(kv_precision, "kv_precision")
+        return kv, f"KV cache in {kv} (given)"
+    kv = default_kv_precision(precision)
+    if kv == precision:
+        return kv, f"KV cache in {kv}, the weights' precision (default; pass kv_precision to change)"
+    return kv, (f"KV cache in {kv} under {precision} weights (default: a 16-bit cache is the common deployment of "
+                "narrow weights; pass kv_precision='fp8' for an FP8 cache)")
+
+
+def link(hw, tp: int, link_bandwidth, link_latency) -> tuple[float, float]:
+    """(byte/s, s) of the scale-up link the TP all-reduces use: given, or the accelerator's listed interconnect."""
+    if tp == 1:
+        return 1.0, 0.0  # one accelerator: no all-reduces (the kernels return 0 for tp = 1)
+    if link_bandwidth is not None:
+        bw = _system.positive(link_bandwidth, "link_bandwidth", "bandwidth")
+    elif hw._si.get("interconnect_bandwidth") is not None:
+        bw = hw._si["interconnect_bandwidth"]
+    else:
+        raise InputError("link_bandwidth", None, f"the scale-up link bandwidth per accelerator ({hw.name} lists none)")
+    lat = DEFAULT_LINK_LATENCY_S if link_latency is None else _system.nonneg(link_latency, "link_latency", "time")
+    return bw, lat
+
+
 class ServingModel:
-    """Prefill/decode roofline for a Transformer on one accelerator."""
+    """Prefill/decode rooflines for a Transformer on one accelerator or a tensor-parallel group."""
 
     def solve(
         self,
         model,
         hardware,
-        seq_len: int = 2048,
+        seq_len: int | None = None,
         batch_size: int = 1,
         precision: str = "fp16",
         efficiency: float = DEFAULT_EFFICIENCY,
         kv_precision: str | None = None,
         bandwidth_efficiency: float = DEFAULT_BANDWIDTH_EFFICIENCY,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+        tp: int = 1,
+        link_bandwidth=None,
+        link_latency=None,
     ) -> ServingResult:
+        """``input_tokens`` and ``output_tokens``: one request's prompt and generation (whole-request figures
+        need ``output_tokens``). ``seq_len`` (default 2048): the single length of the older API, the prompt when
+        ``input_tokens`` is not given. ``tp``: accelerators in one tensor-parallel group, on a link of
+        ``link_bandwidth`` per accelerator (default: the accelerator's listed interconnect) and ``link_latency``
+        per all-reduce step (default 2 us)."""
         model = _inputs.transformer(model)
         hw = _inputs.hardware(hardware)
-        seq = _inputs.positive_int(seq_len, "seq_len")
+        if seq_len is not None and input_tokens is not None:
+            raise InputError("seq_len", seq_len, "None when input_tokens is given (seq_len is the single length of the older API)")
+        prompt = _inputs.positive_int(input_tokens if input_tokens is not None else (DEFAULT_SEQ_LEN if seq_len is None else seq_len),
+                                      "input_tokens" if input_tokens is not None else "seq_len")
+        output = 0 if output_tokens is None else _inputs.positive_int(output_tokens, "output_tokens")
         batch = _inputs.positive_int(batch_size, "batch_size")
+        n = _inputs.positive_int(tp, "tp")
         precision = _inputs.check_precision(precision)
-        kv_precision = _inputs.check_precision(kv_precision, "kv_precision") if kv_precision is not None else precision
+        kv_precision, kv_note = check_kv_precision(kv_precision, precision)
         efficiency = _inputs.fraction(efficiency, "efficiency")
         bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
-        p = serving_plan(model, device_rates(hw, precision, efficiency, bandwidth_efficiency), seq, batch, precision, kv_precision)
-        return result(model, hw.name, p, precision, kv_precision, efficiency, bandwidth_efficiency)
+        bw, lat = link(hw, n, link_bandwidth, link_latency)
+        p = serving_plan(model, device_rates(hw, precision, efficiency, bandwidth_efficiency), prompt + output, batch, precision,
+                         kv_precision, prompt=float(prompt), output=float(output), tp=n, link_bandwidth=bw, link_latency=lat)
+        return result(model, hw.name, p, precision, kv_precision, efficiency, bandwidth_efficiency, kv_note)
 
 
 def tensor_parallel_group(hw, count: int):
@@ -193,19 +356,17 @@ class GroupFloats:
 
 
 def serve_group(model, hw, n: int, seq: int, batch: int, precision: str, efficiency: float,
-                link_bandwidth: float, link_latency: float, output_tokens: int) -> tuple[ServingResult, GroupFloats]:
+                link_bandwidth: float, link_latency: float, output_tokens: int,
+                kv_precision: str | None = None) -> tuple[ServingResult, GroupFloats]:
     """One model served by ``n`` copies of ``hw`` as one Megatron tensor-parallel group (checked inputs).
 
-    Peaks, memory and bandwidth add (``tensor_parallel_group``); each pass adds 2
-    all-reduces per layer on the scale-up link (``kernels.tensor_parallel_inference_comm_time``).
+    The single-length API: each decode step reads a KV cache of ``seq`` tokens and
+    the request is TTFT + ``output_tokens`` x ITL (what the audit and the ledger report).
     """
-    group = tensor_parallel_group(hw, n)
-    p = serving_plan(model, device_rates(group, precision, efficiency), seq, batch, precision, precision)
-    sr = result(model, group.name, p, precision, precision, efficiency, DEFAULT_BANDWIDTH_EFFICIENCY)
+    kv, note = check_kv_precision(kv_precision, precision)
+    p = serving_plan(model, device_rates(hw, precision, efficiency), seq, batch, precision, kv, tp=n,
+                     link_bandwidth=link_bandwidth, link_latency=link_latency)
+    sr = result(model, hw.name, p, precision, kv, efficiency, DEFAULT_BANDWIDTH_EFFICIENCY, note)
     out = sr._outs[0]
-    b = bytes_per_value(precision)
-    prefill_comm = kernels.tensor_parallel_inference_comm_time(model.layers, batch * seq, model.hidden_dim, b, n, link_bandwidth, link_latency)
-    decode_comm = kernels.tensor_parallel_inference_comm_time(model.layers, batch, model.hidden_dim, b, n, link_bandwidth, link_latency)
-    ttft = out.ttft + prefill_comm
-    itl = out.itl + decode_comm
-    return sr, GroupFloats(ttft, itl, out.itl, kernels.request_latency(ttft, itl, output_tokens), decode_comm, out.memory_footprint)
+    return sr, GroupFloats(out.ttft, out.itl, out.itl - out.decode_comm_time, kernels.request_latency(out.ttft, out.itl, output_tokens),
+                           out.decode_comm_time, out.memory_footprint)

@@ -109,8 +109,14 @@ class TailLatencyResult(Result):
 def _service(service_time, output_tokens) -> tuple[float, str, Wall | None]:
     """(mean service time in s, where it came from, the wall binding the service itself)."""
     if isinstance(service_time, ServingResult):
+        if output_tokens is None and service_time._request_latency is not None:  # solved with input and output lengths
+            t = service_time._request_latency
+            src = (f"ServingModel: whole request of {service_time.input_tokens} + {service_time.output_tokens} tokens, "
+                   f"TTFT {service_time._ttft * 1e3:.4g} ms + {service_time.output_tokens - 1} decode steps of {service_time._itl * 1e3:.4g} ms")
+            return t, src, Wall(service_time.bound)
         if output_tokens is None:
-            raise InputError("output_tokens", None, "the tokens each request generates (an integer >= 0) when service_time is a ServingResult")
+            raise InputError("output_tokens", None, "the tokens each request generates (an integer >= 0) when service_time is a "
+                             "ServingResult solved without output_tokens")
         n = checks.nonneg_int(output_tokens, "output_tokens")
         t = kernels.request_latency(service_time._ttft, service_time._itl, n)
         src = f"ServingModel: TTFT {service_time._ttft * 1e3:.4g} ms + {n} tokens x ITL {service_time._itl * 1e3:.4g} ms"
