@@ -65,7 +65,7 @@ def parameter_for(case: Case, bound: str) -> tuple[str, str]:
     """(the parameter a case of this kind and binding wall determines, why)."""
     if case.kind in ("energy", "carbon"):
         return "utilization", "energy and carbon scale with accelerator power, which the utilisation sets"
-    if case.kind == "fleet_mtbf":
+    if case.kind in ("fleet_mtbf", "job_mtti"):
         raise InputError("measurement.kind", case.kind, "a performance or energy measurement: a fleet MTBF depends on no efficiency")
     if bound == "memory":
         return "bandwidth_efficiency", "memory-bound at the declared profile: the time is bytes / (bandwidth x bandwidth efficiency)"

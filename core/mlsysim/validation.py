@@ -136,6 +136,27 @@ def score(case: Case) -> Outcome:
     return Outcome(case, p, signed_error(p.value, case.measured))
 
 
+def exceeded(report: ValidationReport) -> list[str]:
+    """Every committed ceiling (a category file's ``[ceiling]``) its category's errors exceed, as sentences.
+
+    ``mlsysim validate --check`` fails (exit status 1) when this is not empty;
+    the README's test command runs it. A category with no scored case cannot
+    show that it meets its ceiling, so it exceeds it.
+    """
+    out = []
+    for h in report.headers:
+        ceiling = h.get("ceiling")
+        if not ceiling:
+            continue
+        s = report.category(h["category"])
+        for name in ("median", "p90"):
+            limit = ceiling.get(name)
+            value = getattr(s, name)
+            if limit is not None and not value <= limit:  # nan (no scored case) fails too
+                out.append(f"{h['category']} ({h['file']}): {name} |error| {_abs_pct(value)} exceeds the committed ceiling {_abs_pct(limit)}")
+    return out
+
+
 def run(path=None, transfers: bool = True) -> ValidationReport:
     """Predict and score every case under ``path`` (default: the shipped ``validation/`` data)."""
     headers, cases = measurements.load_cases(path)
@@ -203,7 +224,8 @@ def _sections(report: ValidationReport, table) -> list[tuple[str, str]]:
         if not group:
             continue
         s = report.category(h["category"])
-        profiles = "; ".join(f"{k}: " + ", ".join(f"{f}={v}" for f, v in p.items() if f in measurements.PROFILE_FIELDS)
+        profiles = "; ".join(f"{k}: " + ", ".join(f"{f}={v}" for f, v in p.items()
+                                       if f in measurements.PROFILE_FIELDS or f in measurements.RATE_FIELDS)
                              + f" ({p.get('source', 'no source')})" for k, p in h["profiles"].items())
         body = (f"{h['title']}\n\nDeclared profiles: {profiles}\n\n" + table(HEAD, [_row(o) for o in group])
                 + f"\n\nmedian |error| {_abs_pct(s.median)}, p90 {_abs_pct(s.p90)}, {s.count} cases")
@@ -279,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", metavar="PATH", help="write the report as Markdown to PATH")
     parser.add_argument("--readme", metavar="PATH", help="replace the summary block of the README at PATH")
     parser.add_argument("--path", metavar="DIR", help="a folder of validation TOML files (default: the shipped data)")
+    parser.add_argument("--check", action="store_true",
+                        help="exit with status 1 when a category's errors exceed the ceiling its file commits to")
     args = parser.parse_args(argv)
     report = run(args.path)
     if args.markdown:
@@ -290,6 +314,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report.as_dict(), indent=2, default=str))
     else:
         print(to_text(report), end="")
+    if args.check:
+        failures = exceeded(report)
+        for line in failures:
+            print(f"mlsysim validate: {line}", file=sys.stderr)
+        return 1 if failures else 0
     return 0
 
 
