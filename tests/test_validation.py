@@ -313,3 +313,45 @@ def test_transfer_rows_use_the_fitted_value(report):
         assert 0.0 < t.value <= 1.0
         assert t.parameter in ("efficiency", "bandwidth_efficiency", "utilization")
         assert math.isfinite(t.error) and math.isfinite(t.default_error)
+
+
+# ---------------------------------------------------------------------------
+# Calibration transfer against issue 17's targets (batch/precision 10%, generation 20%)
+# ---------------------------------------------------------------------------
+
+# What the transfers reach today (2026-12-01), rounded up: a regression fails, an improvement passes.
+#   batch or precision: 0 of 4 within 10%, median |error| 39.1%, worst 66.3%
+#   GPU generation:     1 of 2 within 20%, median |error| 30.6%, worst 46.8%
+TRANSFER_CEILINGS = {"batch or precision": (0.45, 0.75), "GPU generation": (0.35, 0.55)}  # (median, worst)
+
+
+def test_transfer_summary_by_hand():
+    def row(err, cls):
+        return cal.TransferRow("a", "efficiency", 0.5, 0.0, "b", "x", 1.0, 0.0, err, cls)
+
+    rows = [row(0.05, "batch or precision"), row(-0.30, "batch or precision"), row(0.12, "batch or precision"),
+            row(0.15, "GPU generation"), row(0.5, None)]
+    assert rows[0].met is True and rows[1].met is False and rows[4].met is None and rows[3].target_error == 0.20
+    bp, gen = cal.summarise_transfers(rows)
+    # |errors| 0.05, 0.12, 0.30: one within 10%, median 0.12, worst 0.30
+    assert (bp.count, bp.met, bp.median, bp.worst) == (3, 1, 0.12, 0.30)
+    assert (gen.count, gen.met, gen.median) == (1, 1, 0.15)
+    with pytest.raises(InputError, match="target_class"):
+        cal.transfer(measurements.find("megatron-18b", measurements.load_cases()[1]),
+                     [(measurements.find("megatron-1t", measurements.load_cases()[1]), "x", "model size")])
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFER_CEILINGS))
+def test_transfer_ceilings_today(report, name):
+    found = {s.target_class: s for s in cal.summarise_transfers(list(report.transfers))}
+    s = found[name]
+    med, worst = TRANSFER_CEILINGS[name]
+    assert s.count >= 2, name
+    assert s.median <= med, f"{name}: median |error| {s.median:.1%} > {med:.0%}"
+    assert s.worst <= worst, f"{name}: worst |error| {s.worst:.1%} > {worst:.0%}"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17's transfer targets need the CNN activation traffic, per-kernel launch cost and "
+                                       "size-dependent efficiency (precision changes move the binding wall)")
+def test_transfer_targets_met(report):
+    assert all(r.met for r in report.transfers if r.met is not None)
