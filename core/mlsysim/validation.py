@@ -194,10 +194,17 @@ def _row(o: Outcome) -> list[str]:
 HEAD = ["case", "measured", "predicted", "error", "predicted bound", "source's bound"]
 
 
+def _bounds(s: Summary) -> str:
+    return f"{s.bound_right} of {s.bound_checked}" if s.bound_checked else "-"
+
+
+SUMMARY_HEAD = ["category", "cases", "median", "p90", "bottleneck right"]
+
+
 def _summary_rows(report: ValidationReport) -> list[list[str]]:
-    rows = [[s.name, str(s.count), _abs_pct(s.median), _abs_pct(s.p90)] for s in report.categories]
+    rows = [[s.name, str(s.count), _abs_pct(s.median), _abs_pct(s.p90), _bounds(s)] for s in report.categories]
     o = report.overall
-    return rows + [["overall", str(o.count), _abs_pct(o.median), _abs_pct(o.p90)]]
+    return rows + [["overall", str(o.count), _abs_pct(o.median), _abs_pct(o.p90), _bounds(o)]]
 
 
 def _text_table(head: list[str], rows: list[list[str]]) -> str:
@@ -215,10 +222,12 @@ def _md_table(head: list[str], rows: list[list[str]]) -> str:
 def _sections(report: ValidationReport, table) -> list[tuple[str, str]]:
     """(heading, body) pairs shared by the text and Markdown renderings."""
     o = report.overall
+    wrong = [x.case.id for x in report.outcomes if x.case.scored and x.bound_agrees is False]
     bounds = (f"\n\nBottleneck: the predicted wall matches the source's in {o.bound_right} of the {o.bound_checked} scored cases "
-              "whose source names one." if o.bound_checked else
+              "whose source names one (`source_bound` in the case)" + (f"; wrong: {', '.join(wrong)}." if wrong else ".")
+              if o.bound_checked else
               "\n\nBottleneck: no scored case's source names the wall that binds, so the predicted walls are shown but not scored.")
-    out = [("Summary (absolute error of scored cases)", table(["category", "cases", "median", "p90"], _summary_rows(report)) + bounds)]
+    out = [("Summary (absolute error of scored cases)", table(SUMMARY_HEAD, _summary_rows(report)) + bounds)]
     for h in report.headers:
         group = [o for o in report.outcomes if o.case.category == h["category"] and o.case.scored]
         if not group:
@@ -291,7 +300,7 @@ README_END = "<!-- /validation-summary -->"
 
 def summary_markdown(report: ValidationReport) -> str:
     """The summary table alone (what README.md shows)."""
-    return _md_table(["category", "cases", "median", "p90"], _summary_rows(report))
+    return _md_table(SUMMARY_HEAD, _summary_rows(report))
 
 
 def update_readme(text: str, report: ValidationReport) -> str:
