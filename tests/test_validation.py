@@ -374,3 +374,22 @@ def test_transfer_ceilings_today(report, name):
                                        "size-dependent efficiency (precision changes move the binding wall)")
 def test_transfer_targets_met(report):
     assert all(r.met for r in report.transfers if r.met is not None)
+
+
+def test_every_default_is_documented_with_its_source():
+    from mlsysim.solvers import defaults
+    names = sorted(n for n in vars(defaults) if n.startswith("DEFAULT_"))
+    table = validation.documented_defaults()
+    assert sorted(n for n, _, _ in table) == names  # each exactly once
+    for name, value, source in table:
+        assert len(source) > 40 and source != "(no source written)", name
+        assert not source.startswith(name), name  # the "NAME = value:" prefix of the docstring is stripped
+    assert dict((n, v) for n, v, _ in table)["DEFAULT_PUE"] == "1.1"
+    page = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    assert "## Defaults and their sources" in page and "Megatron-LM training | 0.45-0.55" in page
+
+
+def test_cli_validate_check_passes_on_the_shipped_data(capsys):
+    from mlsysim.cli import main as cli_main
+    assert cli_main(["validate", "--check"]) == 0
+    assert "== Summary" in capsys.readouterr().out

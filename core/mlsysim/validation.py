@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import calibrate, measurements
+from .solvers import defaults as engine_defaults
 from .core.errors import MlsysimError
 from .measurements import Case, Prediction, signed_error
 
@@ -122,6 +124,7 @@ class ValidationReport:
                 "source_bound": o.case.source_bound, "profile": o.case.profile_name, "scored": o.case.scored,
                 "pending": o.case.pending, "excluded": o.case.excluded, "failure": o.failure or None,
                 "source": o.case.source.get("title"), "where": o.case.where,
+                "assumptions": list(o.prediction.assumptions) if o.prediction else [],
             } for o in self.outcomes],
             "transfers": [t.as_dict() for t in self.transfers],
         }
@@ -268,7 +271,61 @@ def _sections(report: ValidationReport, table) -> list[tuple[str, str]]:
             + "\n".join(lines) + "\n\n" + table(
                 ["calibrated on", "parameter", "fitted", "predicts", "what changes", "error (declared)", "error (calibrated)", "target"],
                 rows))))
+    out.append(_defaults_section(report, table))
     return out
+
+
+def documented_defaults() -> list[tuple[str, str, str]]:
+    """(name, value, source) of every ``DEFAULT_*`` in ``solvers/defaults.py``, read from that file.
+
+    The source is the paragraph of the module docstring that starts with the
+    name, or the comment block just above the assignment: the file is the one
+    place a default and its source are written, and this table is generated
+    from it so the two cannot drift apart.
+    """
+    text = Path(engine_defaults.__file__).read_text(encoding="utf-8")
+    doc = engine_defaults.__doc__ or ""
+    code = text.split('"""', 2)[2] if text.lstrip().startswith('"""') else text  # after the module docstring
+    out, comment, last = [], [], ""
+    for line in code.splitlines():
+        if line.startswith("#") and not line.startswith("# ---"):
+            comment.append(line.lstrip("# ").strip())
+            continue
+        m = re.match(r"^(DEFAULT_[A-Z0-9_]+)\s*=", line)
+        if m:
+            name = m.group(1)
+            para = next((p for p in doc.split("\n\n") if p.strip().startswith(name)), "")
+            if para:
+                source = re.sub(rf"^{name}\s*=\s*[^:]*:\s*", "", " ".join(para.split()))
+            else:
+                source = " ".join(comment) or last  # a default right under another shares its comment
+            last = source
+            value = getattr(engine_defaults, name)
+            shown = f"{value:.6g}" if isinstance(value, float) else str(value)
+            out.append((name, shown, source or "(no source written)"))
+        if not line.startswith("#"):
+            comment = []
+    return out
+
+
+# issue 17's recommended efficiencies (fraction of dense peak) and the validation profiles that declare them
+RECOMMENDED_EFFICIENCIES = (
+    ("Megatron-LM training", "0.45-0.55", "megatron"), ("DeepSpeed ZeRO-3 training", "0.35-0.45", "zero3"),
+    ("PyTorch FSDP training", "0.30-0.40", None), ("vLLM serving", "0.25-0.35", "vllm"),
+    ("TensorRT-LLM serving", "0.35-0.45", "tensorrt_llm"), ("int8 serving", "0.20-0.35", None),
+    ("MI300X training", "0.30-0.45", None),
+)
+
+
+def _defaults_section(report: ValidationReport, table) -> tuple[str, str]:
+    used = {name: f"{p['efficiency']} ({h['file']})" for h in report.headers for name, p in h["profiles"].items() if "efficiency" in p}
+    rec = [[what, rng, (used.get(profile, "-") if profile else "-")] for what, rng, profile in RECOMMENDED_EFFICIENCIES]
+    body = ("What a solver assumes when an argument is not given (`solvers/defaults.py`, each with its source; a result's "
+            "`assumptions` list says which applied):\n\n"
+            + table(["default", "value", "source"], [list(r) for r in documented_defaults()])
+            + "\n\nIssue 17's recommended efficiencies and the validation profile that declares each "
+              "(a dash: no case of that framework yet):\n\n" + table(["framework", "recommended", "declared profile"], rec))
+    return "Defaults and their sources", body
 
 
 def to_text(report: ValidationReport) -> str:
