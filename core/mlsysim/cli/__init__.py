@@ -1,4 +1,4 @@
-"""The command line: ``mlsysim list|show|solve|serve|audit|train|optimize|carbon|reliability|registry|grade|validate``.
+"""The command line: ``mlsysim list|show|solve|serve|diffusion|audit|train|optimize|carbon|reliability|registry|grade|validate``.
 
 Readable tables by default, ``--json`` for scripts. Exit status: 0 ok, 1 "does not fit"
 (or the registry check found problems), 2 bad input. Bad input is one line on stderr
