@@ -25,6 +25,9 @@ export MLSYSIM_SITE_DIR="$site_parent/_site"
 echo "== building the site into $MLSYSIM_SITE_DIR"
 $PY build_wasm.py --out "$MLSYSIM_SITE_DIR"
 
+echo "== mlsysim validate --check: the public measurements within each category's committed error ceiling"
+$PY -m mlsysim validate --check >/dev/null
+
 echo "== running the tests in CPython"
 $PY -m pytest "$@"
 

@@ -51,3 +51,22 @@ def test_validate_rejects_an_unknown_flag_in_one_line(capsys):
     assert main(["validate", "--bogus"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--bogus" in err
+
+
+def test_diffusion_command_by_hand(capsys):
+    # Stable Diffusion 1.5 on an A100 (312 TFLOP/s dense fp16, 2.039 TB/s) at efficiency 0.5 -> 156e12 FLOP/s,
+    # batch 16, 50 steps, classifier-free guidance (2 passes), 10 us dispatch tax per invocation:
+    #   U-Net step: 2 x 16 x 888.9 GFLOP / 156e12 = 182.338 ms (weights 1.72 GB / 2.039 TB/s = 0.84 ms) -> compute
+    #   text encoder: 2 x 16 x 13.56 GFLOP / 156e12 = 2.782 ms;  VAE decoder: 16 x 2544 GFLOP / 156e12 = 260.923 ms
+    #   latency = 50 x (182.338 + 0.010) + (2.782 + 0.010) + (260.923 + 0.010) ms = 9.3811 s; 16 / 9.3811 = 1.7056 images/s
+    status, out = _run(capsys, ["diffusion", "sd15", "a100", "--batch-size", "16", "--json"])
+    assert status == 0
+    data = json.loads(out)
+    # JSON quantities are printed with 4 significant digits ("9.381 s")
+    assert data["latency"] == "9.381 s" and data["images_per_second"] == "1.706 1/s"
+    assert data["step_bound"] == "compute"
+    # without guidance every U-Net and text-encoder pass halves: 50 x 91.179 + 1.401 + 260.933 ms = 4.8214 s
+    status, out = _run(capsys, ["diffusion", "sd15", "a100", "--batch-size", "16", "--no-guidance", "--json"])
+    assert json.loads(out)["latency"] == "4.821 s"
+    status, out = _run(capsys, ["diffusion", "sd99", "a100"])
+    assert status == 2

@@ -68,6 +68,8 @@ HARDWARE_FACTS = {
     "L4": ("cloud", 121, 300e9, 24 * GB),
     # AMD MI250X: FP16 383 TFLOPS, 128 GB HBM2e, 3.2768 TB/s
     "MI250X": ("cloud", 383, 3.2768e12, 128 * GB),
+    # one of its two GCDs (AMD CDNA 2 white paper): 383 / 2 = 191.5 TFLOPS, 3.2768 / 2 = 1.6384 TB/s, 128 / 2 = 64 GB
+    "MI250X_GCD": ("cloud", 191.5, 1.6384e12, 64 * GB),
     # AMD MI300X: FP16 1307.4 dense (2614.9 sparse), 192 GB HBM3, 5.3 TB/s
     "MI300X": ("cloud", 1307.4, 5.3e12, 192 * GB),
     # Intel (Hot Chips 2024): Gaudi 2 BF16 432, 96 GB, 2.46 TB/s; Gaudi 3 BF16 1835, 128 GB, 3.67 TB/s

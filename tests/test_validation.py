@@ -11,9 +11,10 @@ regression fails and an improvement passes:
     energy_carbon          9     10.2%    12.9%
     llm_serving           20     25.8%    67.0%   (was 11 cases, 25.5% / 66.3%, before input/output
                                                 lengths, the per-operator decode and the 9 TP cases)
-    reliability            2    299.5%   524.8%
+    reliability            2     94.3%   102.4%   (component classes; 299.5% / 524.8% before)
     single_node           18     98.9%   179.6%
-    overall               61     23.1%   120.3%
+    vendors                7     59.7%   116.4%   (new: A100 and MI250X batch-1 decoding, gpt-fast)
+    overall               68     25.5%   109.1%   (after the serving and vendor cases; docs/validation.md has each)
 
 Issue 17's targets (<= 15% per category, <= 10% overall) are for after the
 missing physics lands; ``test_issue_targets`` is a strict xfail until then.
@@ -109,6 +110,22 @@ def test_the_set_is_large_and_diverse_enough(cases):
             accelerators[a.name] = a.vendor
     assert len(accelerators) >= 4, accelerators  # V100, T4, A100, H100, MI300X
     assert len(set(accelerators.values())) >= 2, accelerators
+    # and among the SCORED cases: four generations (V100, T4, A100, H100, MI250X) and two vendors (NVIDIA, AMD)
+    scored_parts = {Hardware.get(c.config["hardware"]).name: Hardware.get(c.config["hardware"]).vendor
+                    for c in scored if "hardware" in c.config}
+    assert len(scored_parts) >= 4 and len(set(scored_parts.values())) >= 2, scored_parts
+
+
+def test_predicted_bottleneck_matches_every_source_that_names_one(report):
+    # issue 17: the bound (memory, compute, network, capacity) right in every case whose source says which it is
+    checked = [o for o in report.outcomes if o.case.scored and o.bound_agrees is not None]
+    assert len(checked) >= 2
+    assert report.overall.bound_checked == len(checked)
+    wrong = [(o.case.id, o.prediction.bound, o.case.source_bound) for o in checked if not o.bound_agrees]
+    assert not wrong, wrong
+    for o in report.outcomes:  # a source's bound is one of the walls the predictions use
+        if o.case.source_bound is not None:
+            assert o.case.source_bound in ("memory", "compute", "network", "capacity"), o.case.id
 
 
 def test_case_ids_are_unique_and_pending_cases_say_what_is_missing(cases):
@@ -154,9 +171,11 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     "distributed_training": (0.20, 0.36),
     "energy_carbon": (0.12, 0.15),
     "llm_serving": (0.28, 0.70),
-    "reliability": (3.3, 5.8),
+    "reliability": (1.0, 1.1),  # component classes from Llama 3's Table 5 (before: 299.5% / 524.8% with one per-GPU MTBF)
     "single_node": (1.10, 2.00),
-    "overall": (0.25, 1.40),
+    "vendors": (0.65, 1.30),  # gpt-fast batch-1 decoding, A100 and MI250X (59.7% / 116.4% today)
+    # 22.5% before vendors.toml: its 7 new cases (median 59.7%, weight-only int8/int4 decoding off by 60-150%) raised it
+    "overall": (0.27, 1.40),
 }
 
 
@@ -179,6 +198,26 @@ def test_issue_targets(report):
     assert report.overall.median <= 0.10
     for s in report.categories:
         assert s.median <= 0.15, s.name
+
+
+def test_committed_ceilings_fail_the_check(tmp_path, capsys):
+    # a category whose one case is 100% off (predicted 2x the measured) exceeds a 15% ceiling, and only that one
+    src = Path(measurements.validation_dir()) / "reliability.toml"
+    text = src.read_text(encoding="utf-8")
+    (tmp_path / "reliability.toml").write_text(text.replace("ceiling = { median = 1.0, p90 = 1.1 }",
+                                                            "ceiling = { median = 0.15, p90 = 0.15 }"), encoding="utf-8")
+    report = validation.run(tmp_path, transfers=False)
+    failures = validation.exceeded(report)
+    assert len(failures) == 2 and all("reliability" in f and "15.0%" in f for f in failures), failures
+    assert validation.main(["--path", str(tmp_path), "--check"]) == 1
+    assert "exceeds the committed ceiling" in capsys.readouterr().err
+    # the shipped data meets every ceiling it commits to (this is what scripts/test.sh runs)
+    assert validation.exceeded(validation.run(transfers=False)) == []
+    assert "mlsysim validate --check" in (ROOT / "scripts" / "test.sh").read_text()
+    bad = text.replace("ceiling = { median = 1.0, p90 = 1.1 }", "ceiling = { median = -1 }")
+    (tmp_path / "reliability.toml").write_text(bad, encoding="utf-8")
+    with pytest.raises(InputError, match="ceiling.median"):
+        measurements.load_cases(tmp_path)
 
 
 def test_docs_page_is_regenerated(report):
@@ -296,3 +335,64 @@ def test_transfer_rows_use_the_fitted_value(report):
         assert 0.0 < t.value <= 1.0
         assert t.parameter in ("efficiency", "bandwidth_efficiency", "utilization")
         assert math.isfinite(t.error) and math.isfinite(t.default_error)
+
+
+# ---------------------------------------------------------------------------
+# Calibration transfer against issue 17's targets (batch/precision 10%, generation 20%)
+# ---------------------------------------------------------------------------
+
+# What the transfers reach today (2026-12-01), rounded up: a regression fails, an improvement passes.
+#   batch or precision: 0 of 4 within 10%, median |error| 39.1%, worst 66.3%
+#   GPU generation:     1 of 2 within 20%, median |error| 30.6%, worst 46.8%
+TRANSFER_CEILINGS = {"batch or precision": (0.45, 0.75), "GPU generation": (0.35, 0.55)}  # (median, worst)
+
+
+def test_transfer_summary_by_hand():
+    def row(err, cls):
+        return cal.TransferRow("a", "efficiency", 0.5, 0.0, "b", "x", 1.0, 0.0, err, cls)
+
+    rows = [row(0.05, "batch or precision"), row(-0.30, "batch or precision"), row(0.12, "batch or precision"),
+            row(0.15, "GPU generation"), row(0.5, None)]
+    assert rows[0].met is True and rows[1].met is False and rows[4].met is None and rows[3].target_error == 0.20
+    bp, gen = cal.summarise_transfers(rows)
+    # |errors| 0.05, 0.12, 0.30: one within 10%, median 0.12, worst 0.30
+    assert (bp.count, bp.met, bp.median, bp.worst) == (3, 1, 0.12, 0.30)
+    assert (gen.count, gen.met, gen.median) == (1, 1, 0.15)
+    with pytest.raises(InputError, match="target_class"):
+        cal.transfer(measurements.find("megatron-18b", measurements.load_cases()[1]),
+                     [(measurements.find("megatron-1t", measurements.load_cases()[1]), "x", "model size")])
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFER_CEILINGS))
+def test_transfer_ceilings_today(report, name):
+    found = {s.target_class: s for s in cal.summarise_transfers(list(report.transfers))}
+    s = found[name]
+    med, worst = TRANSFER_CEILINGS[name]
+    assert s.count >= 2, name
+    assert s.median <= med, f"{name}: median |error| {s.median:.1%} > {med:.0%}"
+    assert s.worst <= worst, f"{name}: worst |error| {s.worst:.1%} > {worst:.0%}"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17's transfer targets need the CNN activation traffic, per-kernel launch cost and "
+                                       "size-dependent efficiency (precision changes move the binding wall)")
+def test_transfer_targets_met(report):
+    assert all(r.met for r in report.transfers if r.met is not None)
+
+
+def test_every_default_is_documented_with_its_source():
+    from mlsysim.solvers import defaults
+    names = sorted(n for n in vars(defaults) if n.startswith("DEFAULT_"))
+    table = validation.documented_defaults()
+    assert sorted(n for n, _, _ in table) == names  # each exactly once
+    for name, value, source in table:
+        assert len(source) > 40 and source != "(no source written)", name
+        assert not source.startswith(name), name  # the "NAME = value:" prefix of the docstring is stripped
+    assert dict((n, v) for n, v, _ in table)["DEFAULT_PUE"] == "1.1"
+    page = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    assert "## Defaults and their sources" in page and "Megatron-LM training | 0.45-0.55" in page
+
+
+def test_cli_validate_check_passes_on_the_shipped_data(capsys):
+    from mlsysim.cli import main as cli_main
+    assert cli_main(["validate", "--check"]) == 0
+    assert "== Summary" in capsys.readouterr().out

@@ -65,7 +65,7 @@ def parameter_for(case: Case, bound: str) -> tuple[str, str]:
     """(the parameter a case of this kind and binding wall determines, why)."""
     if case.kind in ("energy", "carbon"):
         return "utilization", "energy and carbon scale with accelerator power, which the utilisation sets"
-    if case.kind == "fleet_mtbf":
+    if case.kind in ("fleet_mtbf", "job_mtti"):
         raise InputError("measurement.kind", case.kind, "a performance or energy measurement: a fleet MTBF depends on no efficiency")
     if bound == "memory":
         return "bandwidth_efficiency", "memory-bound at the declared profile: the time is bytes / (bandwidth x bandwidth efficiency)"
@@ -132,23 +132,32 @@ def calibrate(measurement, efficiency: float | None = None, bandwidth_efficiency
 # Transfer: calibrate on one case, predict others of the same workload
 # ---------------------------------------------------------------------------
 
-# (case to calibrate on, [(case to predict, what differs from the calibration case)])
+# What a transfer is expected to reach (issue 17's targets): calibrated on one measurement, the same
+# workload on another batch size or precision within 10%, on another GPU generation within 20%.
+# Other changes (sequence length, model size, scale) are shown with no target.
+TRANSFER_TARGETS = {"batch or precision": 0.10, "GPU generation": 0.20}
+
+# (case to calibrate on, [(case to predict, what differs from the calibration case, target class or None)])
 TRANSFER_STUDIES = (
-    ("rn50-train-a100-amp", (("rn50-train-a100-tf32", "precision (fp16 -> tf32)"), ("rn50-train-v100-amp", "GPU generation (A100 -> V100)"),
-                             ("rn50-train-v100-fp32", "generation and precision"))),
-    ("rn50-infer-v100-amp-b256", (("rn50-infer-v100-amp-b64", "batch (256 -> 64)"), ("rn50-infer-v100-fp32-b256", "precision (fp16 -> fp32)"),
-                                  ("rn50-infer-t4-amp-b256", "GPU generation (V100 -> T4)"))),
-    ("bert-pretrain-v100-fp16-s128", (("bert-pretrain-v100-fp16-s512", "sequence length (128 -> 512) and batch"),
-                                      ("bert-pretrain-v100-fp32-s128", "precision (fp16 -> fp32)"),
-                                      ("bert-infer-v100-fp16-s512", "inference instead of training, sequence 512"))),
-    ("trtllm-ttft-h100-llama7b-in2048", (("trtllm-ttft-h100-llama7b-in128", "input length (2048 -> 128)"),
-                                         ("trtllm-ttft-a100-llama7b-in2048", "generation and precision (H100 fp8 -> A100 fp16)"))),
-    ("trtllm-tput-h100-llama7b-b768-128-128", (("trtllm-tput-h100-llama7b-b112-128-2048", "batch and output length"),
-                                               ("trtllm-tput-h100-llama7b-b48-2048-2048", "batch, input and output length"),
-                                               ("trtllm-tput-a100-llama7b-b384-128-128", "generation and precision (H100 fp8 -> A100 fp16)"))),
-    ("megatron-18b", (("megatron-1p7b", "model size (18.4B -> 1.7B), 32 GPUs"), ("megatron-146b", "model size (-> 145.6B), pipeline 8"),
-                      ("megatron-1t", "model size (-> 1T), 3072 GPUs"), ("megatron-175b-ptdp-1536", "GPT-3 175B, another layout"))),
-    ("llama3-405b-8k-gpus", (("llama3-405b-16k-gpus", "scale (8,192 -> 16,384 GPUs)"),)),
+    ("rn50-train-a100-amp", (("rn50-train-a100-tf32", "precision (fp16 -> tf32)", "batch or precision"),
+                             ("rn50-train-v100-amp", "GPU generation (A100 -> V100)", "GPU generation"),
+                             ("rn50-train-v100-fp32", "generation and precision", None))),
+    ("rn50-infer-v100-amp-b256", (("rn50-infer-v100-amp-b64", "batch (256 -> 64)", "batch or precision"),
+                                  ("rn50-infer-v100-fp32-b256", "precision (fp16 -> fp32)", "batch or precision"),
+                                  ("rn50-infer-t4-amp-b256", "GPU generation (V100 -> T4)", "GPU generation"))),
+    ("bert-pretrain-v100-fp16-s128", (("bert-pretrain-v100-fp16-s512", "sequence length (128 -> 512) and batch", None),
+                                      ("bert-pretrain-v100-fp32-s128", "precision (fp16 -> fp32)", "batch or precision"),
+                                      ("bert-infer-v100-fp16-s512", "inference instead of training, sequence 512", None))),
+    ("trtllm-ttft-h100-llama7b-in2048", (("trtllm-ttft-h100-llama7b-in128", "input length (2048 -> 128)", None),
+                                         ("trtllm-ttft-a100-llama7b-in2048", "generation and precision (H100 fp8 -> A100 fp16)", None))),
+    ("trtllm-tput-h100-llama7b-b768-128-128", (("trtllm-tput-h100-llama7b-b112-128-2048", "batch and output length", None),
+                                               ("trtllm-tput-h100-llama7b-b48-2048-2048", "batch, input and output length", None),
+                                               ("trtllm-tput-a100-llama7b-b384-128-128", "generation and precision (H100 fp8 -> A100 fp16)", None))),
+    ("megatron-18b", (("megatron-1p7b", "model size (18.4B -> 1.7B), 32 GPUs", None),
+                      ("megatron-146b", "model size (-> 145.6B), pipeline 8", None),
+                      ("megatron-1t", "model size (-> 1T), 3072 GPUs", None),
+                      ("megatron-175b-ptdp-1536", "GPT-3 175B, another layout", None))),
+    ("llama3-405b-8k-gpus", (("llama3-405b-16k-gpus", "scale (8,192 -> 16,384 GPUs)", None),)),
 )
 
 
@@ -165,27 +174,70 @@ class TransferRow:
     measured: float
     default_error: float  # with the category's declared profile
     error: float  # with the calibrated profile
+    target_class: str | None = None  # a key of TRANSFER_TARGETS, or None (no target for this change)
+
+    @property
+    def target_error(self) -> float | None:
+        """The |error| issue 17 expects for this kind of change (None: no target)."""
+        return TRANSFER_TARGETS.get(self.target_class) if self.target_class else None
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the calibrated prediction is within the target (None when the change has none)."""
+        return None if self.target_error is None else abs(self.error) <= self.target_error
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("calibrated_on", "parameter", "value", "residual", "target", "change",
-                                               "measured", "default_error", "error")}
+        out = {k: getattr(self, k) for k in ("calibrated_on", "parameter", "value", "residual", "target", "change",
+                                              "measured", "default_error", "error", "target_class", "target_error", "met")}
+        return out
 
 
-def transfer(calibrate_on: Case, targets: list[tuple[Case, str]]) -> list[TransferRow]:
-    """Fit on ``calibrate_on``; predict each target with that fitted parameter (its other parameters as declared)."""
+def transfer(calibrate_on: Case, targets: list[tuple]) -> list[TransferRow]:
+    """Fit on ``calibrate_on``; predict each target with that fitted parameter (its other parameters as declared).
+
+    ``targets``: (case, what changes) or (case, what changes, target class of ``TRANSFER_TARGETS`` or None).
+    """
     fit = calibrate(calibrate_on)
     rows = []
-    for target, change in targets:
+    for entry in targets:
+        target, change, target_class = (*entry, None)[:3]
+        if target_class is not None and target_class not in TRANSFER_TARGETS:
+            raise InputError("target_class", target_class, f"one of {', '.join(TRANSFER_TARGETS)} or None")
         declared = signed_error(predict(target).value, target.measured)
         tuned = predict(target.with_profile(**{fit.parameter: fit.value}))
         rows.append(TransferRow(calibrate_on.id, fit.parameter, fit.value, fit.residual, target.id, change, target.measured,
-                                declared, signed_error(tuned.value, target.measured)))
+                                declared, signed_error(tuned.value, target.measured), target_class))
     return rows
+
+
+@dataclass(frozen=True)
+class TransferSummary:
+    """How many transfers of one target class reach issue 17's target, and their median |error|."""
+
+    target_class: str
+    target_error: float
+    count: int
+    met: int
+    median: float
+    worst: float
+
+
+def summarise_transfers(rows: list[TransferRow]) -> list[TransferSummary]:
+    """One summary per class of ``TRANSFER_TARGETS`` that has rows (in the table's order)."""
+    out = []
+    for name, limit in TRANSFER_TARGETS.items():
+        errs = sorted(abs(r.error) for r in rows if r.target_class == name)
+        if not errs:
+            continue
+        n = len(errs)
+        med = errs[n // 2] if n % 2 else 0.5 * (errs[n // 2 - 1] + errs[n // 2])
+        out.append(TransferSummary(name, limit, n, sum(e <= limit for e in errs), med, errs[-1]))
+    return out
 
 
 def transfer_report(cases: list[Case]) -> list[TransferRow]:
     """Every study of ``TRANSFER_STUDIES`` run on the given cases."""
     rows = []
     for source_id, targets in TRANSFER_STUDIES:
-        rows += transfer(find(source_id, cases), [(find(t, cases), change) for t, change in targets])
+        rows += transfer(find(source_id, cases), [(find(t, cases), change, cls) for t, change, cls in targets])
     return rows

@@ -29,8 +29,12 @@ from .registries import Fleets
 from .solvers import DistributedModel, Engine, ReliabilityModel, ServingModel, SustainabilityModel
 from .systems.types import Fleet
 
-KINDS = ("single_node", "serving_ttft", "serving_throughput", "serving_request_latency", "distributed", "energy", "carbon", "fleet_mtbf")
+KINDS = ("single_node", "serving_ttft", "serving_throughput", "serving_request_latency", "distributed", "energy", "carbon", "fleet_mtbf",
+         "job_mtti")
 PROFILE_FIELDS = ("efficiency", "bandwidth_efficiency", "utilization")
+# component-class reliability profiles (kind job_mtti): hours between interruptions of one unit of each class
+RATE_FIELDS = ("accelerator_mtbf_hours", "node_mtbf_hours", "job_mtbf_hours")
+COMPONENT_CLASSES = {"accelerator": "accelerator_mtbf_hours", "node": "node_mtbf_hours", "job": "job_mtbf_hours"}
 
 
 def validation_dir() -> Path:
@@ -117,12 +121,14 @@ def _case(raw: dict, category: str, sources: dict, profiles: dict, path: Path) -
     for name, v in profiles[pname].items():
         if name in PROFILE_FIELDS and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 < v <= 1.0):
             raise InputError(f"{path.name}:profiles.{pname}.{name}", v, "a fraction in (0, 1]")
+        if name in RATE_FIELDS and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0):
+            raise InputError(f"{path.name}:profiles.{pname}.{name}", v, "a positive finite number of hours")
     reserved = {"id", "kind", "source", "where", "metric", "measured", "profile", "source_bound", "pending", "excluded", "note"}
     config = {k: v for k, v in raw.items() if k not in reserved}
     return Case(
         id=cid, category=category, kind=kind, source={"id": sid, **sources[sid]}, where=need("where"), metric=need("metric"),
         measured=float(measured["value"]), unit=str(measured["unit"]), config=config,
-        profile={k: v for k, v in profiles[pname].items() if k in PROFILE_FIELDS}, profile_name=pname,
+        profile={k: v for k, v in profiles[pname].items() if k in PROFILE_FIELDS or k in RATE_FIELDS}, profile_name=pname,
         source_bound=raw.get("source_bound"), pending=raw.get("pending"), excluded=raw.get("excluded"), note=raw.get("note", ""),
     )
 
@@ -151,8 +157,22 @@ def load_file(path: Path) -> tuple[dict, list[Case]]:
     category = doc.get("category", path.stem)
     sources, profiles = doc.get("sources", {}), doc.get("profiles", {})
     cases = [_case(raw, category, sources, profiles, path) for raw in doc.get("cases", [])]
-    header = {"category": category, "title": doc.get("title", ""), "profiles": profiles, "sources": sources, "file": path.name}
+    header = {"category": category, "title": doc.get("title", ""), "profiles": profiles, "sources": sources, "file": path.name,
+              "ceiling": _ceiling(doc.get("ceiling"), path)}
     return header, cases
+
+
+def _ceiling(raw, path: Path) -> dict | None:
+    """A category's committed error ceilings ``[ceiling] median = .., p90 = ..`` (fractions), or None."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"median", "p90", "note"} or not {"median", "p90"} & set(raw):
+        raise InputError(f"{path.name}:ceiling", raw, "a table { median = <fraction>, p90 = <fraction> } (either or both)")
+    for name in ("median", "p90"):
+        v = raw.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0):
+            raise InputError(f"{path.name}:ceiling.{name}", v, "a positive finite fraction (0.15 = 15%)")
+    return {k: float(v) for k, v in raw.items() if k in ("median", "p90")}
 
 
 def load_cases(path=None) -> tuple[list[dict], list[Case]]:
@@ -298,10 +318,24 @@ def _fleet_mtbf(case: Case) -> Prediction:
     return Prediction(_in_unit(r.fleet_mtbf, case.unit), str(r.bound), True, "", tuple(r.assumptions))
 
 
+def _job_mtti(case: Case) -> Prediction:
+    """Job interruptions from component classes, each at the rate the profile declares (per unit)."""
+    c, p = case.config, case.profile
+    classes = c.get("classes", list(COMPONENT_CLASSES))
+    if not isinstance(classes, list) or not classes or set(classes) - set(COMPONENT_CLASSES):
+        raise InputError(f"{case.id}.classes", classes, f"a non-empty list of {', '.join(COMPONENT_CLASSES)}")
+    hours = {name: (Q_(p[COMPONENT_CLASSES[name]], "hour") if name in classes else None) for name in COMPONENT_CLASSES}
+    if hours["accelerator"] is None:  # the solver needs an accelerator MTBF: a class left out is an infinite one
+        hours["accelerator"] = Q_(1e30, "s")
+    r = ReliabilityModel().solve(fleet_of(c["fleet"], c["gpus"]), Q_(30, "day"), checkpoint_time=Q_(0, "s"),
+                                 accelerator_mtbf=hours["accelerator"], node_mtbf=hours["node"], job_mtbf=hours["job"])
+    return Prediction(_in_unit(r.fleet_mtbf, case.unit), str(r.bound), True, "", tuple(r.assumptions))
+
+
 PREDICTORS = {
     "single_node": _single_node, "serving_ttft": _serving_ttft, "serving_throughput": _serving_throughput,
     "serving_request_latency": _serving_request_latency, "distributed": _distributed, "energy": _energy,
-    "carbon": _carbon, "fleet_mtbf": _fleet_mtbf,
+    "carbon": _carbon, "fleet_mtbf": _fleet_mtbf, "job_mtti": _job_mtti,
 }
 
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import calibrate, measurements
+from .solvers import defaults as engine_defaults
 from .core.errors import MlsysimError
 from .measurements import Case, Prediction, signed_error
 
@@ -122,6 +124,7 @@ class ValidationReport:
                 "source_bound": o.case.source_bound, "profile": o.case.profile_name, "scored": o.case.scored,
                 "pending": o.case.pending, "excluded": o.case.excluded, "failure": o.failure or None,
                 "source": o.case.source.get("title"), "where": o.case.where,
+                "assumptions": list(o.prediction.assumptions) if o.prediction else [],
             } for o in self.outcomes],
             "transfers": [t.as_dict() for t in self.transfers],
         }
@@ -134,6 +137,27 @@ def score(case: Case) -> Outcome:
     except (MlsysimError, ValueError, KeyError) as exc:  # a case the engine rejects is a finding of the report, not a crash
         return Outcome(case, None, None, f"{type(exc).__name__}: {exc}")
     return Outcome(case, p, signed_error(p.value, case.measured))
+
+
+def exceeded(report: ValidationReport) -> list[str]:
+    """Every committed ceiling (a category file's ``[ceiling]``) its category's errors exceed, as sentences.
+
+    ``mlsysim validate --check`` fails (exit status 1) when this is not empty;
+    the README's test command runs it. A category with no scored case cannot
+    show that it meets its ceiling, so it exceeds it.
+    """
+    out = []
+    for h in report.headers:
+        ceiling = h.get("ceiling")
+        if not ceiling:
+            continue
+        s = report.category(h["category"])
+        for name in ("median", "p90"):
+            limit = ceiling.get(name)
+            value = getattr(s, name)
+            if limit is not None and not value <= limit:  # nan (no scored case) fails too
+                out.append(f"{h['category']} ({h['file']}): {name} |error| {_abs_pct(value)} exceeds the committed ceiling {_abs_pct(limit)}")
+    return out
 
 
 def run(path=None, transfers: bool = True) -> ValidationReport:
@@ -173,10 +197,17 @@ def _row(o: Outcome) -> list[str]:
 HEAD = ["case", "measured", "predicted", "error", "predicted bound", "source's bound"]
 
 
+def _bounds(s: Summary) -> str:
+    return f"{s.bound_right} of {s.bound_checked}" if s.bound_checked else "-"
+
+
+SUMMARY_HEAD = ["category", "cases", "median", "p90", "bottleneck right"]
+
+
 def _summary_rows(report: ValidationReport) -> list[list[str]]:
-    rows = [[s.name, str(s.count), _abs_pct(s.median), _abs_pct(s.p90)] for s in report.categories]
+    rows = [[s.name, str(s.count), _abs_pct(s.median), _abs_pct(s.p90), _bounds(s)] for s in report.categories]
     o = report.overall
-    return rows + [["overall", str(o.count), _abs_pct(o.median), _abs_pct(o.p90)]]
+    return rows + [["overall", str(o.count), _abs_pct(o.median), _abs_pct(o.p90), _bounds(o)]]
 
 
 def _text_table(head: list[str], rows: list[list[str]]) -> str:
@@ -194,16 +225,19 @@ def _md_table(head: list[str], rows: list[list[str]]) -> str:
 def _sections(report: ValidationReport, table) -> list[tuple[str, str]]:
     """(heading, body) pairs shared by the text and Markdown renderings."""
     o = report.overall
+    wrong = [x.case.id for x in report.outcomes if x.case.scored and x.bound_agrees is False]
     bounds = (f"\n\nBottleneck: the predicted wall matches the source's in {o.bound_right} of the {o.bound_checked} scored cases "
-              "whose source names one." if o.bound_checked else
+              "whose source names one (`source_bound` in the case)" + (f"; wrong: {', '.join(wrong)}." if wrong else ".")
+              if o.bound_checked else
               "\n\nBottleneck: no scored case's source names the wall that binds, so the predicted walls are shown but not scored.")
-    out = [("Summary (absolute error of scored cases)", table(["category", "cases", "median", "p90"], _summary_rows(report)) + bounds)]
+    out = [("Summary (absolute error of scored cases)", table(SUMMARY_HEAD, _summary_rows(report)) + bounds)]
     for h in report.headers:
         group = [o for o in report.outcomes if o.case.category == h["category"] and o.case.scored]
         if not group:
             continue
         s = report.category(h["category"])
-        profiles = "; ".join(f"{k}: " + ", ".join(f"{f}={v}" for f, v in p.items() if f in measurements.PROFILE_FIELDS)
+        profiles = "; ".join(f"{k}: " + ", ".join(f"{f}={v}" for f, v in p.items()
+                                       if f in measurements.PROFILE_FIELDS or f in measurements.RATE_FIELDS)
                              + f" ({p.get('source', 'no source')})" for k, p in h["profiles"].items())
         body = (f"{h['title']}\n\nDeclared profiles: {profiles}\n\n" + table(HEAD, [_row(o) for o in group])
                 + f"\n\nmedian |error| {_abs_pct(s.median)}, p90 {_abs_pct(s.p90)}, {s.count} cases")
@@ -224,11 +258,74 @@ def _sections(report: ValidationReport, table) -> list[tuple[str, str]]:
     if failed:
         out.append(("Cases the engine rejected", table(["case", "error"], [[o.case.id, o.failure] for o in failed])))
     if report.transfers:
-        rows = [[t.calibrated_on, t.parameter, f"{t.value:.4g}", t.target, t.change, _pct(t.default_error), _pct(t.error)]
+        def target(t):
+            return "-" if t.target_error is None else f"{100 * t.target_error:.0f}% ({'met' if t.met else 'not met'})"
+
+        rows = [[t.calibrated_on, t.parameter, f"{t.value:.4g}", t.target, t.change, _pct(t.default_error), _pct(t.error), target(t)]
                 for t in report.transfers]
-        out.append(("Calibration transfer: fit on one case, predict the others", table(
-            ["calibrated on", "parameter", "fitted", "predicts", "what changes", "error (declared)", "error (calibrated)"], rows)))
+        lines = [f"- {s.target_class}: {s.met} of {s.count} within {100 * s.target_error:.0f}% (median |error| {_abs_pct(s.median)}, "
+                 f"worst {_abs_pct(s.worst)})" for s in calibrate.summarise_transfers(list(report.transfers))]
+        out.append(("Calibration transfer: fit on one case, predict the others", (
+            "Issue 17's targets: calibrated on one measurement, the same workload on another batch size or precision "
+            "within 10%, on another GPU generation within 20% (changes of another kind are shown without a target).\n\n"
+            + "\n".join(lines) + "\n\n" + table(
+                ["calibrated on", "parameter", "fitted", "predicts", "what changes", "error (declared)", "error (calibrated)", "target"],
+                rows))))
+    out.append(_defaults_section(report, table))
     return out
+
+
+def documented_defaults() -> list[tuple[str, str, str]]:
+    """(name, value, source) of every ``DEFAULT_*`` in ``solvers/defaults.py``, read from that file.
+
+    The source is the paragraph of the module docstring that starts with the
+    name, or the comment block just above the assignment: the file is the one
+    place a default and its source are written, and this table is generated
+    from it so the two cannot drift apart.
+    """
+    text = Path(engine_defaults.__file__).read_text(encoding="utf-8")
+    doc = engine_defaults.__doc__ or ""
+    code = text.split('"""', 2)[2] if text.lstrip().startswith('"""') else text  # after the module docstring
+    out, comment, last = [], [], ""
+    for line in code.splitlines():
+        if line.startswith("#") and not line.startswith("# ---"):
+            comment.append(line.lstrip("# ").strip())
+            continue
+        m = re.match(r"^(DEFAULT_[A-Z0-9_]+)\s*=", line)
+        if m:
+            name = m.group(1)
+            para = next((p for p in doc.split("\n\n") if p.strip().startswith(name)), "")
+            if para:
+                source = re.sub(rf"^{name}\s*=\s*[^:]*:\s*", "", " ".join(para.split()))
+            else:
+                source = " ".join(comment) or last  # a default right under another shares its comment
+            last = source
+            value = getattr(engine_defaults, name)
+            shown = f"{value:.6g}" if isinstance(value, float) else str(value)
+            out.append((name, shown, source or "(no source written)"))
+        if not line.startswith("#"):
+            comment = []
+    return out
+
+
+# issue 17's recommended efficiencies (fraction of dense peak) and the validation profiles that declare them
+RECOMMENDED_EFFICIENCIES = (
+    ("Megatron-LM training", "0.45-0.55", "megatron"), ("DeepSpeed ZeRO-3 training", "0.35-0.45", "zero3"),
+    ("PyTorch FSDP training", "0.30-0.40", None), ("vLLM serving", "0.25-0.35", "vllm"),
+    ("TensorRT-LLM serving", "0.35-0.45", "tensorrt_llm"), ("int8 serving", "0.20-0.35", None),
+    ("MI300X training", "0.30-0.45", None),
+)
+
+
+def _defaults_section(report: ValidationReport, table) -> tuple[str, str]:
+    used = {name: f"{p['efficiency']} ({h['file']})" for h in report.headers for name, p in h["profiles"].items() if "efficiency" in p}
+    rec = [[what, rng, (used.get(profile, "-") if profile else "-")] for what, rng, profile in RECOMMENDED_EFFICIENCIES]
+    body = ("What a solver assumes when an argument is not given (`solvers/defaults.py`, each with its source; a result's "
+            "`assumptions` list says which applied):\n\n"
+            + table(["default", "value", "source"], [list(r) for r in documented_defaults()])
+            + "\n\nIssue 17's recommended efficiencies and the validation profile that declares each "
+              "(a dash: no case of that framework yet):\n\n" + table(["framework", "recommended", "declared profile"], rec))
+    return "Defaults and their sources", body
 
 
 def to_text(report: ValidationReport) -> str:
@@ -260,7 +357,7 @@ README_END = "<!-- /validation-summary -->"
 
 def summary_markdown(report: ValidationReport) -> str:
     """The summary table alone (what README.md shows)."""
-    return _md_table(["category", "cases", "median", "p90"], _summary_rows(report))
+    return _md_table(SUMMARY_HEAD, _summary_rows(report))
 
 
 def update_readme(text: str, report: ValidationReport) -> str:
@@ -279,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", metavar="PATH", help="write the report as Markdown to PATH")
     parser.add_argument("--readme", metavar="PATH", help="replace the summary block of the README at PATH")
     parser.add_argument("--path", metavar="DIR", help="a folder of validation TOML files (default: the shipped data)")
+    parser.add_argument("--check", action="store_true",
+                        help="exit with status 1 when a category's errors exceed the ceiling its file commits to")
     args = parser.parse_args(argv)
     report = run(args.path)
     if args.markdown:
@@ -290,6 +389,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report.as_dict(), indent=2, default=str))
     else:
         print(to_text(report), end="")
+    if args.check:
+        failures = exceeded(report)
+        for line in failures:
+            print(f"mlsysim validate: {line}", file=sys.stderr)
+        return 1 if failures else 0
     return 0
 
 

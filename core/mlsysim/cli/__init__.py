@@ -1,4 +1,4 @@
-"""The command line: ``mlsysim list|show|solve|serve|audit|train|optimize|carbon|reliability|registry|grade|validate``.
+"""The command line: ``mlsysim list|show|solve|serve|diffusion|audit|train|optimize|carbon|reliability|registry|grade|validate``.
 
 Readable tables by default, ``--json`` for scripts. Exit status: 0 ok, 1 "does not fit"
 (or the registry check found problems), 2 bad input. Bad input is one line on stderr
@@ -41,7 +41,8 @@ def cmd_grade(args) -> int:
 
 def cmd_validate(args) -> int:
     argv = [*(["--json"] if args.json else []), *(["--markdown", args.markdown] if args.markdown else []),
-            *(["--readme", args.readme] if args.readme else []), *(["--path", args.path] if args.path else [])]
+            *(["--readme", args.readme] if args.readme else []), *(["--path", args.path] if args.path else []),
+            *(["--check"] if args.check else [])]
     return int(validation.main(argv) or 0)
 
 
@@ -67,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", metavar="PATH", default=None, help="also write the report as Markdown to PATH")
     p.add_argument("--readme", metavar="PATH", default=None, help="replace the summary block of the README at PATH")
     p.add_argument("--path", metavar="DIR", default=None, help="a folder of validation TOML files (default: the shipped set)")
+    p.add_argument("--check", action="store_true",
+                   help="exit with status 1 when a category's errors exceed the ceiling its validation file commits to")
     p.set_defaults(func=cmd_validate)
     return parser
 

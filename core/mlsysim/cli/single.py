@@ -1,4 +1,4 @@
-"""One-system commands: ``solve`` (roofline), ``serve`` (LLM serving), ``audit`` (every wall at once)."""
+"""One-system commands: ``solve`` (roofline), ``serve`` (LLM serving), ``diffusion`` (images), ``audit`` (every wall at once)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import mlsysim
 
 from ..core.errors import MlsysimError
 from ..solvers import ServingModel, SingleNodeModel
+from ..solvers.diffusion import DiffusionModel
 from ..workloads.precision import PRECISIONS
 from ._base import DOES_NOT_FIT, OK, dumps, duration_in, emit, finite_float, json_flag, knob, positive_int, resolve
 
@@ -35,6 +36,16 @@ def cmd_serve(args) -> int:
         fields += ["memory_per_accelerator", "decode_comm_time"]
     return emit(r, args, f"serving {r.model} on {r.hardware}, batch {r.batch_size}, {shape}, {r.precision} weights, "
                 f"{r.kv_precision} KV cache", fields)
+
+
+def cmd_diffusion(args) -> int:
+    hardware = resolve(args.hardware, ["hardware"], "hardware")
+    r = DiffusionModel().solve(args.model, hardware, batch_size=args.batch_size, steps=args.steps, guidance=not args.no_guidance,
+                               precision=args.precision, efficiency=args.efficiency)
+    return emit(r, args, f"{r.model} on {r.hardware}, batch {r.batch_size}, {r.steps} steps"
+                         f"{', classifier-free guidance' if r.guidance else ''}, {r.precision}",
+                ["latency", "images_per_second", "step_time", "denoising_time", "text_encoder_time", "vae_decoder_time",
+                 "flops_per_image", "step_bound", "memory_footprint", "memory_capacity", "feasible"])
 
 
 def cmd_audit(args) -> int:
@@ -80,6 +91,17 @@ def add_commands(sub, common) -> None:
     p.add_argument("--kv-precision", default=None, choices=PRECISIONS, help="KV cache precision (default: 16-bit under narrower weights)")
     p.add_argument("--tp", type=int, default=1, help="accelerators in one tensor-parallel group")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("diffusion", help="diffusion models: latency per image, images/s (sd15, sdxl, dit_xl_2)", parents=[common])
+    p.add_argument("model", help="diffusion model name: sd15, sdxl or dit_xl_2")
+    p.add_argument("hardware", help="hardware name, e.g. a100 (mlsysim list hardware)")
+    p.add_argument("--batch-size", type=positive_int, default=1)
+    p.add_argument("--steps", type=positive_int, default=None, help="denoising steps (default: the model's, e.g. 50)")
+    p.add_argument("--no-guidance", action="store_true", help="one pass per step instead of two (no classifier-free guidance)")
+    p.add_argument("--precision", default="fp16", choices=PRECISIONS)
+    p.add_argument("--efficiency", type=finite_float, default=0.5, help="fraction of dense peak FLOP/s, in (0, 1]")
+    json_flag(p)
+    p.set_defaults(func=cmd_diffusion)
 
     p = sub.add_parser("audit", help="every wall for one model on one system, and which binds first", parents=[common])
     p.add_argument("model", help="model name (mlsysim list models)")

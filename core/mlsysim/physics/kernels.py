@@ -1479,3 +1479,31 @@ def sequential_roofline(ops_a: float, bytes_a: float, ops_b: float, bytes_b: flo
     ca, cb = ops_a / flops, ops_b / flops
     ma, mb = bytes_a / bandwidth, bytes_b / bandwidth
     return max(ca, ma) + max(cb, mb), ca + cb, ma + mb
+
+
+# --- Accuracy: reliability by component class ---
+
+
+def unit_mtbf(units: float, hours: float, interruptions: float) -> float:
+    """Mean time between interruptions of ONE unit of a class: units x observed time / interruptions.
+
+    The exposure estimate of a constant failure rate (unit-hours per event), as
+    used to turn a fleet's root-cause table into per-unit rates (e.g. Llama 3's
+    Table 5: 268 GPU-class interruptions over 16,384 GPUs x 1,296 h). Infinite
+    when no interruption of the class was observed.
+    """
+    return math.inf if interruptions <= 0 else units * hours / interruptions
+
+
+def job_interruption_mtbf(gpus: float, nodes: float, gpu_mtbf: float, node_mtbf: float, job_mtbf: float) -> float:
+    """Mean time between interruptions of a synchronous job from independent component classes.
+
+    Rates of independent exponential failure processes add (series system,
+    e.g. Trivedi 2002, Sec. 3.5): lambda = N_gpu / MTBF_gpu + N_node / MTBF_node
+    + 1 / MTBF_job, where the node class holds host and network (one NIC rail set
+    and its switch share per node) and the job class holds what does not scale
+    with the hardware (software bugs, dependencies, unexplained timeouts). An
+    infinite MTBF leaves a class out. Returns 1 / lambda.
+    """
+    rate = gpus / gpu_mtbf + nodes / node_mtbf + 1.0 / job_mtbf
+    return math.inf if rate <= 0 else 1.0 / rate

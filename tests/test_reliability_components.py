@@ -1,0 +1,75 @@
+"""Job interruptions from component classes (accelerator, node, job), derived by hand.
+
+Tolerance: 1e-9 relative for closed forms; the published comparisons state theirs.
+Rates from Llama 3's root-cause table (Dubey et al. 2024, Table 5: 419 unexpected
+interruptions, 16,384 H100 = 2,048 nodes, 54 days = 1,296 h): accelerator class 268,
+node class (host + network) 88, job class (software + unknown) 63.
+"""
+
+import math
+
+import pytest
+
+from mlsysim import InputError, ureg
+from mlsysim import measurements
+from mlsysim.physics import kernels
+from mlsysim.solvers import ReliabilityModel
+
+GPU_H = 16384 * 1296 / 268  # 79,230.09 GPU-hours per accelerator-class interruption
+NODE_H = 2048 * 1296 / 88  # 30,161.45 node-hours per node-class interruption
+JOB_H = 1296 / 63  # 20.571 h per job-class interruption
+
+
+def test_unit_mtbf_by_hand():
+    assert kernels.unit_mtbf(16384, 1296, 268) == pytest.approx(79230.09, rel=1e-6)
+    assert kernels.unit_mtbf(2048, 1296, 88) == pytest.approx(30161.45, rel=1e-6)
+    assert kernels.unit_mtbf(10, 100, 0) == math.inf  # nothing observed: no rate
+
+
+def test_classes_add_as_rates():
+    # Llama 3 itself: 16,384 / 79,230 + 2,048 / 30,161 + 1 / 20.57 = 0.20679 + 0.06790 + 0.04861 = 0.32330 /h
+    # -> 3.0931 h = 1,296 / 419, the measured interval: the split loses nothing
+    assert kernels.job_interruption_mtbf(16384, 2048, GPU_H, NODE_H, JOB_H) == pytest.approx(1296 / 419, rel=1e-9)
+    # a class left out (infinite MTBF) contributes nothing
+    assert kernels.job_interruption_mtbf(8, 1, 100.0, math.inf, math.inf) == pytest.approx(12.5)
+    assert kernels.job_interruption_mtbf(0, 0, math.inf, math.inf, math.inf) == math.inf
+
+
+def test_solver_with_classes_for_opt175b():
+    # 992 A100 in 124 nodes: 992 / 79,230 + 124 / 30,161 + 1 / 20.571
+    # = 0.012521 + 0.004111 + 0.048611 = 0.065243 /h -> 15.33 h (OPT's logbook measured 7.5 h)
+    r = ReliabilityModel().solve(measurements.fleet_of("selene_a100", 992), ureg.Quantity(30, "day"),
+                                 checkpoint_time=ureg.Quantity(0, "s"), accelerator_mtbf=ureg.Quantity(GPU_H, "hour"),
+                                 node_mtbf=ureg.Quantity(NODE_H, "hour"), job_mtbf=ureg.Quantity(JOB_H, "hour"))
+    assert r.fleet_mtbf.m_as("hour") == pytest.approx(1 / (992 / GPU_H + 124 / NODE_H + 1 / JOB_H), rel=1e-9)
+    assert r.fleet_mtbf.m_as("hour") == pytest.approx(15.33, abs=0.01)
+    # one node: 8 / 79,230 + 1 / 30,161 -> 7,454 h
+    assert r.node_mtbf.m_as("hour") == pytest.approx(1 / (8 / GPU_H + 1 / NODE_H), rel=1e-9)
+    assert any("component classes" in a for a in r.assumptions)
+
+
+def test_without_classes_nothing_changes():
+    # the all-causes default: 50,676 h / 16,384 = 3.093 h, as before the classes existed
+    r = ReliabilityModel().solve("h100", ureg.Quantity(30, "day"), count=16384, checkpoint_time=ureg.Quantity(0, "s"))
+    assert r.fleet_mtbf.m_as("hour") == pytest.approx(54 * 24 / 419, rel=1e-9)
+    assert not any("component classes" in a for a in r.assumptions)
+
+
+def test_bad_class_rates_are_named():
+    for field in ("node_mtbf", "job_mtbf"):
+        with pytest.raises(InputError, match=field):
+            ReliabilityModel().solve("h100", ureg.Quantity(30, "day"), count=8, checkpoint_time=ureg.Quantity(0, "s"),
+                                     **{field: ureg.Quantity(-1, "hour")})
+
+
+def test_reliability_case_files_declare_classes(tmp_path):
+    text = ('category = "r"\n[profiles.p]\naccelerator_mtbf_hours = {v}\nnode_mtbf_hours = 1.0\njob_mtbf_hours = 1.0\n'
+            'source = "s"\n[sources.s]\ntitle = "t"\n[[cases]]\nid = "a"\nsource = "s"\nwhere = "w"\nkind = "job_mtti"\n'
+            'fleet = "selene_a100"\ngpus = 8\nprofile = "p"\nmetric = "m"\nmeasured = {{ value = 1, unit = "hour" }}\n')
+    (tmp_path / "r.toml").write_text(text.format(v=-5))
+    with pytest.raises(InputError, match="accelerator_mtbf_hours"):
+        measurements.load_cases(tmp_path)
+    (tmp_path / "r.toml").write_text(text.format(v=8.0) + 'classes = ["gpus"]\n')
+    _, cases = measurements.load_cases(tmp_path)
+    with pytest.raises(InputError, match="classes"):
+        measurements.predict(cases[0])
