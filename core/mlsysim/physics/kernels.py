@@ -1433,3 +1433,16 @@ def accelerators_for_duration(ops: float, duration: float, peak_flops: float, ef
     (round up for a real fleet).
     """
     return ops / (duration * peak_flops * efficiency)
+
+
+# --- Labs: orchestration ---
+
+
+def arrival_rate_for_gpu_load(gpu_load: float, total_gpus: float, gpus_per_job: float, duration: float) -> float:
+    """Job arrival rate that keeps a share ``gpu_load`` of a cluster's GPUs busy: lam = rho N / (k D).
+
+    Little's law (Little 1961, *Operations Research* 9(3)): jobs in service = lam D, each holding k
+    GPUs, so busy GPUs = lam D k; setting that to rho N and solving for lam. Jobs per unit time in
+    the unit of ``duration``. ``gpus_per_job`` may be a fraction (a MIG partition of one GPU).
+    """
+    return gpu_load * total_gpus / (gpus_per_job * duration)
