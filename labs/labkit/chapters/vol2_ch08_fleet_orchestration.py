@@ -13,6 +13,7 @@ same computation as the numbers in the text. The chart's template is written her
 from __future__ import annotations
 
 from mlsysim import formulas, viz
+from mlsysim.core.units import make
 from mlsysim.physics import kernels
 from mlsysim.solvers.orchestration import OrchestrationModel, OrchestrationPlan, evaluate
 from mlsysim.viz.data import fmt
@@ -33,6 +34,12 @@ REFERENCE = "1"  # the comparison curve: single-GPU jobs, no gang, no fragmentat
 _FRACTIONS = [i / 20 for i in range(1, 19)] + [0.92, 0.94, 0.96, 0.97, 0.98, 0.99, 0.995]
 
 _MODEL = OrchestrationModel()
+# Quantities built from floats, not parsed from text: parsing '4 hour' costs about a millisecond in the browser
+_NO_ARRIVALS = make(0.0, "rate")
+
+
+def _hours(h: float):
+    return make(h * HOUR, "time")
 
 
 def _placement(job: str) -> dict:
@@ -63,7 +70,7 @@ def duration_text(q) -> str:
 
 def cluster(nodes: int, job: str, duration_h: float):
     """The engine's placement of ``job``-sized jobs on ``nodes`` x 8 GPUs (no load yet): slots, fragmentation."""
-    return _MODEL.solve("0 1/hour", f"{duration_h} hour", nodes=int(nodes), gpus_per_node=GPUS_PER_NODE, **_placement(job))
+    return _MODEL.solve(_NO_ARRIVALS, _hours(duration_h), nodes=int(nodes), gpus_per_node=GPUS_PER_NODE, **_placement(job))
 
 
 def solve(nodes: int, job: str, load: float, duration_h: float):
@@ -71,8 +78,8 @@ def solve(nodes: int, job: str, load: float, duration_h: float):
     empty = cluster(nodes, job, duration_h)
     if not empty.feasible:
         return empty  # the job does not fit in this cluster at all
-    rate = formulas.calc_arrival_rate_for_gpu_load(load, empty.total_gpus, empty.gpus_per_job, f"{duration_h} hour")
-    return _MODEL.solve(rate, f"{duration_h} hour", nodes=int(nodes), gpus_per_node=GPUS_PER_NODE, **_placement(job))
+    rate = formulas.calc_arrival_rate_for_gpu_load(load, empty.total_gpus, empty.gpus_per_job, _hours(duration_h))
+    return _MODEL.solve(rate, _hours(duration_h), nodes=int(nodes), gpus_per_node=GPUS_PER_NODE, **_placement(job))
 
 
 def usable_share(result) -> float:
@@ -117,10 +124,11 @@ TEMPLATE = {
          "encoding": {"x": {"field": "utilisation", "type": "quantitative", "title": "GPU utilisation (% of the cluster busy)",
                             "scale": {"domain": [0, 100]}},
                       "y": {"field": "wait", "type": "quantitative", "title": "Mean wait before a job starts (minutes)",
-                            "scale": {"type": "symlog", "constant": 1}, "axis": {"format": "~g"}},
+                            "scale": {"type": "symlog", "constant": 1}, "axis": {"format": ",~r"}},
                       "color": {"field": "series", "type": "nominal", "title": None,
                                 "scale": {"range": [PALETTE["blue"], PALETTE["grey"]]}},
-                      "strokeDash": {"field": "series", "type": "nominal", "legend": None}}},
+                      "strokeDash": {"field": "series", "type": "nominal", "title": None,
+                                     "scale": {"range": [[1, 0], [5, 3]]}}}},
         {"data": {"name": "wall"}, "mark": {"type": "rule", "color": PALETTE["vermillion"], "strokeDash": [5, 3]},
          "encoding": {"x": {"field": "utilisation", "type": "quantitative"}}},
         {"data": {"name": "wall"}, "mark": {"type": "text", "align": "right", "dx": -4, "y": 10,
@@ -150,7 +158,10 @@ def chart(result, reference, job: str, load: float, title: str) -> viz.Chart:
     summary = (f"Mean wait of {mine} against GPU utilisation: it grows without bound as the utilisation nears "
                f"{fmt(limit)} %; " + (f"at your {fmt(100 * load)} % it is {fmt(result.mean_wait.to('minute').magnitude)} minutes."
                                      if result.stable else f"your {fmt(100 * load)} % is past it: the queue never empties."))
-    return viz.Chart(viz.fill(TEMPLATE, datasets, title=title), datasets, summary)
+    # the student's curve first (solid blue), the single-GPU reference second (dashed grey)
+    order = [mine] + ([series_label(REFERENCE)] if reference is not None else [])
+    settings = {"layer.0.encoding.color.scale.domain": order, "layer.0.encoding.strokeDash.scale.domain": order}
+    return viz.Chart(viz.fill(TEMPLATE, datasets, title=title, settings=settings), datasets, summary)
 
 
 # --- check yourself ---------------------------------------------------------------------------
