@@ -592,3 +592,16 @@ def calc_accelerators_for_duration(ops, duration, peak_flops, efficiency):
     eff = checks.fraction(efficiency, "efficiency")
     return _out(k.accelerators_for_duration(c, t, peak, eff), "count", "accelerators", ops=ops, duration=duration,
                 peak_flops=peak_flops)
+
+
+# --- Labs: orchestration ---
+
+
+def calc_arrival_rate_for_gpu_load(gpu_load, total_gpus, gpus_per_job, duration):
+    """lam = rho N / (k D) (Little 1961): the job arrival rate that keeps a share of the GPUs busy. Returns 1/hour."""
+    rho = checks.fraction(gpu_load, "gpu_load")
+    n = _pos(total_gpus, "total_gpus", "count")
+    per_job = _pos(gpus_per_job, "gpus_per_job", "count")
+    d = _pos(duration, "duration", "time")
+    return _out(k.arrival_rate_for_gpu_load(rho, n, per_job, d), "rate", "arrival rate", gpu_load=gpu_load,
+                total_gpus=total_gpus, gpus_per_job=gpus_per_job, duration=duration).to("1/hour")

@@ -1507,3 +1507,16 @@ def job_interruption_mtbf(gpus: float, nodes: float, gpu_mtbf: float, node_mtbf:
     """
     rate = gpus / gpu_mtbf + nodes / node_mtbf + 1.0 / job_mtbf
     return math.inf if rate <= 0 else 1.0 / rate
+
+
+# --- Labs: orchestration ---
+
+
+def arrival_rate_for_gpu_load(gpu_load: float, total_gpus: float, gpus_per_job: float, duration: float) -> float:
+    """Job arrival rate that keeps a share ``gpu_load`` of a cluster's GPUs busy: lam = rho N / (k D).
+
+    Little's law (Little 1961, *Operations Research* 9(3)): jobs in service = lam D, each holding k
+    GPUs, so busy GPUs = lam D k; setting that to rho N and solving for lam. Jobs per unit time in
+    the unit of ``duration``. ``gpus_per_job`` may be a fraction (a MIG partition of one GPU).
+    """
+    return gpu_load * total_gpus / (gpus_per_job * duration)
