@@ -524,8 +524,12 @@ def _data_efficiency(value) -> float:
 def calc_iso_flop_loss(compute, parameters, data_efficiency: float = 1.0) -> float:
     """Loss of P parameters trained on C / (6 P) tokens (Hoffmann et al. 2022, Sec. 3.2). Dimensionless."""
     c, n = _pos(compute, "compute", "ops"), _pos(parameters, "parameters", "count")
-    return checks.finite_result(k.iso_flop_loss(c, n, _data_efficiency(data_efficiency)), "loss",
-                                "compute, parameters", (compute, parameters))
+    try:
+        loss = k.iso_flop_loss(c, n, _data_efficiency(data_efficiency))
+    except ZeroDivisionError:  # C / (6 P) rounds to zero tokens: the budget buys no training at all
+        raise InputError("compute, parameters", (compute, parameters),
+                         "a compute budget that buys a positive number of tokens, C / (6 P) > 0") from None
+    return checks.finite_result(loss, "loss", "compute, parameters", (compute, parameters))
 
 
 def calc_iso_flop_optimum(compute, data_efficiency: float = 1.0):
