@@ -7,7 +7,8 @@ The accuracy thresholds are the figures measured with the current physics
 regression fails and an improvement passes:
 
     category              cases  median   p90      (today)
-    distributed_training  12     16.4%    30.5%
+    distributed_training  13     13.0%    28.4%   (16.4% / 30.5% over 12 before attention
+                                                    FLOPs, context parallelism and interleaving)
     energy_carbon          9     10.2%    12.9%
     llm_serving           11     25.5%    66.3%
     reliability            2    299.5%   524.8%
@@ -150,7 +151,7 @@ def test_the_data_ships_in_the_wheel():
 # ---------------------------------------------------------------------------
 
 THRESHOLDS = {  # category: (median, p90) ceilings
-    "distributed_training": (0.20, 0.36),
+    "distributed_training": (0.14, 0.31),  # 13.0% / 28.4% with attention FLOPs, CP, interleaving (2026-12-01)
     "energy_carbon": (0.12, 0.15),
     "llm_serving": (0.30, 0.75),
     "reliability": (3.3, 5.8),
@@ -178,6 +179,22 @@ def test_issue_targets(report):
     assert report.overall.median <= 0.10
     for s in report.categories:
         assert s.median <= 0.15, s.name
+
+
+def test_issue_target_distributed_training(report):
+    # issue 17's per-category target, met by distributed training (attention FLOPs in both FLOP
+    # conventions, context parallelism, interleaved schedules); the other categories are in the xfail above
+    assert report.category("distributed_training").median <= 0.15
+
+
+def test_distributed_cases_say_which_flop_convention_they_use(cases):
+    # Megatron-LM's TFLOP/s per GPU count hardware FLOPs (Narayanan et al. 2021, Eq. 3, with the recompute
+    # pass); Llama 3's MFU counts model FLOPs (Chowdhery et al. 2022, App. B). Each case names its own.
+    for c in cases:
+        if c.kind == "distributed":
+            assert c.config.get("flop_convention") in measurements.FLOP_CONVENTIONS, c.id
+            if c.config.get("recompute") == "full" and "flops_per_step" in c.config:
+                assert c.config["flop_convention"] == "hardware", c.id
 
 
 def test_docs_page_is_regenerated(report):
