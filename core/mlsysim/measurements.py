@@ -29,7 +29,8 @@ from .registries import Fleets
 from .solvers import DistributedModel, Engine, ReliabilityModel, ServingModel, SustainabilityModel
 from .systems.types import Fleet
 
-KINDS = ("single_node", "serving_ttft", "serving_throughput", "serving_request_latency", "distributed", "energy", "carbon", "fleet_mtbf")
+KINDS = ("single_node", "serving_ttft", "serving_throughput", "serving_request_latency", "distributed", "distributed_scaling", "energy",
+         "carbon", "fleet_mtbf")
 PROFILE_FIELDS = ("efficiency", "bandwidth_efficiency", "utilization")
 # what a distributed case's TFLOP/s or utilisation counts: model FLOPs (Chowdhery et al. 2022, App. B) or
 # hardware FLOPs with the recompute pass (Narayanan et al. 2021, Eq. 3)
@@ -288,6 +289,21 @@ def _distributed(case: Case) -> Prediction:
     return Prediction(value, str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
 
 
+def _distributed_scaling(case: Case) -> Prediction:
+    """N-GPU over 1-GPU throughput at a fixed per-GPU batch (what a "strong scaling" column of weak-scaling runs shows).
+
+    One GPU runs the same per-GPU batch with no gradient exchange, so its step is the
+    N-GPU step's compute: speedup = N x compute / step = N x scaling efficiency.
+    """
+    c, p = case.config, case.profile
+    fleet = fleet_of(c["fleet"], c["gpus"])
+    r = DistributedModel().solve(
+        c["model"], fleet, batch_size=c["batch_per_gpu"] * c["gpus"], precision=c["precision"], efficiency=p.get("efficiency", 0.5),
+        microbatch_count=1, overlap_comm=bool(c.get("overlap_comm", False)),
+    )
+    return Prediction(c["gpus"] * float(r.scaling_efficiency), str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
+
+
 def _footprint(case: Case):
     c, p = case.config, case.profile
     d = c["duration"]
@@ -321,7 +337,8 @@ def _fleet_mtbf(case: Case) -> Prediction:
 
 PREDICTORS = {
     "single_node": _single_node, "serving_ttft": _serving_ttft, "serving_throughput": _serving_throughput,
-    "serving_request_latency": _serving_request_latency, "distributed": _distributed, "energy": _energy,
+    "serving_request_latency": _serving_request_latency, "distributed": _distributed,
+    "distributed_scaling": _distributed_scaling, "energy": _energy,
     "carbon": _carbon, "fleet_mtbf": _fleet_mtbf,
 }
 

@@ -355,7 +355,9 @@ def check_layout(plan: TrainingPlan, tp: int, pp: int, ep: int, microbatch_count
         raise InputError("batch_size", plan.batch, f"a multiple of dp_size={dp} (= {n} accelerators / (tp*cp*pp*ep = {inner})): each replica needs whole sequences")
     local = plan.batch // dp
     if microbatch_count is None:
-        m = local  # micro-batches of one sequence: the least activation memory, the smallest bubble
+        # micro-batches of one sequence: the least activation memory, the smallest bubble; a CNN's
+        # replica (no pipeline) runs its whole batch at once
+        m = local if plan.is_transformer else 1
     else:
         m = _inputs.positive_int(microbatch_count, "microbatch_count")
         if local % m:
@@ -440,7 +442,9 @@ class DistributedModel:
         pp = _inputs.positive_int(pp_size, "pp_size")
         ep = _inputs.positive_int(ep_size, "ep_size")
         cp = _inputs.positive_int(cp_size, "cp_size")
-        auto = virtual_stages == "auto"
+        auto = isinstance(virtual_stages, str)
+        if auto and virtual_stages != "auto":
+            raise InputError("virtual_stages", virtual_stages, "an integer >= 1 (model chunks per pipeline rank) or 'auto'")
         v = 1 if auto else _inputs.positive_int(virtual_stages, "virtual_stages")
         plan = plan_of(inputs)
         dp, m = check_layout(plan, tp, pp, ep, microbatch_count, v, cp)
@@ -488,13 +492,16 @@ def _assumptions(plan: TrainingPlan, tp: int, pp: int, dp: int, m: int, v: int, 
         work = (f"executed FLOPs = {3 + extra[0]:g} x 2 P_active + {3 + extra[1]:g} x attention per token "
                 f"(recompute={plan.recompute!r}, {'causal kernels: s/2 keys' if plan.attention == 'causal' else 'dense masked scores: s keys'})")
     else:
-        work = f"executed FLOPs = {kernels.training_passes(plan.recompute == 'full'):g} x forward FLOPs per sample (data parallelism only)"
+        work = (f"executed FLOPs = {kernels.training_passes(plan.recompute == 'full'):g} x forward FLOPs per sample, model FLOPs "
+                f"{kernels.training_passes():g} x (data parallelism only)")
     out = [
-        f"efficiency={efficiency:g} of dense {plan.compute_precision or plan.precision} peak; {work}; {FLOP_CONVENTION}",
+        f"efficiency={efficiency:g} of dense {plan.compute_precision or plan.precision} peak; {work}"
+        + (f"; {FLOP_CONVENTION}" if plan.is_transformer else ""),
         f"ranks laid out TP innermost, then CP, EP, DP, PP; {g} accelerators per node share a {plan.intra_bw / 1e9:.4g} GB/s link, "
         f"the fabric gives {plan.inter_bw / 1e9:.4g} GB/s per accelerator after oversubscription"
         + (f", {plan.pod_bw / 1e9:.4g} GB/s between pods of {plan.pod_size}" if plan.pod_size else ""),
-        f"micro-batches: {m} of {plan.batch // dp // m} sequence(s) per replica, 1F1B schedule"
+        f"micro-batches: {m} of {plan.batch // dp // m} {'sequence(s)' if plan.is_transformer else 'sample(s)'} per replica"
+        + (", 1F1B schedule" if pp > 1 else "")
         + (f" interleaved over {v} virtual stages (bubble (p-1)/(v m), Narayanan et al. 2021, Sec. 2.2.2)" if v > 1 else "")
         + (f"; virtual_stages='auto': the fastest of {virtual_stage_options(plan.layers, pp)} that fits" if auto_v else ""),
         "DP gradients all-reduced in the training precision, in node then across nodes (hierarchical ring)"
