@@ -170,6 +170,16 @@ def test_interleaving_shrinks_the_bubble_and_auto_takes_the_fastest():
     assert exc.value.field == "virtual_stages"
 
 
+def test_interleaving_needs_whole_rounds_of_pp_micro_batches():
+    # Megatron-LM's interleaved schedule runs micro-batches in rounds of pp: 6 micro-batches on pp = 4 is not one
+    with pytest.raises(InputError) as exc:
+        DistributedModel().solve(SMALL, fleet(8, 1), batch_size=12, pp_size=4, virtual_stages=2)
+    assert exc.value.field == "microbatch_count" and "pp_size=4" in str(exc.value)
+    # 'auto' then keeps the plain 1F1B schedule: bubble 3 / (6 + 3)
+    auto = DistributedModel().solve(SMALL, fleet(8, 1), batch_size=12, pp_size=4, virtual_stages="auto")
+    assert auto.virtual_stages == 1 and auto.bubble_fraction == pytest.approx(3 / 9, rel=1e-12)
+
+
 def test_optimizer_considers_virtual_stages():
     f = fleet(8, 4)
     res = ParallelismOptimizer().solve(MID, f, batch_size=64)

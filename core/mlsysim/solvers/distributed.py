@@ -362,6 +362,10 @@ def check_layout(plan: TrainingPlan, tp: int, pp: int, ep: int, microbatch_count
         m = _inputs.positive_int(microbatch_count, "microbatch_count")
         if local % m:
             raise InputError("microbatch_count", m, f"a divisor of the per-replica batch {local} (= batch_size {plan.batch} / dp_size {dp})")
+    if virtual_stages > 1 and m % pp:
+        raise InputError("microbatch_count", m,
+                         f"a multiple of pp_size={pp} for the interleaved schedule (virtual_stages={virtual_stages}): it runs whole "
+                         "rounds of pp micro-batches (Narayanan et al. 2021, Sec. 2.2.2)")
     return dp, m
 
 
@@ -468,9 +472,10 @@ def virtual_stage_options(layers: int, pp: int) -> list[int]:
 
 
 def fastest_virtual_stages(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, m: int, zero_stage: int, cp: int = 1) -> int:
-    """The v of ``virtual_stage_options`` with the shortest step that fits in memory (1 when none does)."""
+    """The v of ``virtual_stage_options`` with the shortest step that fits in memory (1 when none does, or when
+    the micro-batches are not whole rounds of pp, which Megatron-LM's interleaved schedule needs)."""
     best, best_step = 1, math.inf
-    if plan.compute_precision is None:  # no arithmetic in that precision: nothing to rank
+    if plan.compute_precision is None or m % pp:  # no arithmetic in that precision, or no whole rounds to interleave
         return best
     for v in virtual_stage_options(plan.layers, pp):
         out = evaluate(plan, tp, pp, ep, dp, m, v, zero_stage, cp)

@@ -132,11 +132,19 @@ class ParallelismOptimizer:
                             rejected["batch"] += per_v
                             continue
                         m = batch // dp // mbs
+                        # interleaving needs whole rounds of pp micro-batches (Megatron-LM's schedule, Narayanan et al. 2021)
+                        vs = v_options if m % pp == 0 else (1,)
+                        rejected["batch"] += (len(v_options) - len(vs)) * n_zero
                         for zero in zero_stages:
-                            for v in v_options:
+                            for v in vs:
                                 out = evaluate(plan, tp, pp, ep, dp, m, v, zero)
                                 if out.memory_per_accelerator > capacity:
-                                    rejected["memory"] += 1
+                                    # v > 1 keeps more activations than v = 1 (x (1 + (p-1)/(p v)), Korthikanti et al.
+                                    # 2022, Sec. 4.2.3): when v = 1 does not fit, no v does
+                                    skipped = len(vs) if v == 1 else 1
+                                    rejected["memory"] += skipped
+                                    if v == 1:
+                                        break
                                     continue
                                 feasible.append((out.step_time, tp, pp, ep, dp, m, mbs, zero, v, out.compute_time, out.memory_per_accelerator))
         feasible.sort()
@@ -150,7 +158,8 @@ class ParallelismOptimizer:
             f"searched tp in {tp_options} (dividing {plan.heads} heads), every pp dividing {layers} layers, "
             + (f"ep dividing {experts} experts, " if experts > 1 else "")
             + f"micro-batch sizes {mbs_options}, ZeRO stages {zero_stages}; "
-            + ("virtual stages: every v giving whole layers per chunk when pp > 1 (interleaved 1F1B)" if interleave else "virtual_stages=1"),
+            + ("virtual stages: every v giving whole layers per chunk when pp > 1 and pp divides the micro-batches (interleaved 1F1B)"
+               if interleave else "virtual_stages=1"),
             "TP kept inside a node" if not allow_cross_node_tp else "TP allowed across nodes",
             "ranked by step time at the fixed global batch (= by throughput)",
         ]
