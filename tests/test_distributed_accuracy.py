@@ -250,3 +250,13 @@ def test_cnn_splits_by_data_parallelism_only():
     assert exc.value.field == "model"
     best = ParallelismOptimizer().solve(CNN, fleet(8, 2), batch_size=4096)
     assert best.best_config["tp"] == best.best_config["pp"] == 1 and best.best_config["dp"] == 16
+
+
+def test_training_run_takes_context_parallelism_and_counts_model_flops():
+    from mlsysim.solvers import ScalingModel
+
+    run = ScalingModel().training_run(SMALL, fleet(8, 1), tokens=1e9, batch_size=4, checkpoint_time="10 s",
+                                      parallelism={"cp_size": 2, "attention": "full"})
+    assert run.feasible and run.config["cp"] == 2 and run.config["dp"] == 4
+    # model FLOPs (PaLM App. B) per token at s = 2048: 6 x 1e9 + 12 x 16 x 2048 x 2048 = 6.805306368e9
+    assert run.training_compute.m_as("flop") == pytest.approx(6.805306368e9 * 1e9, rel=1e-12)

@@ -32,7 +32,7 @@ from .sustainability import SustainabilityModel
 
 # what ``training_run(parallelism=...)`` may set: DistributedModel's layout and schedule arguments
 LAYOUT_KEYS = ("tp_size", "pp_size", "ep_size", "microbatch_count", "virtual_stages", "overlap_comm", "overlap_efficiency",
-               "zero_stage", "seq_len", "recompute", "sequence_parallel")
+               "zero_stage", "seq_len", "recompute", "sequence_parallel", "cp_size", "attention")
 
 
 # what ``training_run(**reliability_kwargs)`` passes on to ``ReliabilityModel.solve``
