@@ -87,8 +87,11 @@ def test_training_on_a_fleet_rows_by_hand():
     node = Node(accelerator=GPU, accelerators_per_node=2, intra_node_bw="100 GB/s")
     fleet = Fleet(name="Two", node=node, count=1, fabric=NetworkFabric(bandwidth="50 GB/s"), grid=GRID)
     a = audit(LM, fleet, "training", batch_size=2, tp_size=1, pp_size=1, duration="1 day")
-    # compute = 6 x 1e9 x (2 x 1024 tokens) / (2 x 1000e12 x 0.5) = 12.288 ms
-    compute = 6 * 1e9 * 2 * 1024 / (2 * 5e14)
+    # compute = executed FLOPs / (2 x 1000e12 x 0.5). Per token: 6 x 1e9 (6P) + 4 passes (3 + the selective
+    # recompute of the attention core) x 4 x 16 layers x 512 keys (causal half of 1024) x 2048 (d_attn = 16 x 128)
+    # = 6e9 + 4 x 67,108,864 = 6.268435456e9; x 2 x 1024 tokens / 1e15 = 12.8378 ms
+    compute = (6 * 1e9 + 4 * 4 * 16 * 512 * 2048) * 2 * 1024 / (2 * 5e14)
+    assert compute == pytest.approx(0.012837755813888, rel=1e-12)
     assert a.row("compute").figure.m_as("s") == pytest.approx(compute)
     # DP all-reduce of 2e9 B of gradients in one node over 2 ranks: 2 x 1 us + 2 x (1/2) x 2e9 / 100e9 = 20.002 ms
     comm = 2 * 1e-6 + 2e9 / 100e9

@@ -60,7 +60,10 @@ def test_training_run_time_cost_and_carbon():
     step = DistributedModel().solve(MODEL, FLEET, 32).step_time.m_as("s")
     # 32 x 2048 = 65,536 tokens per step -> ceil(1e9 / 65,536) = 15,259 steps
     assert run.steps == 15_259
-    assert run.training_compute.m_as("flop") == pytest.approx(6 * 1e9 * 1e9)
+    # model FLOPs (PaLM App. B): (6 x 1e9 + 12 x 16 layers x 2048 d_attn x 2048 seq) x 1e9 tokens
+    # = (6e9 + 805,306,368) x 1e9 = 6.805306368e18
+    assert run.training_compute.m_as("flop") == pytest.approx((6 * 1e9 + 12 * 16 * 2048 * 2048) * 1e9, rel=1e-12)
+    assert run.training_compute.m_as("flop") == pytest.approx(6.805306368e18, rel=1e-12)
     assert run.ideal_duration.m_as("s") == pytest.approx(15_259 * step, rel=1e-12)
     assert run.duration.m_as("s") == pytest.approx(15_259 * step / run.goodput, rel=1e-12)
     wall_h = run.duration.m_as("hour")

@@ -7,14 +7,15 @@ The accuracy thresholds are the figures measured with the current physics
 regression fails and an improvement passes:
 
     category              cases  median   p90      (today)
-    distributed_training  12     16.4%    30.5%
+    distributed_training  17     13.0%    27.1%   (16.4% / 30.5% over 12 before attention
+                                                    FLOPs, CP, interleaving and the CNN DP cases)
     energy_carbon          9     10.2%    12.9%
     llm_serving           20     25.8%    67.0%   (was 11 cases, 25.5% / 66.3%, before input/output
                                                 lengths, the per-operator decode and the 9 TP cases)
     reliability            2     94.3%   102.4%   (component classes; 299.5% / 524.8% before)
     single_node           18     98.9%   179.6%
     vendors                7     59.7%   116.4%   (new: A100 and MI250X batch-1 decoding, gpt-fast)
-    overall               68     25.5%   109.1%   (after the serving and vendor cases; docs/validation.md has each)
+    overall               73     23.9%   103.4%   (after the serving, vendor and distributed cases; docs/validation.md has each)
 
 Issue 17's targets (<= 15% per category, <= 10% overall) are for after the
 missing physics lands; ``test_issue_targets`` is a strict xfail until then.
@@ -168,7 +169,7 @@ def test_the_data_ships_in_the_wheel():
 # ---------------------------------------------------------------------------
 
 THRESHOLDS = {  # category: (median, p90) ceilings
-    "distributed_training": (0.20, 0.36),
+    "distributed_training": (0.14, 0.30),  # 13.0% / 27.1% with attention FLOPs, CP, interleaving, CNN DP (2026-12-01)
     "energy_carbon": (0.12, 0.15),
     "llm_serving": (0.28, 0.70),
     "reliability": (1.0, 1.1),  # component classes from Llama 3's Table 5 (before: 299.5% / 524.8% with one per-GPU MTBF)
@@ -218,6 +219,22 @@ def test_committed_ceilings_fail_the_check(tmp_path, capsys):
     (tmp_path / "reliability.toml").write_text(bad, encoding="utf-8")
     with pytest.raises(InputError, match="ceiling.median"):
         measurements.load_cases(tmp_path)
+
+
+def test_issue_target_distributed_training(report):
+    # issue 17's per-category target, met by distributed training (attention FLOPs in both FLOP
+    # conventions, context parallelism, interleaved schedules); the other categories are in the xfail above
+    assert report.category("distributed_training").median <= 0.15
+
+
+def test_distributed_cases_say_which_flop_convention_they_use(cases):
+    # Megatron-LM's TFLOP/s per GPU count hardware FLOPs (Narayanan et al. 2021, Eq. 3, with the recompute
+    # pass); Llama 3's MFU counts model FLOPs (Chowdhery et al. 2022, App. B). Each case names its own.
+    for c in cases:
+        if c.kind == "distributed":
+            assert c.config.get("flop_convention") in measurements.FLOP_CONVENTIONS, c.id
+            if c.config.get("recompute") == "full" and "flops_per_step" in c.config:
+                assert c.config["flop_convention"] == "hardware", c.id
 
 
 def test_docs_page_is_regenerated(report):

@@ -29,12 +29,15 @@ from .registries import Fleets
 from .solvers import DistributedModel, Engine, ReliabilityModel, ServingModel, SustainabilityModel
 from .systems.types import Fleet
 
-KINDS = ("single_node", "serving_ttft", "serving_throughput", "serving_request_latency", "distributed", "energy", "carbon", "fleet_mtbf",
-         "job_mtti")
+KINDS = ("single_node", "serving_ttft", "serving_throughput", "serving_request_latency", "distributed", "distributed_scaling", "energy",
+         "carbon", "fleet_mtbf", "job_mtti")
 PROFILE_FIELDS = ("efficiency", "bandwidth_efficiency", "utilization")
 # component-class reliability profiles (kind job_mtti): hours between interruptions of one unit of each class
 RATE_FIELDS = ("accelerator_mtbf_hours", "node_mtbf_hours", "job_mtbf_hours")
 COMPONENT_CLASSES = {"accelerator": "accelerator_mtbf_hours", "node": "node_mtbf_hours", "job": "job_mtbf_hours"}
+# what a distributed case's TFLOP/s or utilisation counts: model FLOPs (Chowdhery et al. 2022, App. B) or
+# hardware FLOPs with the recompute pass (Narayanan et al. 2021, Eq. 3)
+FLOP_CONVENTIONS = ("model", "hardware")
 
 
 def validation_dir() -> Path:
@@ -278,13 +281,37 @@ def _distributed(case: Case) -> Prediction:
         c["model"], fleet, batch_size=c["batch"], precision=c["precision"], efficiency=p.get("efficiency", 0.5),
         tp_size=c.get("tp", 1), pp_size=c.get("pp", 1), microbatch_count=c.get("microbatch_count"),
         zero_stage=c.get("zero_stage", 0), seq_len=c.get("seq_len"), recompute=c.get("recompute", "selective"),
+        cp_size=c.get("cp", 1), virtual_stages=c.get("virtual_stages", 1), attention=c.get("attention", "causal"),
+        overlap_comm=bool(c.get("overlap_comm", False)),
     )
-    if "flops_per_step" in c:
+    convention = c.get("flop_convention", "model")
+    if convention not in FLOP_CONVENTIONS:
+        raise InputError(f"{case.id}.flop_convention", convention, "'model' (6PD + attention, PaLM App. B) or 'hardware' (with recompute, Megatron Eq. 3)")
+    if "flops_per_step" in c:  # the source's own FLOP count over the predicted step: its convention by construction
         flops = float(c["flops_per_step"]["value"])
         value = _in_unit(Q_(flops / _in_unit(r.step_time, "s") / c["gpus"], "flop/s"), case.unit)
     else:
-        value = float(r.mfu)
+        if Q_(1.0, case.unit).dimensionless:
+            value = float(r.mfu if convention == "model" else r.hfu)
+        else:
+            flops = r.model_flops if convention == "model" else r.hardware_flops
+            value = _in_unit(flops / r.step_time / c["gpus"], case.unit)
     return Prediction(value, str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
+
+
+def _distributed_scaling(case: Case) -> Prediction:
+    """N-GPU over 1-GPU throughput at a fixed per-GPU batch (what a "strong scaling" column of weak-scaling runs shows).
+
+    One GPU runs the same per-GPU batch with no gradient exchange, so its step is the
+    N-GPU step's compute: speedup = N x compute / step = N x scaling efficiency.
+    """
+    c, p = case.config, case.profile
+    fleet = fleet_of(c["fleet"], c["gpus"])
+    r = DistributedModel().solve(
+        c["model"], fleet, batch_size=c["batch_per_gpu"] * c["gpus"], precision=c["precision"], efficiency=p.get("efficiency", 0.5),
+        microbatch_count=1, overlap_comm=bool(c.get("overlap_comm", False)),
+    )
+    return Prediction(c["gpus"] * float(r.scaling_efficiency), str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
 
 
 def _footprint(case: Case):
@@ -334,7 +361,8 @@ def _job_mtti(case: Case) -> Prediction:
 
 PREDICTORS = {
     "single_node": _single_node, "serving_ttft": _serving_ttft, "serving_throughput": _serving_throughput,
-    "serving_request_latency": _serving_request_latency, "distributed": _distributed, "energy": _energy,
+    "serving_request_latency": _serving_request_latency, "distributed": _distributed,
+    "distributed_scaling": _distributed_scaling, "energy": _energy,
     "carbon": _carbon, "fleet_mtbf": _fleet_mtbf, "job_mtti": _job_mtti,
 }
 

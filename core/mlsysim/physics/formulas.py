@@ -609,3 +609,32 @@ def calc_arrival_rate_for_gpu_load(gpu_load, total_gpus, gpus_per_job, duration)
     d = _pos(duration, "duration", "time")
     return _out(k.arrival_rate_for_gpu_load(rho, n, per_job, d), "rate", "arrival rate", gpu_load=gpu_load,
                 total_gpus=total_gpus, gpus_per_job=gpus_per_job, duration=duration).to("1/hour")
+
+
+# --- Accuracy: distributed training ---
+
+
+def calc_all_gather_time(message_bytes, workers: int, bandwidth, latency):
+    """Ring all-gather: (N-1) alpha + (N-1)/N M / beta (Thakur et al. 2005). Returns s."""
+    return _collective(k.all_gather_time, message_bytes, workers, bandwidth, latency)
+
+
+def calc_context_parallel_comm_time(layers: int, kv_bytes, cp: int, bandwidth, latency):
+    """Per layer an all-gather of K and V forward and a reduce-scatter of their gradients backward (Llama 3, Sec. 3.3.2). Returns s."""
+    n_layers, n_cp = _ints(layers=layers, cp=cp)
+    m = _nonneg(kv_bytes, "kv_bytes", "bytes")
+    bw, lat = _pos(bandwidth, "bandwidth", "bandwidth"), _nonneg(latency, "latency", "time")
+    return _out(k.context_parallel_comm_time(n_layers, m, n_cp, bw, lat), "time", "time",
+                kv_bytes=kv_bytes, layers=layers, bandwidth=bandwidth, latency=latency)
+
+
+def calc_multi_tier_allreduce_time(message_bytes, local: int, nodes_per_pod: int, pods: int, intra_bandwidth, intra_latency,
+                                   inter_bandwidth, inter_latency, pod_bandwidth):
+    """In node, across the nodes of a pod, then across pods at the tier above (Jia et al. 2018, one level deeper). Returns s."""
+    n_local, n_nodes, n_pods = _ints(local=local, nodes_per_pod=nodes_per_pod, pods=pods)
+    m = _nonneg(message_bytes, "message_bytes", "bytes")
+    b_in, b_out = _pos(intra_bandwidth, "intra_bandwidth", "bandwidth"), _pos(inter_bandwidth, "inter_bandwidth", "bandwidth")
+    b_pod = _pos(pod_bandwidth, "pod_bandwidth", "bandwidth")
+    a_in, a_out = _nonneg(intra_latency, "intra_latency", "time"), _nonneg(inter_latency, "inter_latency", "time")
+    return _out(k.multi_tier_allreduce_time(m, n_local, n_nodes, n_pods, b_in, a_in, b_out, a_out, b_pod), "time", "time",
+                message_bytes=message_bytes, intra_bandwidth=intra_bandwidth, inter_bandwidth=inter_bandwidth, pod_bandwidth=pod_bandwidth)

@@ -1520,3 +1520,87 @@ def arrival_rate_for_gpu_load(gpu_load: float, total_gpus: float, gpus_per_job: 
     the unit of ``duration``. ``gpus_per_job`` may be a fraction (a MIG partition of one GPU).
     """
     return gpu_load * total_gpus / (gpus_per_job * duration)
+
+
+# --- Accuracy: distributed training ---
+
+
+def recompute_extra_passes(recompute: str) -> tuple[float, float]:
+    """(extra dense passes, extra attention passes) that activation recomputation adds to a training step.
+
+    Full recomputation runs each layer's forward pass once more before its
+    backward pass: one more 2P and one more attention pass per token
+    (Korthikanti et al. 2022, Sec. 5; Narayanan et al. 2021, Eq. 3, 4 passes).
+    Selective recomputation re-runs only the attention core (QK^T, softmax,
+    AV), whose activations are the large s x s ones: one more attention pass,
+    no dense one (Korthikanti et al. 2022, Sec. 5, Table 4). ``"none"``: (0, 0).
+    """
+    if recompute == "full":
+        return 1.0, 1.0
+    if recompute == "selective":
+        return 0.0, 1.0
+    return 0.0, 0.0
+
+
+def training_flops_per_token(parameters: float, attention_flops: float, dense_passes: float = 3.0, attention_passes: float = 3.0) -> float:
+    """Training compute per token: dense_passes x 2P + attention_passes x (attention per token per pass).
+
+    With 3 and 3 it is the *model FLOPs* of Chowdhery et al. 2022 (PaLM),
+    App. B: 6N + 12 L H Q T per token, where 12 L H Q T = 3 x 4 n_layer n_ctx
+    d_attn (``attention_flops_per_token`` at the full window, forward plus a
+    backward of twice the forward). Add ``recompute_extra_passes`` for the
+    *hardware FLOPs* a recomputing run executes (Narayanan et al. 2021, Eq. 3:
+    4 passes of both with full recomputation).
+    """
+    return dense_passes * 2.0 * parameters + attention_passes * attention_flops
+
+
+def all_gather_time(message_bytes: float, workers: int, bandwidth: float, latency: float) -> float:
+    """Ring all-gather of a ``message_bytes`` result (each worker holds 1/N of it): (N-1) alpha + (N-1)/N M / B.
+
+    Half of a ring all-reduce, whose reduce-scatter and all-gather each move
+    (N-1)/N of the message (Thakur et al. 2005, "Optimization of Collective
+    Communication Operations in MPICH", Sec. 4). A reduce-scatter costs the same.
+    """
+    if workers <= 1:
+        return 0.0
+    return (workers - 1) * latency + (workers - 1) / workers * message_bytes / bandwidth
+
+
+def context_parallel_comm_time(layers: float, kv_bytes: float, cp: int, bandwidth: float, latency: float) -> float:
+    """Context parallelism: per layer, all-gather the sequence's K and V forward, reduce-scatter their gradients backward.
+
+    Each of ``cp`` ranks holds 1/cp of every sequence and needs all keys and
+    values for its queries. Llama 3 all-gathers K and V before attention and
+    reduce-scatters dK, dV in the backward pass (Dubey et al. 2024, "The Llama 3
+    Herd of Models", Sec. 3.3.2); ring attention moves the same (cp-1)/cp of
+    them in cp-1 neighbour steps, overlapped with blockwise attention (Liu et
+    al. 2023, "Ring Attention with Blockwise Transformers", Sec. 3).
+    ``kv_bytes``: K and V of one whole micro-batch of sequences for one layer on
+    one tensor-parallel rank (2 x tokens x kv_heads/tp x head_dim x bytes).
+    Zero for cp = 1.
+    """
+    if cp <= 1:
+        return 0.0
+    return 2.0 * layers * all_gather_time(kv_bytes, cp, bandwidth, latency)
+
+
+def multi_tier_allreduce_time(
+    message_bytes: float, local: int, nodes_per_pod: int, pods: int, intra_bandwidth: float, intra_latency: float,
+    inter_bandwidth: float, inter_latency: float, pod_bandwidth: float,
+) -> float:
+    """Three-tier all-reduce: in node (scale-up link), across nodes in a pod, across pods on the slower tier.
+
+    ``hierarchical_allreduce_time`` applied twice: the in-node reduce-scatter
+    leaves 1/L of the message per rank, whose all-reduce across the nodes is
+    itself hierarchical -- across the nodes of a pod on the pod's fabric, then
+    across pods at ``pod_bandwidth`` per accelerator (the fabric above the pod,
+    cut by its oversubscription, e.g. 1:7 in Llama 3's 24K-GPU cluster, Dubey et
+    al. 2024, Sec. 3.3.1) (Jia et al. 2018, Sec. 3.3, one level deeper).
+    Reduces to the two-tier form for one pod.
+    """
+    if pods <= 1:
+        return hierarchical_allreduce_time(message_bytes, local, nodes_per_pod, intra_bandwidth, intra_latency, inter_bandwidth, inter_latency)
+    in_node = hierarchical_allreduce_time(message_bytes, local, 1, intra_bandwidth, intra_latency, inter_bandwidth, inter_latency)
+    return in_node + hierarchical_allreduce_time(message_bytes / local, nodes_per_pod, pods, inter_bandwidth, inter_latency,
+                                                 pod_bandwidth, inter_latency)

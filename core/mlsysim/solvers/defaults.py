@@ -37,6 +37,13 @@ DEFAULT_OVERLAP_EFFICIENCY = 0.8
 DEFAULT_RECOMPUTE = "selective"
 DEFAULT_SEQUENCE_PARALLEL = True
 
+# Attention kernels of the FlashAttention era skip the blocks a causal mask hides, so a
+# training step computes QK^T and AV against s/2 keys on average, not s (Dao 2023,
+# "FlashAttention-2", Sec. 3.1.1: "we only need to compute about half of the blocks";
+# Llama 3 balances its context-parallel chunks for exactly that, Dubey et al. 2024,
+# Sec. 3.3.2). "full" is the dense masked softmax of Megatron-LM 2021 (all s x s scores).
+DEFAULT_ATTENTION_KERNEL = "causal"
+
 # Hardware lifetime for straight-line amortisation of CapEx and embodied carbon.
 # Microsoft (FY2022 10-K) depreciated servers over 4 years before extending to 6
 # in FY2023; Alphabet likewise from 4 to 6 years in 2023. Accelerators age

@@ -2,8 +2,10 @@
 
 Candidates are all divisor factorisations N = tp x pp x ep x dp with tp inside
 a node (unless ``allow_cross_node_tp``), pp dividing the layers, ep dividing
-the experts (1 for dense models), dp dividing the global batch, and a few
-micro-batch sizes. Each candidate costs one call of the float function
+the experts (1 for dense models), dp dividing the global batch, a few
+micro-batch sizes and, for pp > 1, every interleaved schedule's number of
+virtual stages v that gives whole layers per chunk (bubble (p-1)/(v m),
+Narayanan et al. 2021, Sec. 2.2.2). Each candidate costs one call of the float function
 ``distributed.evaluate`` that ``DistributedModel`` also uses, so the optimizer
 and the solver always agree; candidates that do not fit in memory are rejected.
 """
@@ -17,7 +19,7 @@ from ..results import Result, quantity
 from ..walls import Wall
 from . import _inputs
 from .defaults import DEFAULT_EFFICIENCY, DEFAULT_OVERLAP_EFFICIENCY, DEFAULT_RECOMPUTE, DEFAULT_SEQUENCE_PARALLEL
-from .distributed import DistributedResult, build_result, check_training_inputs, evaluate, plan_of
+from .distributed import DistributedResult, build_result, check_training_inputs, evaluate, plan_of, virtual_stage_options
 
 DEFAULT_MICROBATCH_SIZES = (1, 2, 4, 8)
 
@@ -80,7 +82,9 @@ class ParallelismOptimizer:
         sequence_parallel: bool = DEFAULT_SEQUENCE_PARALLEL,
         allow_cross_node_tp: bool = False,
         top_k: int | None = None,
+        interleave: bool = True,
     ) -> OptimizerResult:
+        """``interleave``: also search the interleaved schedule's virtual stages (False: plain 1F1B, v = 1)."""
         t0 = time.perf_counter()
         inputs = check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_comm,
                                        overlap_efficiency, recompute, sequence_parallel)
@@ -90,6 +94,7 @@ class ParallelismOptimizer:
         zero_stages = tuple(dict.fromkeys(stages))
         mbs_options = tuple(dict.fromkeys(_inputs.int_list(microbatch_sizes, "microbatch_sizes")))
         allow_cross_node_tp = _inputs.boolean(allow_cross_node_tp, "allow_cross_node_tp")
+        interleave = _inputs.boolean(interleave, "interleave")
         top_k = _inputs.optional_int(top_k, "top_k")
         model, fleet, batch, efficiency = inputs.model, inputs.fleet, inputs.batch, inputs.efficiency
         if fleet.total_accelerators > MAX_SEARCH_ACCELERATORS:
@@ -106,42 +111,55 @@ class ParallelismOptimizer:
         rejected = {"batch": 0, "layers": 0, "memory": 0}
         searched = 0
         n_zero = len(zero_stages)
-        feasible = []  # (step, tp, pp, ep, dp, m, mbs, zero, compute, memory)
+        feasible = []  # (step, tp, pp, ep, dp, m, mbs, zero, v, compute, memory)
         for tp in tp_options:
             rest_tp = n // tp
             for pp in divisors(rest_tp):
                 rest_pp = rest_tp // pp
                 ep_options = [e for e in divisors(rest_pp) if experts % e == 0] if experts > 1 else (1,)
-                per_ep = len(mbs_options) * n_zero  # candidates of one (tp, pp, ep)
+                per_ep = len(mbs_options) * n_zero  # candidates of one (tp, pp, ep) and v
                 if pp > layers or layers % pp:  # every candidate of this pp is rejected: count them at once
                     searched += len(ep_options) * per_ep
                     rejected["layers"] += len(ep_options) * per_ep
                     continue
+                v_options = virtual_stage_options(layers, pp) if interleave else (1,)
+                per_v = len(v_options) * n_zero  # candidates of one micro-batch size
                 for ep in ep_options:
                     dp = rest_pp // ep
-                    searched += per_ep
+                    searched += per_ep * len(v_options)
                     for mbs in mbs_options:
                         if batch % (dp * mbs):
-                            rejected["batch"] += n_zero
+                            rejected["batch"] += per_v
                             continue
                         m = batch // dp // mbs
+                        # interleaving needs whole rounds of pp micro-batches (Megatron-LM's schedule, Narayanan et al. 2021)
+                        vs = v_options if m % pp == 0 else (1,)
+                        rejected["batch"] += (len(v_options) - len(vs)) * n_zero
                         for zero in zero_stages:
-                            out = evaluate(plan, tp, pp, ep, dp, m, 1, zero)
-                            if out.memory_per_accelerator > capacity:
-                                rejected["memory"] += 1
-                                continue
-                            feasible.append((out.step_time, tp, pp, ep, dp, m, mbs, zero, out.compute_time, out.memory_per_accelerator))
+                            for v in vs:
+                                out = evaluate(plan, tp, pp, ep, dp, m, v, zero)
+                                if out.memory_per_accelerator > capacity:
+                                    # v > 1 keeps more activations than v = 1 (x (1 + (p-1)/(p v)), Korthikanti et al.
+                                    # 2022, Sec. 4.2.3): when v = 1 does not fit, no v does
+                                    skipped = len(vs) if v == 1 else 1
+                                    rejected["memory"] += skipped
+                                    if v == 1:
+                                        break
+                                    continue
+                                feasible.append((out.step_time, tp, pp, ep, dp, m, mbs, zero, v, out.compute_time, out.memory_per_accelerator))
         feasible.sort()
         keep = feasible if top_k is None else feasible[:top_k]
         ranked = [
             {"tp": tp, "pp": pp, "dp": dp, "ep": ep, "microbatches": m, "microbatch_size": mbs, "zero_stage": zero,
-             "step_time_s": step, "scaling_efficiency": compute / step, "memory_gb": mem / 1e9}
-            for step, tp, pp, ep, dp, m, mbs, zero, compute, mem in keep
+             "virtual_stages": v, "step_time_s": step, "scaling_efficiency": compute / step, "memory_gb": mem / 1e9}
+            for step, tp, pp, ep, dp, m, mbs, zero, v, compute, mem in keep
         ]
         assumptions = [
             f"searched tp in {tp_options} (dividing {plan.heads} heads), every pp dividing {layers} layers, "
             + (f"ep dividing {experts} experts, " if experts > 1 else "")
-            + f"micro-batch sizes {mbs_options}, ZeRO stages {zero_stages}; virtual_stages=1",
+            + f"micro-batch sizes {mbs_options}, ZeRO stages {zero_stages}; "
+            + ("virtual stages: every v giving whole layers per chunk when pp > 1 and pp divides the micro-batches (interleaved 1F1B)"
+               if interleave else "virtual_stages=1"),
             "TP kept inside a node" if not allow_cross_node_tp else "TP allowed across nodes",
             "ranked by step time at the fixed global batch (= by throughput)",
         ]
@@ -153,10 +171,11 @@ class ParallelismOptimizer:
                        f"{rejected['batch']} for batch divisibility, {rejected['layers']} for layer divisibility)",
                 assumptions=assumptions, _step_time=None,
             )
-        step, tp, pp, ep, dp, m, mbs, zero = feasible[0][:8]
-        best = build_result(plan, tp, pp, ep, dp, m, 1, zero, efficiency)
+        step, tp, pp, ep, dp, m, mbs, zero, v = feasible[0][:9]
+        best = build_result(plan, tp, pp, ep, dp, m, v, zero, efficiency)
         return OptimizerResult(
-            best, best_config={"tp": tp, "pp": pp, "dp": dp, "ep": ep, "microbatches": m, "microbatch_size": mbs, "zero_stage": zero},
+            best, best_config={"tp": tp, "pp": pp, "dp": dp, "ep": ep, "microbatches": m, "microbatch_size": mbs, "zero_stage": zero,
+                               "virtual_stages": v},
             ranked=ranked, total_searched=searched, feasible_count=len(feasible), rejected=rejected,
             search_seconds=time.perf_counter() - t0, feasible=True, reason="", assumptions=assumptions, _step_time=step,
         )

@@ -4,7 +4,8 @@ Forward: for a compute budget C, the compute-optimal parameters and tokens
 with C = 6 P D and D = 20 P (Hoffmann et al. 2022): P* = sqrt(C / 120), and
 the loss the parametric fit predicts there (Hoffmann et al. 2022, Eq. 10).
 
-Reverse: for a model trained on D tokens on a fleet, C = 6 P_active D; the
+Reverse: for a model trained on D tokens on a fleet, C = 6 P_active D plus the
+attention term (model FLOPs, Chowdhery et al. 2022, App. B); the
 step time of the best (or a given) parallel layout (``DistributedModel``)
 gives the ideal duration, the fleet's goodput under failures and
 checkpoints (``ReliabilityModel``) the wall-clock duration, and that
@@ -31,7 +32,7 @@ from .sustainability import SustainabilityModel
 
 # what ``training_run(parallelism=...)`` may set: DistributedModel's layout and schedule arguments
 LAYOUT_KEYS = ("tp_size", "pp_size", "ep_size", "microbatch_count", "virtual_stages", "overlap_comm", "overlap_efficiency",
-               "zero_stage", "seq_len", "recompute", "sequence_parallel")
+               "zero_stage", "seq_len", "recompute", "sequence_parallel", "cp_size", "attention")
 
 
 # what ``training_run(**reliability_kwargs)`` passes on to ``ReliabilityModel.solve``
@@ -55,7 +56,7 @@ class TrainingRunResult(Result):
     # also: .distributed, .reliability, .sustainability, .economics (the results it was built from, or None)
 
     tokens = quantity("count", None)
-    training_compute = quantity("ops", "FLOP", "6 x active parameters x tokens")
+    training_compute = quantity("ops", "FLOP", "model FLOPs: (6 x active parameters + 3 x 4 n_layer seq_len d_attn) x tokens (PaLM, App. B)")
     step_time = quantity("time", "s")
     ideal_duration = quantity("time", "day", "steps x step time, no failures")
     duration = quantity("time", "day", "ideal duration / goodput (failures and checkpoints)")
@@ -160,7 +161,7 @@ class ScalingModel:
         if cost_each is not None or f.accelerator._si.get("unit_cost") is not None:
             econ = EconomicsModel().solve(f, make(wall, "time"), grid=g, unit_cost=unit_cost, cloud_hourly_rate=cloud_hourly_rate)
         assumptions = [
-            f"tokens: {token_source}; C = 6 x active parameters x tokens",
+            f"tokens: {token_source}; C = model FLOPs (6 x active parameters + 12 n_layer d_attn seq_len) x tokens (Chowdhery et al. 2022, App. B)",
             f"layout {dist.config} ({'ParallelismOptimizer best' if parallelism is None else 'given'}), step {step:.4g} s",
             f"goodput {rel.goodput:.3f} from failures and Young-Daly checkpointing (ReliabilityModel)",
         ]
@@ -169,7 +170,7 @@ class ScalingModel:
         if econ is None:
             assumptions.append(f"{f.accelerator.name} lists no unit cost and none was given: owned cost not computed")
         energy = sus._facility_energy if sus is not None else (econ._facility_energy if econ is not None else None)
-        out = RunFloats(d, kernels.transformer_training_flops(m.active_parameters_si, d), step, ideal, wall, energy,
+        out = RunFloats(d, m.training_flops_per_token_si(dist.seq_len) * d, step, ideal, wall, energy,
                         sus._total_carbon if sus is not None else None, econ._tco if econ is not None else None,
                         econ._cloud_cost if econ is not None else None)
         return TrainingRunResult.view(

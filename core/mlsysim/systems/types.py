@@ -37,6 +37,11 @@ class NetworkFabric(Model):
     latency: Time = Field(default_factory=lambda: make(5e-6, "time"))  # >= 0
     topology: Literal["fat-tree", "rail-optimized", "torus", "dragonfly", "ring"] = "fat-tree"
     oversubscription_ratio: RatioAtLeastOne = 1.0  # 1.0 = full bisection bandwidth; finite (nan fails every `<`)
+    # Multi-tier fabric: pods of ``pod_size`` accelerators with the bandwidth above, traffic leaving a pod
+    # shares uplinks oversubscribed by ``pod_oversubscription`` (Llama 3: pods of 3,072 GPUs, 1:7 above them,
+    # Dubey et al. 2024, Sec. 3.3.1). None = one tier (every accelerator at ``bandwidth / oversubscription_ratio``).
+    pod_size: bounded_int(MAX_ACCELERATORS_PER_NODE * MAX_NODES) | None = None
+    pod_oversubscription: RatioAtLeastOne = 1.0
 
     @property
     def effective_bandwidth_si(self) -> float:

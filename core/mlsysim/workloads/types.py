@@ -139,9 +139,46 @@ class TransformerWorkload(Workload):
         """(shared parameters, parameters per expert); (parameters, 0) for a dense model."""
         return kernels.moe_expert_split(self._si["parameters"], self.active_parameters_si, self.experts, self.experts_per_token)
 
+    @property
+    def attention_width(self) -> int:
+        """d_attn = heads x head_dim (the width of the query and output projections)."""
+        return self.heads * self.head_dim
+
+    def attention_flops_per_token_si(self, context: float) -> float:
+        """Attention compute per token per forward pass against ``context`` keys: 4 n_layer n_ctx d_attn."""
+        return kernels.attention_flops_per_token(self.layers, context, self.attention_width)
+
+    def forward_flops_per_token_si(self, context: float | None = None) -> float:
+        """Forward compute per token: 2 x active parameters + attention over ``context`` keys (default: seq_len).
+
+        The full window, as dense kernels and the model-FLOPs convention count it
+        (Chowdhery et al. 2022, App. B; Kaplan et al. 2020, Table 1, with n_ctx keys).
+        """
+        return kernels.inference_flops_per_token(self.active_parameters_si) + self.attention_flops_per_token_si(context or self.seq_len)
+
     def forward_ops_per_sample_si(self, seq_len: int | None = None) -> float:
-        """2 x active parameters per token, over ``seq_len`` tokens (Kaplan et al. 2020)."""
+        """2 x active parameters per token, over ``seq_len`` tokens (Kaplan et al. 2020).
+
+        The attention term is left out here (the single-node and serving solvers
+        add it where they model it); ``forward_flops_per_token_si`` includes it.
+        """
         return kernels.inference_flops_per_token(self.active_parameters_si) * (seq_len or self.seq_len)
+
+    def training_flops_per_token_si(self, seq_len: int | None = None, recompute: str = "none", causal: bool = False) -> float:
+        """Training compute per token of a ``seq_len`` sequence.
+
+        ``recompute="none"``, ``causal=False``: the *model FLOPs* of Chowdhery et
+        al. 2022 (PaLM), App. B, 6 N + 12 n_layer d_attn n_ctx. ``recompute``
+        ('selective' or 'full') adds the passes a recomputing run executes
+        (*hardware FLOPs*, Narayanan et al. 2021, Eq. 3); ``causal=True`` counts
+        the n_ctx/2 keys a causal kernel that skips masked blocks computes
+        (Dao 2023, FlashAttention-2, Sec. 3.1).
+        """
+        s = seq_len or self.seq_len
+        dense_extra, attention_extra = kernels.recompute_extra_passes(recompute)
+        passes = kernels.training_passes()
+        att = self.attention_flops_per_token_si(s / 2 if causal else s)
+        return kernels.training_flops_per_token(self.active_parameters_si, att, passes + dense_extra, passes + attention_extra)
 
     def expected_weight_bytes_read_si(self, precision: str, tokens: float) -> float:
         """Weight bytes one forward step reads when it processes ``tokens`` tokens.

@@ -50,7 +50,8 @@ def best(model: str, fleet: str, recompute: str):
     """The optimizer's search (every TP x PP x DP x ZeRO layout that fits), cached per input."""
     key = (model, fleet, recompute)
     if key not in _BEST:
-        _BEST[key] = _OPT.solve(model_of(model), Fleets.get(fleet), batch_size=BATCH, recompute=recompute)
+        # plain 1F1B (no interleaving), the schedule the student's layout runs, so the two rows compare like with like
+        _BEST[key] = _OPT.solve(model_of(model), Fleets.get(fleet), batch_size=BATCH, recompute=recompute, interleave=False)
     return _BEST[key]
 
 
