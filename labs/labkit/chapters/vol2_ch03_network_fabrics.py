@@ -121,8 +121,8 @@ def chart(topology: str, gpus: int, oversubscription: float, collective: str, me
     name = "all-reduce" if collective == "allreduce" else "all-to-all"
     datasets = {"curves": rows, "yours": yours}
     spec = viz.fill(TEMPLATE, datasets, title={"text": f"{name.capitalize()} on {gpus:,} GPUs, time in {unit}",
-                                               "subtitle": f"tree tiers oversubscribed {oversubscription:g}:1"})
-    spec["layer"][0]["encoding"]["y"]["title"] = f"{name} time ({unit}, log scale)"
+                                               "subtitle": f"tree tiers oversubscribed {oversubscription:g}:1"},
+                    settings={"layer.0.encoding.y.title": f"{name} time ({unit}, log scale)"})
     summary = (f"{name.capitalize()} time against message size on four fabrics of {gpus:,} GPUs; on your "
                f"{NAMES[topology]} a {size_label(message_bytes)} message takes {fmt(mine / scale)} {unit}.")
     return viz.Chart(spec, datasets, summary)
