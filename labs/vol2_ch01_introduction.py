@@ -68,8 +68,8 @@ def _(lab):
 def _(gpus, lab, locked, model, mtbf_years):
     mo.stop(locked is None, mo.md("### Explore\n\n*Lock your prediction above to start exploring.*"))
     mo.vstack([mo.md("### Explore\n\nGrow the fleet; both charts and the numbers follow. Each run trains the model "
-                     "on its published 15 trillion tokens, one sequence per replica per step (the batch grows "
-                     "with the fleet), on H100 servers of the registry's 8,192-GPU cluster."),
+                     f"on its published {chapter.tokens_label(model.value)} tokens, one sequence per replica per step "
+                     "(the batch grows with the fleet), on H100 servers of the registry's 8,192-GPU cluster."),
                lab.show_controls(gpus, model, mtbf_years)]
               + [mo.md(f"> {n}") for n in lab.notes])
     return

@@ -70,7 +70,7 @@ def _(lab):
 def _(collective, gpus, lab, locked, message, oversubscription, topology):
     mo.stop(locked is None, mo.md("### Explore\n\n*Lock your prediction above to start exploring.*"))
     mo.vstack([mo.md("### Explore\n\nPick a fabric and a collective; the chart draws all four fabrics (yours "
-                     "thick) and marks your message. Every GPU injects 400 Gb/s (the registry's cluster NIC)."),
+                     f"thick) and marks your message. Every GPU injects {chapter.NIC} (the registry's cluster NIC)."),
                lab.show_controls(topology, gpus, oversubscription, collective, message)]
               + [mo.md(f"> {n}") for n in lab.notes])
     return
@@ -148,7 +148,7 @@ def _(collective, gpus, locked, nbytes, oversubscription, reference, result, top
     | all-to-all: rate per GPU, time | {_a2a_bw:.4g} GB/s, **{_a2a:,.4g} ms** | {reference.all_to_all_bandwidth.to('GB/s').magnitude:.4g} GB/s, {reference.all_to_all_time.to('ms').magnitude:,.4g} ms |
     | binding wall | **{result.bound.value if hasattr(result.bound, 'value') else result.bound}** | {reference.bound.value if hasattr(reference.bound, 'value') else reference.bound} |
 
-    <small>Hops are counted, not charged: the per-message latency is the registry's 5 µs estimate whatever the path.
+    <small>Hops are counted, not charged: the per-message latency is the registry's {chapter.LATENCY.to('us').magnitude:g} µs estimate whatever the path.
     Python time for this update (inputs → chart spec, in this page): <span id="update-ms">{update_ms:.1f} ms</span></small>
     """)
     return (explanation,)

@@ -72,7 +72,7 @@ def _(algorithm, alpha_us, bw_gbps, gpus, lab, locked, message):
     mo.stop(locked is None, mo.md("### Explore\n\n*Lock your prediction above to start exploring.*"))
     mo.vstack([mo.md("### Explore\n\nThe chart draws all three algorithms and marks where ring and tree cross; "
                      "your choice is the diamond. α and β are the links between servers; inside a server the "
-                     "hierarchical all-reduce uses NVLink (the registry's 450 GB/s per GPU)."),
+                     f"hierarchical all-reduce uses NVLink (the registry's {chapter.INTRA_BW / 1e9:g} GB/s per GPU)."),
                lab.show_controls(algorithm, gpus, message, alpha_us, bw_gbps)]
               + [mo.md(f"> {n}") for n in lab.notes])
     return

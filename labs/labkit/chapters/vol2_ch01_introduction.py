@@ -156,8 +156,14 @@ _VARIANTS = {"gpus": [256, 512, 1024, 2048, 4096, 8192, 16384], "model": list(MO
              "mtbf_years": [3.0, 5.0, 8.0]}
 
 
+def tokens_label(model: str) -> str:
+    """'15 trillion': the model's published training tokens (registry), in words."""
+    tokens = run(model, PER_SERVER * 64, DEFAULT_MTBF_YEARS).tokens.to("count").magnitude
+    return f"{tokens / 1e12:,.3g} trillion" if tokens >= 1e12 else f"{tokens / 1e9:,.3g} billion"
+
+
 def _names(model, **_) -> dict:
-    return {"model_name": Models.get(model).name}
+    return {"model_name": Models.get(model).name, "tokens": tokens_label(model)}
 
 
 def _efficiency_math(gpus, model, **_) -> str:
@@ -194,7 +200,7 @@ QUESTIONS = [
     ),
     Question(
         id="failures",
-        prompt=("**{model_name}** trains on its 15 trillion tokens on **{gpus:,} GPUs**, each failing once every "
+        prompt=("**{model_name}** trains on its {tokens} tokens on **{gpus:,} GPUs**, each failing once every "
                 "**{mtbf_years:g} years** on average. How many **failures** are expected during the run?"),
         variants=_VARIANTS,
         answer=lambda gpus, model, mtbf_years: run(model, gpus, mtbf_years).reliability.expected_failures,

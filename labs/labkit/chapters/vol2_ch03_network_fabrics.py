@@ -30,6 +30,7 @@ _FABRIC = Fleets.get(REFERENCE_FLEET).fabric
 # the solver converts fastest
 BANDWIDTH = Q_(_FABRIC.bandwidth.to("GB/s").magnitude, "GB/s")
 LATENCY = Q_(_FABRIC.latency.to("us").magnitude, "us")
+NIC = f"{_FABRIC.bandwidth.to('Gbit/s').magnitude:g} Gb/s"
 TOPOLOGIES = {"fat-tree (folded Clos)": "fat-tree", "rail-optimised fat-tree": "rail-optimized",
               "3-D torus": "torus", "dragonfly": "dragonfly"}
 NAMES = {v: k for k, v in TOPOLOGIES.items()}
@@ -163,7 +164,7 @@ def _ar_math(gpus, oversubscription, size) -> str:
 QUESTIONS = [
     Question(
         id="bisection",
-        prompt=("**{gpus:,} GPUs** at 400 Gb/s each are joined by a **{topo_name}** (tree tiers oversubscribed "
+        prompt=("**{gpus:,} GPUs** at " + NIC + " each are joined by a **{topo_name}** (tree tiers oversubscribed "
                 "**{oversubscription:g}:1**). What is its **bisection bandwidth**, in TB/s (one direction)?"),
         variants={"topology": ["fat-tree", "torus", "dragonfly"], "gpus": _GPUS, "oversubscription": _OVER},
         answer=_bisection, tolerance=0.03, unit="TB/s",
@@ -199,7 +200,9 @@ QUESTIONS = [
 ]
 
 PREDICT_GPUS, PREDICT_BYTES = 1024, 1e9
-PREDICT_OPTIONS = ["about the same time", "about twice as long", "about ten times as long (its bisection is ~8 % of full)"]
+PREDICT_RATIO = solve("torus", PREDICT_GPUS, 1.0, PREDICT_BYTES).full_bisection_ratio
+PREDICT_OPTIONS = ["about the same time", "about twice as long",
+                   f"about ten times as long (its bisection is ~{100 * PREDICT_RATIO:.2g} % of full)"]
 
 
 def _torus_penalty() -> str:
@@ -213,9 +216,10 @@ def _torus_penalty() -> str:
 PREDICTIONS = [
     Prediction(
         id="torus_allreduce",
-        prompt=("1,024 GPUs at 400 Gb/s each: wired as a 3-D torus, the fabric has about 8 % of the bisection "
-                "bandwidth of a non-blocking fat-tree. A ring all-reduce of 1 GB per GPU (data-parallel gradients) "
-                "on the torus takes, compared with the fat-tree…"),
+        prompt=(f"{PREDICT_GPUS:,} GPUs at {NIC} each: wired as a 3-D torus, the fabric has about "
+                f"{100 * PREDICT_RATIO:.2g} % of the bisection bandwidth of a non-blocking fat-tree. A ring "
+                f"all-reduce of {size_label(PREDICT_BYTES)} per GPU (data-parallel gradients) on the torus takes, "
+                "compared with the fat-tree…"),
         options=PREDICT_OPTIONS,
         truth=_torus_penalty,
     ),

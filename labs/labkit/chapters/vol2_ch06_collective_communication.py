@@ -176,7 +176,8 @@ QUESTIONS = [
     ),
     Question(
         id="hierarchical",
-        prompt=("**{gpus:,} GPUs** in servers of 8 (NVLink inside, the registry's 400 Gb/s NIC and 5 µs across): "
+        prompt=(f"**{{gpus:,}} GPUs** in servers of {PER_SERVER} (NVLink inside, the registry's "
+                f"{_REF.fabric.bandwidth.to('Gbit/s').magnitude:g} Gb/s NIC and {DEFAULT_ALPHA_US:g} µs across): "
                 "how many **milliseconds** does a hierarchical all-reduce of **{size_name}** take?"),
         variants={"gpus": [64, 256, 1024, 4096], "size": [10**7, 10**8, 10**9]},
         answer=lambda gpus, size: 1e3 * times(gpus, float(size), DEFAULT_ALPHA_US, DEFAULT_BW_GBPS)["hierarchical"],
