@@ -137,7 +137,7 @@ def _(base_n, gpus, grew, locked, model, n, result, update_ms):
     | failures expected in the run | **{result.reliability.expected_failures:,.2f}** |
     | goodput (Young-Daly checkpoints) | **{100 * result.goodput:.2f} %** |
     | run length, wall clock | **{result.duration.to('day').magnitude:,.4g} days** (ideal {result.ideal_duration.to('day').magnitude:,.4g}) |
-    | cost of the run (owned, TCO) | **{result.cost.to('USD').magnitude:,.0f} USD** |
+    | cost of the run (owned, TCO at the engine's default electricity price and PUE) | **{result.cost.to('USD').magnitude:,.0f} USD** |
     """
     mo.md(f"""
     ### At {n:,} GPUs: **{_head}**

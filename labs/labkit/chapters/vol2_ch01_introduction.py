@@ -4,8 +4,8 @@ Every number is the engine's: ``ScalingModel.training_run`` composes ``Distribut
 step time of a fixed layout and its scaling efficiency, compute / step), ``ReliabilityModel``
 (the fleet MTBF, the failures expected in the run, the goodput under Young-Daly checkpointing)
 and ``EconomicsModel`` (the TCO of the run's wall-clock time). ``kernels.speedup`` turns two
-times into a growth factor. The fleets are the registry's 8,192-GPU H100 cluster (its server,
-fabric and site) with as many servers as the student asks for.
+times into a growth factor. The fleets are the registry's 8,192-GPU H100 cluster (its server and
+fabric) with as many servers as the student asks for.
 
 The charts' templates are written here (``mlsysim.viz`` has no chart against GPU count): line
 charts filled by ``viz.fill`` like viz's own, with the student's GPU count marked.
@@ -46,8 +46,10 @@ def fleet(gpus: int) -> Fleet:
     """The reference cluster with ``gpus`` // 8 servers (at least one)."""
     ref = Fleets.get(REFERENCE_FLEET)
     servers = max(1, int(gpus) // PER_SERVER)
+    # no site: the run's cost uses the engine's default electricity price and PUE, and no carbon is
+    # computed (the sustainability chain would make each run ~6x slower, and this lab draws 12 per curve)
     return Fleet(name=f"{servers * PER_SERVER:,} H100 ({servers:,} servers)", node=ref.node, count=servers,
-                 fabric=ref.fabric, datacenter=ref.datacenter)
+                 fabric=ref.fabric)
 
 
 @lru_cache(maxsize=256)
