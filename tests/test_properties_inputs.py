@@ -111,6 +111,8 @@ GOOD_ARGS = {
     "calc_training_duration": dict(ops="3.14e23 flop", accelerators=1024, peak_flops="312 TFLOP/s", efficiency=0.5),
     "calc_accelerators_for_duration": dict(ops="3.8e25 flop", duration="54 day", peak_flops="989 TFLOP/s", efficiency=0.4),
     "calc_arrival_rate_for_gpu_load": dict(gpu_load=0.9, total_gpus=256, gpus_per_job=8, duration="4 hour"),
+    "calc_speedup": dict(reference_time="10 day", time="2 day"),
+    "calc_ring_tree_crossover": dict(workers=1024, bandwidth="50 GB/s", latency="5 us"),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

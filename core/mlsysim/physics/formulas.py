@@ -638,3 +638,21 @@ def calc_multi_tier_allreduce_time(message_bytes, local: int, nodes_per_pod: int
     a_in, a_out = _nonneg(intra_latency, "intra_latency", "time"), _nonneg(inter_latency, "inter_latency", "time")
     return _out(k.multi_tier_allreduce_time(m, n_local, n_nodes, n_pods, b_in, a_in, b_out, a_out, b_pod), "time", "time",
                 message_bytes=message_bytes, intra_bandwidth=intra_bandwidth, inter_bandwidth=inter_bandwidth, pod_bandwidth=pod_bandwidth)
+
+
+# --- Labs: scale-out and collectives ---
+
+
+def calc_speedup(reference_time, time):
+    """S = T_ref / T (Amdahl 1967; Hennessy & Patterson, 6th ed., Sec. 1.9). Returns a count (times)."""
+    t_ref, t = _pos(reference_time, "reference_time", "time"), _pos(time, "time", "time")
+    return _out(k.speedup(t_ref, t), "count", "speed-up", reference_time=reference_time, time=time)
+
+
+def calc_ring_tree_crossover(workers, bandwidth, latency):
+    """Message size where ring and binary-tree all-reduce take equal time (Thakur et al. 2005). Returns bytes;
+    a tree is faster below it, a ring above; 0 B when the tree never wins (N <= 3)."""
+    n = _int(workers, "workers")
+    beta, alpha = _pos(bandwidth, "bandwidth", "bandwidth"), _nonneg(latency, "latency", "time")
+    return _out(k.ring_tree_crossover_bytes(n, beta, alpha), "bytes", "crossover message size", workers=workers,
+                bandwidth=bandwidth, latency=latency)

@@ -1604,3 +1604,35 @@ def multi_tier_allreduce_time(
     in_node = hierarchical_allreduce_time(message_bytes, local, 1, intra_bandwidth, intra_latency, inter_bandwidth, inter_latency)
     return in_node + hierarchical_allreduce_time(message_bytes / local, nodes_per_pod, pods, inter_bandwidth, inter_latency,
                                                  pod_bandwidth, inter_latency)
+
+
+# --- Labs: scale-out and collectives ---
+
+
+def speedup(reference_time: float, time: float) -> float:
+    """How many times shorter ``time`` is than ``reference_time``: S = T_ref / T.
+
+    The speed-up of Amdahl (1967) and of Hennessy & Patterson, "Computer Architecture", 6th ed.,
+    Sec. 1.9: the time of the reference configuration over the time of the new one. Used for any
+    pair of times (a run's duration, a fleet's mean time between failures).
+    """
+    return reference_time / time
+
+
+def ring_tree_crossover_bytes(workers: int, bandwidth: float, latency: float) -> float:
+    """The message size below which a binary-tree all-reduce beats a ring: alpha beta (N-1-L) / (L - (N-1)/N).
+
+    Equate ``ring_allreduce_time`` = 2(N-1) alpha + 2 (N-1)/N M / beta with ``tree_allreduce_time``
+    = 2 L (alpha + M / beta), L = ceil(log2 N) (Thakur, Rabenseifner & Gropp 2005, Sec. 4; the
+    alpha-beta model of Hockney 1994) and solve for M. The ring pays N-1 latencies, the tree L;
+    the tree sends the whole message L times, the ring about twice in all. Zero when the tree
+    never wins (N <= 3: the ring takes no more latencies than the tree).
+    """
+    if workers <= 1:
+        return 0.0
+    n = float(workers)
+    depth = float(math.ceil(math.log2(workers)))
+    extra_latencies = n - 1.0 - depth
+    if extra_latencies <= 0.0:
+        return 0.0
+    return latency * bandwidth * extra_latencies / (depth - (n - 1.0) / n)
