@@ -113,6 +113,9 @@ GOOD_ARGS = {
     "calc_arrival_rate_for_gpu_load": dict(gpu_load=0.9, total_gpus=256, gpus_per_job=8, duration="4 hour"),
     "calc_speedup": dict(reference_time="10 day", time="2 day"),
     "calc_ring_tree_crossover": dict(workers=1024, bandwidth="50 GB/s", latency="5 us"),
+    "calc_retraining_cost_rate": dict(interval="30 day", retrain_cost="2000 USD", degradation="0.1 1/day",
+                                      value_per_point="500 USD/day"),
+    "calc_optimal_retraining_interval": dict(retrain_cost="2000 USD", degradation="0.1 1/day", value_per_point="500 USD/day"),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

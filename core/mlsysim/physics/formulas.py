@@ -656,3 +656,24 @@ def calc_ring_tree_crossover(workers, bandwidth, latency):
     beta, alpha = _pos(bandwidth, "bandwidth", "bandwidth"), _nonneg(latency, "latency", "time")
     return _out(k.ring_tree_crossover_bytes(n, beta, alpha), "bytes", "crossover message size", workers=workers,
                 bandwidth=bandwidth, latency=latency)
+
+
+# --- Labs: ML operations ---
+
+
+def calc_retraining_cost_rate(interval, retrain_cost, degradation, value_per_point):
+    """C / T + v d T / 2 (Harris 1913's cost rate, drift as the holding cost). Returns USD/s.
+    ``degradation``: accuracy points lost per unit time (e.g. '0.1 1/day'); ``value_per_point``: what one
+    point of accuracy is worth per unit time (e.g. '500 USD/day')."""
+    t, c = _pos(interval, "interval", "time"), _nonneg(retrain_cost, "retrain_cost", "money")
+    d, v = _nonneg(degradation, "degradation", "rate"), _nonneg(value_per_point, "value_per_point", "money_rate")
+    return _out(k.retraining_cost_rate(t, c, d, v), "money_rate", "retraining cost rate", interval=interval,
+                retrain_cost=retrain_cost, degradation=degradation, value_per_point=value_per_point)
+
+
+def calc_optimal_retraining_interval(retrain_cost, degradation, value_per_point):
+    """T* = sqrt(2 C / (v d)) (Harris 1913's square-root law). Returns s."""
+    c = _pos(retrain_cost, "retrain_cost", "money")
+    d, v = _pos(degradation, "degradation", "rate"), _pos(value_per_point, "value_per_point", "money_rate")
+    return _out(k.optimal_retraining_interval(c, d, v), "time", "optimal retraining interval", retrain_cost=retrain_cost,
+                degradation=degradation, value_per_point=value_per_point)

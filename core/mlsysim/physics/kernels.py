@@ -1636,3 +1636,25 @@ def ring_tree_crossover_bytes(workers: int, bandwidth: float, latency: float) ->
     if extra_latencies <= 0.0:
         return 0.0
     return latency * bandwidth * extra_latencies / (depth - (n - 1.0) / n)
+
+
+# --- Labs: ML operations ---
+
+
+def retraining_cost_rate(interval: float, retrain_cost: float, degradation: float, value_per_point: float) -> float:
+    """Mean cost per unit time of retraining every ``interval``: C / T + v d T / 2.
+
+    Between retrains the deployed model loses accuracy linearly at ``degradation`` d (points per
+    unit time, the first-order model of gradual drift); each point lost costs ``value_per_point`` v
+    per unit time, so one interval loses v d T^2 / 2 and a retrain costs C. Averaged over the
+    interval: C / T + v d T / 2, the cost rate of Harris's economic order quantity (Harris 1913,
+    "How Many Parts to Make at Once", Factory 10(2)) with the retrain as the order and the
+    accuracy lost as the holding cost.
+    """
+    return retrain_cost / interval + value_per_point * degradation * interval / 2.0
+
+
+def optimal_retraining_interval(retrain_cost: float, degradation: float, value_per_point: float) -> float:
+    """T* = sqrt(2 C / (v d)), the interval minimising ``retraining_cost_rate`` (Harris 1913's
+    square-root law: d/dT (C/T + v d T / 2) = 0); at T* the two costs are equal, each C / T*."""
+    return math.sqrt(2.0 * retrain_cost / (value_per_point * degradation))
