@@ -40,6 +40,16 @@ def _table(op_kind: str, hardware_key: str | None):
     return generic
 
 
+def efficiency_for_key(op_kind: str, size: float, hardware_key: str | None) -> float:
+    """``efficiency_for`` with checked inputs: a known op kind, a size >= 0 and a hardware key (or None)."""
+    return kernels.table_efficiency(_table(op_kind, hardware_key).pairs, size)
+
+
+def efficiency_table_name(op_kind: str, hardware_key: str | None) -> str:
+    """The key of the table ``efficiency_for_key`` reads for this op kind and hardware."""
+    return _table(op_kind, hardware_key).key
+
+
 def efficiency_for(op_kind: str, size: float, hardware=None) -> float:
     """Achieved fraction of peak for one kernel of ``size`` (flop for gemm/vector, bytes for memory).
 
