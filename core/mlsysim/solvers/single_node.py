@@ -453,13 +453,13 @@ class SingleNodeModel:
             notes.append(f"execution={execution}{execution_note}: {w.kernels:g} kernels per forward pass, {launch * 1e6:.3g} us per launch "
                          f"({launch_name}), launched asynchronously: the host's launches and the device's work overlap")
         else:
-            notes.append(f"execution={execution}{execution_note}: {model.name} lists no kernel count, so no launch cost is charged")
+            notes.append(f"execution={execution}{execution_note}: {model.name} has no kernel count in the registry, so no launch cost is charged")
         if isinstance(model, CNNWorkload) and model.activation_values is not None:
             notes.append("activations: each conv output written once and read once by the next layer"
                          + ("; eager batch norm, activation, add and pooling kernels read and write their tensors again"
                             if execution == "eager" else " (conv + BN + activation + add fused)"))
         elif isinstance(model, CNNWorkload):
-            notes.append(f"activations: {model.name} lists no per-layer shapes, so its memory term is the weights only")
+            notes.append(f"activations: {model.name} has no per-layer shapes in the registry, so its memory term is the weights only")
         p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute,
                           workload=w, on_chip=on_chip, launch=launch)
         mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
