@@ -40,9 +40,19 @@ def _table(op_kind: str, hardware_key: str | None):
     return generic
 
 
+_PAIRS_CACHE: dict = {}
+
+
 def efficiency_for_key(op_kind: str, size: float, hardware_key: str | None) -> float:
-    """``efficiency_for`` with checked inputs: a known op kind, a size >= 0 and a hardware key (or None)."""
-    return kernels.table_efficiency(_table(op_kind, hardware_key).pairs, size)
+    """``efficiency_for`` with checked inputs: a known op kind, a size >= 0 and a hardware key (or None).
+
+    The table found for (op kind, hardware) is memoised per loaded catalogue (a reloaded registry
+    gives a new key), since a solve without an efficiency reads it every time."""
+    key = (op_kind, hardware_key, id(EfficiencyTables._loaded))
+    pairs = _PAIRS_CACHE.get(key)
+    if pairs is None:
+        pairs = _PAIRS_CACHE[key] = _table(op_kind, hardware_key).pairs
+    return kernels.table_efficiency(pairs, size)
 
 
 def efficiency_table_name(op_kind: str, hardware_key: str | None) -> str:

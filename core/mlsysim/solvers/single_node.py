@@ -192,10 +192,20 @@ def default_execution(hw) -> str:
     return DEFAULT_EXECUTION if hw.tier in GPU_TIERS else "fused"
 
 
+_LAUNCH_CACHE: dict = {}
+
+
 def launch_cost(execution: str) -> tuple[float, str]:
-    """(seconds per kernel launch, the registry entry's name) for an execution mode."""
-    entry = LaunchOverheads.get(EXECUTION_LAUNCH[execution])
-    return entry._si["launch_time"], entry.name
+    """(seconds per kernel launch, the registry entry's name) for an execution mode.
+
+    Memoised per loaded catalogue (a reloaded registry has a new ``_loaded`` list, so a new key):
+    the look-up by name costs more than the rest of a solve's arithmetic."""
+    key = (execution, id(LaunchOverheads._loaded))
+    found = _LAUNCH_CACHE.get(key)
+    if found is None:
+        entry = LaunchOverheads.get(EXECUTION_LAUNCH[execution])
+        found = _LAUNCH_CACHE[key] = (entry._si["launch_time"], entry.name)
+    return found
 
 
 def default_efficiency(w: WorkloadPlan, hw_key: str, batch: int) -> float:
