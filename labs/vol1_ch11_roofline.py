@@ -95,7 +95,7 @@ def _(batch, efficiency, hw, lab, model, precision):
     is_llm = isinstance(workload, mlsysim.TransformerWorkload)
     result = Engine.solve(workload, device, batch_size=batch.value, precision=precision.value,
                           efficiency=efficiency.value, seq_len=1 if is_llm else None)
-    bound = str(getattr(result.bound, "value", result.bound))  # "memory", "compute" or "capacity"
+    bound = str(getattr(result.bound, "value", result.bound))  # "memory", "compute", "software" or "capacity"
     has_peak = result.compute_precision is not None
     fallback = next((a for a in result.assumptions if "lists no" in a and "peak" in a), None)
     peak = result.peak_flops.to("flop/s").magnitude
@@ -148,6 +148,13 @@ def _(ai, bound, eff_ridge, efficiency, fallback, has_peak, is_llm, locked, per,
             f"**{efficiency.value:.0%} of peak: {eff_ridge:.3g} flop/byte** (the ridge at 100 % of peak is "
             f"{ridge:.3g} flop/byte). Memory keeps up and the arithmetic sets the pace: only more, or better "
             "used, FLOP/s helps.")
+    elif bound == "software":
+        explanation = (
+            f"Its arithmetic intensity is **{ai:.3g} flop/byte**, but neither side of the roofline sets the pace: the "
+            f"framework launches **{result.kernels:g} kernels**, one by one, and launching them takes "
+            f"**{result.launch_time.to('ms').magnitude:.3g} ms**, longer than the accelerator needs to run them. More "
+            "FLOP/s or bandwidth would not help; fewer kernels (fusion, compilation), cheaper launches (CUDA graphs) "
+            "or more work per kernel (a bigger batch) would.")
     else:
         explanation = (f"**It does not fit**: {result.reason}. The point is drawn as a cross: the time shown "
                        "is what the step would take if the memory were large enough, which it is not.")

@@ -11,7 +11,8 @@ from mlsysim.solvers import ServingModel, SingleNodeModel
 
 def test_engine_solve_profile_fields():
     profile = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=1, precision="fp16")
-    assert profile.bottleneck in ("Memory Bound", "Compute Bound")
+    # issue 17: ResNet-50 at batch 1 is bound by the framework's kernel launches, not by compute
+    assert profile.bottleneck == "Software Bound"
     for name in ("latency", "throughput", "arithmetic_intensity", "energy", "memory_footprint"):
         assert getattr(profile, name) is not None
     assert 0 < profile.mfu <= 1 and 0 < profile.hfu <= 1

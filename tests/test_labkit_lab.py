@@ -65,7 +65,7 @@ CONFIGS = [
     ("h100", "llama3_8b", "fp16", 1, 0.5),      # memory bound decode
     ("h100", "llama3_8b", "fp16", 148, 0.5),    # just compute bound (the effective ridge is 147.7)
     ("h100", "llama3_8b", "fp16", 200, 1.0),    # memory bound again at 100 %: ridge 295
-    ("h100", "resnet50", "fp16", 1, 0.5),       # a CNN: samples/s
+    ("h100", "resnet50", "fp16", 1, 0.5),       # a CNN: samples/s; eager kernel launches bind at batch 1
     ("a100_80gb", "llama3_8b", "fp8", 64, 0.5),  # no fp8 on an A100: fp16 peak used, and said
     ("esp32_s3", "llama3_8b", "fp8", 1, 0.5),   # no arithmetic in this precision at all
     ("t4", "llama3_70b", "fp16", 1, 0.5),       # does not fit
@@ -96,6 +96,8 @@ def test_roofline_explanation_agrees_with_the_engine(hw, model, precision, batch
     elif engine_bound == "compute":
         assert ai >= eff_ridge and "right of the ridge that decides" in explanation
         assert f"{eff_ridge:.3g} flop/byte" in explanation
+    elif engine_bound == "software":  # ResNet-50 at batch 1, eager: 174 launches x 10 us = 1.74 ms outlast the device
+        assert f"{r.kernels:g} kernels" in explanation and "launch" in explanation
     else:
         assert "does not fit" in explanation
         assert d["chart"].datasets["points"][0]["status"] == "does not fit"

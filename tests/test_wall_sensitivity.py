@@ -48,9 +48,14 @@ def test_single_node_with_grid_and_price():
     assert r.elasticities["carbon"]["carbon_intensity"] == pytest.approx(1.0, abs=1e-9)
     assert r.elasticities["carbon"]["pue"] == pytest.approx(1.0, abs=1e-9)
     assert r.elasticities["cost"]["price"] == pytest.approx(1.0, abs=1e-9)
-    # ResNet-50 batch 64 is compute bound on an H100: latency ~ 1 / peak
-    assert r.elasticities["latency"]["peak_flops"] < -0.9
-    assert r.best_upgrade["throughput"] == "peak_flops"  # tie with efficiency goes to the knob listed first
+    # ResNet-50 batch 64 on an H100, eager, efficiency 0.5: compute 64 x 8.18e9 / 494.7e12 = 1.0583 ms binds the
+    # convolutions (their traffic (51,114,064 + 64 x 44,455,936) B / 3.35e12 = 0.8646 ms), then the BN / ReLU / add
+    # kernels move 64 x 118,218,752 B / 3.35e12 = 2.2585 ms; + 10 us: latency 3.3268 ms. Elasticities:
+    # peak -1.0583 / 3.3268 = -0.318, bandwidth -2.2585 / 3.3268 = -0.679 (before the activation traffic: compute
+    # bound, peak ~ -1)
+    assert r.elasticities["latency"]["peak_flops"] == pytest.approx(-1.0583 / 3.3268, abs=0.01)
+    assert r.elasticities["latency"]["bandwidth"] == pytest.approx(-2.2585 / 3.3268, abs=0.01)
+    assert r.best_upgrade["throughput"] == "bandwidth"  # tie with bandwidth_efficiency goes to the knob listed first
     assert any("one-sided" in a for a in r.assumptions)  # bandwidth_efficiency = 1.0 sits at its bound
 
 
@@ -84,7 +89,8 @@ def test_audit_row():
     ctx = SimpleNamespace(model=Models.get("resnet50"), hardware=Hardware.get("h100"), fleet=None, workload="inference",
                           batch_size=64, precision="fp16", seq_len=None, count=1, grid=None, duration=None, knobs={"sensitivity": True})
     row = audit_row(ctx)
-    assert row["wall"] is Wall.SENSITIVITY and "peak_flops" in row["note"]
+    # batch 64 eager: bandwidth is the best upgrade (elasticity -0.679, derived in test_single_node_with_grid_and_price)
+    assert row["wall"] is Wall.SENSITIVITY and "bandwidth" in row["note"]
     assert audit_row(SimpleNamespace(**{**vars(ctx), "knobs": {}})) is None
 
 

@@ -214,10 +214,11 @@ def _in_unit(quantity, unit: str) -> float:
 
 def _single_node(case: Case) -> Prediction:
     c, p = case.config, case.profile
+    # a profile that declares no efficiency gets the engine's own defaults (the Software wall's tables)
     r = Engine.solve(
         model=c["model"], hardware=c["hardware"], batch_size=c["batch"], precision=c["precision"],
-        efficiency=p.get("efficiency", 0.5), bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0),
-        is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"),
+        efficiency=p.get("efficiency"), bandwidth_efficiency=p.get("bandwidth_efficiency"),
+        is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"), execution=c.get("execution", "eager"),
     )
     target = Q_(1.0, case.unit)
     value = _in_unit(r.latency, case.unit) if target.check("[time]") else _in_unit(r.throughput, case.unit)

@@ -15,8 +15,8 @@ from .physics import kernels
 from .solvers import _inputs
 from .solvers.defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
 from .solvers.single_node import (
-    COMPUTE_BOUND, MEMORY_BOUND, UNSUPPORTED, largest_inference_batch, memory_plan, memory_verdict, roofline_columns,
-    workload_plan,
+    COMPUTE_BOUND, EXECUTIONS, MEMORY_BOUND, SOFTWARE_BOUND, UNSUPPORTED, default_execution, largest_inference_batch,
+    launch_cost, memory_plan, memory_verdict, roofline_columns, workload_plan,
 )
 from .solvers._device import device_rates
 
@@ -76,8 +76,12 @@ def sweep(
     is_training: bool = False,
     seq_len: int | None = None,
     bandwidth_efficiency: float = DEFAULT_BANDWIDTH_EFFICIENCY,
+    execution: str | None = None,
 ) -> SweepResult:
-    """Evaluate every (model, hardware, precision, batch size) on the roofline; floats only inside."""
+    """Evaluate every (model, hardware, precision, batch size) on the roofline; floats only inside.
+
+    One efficiency for every batch size (``SingleNodeModel.solve`` with ``efficiency=None`` reads the
+    Software wall's size-dependent table instead); ``execution`` sets kernel counts and launch cost as there."""
     model_list = [_inputs.workload(m, "models") for m in _as_list(models, "models")]
     hw_list = [_inputs.hardware(h, "hardware") for h in _as_list(hardware, "hardware")]
     batches = [_inputs.positive_int(b, f"batch_sizes[{i}]") for i, b in enumerate(_as_list(batch_sizes, "batch_sizes"))]
@@ -86,6 +90,8 @@ def sweep(
     bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
     seq_len = _inputs.optional_int(seq_len, "seq_len")
     is_training = _inputs.boolean(is_training, "is_training")
+    if execution is not None:
+        execution = _inputs.choice(execution, "execution", EXECUTIONS)
 
     col = {name: [] for name in UNITS}
     # local names for the columns: a sweep of few batch sizes is dominated by per-group bookkeeping
@@ -98,11 +104,14 @@ def sweep(
     prec_labels = {p: [p] * n for p in precs}
     hw_labels = [([hw.name] * n, [hw.memory._si["bandwidth"]] * n, [hw.memory._si["capacity"]] * n) for hw in hw_list]
     # each accelerator's ceilings per precision, shared by every model
-    devices = [{p: device_rates(hw, p, efficiency, bandwidth_efficiency, on_chip=not is_training) for p in precs} for hw in hw_list]
+    modes = [execution or default_execution(hw) for hw in hw_list]  # as SingleNodeModel.solve picks it
+    devices = [{p: device_rates(hw, p, efficiency, bandwidth_efficiency, not is_training, launch_cost(mode)[0]) for p in precs}
+               for hw, mode in zip(hw_list, modes)]
     for model in model_list:
-        workloads = {p: workload_plan(model, p, is_training, seq_len) for p in precs}
+        plans = {mode: {p: workload_plan(model, p, is_training, seq_len, execution=mode) for p in precs} for mode in set(modes)}
         model_label = [model.name] * n
-        for hw, (hw_label, bw_label, cap_label), device in zip(hw_list, hw_labels, devices):
+        for hw, (hw_label, bw_label, cap_label), device, mode in zip(hw_list, hw_labels, devices, modes):
+            workloads = plans[mode]
             bw_peak = hw.memory._si["bandwidth"]
             for p in precs:
                 workload = workloads[p]
@@ -136,7 +145,8 @@ def sweep(
                 c_thr += [b / t for b, t in zip(batches, latency)]
                 c_ai.extend(map(intensity, ops, nbytes))
                 c_att += [o / t for o, t in zip(ops, latency)]
-                c_bott += [COMPUTE_BOUND if c >= m else MEMORY_BOUND for c, m in zip(compute, memory)]
+                c_bott += [SOFTWARE_BOUND if h > dv else COMPUTE_BOUND if c >= m else MEMORY_BOUND
+                           for c, m, h, dv in zip(compute, memory, out.launch_time, out.device_time)]
                 c_fit += fits
     return SweepResult(col)
 

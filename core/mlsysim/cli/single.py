@@ -16,9 +16,10 @@ WORKLOADS = ("inference", "training", "serving")
 def cmd_solve(args) -> int:
     model, hardware = resolve(args.model, ["models"], "model"), resolve(args.hardware, ["hardware"], "hardware")
     r = SingleNodeModel().solve(model, hardware, batch_size=args.batch_size, precision=args.precision, efficiency=args.efficiency,
-                                is_training=args.training, seq_len=args.seq_len)
+                                is_training=args.training, seq_len=args.seq_len, execution=args.execution)
     return emit(r, args, f"{r.model} on {r.hardware}, batch {r.batch_size}, {r.precision}{' training' if r.is_training else ''}",
-                ["bottleneck", "latency", "throughput", "compute_time", "memory_time", "arithmetic_intensity", "ridge_point", "mfu",
+                ["bottleneck", "latency", "throughput", "compute_time", "memory_time", "launch_time", "arithmetic_intensity",
+                 "ridge_point", "mfu",
                  "energy", "memory_footprint", "memory_capacity", "feasible"])
 
 
@@ -81,6 +82,8 @@ def add_commands(sub, common) -> None:
     shared(p)
     p.add_argument("--training", action="store_true", help="forward + backward, with optimizer memory")
     p.add_argument("--seq-len", type=int, default=None)
+    p.add_argument("--execution", default=None, choices=("eager", "fused", "graph"),
+                   help="how the kernels run: eager (PyTorch), fused (compiled), graph (CUDA graph); default by hardware tier")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("serve", help="LLM serving: TTFT, ITL, KV cache", parents=[common])

@@ -1658,3 +1658,52 @@ def optimal_retraining_interval(retrain_cost: float, degradation: float, value_p
     """T* = sqrt(2 C / (v d)), the interval minimising ``retraining_cost_rate`` (Harris 1913's
     square-root law: d/dT (C/T + v d T / 2) = 0); at T* the two costs are equal, each C / T*."""
     return math.sqrt(2.0 * retrain_cost / (value_per_point * degradation))
+
+
+# --- Accuracy: single-node CNN activation traffic and per-kernel launch cost ---
+
+
+def conv_output_elements(channels: float, height: float, width: float, layers: float = 1.0) -> float:
+    """Values one convolution writes per sample: C_out x H_out x W_out (times ``layers`` alike).
+
+    The output shape of each stage of a CNN is printed by its paper (He et al. 2016, Table 1
+    for ResNet; Sandler et al. 2018, Table 2 for MobileNetV2); the tensor of a batch of N
+    holds N x C x H x W values, each of ``bytes_per_value`` bytes.
+    """
+    return channels * height * width * layers
+
+
+def activation_traffic_bytes(values: float, bytes_per_value: float, accesses: float) -> float:
+    """Bytes moved for activations: values x bytes per value x accesses (reads + writes) per value.
+
+    Fusion assumption of the single-node solver (stated in its results): each convolution's
+    output is written once and read once by the next layer (2 accesses) when batch norm and
+    the activation function run inside the convolution (folded BN, fused epilogue: what
+    TensorRT and compiled graphs do); eager frameworks also run BN, ReLU, residual adds and
+    pooling as separate kernels, each reading and writing its tensor (their values are
+    counted layer by layer in the registry's ``elementwise_values``).
+    """
+    return values * bytes_per_value * accesses
+
+
+def sequential_kernels_time(gemm_time: float, elementwise_time: float) -> float:
+    """Device time of a layer sequence: GEMM-class kernels, then the memory-bound kernels between them.
+
+    Kernels on one stream run one after another (NVIDIA CUDA C++ Programming Guide,
+    "Streams": operations in a stream execute in issue order), so a separate elementwise
+    kernel cannot hide behind a convolution: the roofline (Williams et al. 2009) applies per
+    kernel and the times add. ``gemm_time`` is already max(compute, traffic) of the GEMMs.
+    """
+    return gemm_time + elementwise_time
+
+
+def host_bound_time(device_time: float, kernels: float, launch_time: float) -> float:
+    """Time of a step whose host issues ``kernels`` launches of ``launch_time`` each, asynchronously.
+
+    CUDA kernel launches are asynchronous to the host (PyTorch docs, "CUDA semantics:
+    asynchronous execution"), so host dispatch and device execution overlap and the slower
+    binds: max(device, kernels x launch). At batch 1 eager inference of a CNN the launches
+    bind (the framework tax, Fernandez et al. 2023, EMNLP, "The Framework Tax").
+    """
+    host = launch_overhead(kernels, launch_time)
+    return host if host > device_time else device_time

@@ -29,13 +29,16 @@ class DeviceRates:
     compute_precision: str | None  # the precision the arithmetic runs in; None when unsupported
     sram_capacity: float = 0.0  # on-chip SRAM a working set may live in (0: no on-chip tier)
     sram_bandwidth: float = 0.0  # its bandwidth x bandwidth efficiency
+    launch: float = 0.0  # host cost of launching one kernel (0: launches not charged)
 
 
-def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: float = 1.0, on_chip: bool = False) -> DeviceRates:
+def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: float = 1.0, on_chip: bool = False,
+                 launch: float = 0.0) -> DeviceRates:
     """The ceilings of ``hw`` for ``precision`` (already-checked inputs).
 
     ``on_chip``: give the on-chip tier where the entry lists both ``memory.sram_capacity`` and
     ``memory.sram_bandwidth`` (otherwise, or when False, its capacity is 0: no tier).
+    ``launch``: seconds the host spends per kernel launch (``registry/walls/efficiency.toml``).
     """
     peak, compute_precision = hw.peak_flops_si(precision)
     if not 0.0 < peak < math.inf:  # a listed peak of 0 is no arithmetic in that precision
@@ -45,7 +48,7 @@ def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: fl
     tier = on_chip and sram is not None and sram_bw is not None
     return DeviceRates(peak, kernels.effective_flops(peak, efficiency), mem["bandwidth"] * bandwidth_efficiency,
                        mem["bandwidth"], hw._si["dispatch_tax"], mem["capacity"], compute_precision,
-                       sram if tier else 0.0, sram_bw * bandwidth_efficiency if tier else 0.0)
+                       sram if tier else 0.0, sram_bw * bandwidth_efficiency if tier else 0.0, launch)
 
 
 def fallback_note(hw_name: str, precision: str, device: DeviceRates) -> str | None:

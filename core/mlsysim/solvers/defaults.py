@@ -104,3 +104,22 @@ DEFAULT_RESTART_TIME_S = 600.0
 # NVSwitch hop latency plus a kernel's synchronisation (NCCL's small-message
 # all-reduce on 8 H100s takes ~10-20 us for its 2 (N-1) = 14 steps).
 DEFAULT_LINK_LATENCY_S = 2e-6
+
+# ---------------------------------------------------------------------------
+# Single node: kernels per pass and how the framework launches them (the Software wall).
+# ---------------------------------------------------------------------------
+
+# How a framework runs the kernels of one pass, and which launch cost of
+# registry/walls/efficiency.toml ([[launch_overheads]]) each pays per kernel:
+#   eager: PyTorch eager mode, one framework operator per kernel, batch norm, activations and
+#          residual adds as separate kernels (pytorch_eager);
+#   fused: a compiled runtime (TensorRT, torch.compile) with conv + BN + activation (+ add)
+#          fused, launching each kernel on a stream directly (cuda_stream);
+#   graph: the fused kernels replayed as a CUDA graph (cuda_graph).
+DEFAULT_EXECUTION = "eager"
+EXECUTION_LAUNCH = {"eager": "pytorch_eager", "fused": "cuda_stream", "graph": "cuda_graph"}
+
+# The weight GEMMs of one Transformer layer, over which its forward flops are spread when the
+# Software wall's GEMM table sizes the default efficiency: Q, K, V, output projection, FFN up,
+# FFN down (Vaswani et al. 2017, Sec. 3). Transformer kernel launches are not charged yet.
+GEMMS_PER_TRANSFORMER_LAYER = 6

@@ -40,6 +40,26 @@ def _table(op_kind: str, hardware_key: str | None):
     return generic
 
 
+_PAIRS_CACHE: dict = {}
+
+
+def efficiency_for_key(op_kind: str, size: float, hardware_key: str | None) -> float:
+    """``efficiency_for`` with checked inputs: a known op kind, a size >= 0 and a hardware key (or None).
+
+    The table found for (op kind, hardware) is memoised per loaded catalogue (a reloaded registry
+    gives a new key), since a solve without an efficiency reads it every time."""
+    key = (op_kind, hardware_key, id(EfficiencyTables._loaded))
+    pairs = _PAIRS_CACHE.get(key)
+    if pairs is None:
+        pairs = _PAIRS_CACHE[key] = _table(op_kind, hardware_key).pairs
+    return kernels.table_efficiency(pairs, size)
+
+
+def efficiency_table_name(op_kind: str, hardware_key: str | None) -> str:
+    """The key of the table ``efficiency_for_key`` reads for this op kind and hardware."""
+    return _table(op_kind, hardware_key).key
+
+
 def efficiency_for(op_kind: str, size: float, hardware=None) -> float:
     """Achieved fraction of peak for one kernel of ``size`` (flop for gemm/vector, bytes for memory).
 

@@ -160,7 +160,7 @@ class ResponsibleEngineeringModel:
         if fits and budget and out.epsilon > budget:
             reason = f"epsilon {out.epsilon:.3g} exceeds the budget {budget:g} at delta={d:g}"
         assumptions = [
-            f"plain step from SingleNodeModel (training, efficiency={efficiency:g})",
+            f"plain step from SingleNodeModel (training, efficiency={base.efficiency:g})",
             f"DP-SGD slowdown {impl.slowdown_min:g}-{impl.slowdown_max:g}x ({impl.name}, measured); step_time uses the low end" if dp else "no DP-SGD",
             "per-example gradients held for the whole batch at once, in the training precision" if dp else "",
         ]

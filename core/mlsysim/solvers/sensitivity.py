@@ -32,7 +32,7 @@ from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_
 from ._device import DeviceRates, device_rates
 from .serving import ServingModel, serving_plan, with_device
 from .serving import evaluate as serve
-from .single_node import RooflinePlan, SingleNodeModel, workload_plan
+from .single_node import RooflinePlan, SingleNodeModel, launch_cost, workload_plan
 from .single_node import evaluate as roofline
 
 # Which way is better, per output name (+1: higher is better, -1: lower is better).
@@ -195,6 +195,7 @@ def single_node_problem(model, hardware, batch_size: int = 1, precision: str = "
     if base.compute_precision is None:
         raise InputError("precision", precision, f"a precision {hw.name} computes in")
     peak0, bw0 = base._peak_flops, hw.memory._si["bandwidth"]
+    efficiency, bandwidth_efficiency = base.efficiency, base.bandwidth_efficiency  # as the solve checked or defaulted them
     knobs = {"peak_flops": peak0, "bandwidth": bw0, "efficiency": float(efficiency),
              "bandwidth_efficiency": float(bandwidth_efficiency), "batch_size": float(base.batch_size)}
     bounds = {"efficiency": (0.0, 1.0), "bandwidth_efficiency": (0.0, 1.0), "batch_size": (1.0, math.inf)}
@@ -210,15 +211,15 @@ def single_node_problem(model, hardware, batch_size: int = 1, precision: str = "
     # the float path: the workload's floats once; per evaluation a DeviceRates from the knobs and the
     # roofline's float function (what SingleNodeModel.solve runs, without re-checking or copying the part)
     on_chip = not is_training
-    work = workload_plan(m, base.precision, is_training, seq_len)
-    d0 = device_rates(hw, base.precision, efficiency, bandwidth_efficiency, on_chip)
+    work = workload_plan(m, base.precision, is_training, seq_len, execution=base.execution)
+    d0 = device_rates(hw, base.precision, efficiency, bandwidth_efficiency, on_chip, launch_cost(base.execution)[0])
     sram_bw0 = hw.memory._si.get("sram_bandwidth") or 0.0
 
     def f(k: dict) -> dict:
         bw_eff = k["bandwidth_efficiency"]
         d = DeviceRates(k["peak_flops"], kernels.effective_flops(k["peak_flops"], k["efficiency"]), k["bandwidth"] * bw_eff,
                         k["bandwidth"], d0.tax, d0.memory_capacity, d0.compute_precision, d0.sram_capacity,
-                        sram_bw0 * bw_eff if d0.sram_capacity else 0.0)
+                        sram_bw0 * bw_eff if d0.sram_capacity else 0.0, d0.launch)
         batch = int(k["batch_size"])
         latency = roofline(RooflinePlan(work, d), batch).latency
         out = {"latency": latency, "throughput": batch / latency}

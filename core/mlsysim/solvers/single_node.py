@@ -1,9 +1,23 @@
 """The roofline ("iron law") on one accelerator: latency, throughput, bottleneck, memory.
 
-latency = max(ops / (peak x efficiency), bytes / (bandwidth x bw_efficiency)) + dispatch tax
-(Williams, Waterman & Patterson 2009). Training runs forward + backward = 3x the
-forward operations (Kaplan et al. 2020) and keeps weights, gradients, optimizer
-state and activations resident.
+    device  = max(ops / (peak x efficiency), GEMM bytes / bandwidth) + elementwise bytes / bandwidth
+    latency = max(device, kernels x launch cost) + dispatch tax
+
+(Williams, Waterman & Patterson 2009, per kernel class). GEMM bytes are the weights read
+plus the activations each GEMM-class layer writes and the next reads (for a CNN, every
+conv output once each way); elementwise bytes are those of the separate batch-norm,
+activation, add and pooling kernels an eager framework runs between them, which cannot
+hide behind the convolutions (``kernels.sequential_kernels_time``). The host launches
+each kernel asynchronously, so launches bind only when they outlast the device
+(``kernels.host_bound_time``); ``execution`` (eager / fused / graph) sets the kernel
+count, whether the elementwise kernels exist and the cost per launch. Training runs
+forward + backward = 3x the forward operations, traffic and launches (Kaplan et al.
+2020) and keeps weights, gradients, optimizer state and activations resident.
+
+Efficiency: when the caller passes none, the Software wall's size-dependent tables
+(``efficiency.efficiency_for``: Calculon's GEMM table at the flops of one GEMM-class
+kernel, its HBM table at the bytes of one kernel) give the fraction of peak; the
+result's ``assumptions`` say which default applied. A passed efficiency wins.
 
 On-chip tier: where the registry lists ``memory.sram_capacity`` and ``sram_bandwidth``
 (Gaudi 3, Myriad X) and an inference working set (weights read + activations of
@@ -26,14 +40,20 @@ from ..physics import kernels
 from ..results import Result, quantity
 from ..walls import Wall
 from ..workloads.precision import bytes_per_value
-from ..workloads.types import TransformerWorkload
+from ..wall_registry import LaunchOverheads
+from ..workloads.types import CNNWorkload, TransformerWorkload
 from . import _inputs
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
-from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
+from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_EXECUTION, EXECUTION_LAUNCH, GEMMS_PER_TRANSFORMER_LAYER
+from .efficiency import efficiency_for_key, efficiency_table_name
+
+EXECUTIONS = tuple(EXECUTION_LAUNCH)
+GPU_TIERS = ("cloud", "workstation")  # the parts the Software wall's GPU tables and PyTorch eager describe
 
 COMPUTE_BOUND = Wall.COMPUTE.phrase  # "Compute Bound"
 MEMORY_BOUND = Wall.MEMORY.phrase  # "Memory Bound"
+SOFTWARE_BOUND = Wall.SOFTWARE.phrase  # "Software Bound": the host's kernel launches outlast the device
 UNSUPPORTED = "Unsupported Precision"
 
 
@@ -41,12 +61,14 @@ class PerformanceProfile(Result):
     """What one roofline solve found, and which wall binds (``bound``: compute, memory, or capacity)."""
 
     _plain_names = ("model", "hardware", "precision", "compute_precision", "batch_size", "is_training", "bottleneck", "bound",
-                    "feasible", "reason", "mfu", "hfu", "assumptions")
+                    "feasible", "reason", "mfu", "hfu", "assumptions", "efficiency", "bandwidth_efficiency", "execution",
+                    "kernels")
 
     latency = quantity("time", "ms", "time for one batch")
     compute_time = quantity("time", "ms", "ops / effective FLOP/s")
     memory_time = quantity("time", "ms", "bytes / effective bandwidth")
     dispatch_tax = quantity("time", "ms", "fixed per-invocation overhead")
+    launch_time = quantity("time", "ms", "kernels x launch cost: the host's side, overlapped with the device")
     throughput = quantity("rate", None, "samples per second")
     arithmetic_intensity = quantity("intensity", None, "operations per byte moved")
     ridge_point = quantity("intensity", None, "the hardware's peak / bandwidth")
@@ -78,6 +100,9 @@ class WorkloadPlan:
     work: float  # model passes: 1 inference, 3 training
     hw_work: float  # passes the hardware runs: + 1 forward with full recomputation
     resident_weights: float  # all weight bytes (all experts)
+    elementwise: float = 0.0  # bytes per sample of separate memory-bound kernels (eager BN / activation / add / pool)
+    kernels: float = 0.0  # kernel launches of one forward pass (0: unknown, launches not charged)
+    gemm_kernels: float = 1.0  # GEMM-class kernels the forward work is spread over (the efficiency table's size)
 
 
 @plan
@@ -97,6 +122,8 @@ class RooflineFloats:
     memory_time: float
     ops: float  # model operations of the batch
     bytes_moved: float
+    launch_time: float = 0.0  # kernels x launch cost (the host's side)
+    device_time: float = 0.0  # the device's side: max(compute, GEMM traffic) + elementwise traffic
 
 
 @floats
@@ -110,7 +137,25 @@ class MemoryFloats:
     memory_footprint: float
 
 
-def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False) -> WorkloadPlan:
+def kernel_counts(model, execution: str) -> tuple[float, float]:
+    """(kernel launches of one forward pass, GEMM-class kernels among them) for an execution mode.
+
+    CNNs: the registry's layer-by-layer counts (``kernels`` eager, ``fused_kernels`` otherwise,
+    ``conv_layers``); Transformers: (0, layers x 6 weight GEMMs): the registry lists no kernel
+    count for them yet, so their launches are not charged (``solvers.defaults`` holds the BERT
+    layer's count for when it does); other workloads: (0, 1).
+    """
+    eager = execution == "eager"
+    if isinstance(model, CNNWorkload):
+        n = model.kernels if eager else model.fused_kernels
+        return float(n or 0), float(model.conv_layers or 1)
+    if isinstance(model, TransformerWorkload):  # the GEMMs size the efficiency; launches are not charged (no registry count yet)
+        return 0.0, float(model.layers * GEMMS_PER_TRANSFORMER_LAYER)
+    return 0.0, 1.0
+
+
+def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False,
+                  execution: str = DEFAULT_EXECUTION) -> WorkloadPlan:
     """The model's side of a roofline solve, as floats."""
     fwd = model.forward_ops_per_sample_si(seq_len)
     if isinstance(model, TransformerWorkload):
@@ -118,21 +163,60 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
     else:
         weights_read = model.weight_bytes_si(precision)
     act = model.activation_bytes_per_sample_si(precision, seq_len)
+    elementwise = model.elementwise_bytes_per_sample_si(precision) if execution == "eager" and isinstance(model, CNNWorkload) else 0.0
     work = kernels.training_passes() if is_training else 1.0
     hw_work = kernels.training_passes(recompute) if is_training else 1.0
-    return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision))
+    n_kernels, gemm_kernels = kernel_counts(model, execution)
+    return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels, gemm_kernels)
 
 
 def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_efficiency: float, is_training: bool,
                   seq_len: int | None, recompute: bool = False, workload: WorkloadPlan | None = None,
-                  on_chip: bool = False) -> RooflinePlan:
+                  on_chip: bool = False, launch: float = 0.0) -> RooflinePlan:
     """The batch-independent part of a solve; ``workload`` when the caller already has it.
 
     ``on_chip`` (inference only: training's gradients and optimizer state are not in the
     working set below) gives the device its SRAM tier, where the registry lists one.
+    ``launch``: seconds per kernel launch (0, the default, charges none: what sweeps and the
+    other solvers that build plans get unless they ask).
     """
     return RooflinePlan(workload or workload_plan(model, precision, is_training, seq_len, recompute),
-                        device_rates(hw, precision, efficiency, bandwidth_efficiency, on_chip and not is_training))
+                        device_rates(hw, precision, efficiency, bandwidth_efficiency, on_chip and not is_training, launch))
+
+
+def default_execution(hw) -> str:
+    """The execution mode a solve assumes when given none: ``DEFAULT_EXECUTION`` (PyTorch eager) on a
+    cloud or workstation part; "fused" on edge, mobile and tiny parts, whose deployment runtimes
+    (TensorRT, TensorFlow Lite and TFLite Micro converters) fold batch norm into the convolution
+    and fuse the activation."""
+    return DEFAULT_EXECUTION if hw.tier in GPU_TIERS else "fused"
+
+
+_LAUNCH_CACHE: dict = {}
+
+
+def launch_cost(execution: str) -> tuple[float, str]:
+    """(seconds per kernel launch, the registry entry's name) for an execution mode.
+
+    Memoised per loaded catalogue (a reloaded registry has a new ``_loaded`` list, so a new key):
+    the look-up by name costs more than the rest of a solve's arithmetic."""
+    key = (execution, id(LaunchOverheads._loaded))
+    found = _LAUNCH_CACHE.get(key)
+    if found is None:
+        entry = LaunchOverheads.get(EXECUTION_LAUNCH[execution])
+        found = _LAUNCH_CACHE[key] = (entry._si["launch_time"], entry.name)
+    return found
+
+
+def default_efficiency(w: WorkloadPlan, hw_key: str, batch: int) -> float:
+    """The compute efficiency the Software wall's GEMM table gives one batch of this work.
+
+    The table is read at the flops of one GEMM-class kernel: the batch's forward flops spread
+    over the pass's GEMM-class kernels (a CNN's conv and fc layers; a Transformer's 6 weight
+    GEMMs per layer; the whole pass as one kernel for other workloads). Bandwidth keeps the
+    datasheet figure (``DEFAULT_BANDWIDTH_EFFICIENCY``, the roofline convention the labs teach).
+    """
+    return efficiency_for_key("gemm", w.fwd * batch / w.gemm_kernels, hw_key)
 
 
 def working_set_fits_on_chip(w: WorkloadPlan, d: DeviceRates, batch: int) -> bool:
@@ -141,14 +225,22 @@ def working_set_fits_on_chip(w: WorkloadPlan, d: DeviceRates, batch: int) -> boo
 
 
 def evaluate(p: RooflinePlan, batch: int) -> RooflineFloats:
-    """The iron law for batch b: compute = fwd x b x hw_work / rate, memory = (weights read + act x b) x work / bandwidth,
-    latency = max(compute, memory) + dispatch tax (``kernels.roofline_parts`` with the pass factors)."""
+    """The iron law for batch b, per kernel class:
+    compute = fwd x b x hw_work / rate, GEMM traffic = (weights read + act x b) x work / bandwidth,
+    elementwise = elementwise x b x work / bandwidth, device = max(compute, GEMM traffic) + elementwise
+    (``kernels.sequential_kernels_time``), launches = kernels x hw_work x launch cost, and
+    latency = max(device, launches) + dispatch tax (``kernels.host_bound_time``).
+    ``memory_time`` reports all bytes / bandwidth (GEMM traffic + elementwise)."""
     w, d = p.workload, p.device
     bw = d.sram_bandwidth if working_set_fits_on_chip(w, d, batch) else d.bandwidth
     compute = w.fwd * w.hw_work / d.rate * batch
     memory = w.weights_read * w.work / bw + w.act * w.work / bw * batch
-    latency = (compute if compute > memory else memory) + d.tax
-    return RooflineFloats(latency, compute, memory, w.fwd * w.work * batch, (w.weights_read + w.act * batch) * w.work)
+    elementwise = w.elementwise * w.work / bw * batch
+    device = kernels.sequential_kernels_time(compute if compute > memory else memory, elementwise)
+    launches = w.kernels * w.hw_work
+    latency = kernels.host_bound_time(device, launches, d.launch) + d.tax
+    return RooflineFloats(latency, compute, memory + elementwise, w.fwd * w.work * batch,
+                          (w.weights_read + (w.act + w.elementwise) * batch) * w.work, launches * d.launch, device)
 
 
 def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> RooflineFloats:
@@ -157,19 +249,25 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
     per_sample_compute = w.fwd * w.hw_work / d.rate
     compute = [per_sample_compute * b for b in batches]
     if d.sram_capacity > 0.0:  # an on-chip tier: each batch size's working set decides its bandwidth
-        memory = []
+        memory, elementwise = [], []
         for b in batches:
             bw = d.sram_bandwidth if working_set_fits_on_chip(w, d, b) else d.bandwidth
             memory.append(w.weights_read * w.work / bw + w.act * w.work / bw * b)
+            elementwise.append(w.elementwise * w.work / bw * b)
     else:
         fixed_memory = w.weights_read * w.work / d.bandwidth
         per_sample_memory = w.act * w.work / d.bandwidth
+        per_sample_elementwise = w.elementwise * w.work / d.bandwidth
         memory = [fixed_memory + per_sample_memory * b for b in batches]
+        elementwise = [per_sample_elementwise * b for b in batches]
     tax = d.tax
-    latency = [(c if c > m else m) + tax for c, m in zip(compute, memory)]
+    host = w.kernels * w.hw_work * d.launch
+    device = [(c if c > m else m) + e for c, m, e in zip(compute, memory, elementwise)]
+    latency = [(t if t > host else host) + tax for t in device]
     ops = [w.fwd * w.work * b for b in batches]
-    nbytes = [(w.weights_read + w.act * b) * w.work for b in batches]
-    return RooflineFloats(latency, compute, memory, ops, nbytes)
+    nbytes = [(w.weights_read + (w.act + w.elementwise) * b) * w.work for b in batches]
+    return RooflineFloats(latency, compute, [m + e for m, e in zip(memory, elementwise)], ops, nbytes,
+                          [host] * len(batches), device)
 
 
 def memory_plan(model, precision: str, batch: int, seq_len: int | None, is_training: bool, recompute: bool,
@@ -250,13 +348,16 @@ def largest_inference_batch(hw, weights: float, act: float) -> float:
 
 
 def profile(model, hw, p: RooflinePlan, mem: MemoryFloats, batch: int, precision: str, efficiency: float,
-            bandwidth_efficiency: float, is_training: bool) -> PerformanceProfile:
-    """Evaluate a checked plan and view it as a ``PerformanceProfile`` (the audit calls this too)."""
+            bandwidth_efficiency: float, is_training: bool, notes: list[str] | None = None,
+            execution: str | None = None) -> PerformanceProfile:
+    """Evaluate a checked plan and view it as a ``PerformanceProfile`` (the audit calls this too).
+
+    ``notes``: the caller's assumptions (which efficiency default applied, the execution mode),
+    listed first; without them the efficiencies are stated as given."""
     d = p.device
-    assumptions = [
-        f"efficiency={efficiency:g} of dense peak; bandwidth_efficiency={bandwidth_efficiency:g}",
-        "training: forward + backward = 3x forward ops and traffic" if is_training else "inference: one forward pass",
-    ]
+    assumptions = list(notes) if notes else [f"efficiency={efficiency:g} of dense peak; bandwidth_efficiency={bandwidth_efficiency:g}"]
+    assumptions.append("training: forward + backward = 3x forward ops, traffic and kernel launches" if is_training
+                       else "inference: one forward pass")
     note = fallback_note(hw.name, precision, d)
     if note:
         assumptions.append(note)
@@ -272,7 +373,8 @@ def profile(model, hw, p: RooflinePlan, mem: MemoryFloats, batch: int, precision
                                f"{d.sram_capacity / 1e6:.4g} MB SRAM; memory traffic at main-memory bandwidth")
     reason = memory_verdict(hw, mem.weight_memory, mem.memory_footprint, mem.activation_memory, is_training)
     common = dict(model=model.name, hardware=hw.name, precision=precision, compute_precision=d.compute_precision,
-                  batch_size=batch, is_training=is_training, assumptions=assumptions,
+                  batch_size=batch, is_training=is_training, assumptions=assumptions, efficiency=efficiency,
+                  bandwidth_efficiency=bandwidth_efficiency, execution=execution, kernels=p.workload.kernels * p.workload.hw_work,
                   _dispatch_tax=d.tax, _bandwidth=d.peak_bandwidth, _peak_flops=d.peak)
     if d.compute_precision is None:  # no arithmetic in that precision: it never runs
         return PerformanceProfile.view(
@@ -281,7 +383,10 @@ def profile(model, hw, p: RooflinePlan, mem: MemoryFloats, batch: int, precision
             mfu=0.0, hfu=0.0, _throughput=0.0, _arithmetic_intensity=None, _ridge_point=None, _energy=None,
         )
     out = evaluate(p, batch)
-    wall = Wall.COMPUTE if out.compute_time >= out.memory_time else Wall.MEMORY
+    if out.launch_time > out.device_time:
+        wall = Wall.SOFTWARE  # the host's launches outlast the device's work: the framework tax binds
+    else:
+        wall = Wall.COMPUTE if out.compute_time >= out.memory_time else Wall.MEMORY
     hw_ops = out.ops * p.workload.hw_work / p.workload.work
     tdp = hw._si.get("tdp")
     return PerformanceProfile.view(
@@ -303,33 +408,77 @@ class SingleNodeModel:
         hardware,
         batch_size: int = 1,
         precision: str = "fp16",
-        efficiency: float = DEFAULT_EFFICIENCY,
+        efficiency: float | None = None,
         is_training: bool = False,
         seq_len: int | None = None,
-        bandwidth_efficiency: float = DEFAULT_BANDWIDTH_EFFICIENCY,
+        bandwidth_efficiency: float | None = None,
         activation_recompute: bool = False,
         on_chip: bool = True,
+        execution: str | None = None,
     ) -> PerformanceProfile:
-        """``on_chip=True``: inference whose weights read + activations fit in the accelerator's on-chip
-        SRAM (registry ``memory.sram_capacity`` and ``sram_bandwidth``) moves them at SRAM bandwidth."""
+        """``efficiency`` / ``bandwidth_efficiency`` None: the Software wall's size-dependent tables for this
+        work (``default_efficiencies``); a number wins. ``execution``: "eager" (PyTorch eager: every
+        operator its own kernel and launch), "fused" (conv + BN + activation fused, launched on a stream)
+        or "graph" (the fused kernels in a CUDA graph). ``on_chip=True``: inference whose weights read +
+        activations fit in the accelerator's on-chip SRAM (registry ``memory.sram_capacity`` and
+        ``sram_bandwidth``) moves them at SRAM bandwidth."""
         model = _inputs.workload(model)
         hw = _inputs.hardware(hardware)
         batch = _inputs.positive_int(batch_size, "batch_size")
         precision = _inputs.check_precision(precision)
-        efficiency = _inputs.fraction(efficiency, "efficiency")
-        bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
+        if efficiency is not None:
+            efficiency = _inputs.fraction(efficiency, "efficiency")
+        if bandwidth_efficiency is not None:
+            bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
         seq_len = _inputs.optional_int(seq_len, "seq_len")
         is_training = _inputs.boolean(is_training, "is_training")
         recompute = _inputs.boolean(activation_recompute, "activation_recompute")
         on_chip = _inputs.boolean(on_chip, "on_chip")
-        p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute, on_chip=on_chip)
+        execution_note = ""
+        if execution is None:
+            execution = default_execution(hw)
+            execution_note = f" (none given: the default for a {hw.tier}-tier part)"
+        elif execution not in EXECUTIONS:
+            execution = _inputs.choice(execution, "execution", EXECUTIONS)
+        w = workload_plan(model, precision, is_training, seq_len, recompute, execution)
+        notes = []
+        if efficiency is None and hw.tier not in GPU_TIERS:
+            efficiency = DEFAULT_EFFICIENCY
+            notes.append(f"efficiency={efficiency:g} of dense peak: none given; the Software wall's tables are GPU (A100/H100) "
+                         f"tables, so a {hw.tier}-tier part gets the one-number default (solvers/defaults.py)")
+        elif efficiency is None:
+            efficiency = default_efficiency(w, hw.key, batch)
+            notes.append(f"efficiency={efficiency:g} of dense peak: none given, so the Software wall's GEMM table "
+                         f"({efficiency_table_name('gemm', hw.key)}) at {w.fwd * batch / w.gemm_kernels / 1e9:.3g} GFLOP "
+                         "per GEMM-class kernel")
+        else:
+            notes.append(f"efficiency={efficiency:g} of dense peak (given)")
+        if bandwidth_efficiency is None:
+            bandwidth_efficiency = DEFAULT_BANDWIDTH_EFFICIENCY
+            notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the datasheet bandwidth (the roofline convention)")
+        else:
+            notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g} (given)")
+        launch, launch_name = launch_cost(execution)
+        if w.kernels > 0:
+            notes.append(f"execution={execution}{execution_note}: {w.kernels:g} kernels per forward pass, {launch * 1e6:.3g} us per launch "
+                         f"({launch_name}), launched asynchronously: the host's launches and the device's work overlap")
+        else:
+            notes.append(f"execution={execution}{execution_note}: {model.name} has no kernel count in the registry, so no launch cost is charged")
+        if isinstance(model, CNNWorkload) and model.activation_values is not None:
+            notes.append("activations: each conv output written once and read once by the next layer"
+                         + ("; eager batch norm, activation, add and pooling kernels read and write their tensors again"
+                            if execution == "eager" else " (conv + BN + activation + add fused)"))
+        elif isinstance(model, CNNWorkload):
+            notes.append(f"activations: {model.name} has no per-layer shapes in the registry, so its memory term is the weights only")
+        p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute,
+                          workload=w, on_chip=on_chip, launch=launch)
         mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
-        return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training)
+        return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training, notes, execution)
 
 
 class Engine:
     """The textbook's entry point: ``Engine.solve(model=..., hardware=..., batch_size=..., precision=...)``."""
 
     @staticmethod
-    def solve(model, hardware, batch_size: int = 1, precision: str = "fp16", efficiency: float = DEFAULT_EFFICIENCY, **kwargs) -> PerformanceProfile:
+    def solve(model, hardware, batch_size: int = 1, precision: str = "fp16", efficiency: float | None = None, **kwargs) -> PerformanceProfile:
         return SingleNodeModel().solve(model, hardware, batch_size=batch_size, precision=precision, efficiency=efficiency, **kwargs)

@@ -69,9 +69,44 @@ class Workload(Model):
 
 
 class CNNWorkload(Workload):
-    """A convolutional network: parameters and forward FLOPs per sample (image)."""
+    """A convolutional network: parameters and forward FLOPs per sample (image), and its layers' activations.
+
+    ``activation_values``: values the convolutions write per sample (the sum of C x H x W
+    over the conv layers, from the paper's per-stage shapes); ``elementwise_values``: values
+    the separate batch-norm, activation, residual-add and pooling kernels of an eager
+    framework read and write per sample; ``kernels`` / ``fused_kernels``: kernel launches of
+    one forward pass eager / with conv + BN + activation (+ add) fused; ``conv_layers``: the
+    GEMM-class layers (convs and fully connected), over which the forward work is spread.
+    All counted layer by layer in the registry (the notes show the arithmetic).
+    """
 
     architecture: str = "CNN"
+    activation_values: Count | None = None
+    elementwise_values: Count | None = None
+    conv_layers: PositiveInt | None = None
+    kernels: PositiveInt | None = None
+    fused_kernels: PositiveInt | None = None
+
+    @model_validator(mode="after")
+    def _check_kernels(self):
+        if self.kernels is not None and self.fused_kernels is not None and self.fused_kernels > self.kernels:
+            raise InputError("fused_kernels", self.fused_kernels, f"at most kernels={self.kernels} (fusion merges kernels)")
+        return self
+
+    def activation_bytes_per_sample_si(self, precision: str, seq_len: int | None = None) -> float:
+        """Activation traffic of the GEMM-class layers per sample: each conv output written once, read once by the next layer.
+
+        Falls back to the entry's ``activation_bytes`` (stored at fp16) when the layers are not listed.
+        """
+        values = self._si.get("activation_values")
+        if values is None:
+            return super().activation_bytes_per_sample_si(precision, seq_len)
+        return kernels.activation_traffic_bytes(values, bytes_per_value(precision), 2.0)
+
+    def elementwise_bytes_per_sample_si(self, precision: str) -> float:
+        """Bytes the eager framework's separate BN / activation / add / pooling kernels move per sample (0 when not listed)."""
+        values = self._si.get("elementwise_values")
+        return 0.0 if values is None else kernels.activation_traffic_bytes(values, bytes_per_value(precision), 1.0)
 
 
 class TransformerWorkload(Workload):
