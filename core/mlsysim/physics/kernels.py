@@ -1433,3 +1433,61 @@ def accelerators_for_duration(ops: float, duration: float, peak_flops: float, ef
     (round up for a real fleet).
     """
     return ops / (duration * peak_flops * efficiency)
+
+
+# --- Labs: neural computation ---
+
+
+def conv2d_flops(batch: float, out_h: float, out_w: float, in_channels: float, out_channels: float,
+                 kernel_h: float, kernel_w: float) -> float:
+    """Work of a 2-D convolution as the one GEMM it lowers to (im2col / implicit GEMM): 2 M N K.
+
+    M = batch x out_h x out_w output pixels, N = out_channels filters, K = in_channels x kernel_h x
+    kernel_w taps per output (Chetlur et al. 2014, "cuDNN: Efficient Primitives for Deep Learning",
+    Sec. 3, Fig. 1: convolution as matrix multiplication).
+    """
+    return gemm_flops(batch * out_h * out_w, out_channels, in_channels * kernel_h * kernel_w)
+
+
+def conv2d_bytes(batch: float, in_h: float, in_w: float, in_channels: float, out_h: float, out_w: float,
+                 out_channels: float, kernel_h: float, kernel_w: float, bytes_per_value: float) -> float:
+    """Minimum traffic of a 2-D convolution: the input map and the filters read once, the output written once.
+
+    An implicit GEMM builds the lowered (im2col) matrix tile by tile on chip, so the K x M copy never
+    goes to memory (Chetlur et al. 2014, "cuDNN", Sec. 3); values x bytes per value.
+    """
+    values = (batch * in_h * in_w * in_channels + kernel_h * kernel_w * in_channels * out_channels
+              + batch * out_h * out_w * out_channels)
+    return values * bytes_per_value
+
+
+def attention_core_bytes(batch: float, heads: float, seq_len: float, head_dim: float, bytes_per_value: float) -> float:
+    """Memory traffic of unfused attention's two products per head, S = Q K^T then O = P V.
+
+    Each is a GEMM read and written once (``gemm_bytes``): Q K^T reads s x d_h twice and writes the
+    s x s scores, P V reads s x s and s x d_h and writes s x d_h, so 4 s d_h + 2 s^2 values per head.
+    The s^2 score matrix is what FlashAttention keeps on chip (Dao et al. 2022, "FlashAttention",
+    Sec. 2.2, Algorithm 0); the softmax's own read and write of S are left out here.
+    """
+    per_head = (gemm_bytes(seq_len, seq_len, head_dim, bytes_per_value)
+                + gemm_bytes(seq_len, head_dim, seq_len, bytes_per_value))
+    return batch * heads * per_head
+
+
+def attention_saved_values(batch: float, heads: float, seq_len: float, head_dim: float) -> float:
+    """Values attention keeps for the backward pass: Q, K and V (3 s d_h) and the softmax output P (s^2) per head.
+
+    The gradient of S = Q K^T needs Q and K, that of O = P V needs P and V (Korthikanti et al. 2022,
+    "Reducing Activation Recomputation in Large Transformer Models", Sec. 4.1: Q, K 4sbh, V 2sbh and
+    the softmax output 2as^2b bytes at 2 bytes per value; their dropout mask and output are left out).
+    """
+    return batch * heads * (3.0 * seq_len * head_dim + seq_len * seq_len)
+
+
+def linear_saved_values(tokens: float, in_features: float) -> float:
+    """Values a linear (or convolution) layer keeps for the backward pass: its input, tokens x in_features.
+
+    The weight gradient of Y = X W is X^T dY, so X must be kept (Korthikanti et al. 2022, Sec. 4.1:
+    "the input to each linear layer is stored"); the input gradient dY W^T needs only the weights.
+    """
+    return tokens * in_features
