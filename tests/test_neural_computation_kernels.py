@@ -54,3 +54,13 @@ def test_bad_input_names_the_argument():
         formulas.calc_attention_core_bytes(1, 32, 2048, 128, -2)
     with pytest.raises(InputError, match="seq_len"):
         formulas.calc_attention_saved_values(1, 32, 2.5, 128)
+
+
+def test_score_bytes_and_parameters_by_hand():
+    # the s^2 part of the 64 values of the s = 4, d_h = 2 head above: 2 x 16 = 32
+    assert kernels.attention_score_bytes(1, 1, 4, 1.0) == 32
+    # 32 heads, s = 2048, fp16: 32 x 2 x 2048^2 x 2 B = 536,870,912 B of the 603,979,776 above
+    assert kernels.attention_score_bytes(1, 32, 2048, 2.0) == 536_870_912
+    # ResNet-50's 3x3, 64 -> 64 conv: 9 x 64 x 64 = 36,864 weights; a 4096 x 4096 dense layer 16,777,216
+    assert formulas.calc_conv2d_parameters(64, 64, 3, 3).magnitude == 36_864
+    assert formulas.calc_dense_parameters(4096, 4096).magnitude == 16_777_216

@@ -105,6 +105,16 @@ GOOD_ARGS = {
     "calc_owned_cumulative_cost": dict(upfront="8e6 USD", running_rate="100 USD/hour", elapsed="365 day"),
     "calc_training_duration": dict(ops="3.14e23 flop", accelerators=1024, peak_flops="312 TFLOP/s", efficiency=0.5),
     "calc_accelerators_for_duration": dict(ops="3.8e25 flop", duration="54 day", peak_flops="989 TFLOP/s", efficiency=0.4),
+    # --- Labs: neural computation ---
+    "calc_conv2d_flops": dict(batch=1, out_h=56, out_w=56, in_channels=64, out_channels=64, kernel_h=3, kernel_w=3),
+    "calc_conv2d_bytes": dict(batch=1, in_h=56, in_w=56, in_channels=64, out_h=56, out_w=56, out_channels=64,
+                              kernel_h=3, kernel_w=3, bytes_per_value=2),
+    "calc_attention_core_bytes": dict(batch=1, heads=32, seq_len=2048, head_dim=128, bytes_per_value=2),
+    "calc_attention_saved_values": dict(batch=1, heads=32, seq_len=2048, head_dim=128),
+    "calc_linear_saved_values": dict(tokens=2048, in_features=4096),
+    "calc_attention_score_bytes": dict(batch=1, heads=32, seq_len=2048, bytes_per_value=2),
+    "calc_conv2d_parameters": dict(in_channels=64, out_channels=64, kernel_h=3, kernel_w=3),
+    "calc_dense_parameters": dict(in_features=4096, out_features=4096),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

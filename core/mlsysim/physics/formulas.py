@@ -634,3 +634,22 @@ def calc_linear_saved_values(tokens: int, in_features: int):
     """The layer's input, kept for the weight gradient (Korthikanti et al. 2022, Sec. 4.1). Returns a count."""
     return make(k.linear_saved_values(checks.positive_int(tokens, "tokens"),
                                       checks.positive_int(in_features, "in_features")), "count")
+
+
+def calc_attention_score_bytes(batch: int, heads: int, seq_len: int, bytes_per_value):
+    """The s x s scores written and read back, 2 s^2 values per head (Dao et al. 2022). Returns bytes."""
+    v = [checks.positive_int(x, f) for x, f in ((batch, "batch"), (heads, "heads"), (seq_len, "seq_len"))]
+    return make(k.attention_score_bytes(*v, _bytes_per_value(bytes_per_value)), "bytes")
+
+
+def calc_conv2d_parameters(in_channels: int, out_channels: int, kernel_h: int, kernel_w: int):
+    """k_h k_w c_in c_out weights. Returns a count."""
+    v = [checks.positive_int(x, f) for x, f in ((in_channels, "in_channels"), (out_channels, "out_channels"),
+                                                 (kernel_h, "kernel_h"), (kernel_w, "kernel_w"))]
+    return make(k.conv2d_parameters(*v), "count")
+
+
+def calc_dense_parameters(in_features: int, out_features: int):
+    """in x out weights. Returns a count."""
+    return make(k.dense_parameters(checks.positive_int(in_features, "in_features"),
+                                   checks.positive_int(out_features, "out_features")), "count")

@@ -1491,3 +1491,19 @@ def linear_saved_values(tokens: float, in_features: float) -> float:
     "the input to each linear layer is stored"); the input gradient dY W^T needs only the weights.
     """
     return tokens * in_features
+
+
+def attention_score_bytes(batch: float, heads: float, seq_len: float, bytes_per_value: float) -> float:
+    """The part of ``attention_core_bytes`` that grows with s^2: the s x s scores written by Q K^T and
+    read back by P V, 2 s^2 values per head (Dao et al. 2022, "FlashAttention", Sec. 2.2)."""
+    return batch * heads * 2.0 * seq_len * seq_len * bytes_per_value
+
+
+def dense_parameters(in_features: float, out_features: float) -> float:
+    """Weights of a dense (fully connected) layer, in x out (the bias's out values left out)."""
+    return in_features * out_features
+
+
+def conv2d_parameters(in_channels: float, out_channels: float, kernel_h: float, kernel_w: float) -> float:
+    """Weights of a 2-D convolution, k_h x k_w x c_in x c_out (one filter per output channel; bias left out)."""
+    return kernel_h * kernel_w * in_channels * out_channels
