@@ -64,3 +64,15 @@ def test_score_bytes_and_parameters_by_hand():
     # ResNet-50's 3x3, 64 -> 64 conv: 9 x 64 x 64 = 36,864 weights; a 4096 x 4096 dense layer 16,777,216
     assert formulas.calc_conv2d_parameters(64, 64, 3, 3).magnitude == 36_864
     assert formulas.calc_dense_parameters(4096, 4096).magnitude == 16_777_216
+
+
+def test_attention_parity_context_by_hand():
+    # Llama-3-8B: N = 8.03e9, 32 layers, d_attn = 32 x 128 = 4096: n_ctx = 8.03e9 / (2 x 32 x 4096) = 30,632 tokens
+    n_ctx = kernels.attention_parity_context(8.03e9, 32, 4096)
+    assert n_ctx == pytest.approx(30_632, rel=1e-4)
+    # at that context the two per-token terms agree
+    assert kernels.attention_flops_per_token(32, n_ctx, 4096) == pytest.approx(kernels.inference_flops_per_token(8.03e9))
+    # a model of only its 12 L d^2 layer weights: n_ctx = 12 L d^2 / (2 L d) = 6 d
+    assert kernels.attention_parity_context(12 * 24 * 1024**2, 24, 1024) == pytest.approx(6 * 1024)
+    with pytest.raises(InputError, match="layers"):
+        formulas.calc_attention_parity_context(8.03e9, 0, 4096)

@@ -115,6 +115,7 @@ GOOD_ARGS = {
     "calc_attention_score_bytes": dict(batch=1, heads=32, seq_len=2048, bytes_per_value=2),
     "calc_conv2d_parameters": dict(in_channels=64, out_channels=64, kernel_h=3, kernel_w=3),
     "calc_dense_parameters": dict(in_features=4096, out_features=4096),
+    "calc_attention_parity_context": dict(parameters=8.03e9, layers=32, attention_width=4096),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

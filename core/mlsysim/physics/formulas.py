@@ -653,3 +653,11 @@ def calc_dense_parameters(in_features: int, out_features: int):
     """in x out weights. Returns a count."""
     return make(k.dense_parameters(checks.positive_int(in_features, "in_features"),
                                    checks.positive_int(out_features, "out_features")), "count")
+
+
+def calc_attention_parity_context(parameters, layers: int, attention_width: int):
+    """n_ctx where 4 n_layer n_ctx d_attn = 2N (Kaplan et al. 2020, Sec. 2.1). Returns a count (tokens)."""
+    n = _pos(parameters, "parameters", "count")
+    return _out(k.attention_parity_context(n, checks.positive_int(layers, "layers"),
+                                           checks.positive_int(attention_width, "attention_width")),
+                "count", "parity context", parameters=parameters)

@@ -1507,3 +1507,14 @@ def dense_parameters(in_features: float, out_features: float) -> float:
 def conv2d_parameters(in_channels: float, out_channels: float, kernel_h: float, kernel_w: float) -> float:
     """Weights of a 2-D convolution, k_h x k_w x c_in x c_out (one filter per output channel; bias left out)."""
     return kernel_h * kernel_w * in_channels * out_channels
+
+
+def attention_parity_context(parameters: float, layers: float, attention_width: float) -> float:
+    """The context at which attention's forward FLOPs per token equal the weights' 2P.
+
+    Solving 4 n_layer n_ctx d_attn = 2 N (``attention_flops_per_token`` = ``inference_flops_per_token``)
+    gives n_ctx = N / (2 n_layer d_attn); with N ~ 12 n_layer d^2 that is about 6 d_model. Kaplan et
+    al. 2020 ("Scaling Laws", Sec. 2.1) make the same comparison with the causal half, 2 n_layer n_ctx
+    d_attn, and find the context term small for n_ctx < 12 d_model.
+    """
+    return parameters / (2.0 * layers * attention_width)
