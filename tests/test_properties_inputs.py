@@ -116,6 +116,17 @@ GOOD_ARGS = {
     "calc_retraining_cost_rate": dict(interval="30 day", retrain_cost="2000 USD", degradation="0.1 1/day",
                                       value_per_point="500 USD/day"),
     "calc_optimal_retraining_interval": dict(retrain_cost="2000 USD", degradation="0.1 1/day", value_per_point="500 USD/day"),
+    # --- Labs: neural computation ---
+    "calc_conv2d_flops": dict(batch=1, out_h=56, out_w=56, in_channels=64, out_channels=64, kernel_h=3, kernel_w=3),
+    "calc_conv2d_bytes": dict(batch=1, in_h=56, in_w=56, in_channels=64, out_h=56, out_w=56, out_channels=64,
+                              kernel_h=3, kernel_w=3, bytes_per_value=2),
+    "calc_attention_core_bytes": dict(batch=1, heads=32, seq_len=2048, head_dim=128, bytes_per_value=2),
+    "calc_attention_saved_values": dict(batch=1, heads=32, seq_len=2048, head_dim=128),
+    "calc_linear_saved_values": dict(tokens=2048, in_features=4096),
+    "calc_attention_score_bytes": dict(batch=1, heads=32, seq_len=2048, bytes_per_value=2),
+    "calc_conv2d_parameters": dict(in_channels=64, out_channels=64, kernel_h=3, kernel_w=3),
+    "calc_dense_parameters": dict(in_features=4096, out_features=4096),
+    "calc_attention_parity_context": dict(parameters=8.03e9, layers=32, attention_width=4096),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

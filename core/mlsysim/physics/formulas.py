@@ -677,3 +677,72 @@ def calc_optimal_retraining_interval(retrain_cost, degradation, value_per_point)
     d, v = _pos(degradation, "degradation", "rate"), _pos(value_per_point, "value_per_point", "money_rate")
     return _out(k.optimal_retraining_interval(c, d, v), "time", "optimal retraining interval", retrain_cost=retrain_cost,
                 degradation=degradation, value_per_point=value_per_point)
+
+
+# --- Labs: neural computation ---
+
+
+def calc_conv2d_flops(batch: int, out_h: int, out_w: int, in_channels: int, out_channels: int,
+                      kernel_h: int, kernel_w: int):
+    """2 M N K of the convolution's GEMM (Chetlur et al. 2014, "cuDNN", Sec. 3). Returns flop."""
+    v = [checks.positive_int(x, f) for x, f in ((batch, "batch"), (out_h, "out_h"), (out_w, "out_w"),
+                                                 (in_channels, "in_channels"), (out_channels, "out_channels"),
+                                                 (kernel_h, "kernel_h"), (kernel_w, "kernel_w"))]
+    return make(k.conv2d_flops(*v), "ops")
+
+
+def calc_conv2d_bytes(batch: int, in_h: int, in_w: int, in_channels: int, out_h: int, out_w: int,
+                      out_channels: int, kernel_h: int, kernel_w: int, bytes_per_value):
+    """Input, filters and output once (Chetlur et al. 2014, Sec. 3). Returns bytes."""
+    v = [checks.positive_int(x, f) for x, f in ((batch, "batch"), (in_h, "in_h"), (in_w, "in_w"),
+                                                 (in_channels, "in_channels"), (out_h, "out_h"), (out_w, "out_w"),
+                                                 (out_channels, "out_channels"), (kernel_h, "kernel_h"),
+                                                 (kernel_w, "kernel_w"))]
+    return make(k.conv2d_bytes(*v, _bytes_per_value(bytes_per_value)), "bytes")
+
+
+def calc_attention_core_bytes(batch: int, heads: int, seq_len: int, head_dim: int, bytes_per_value):
+    """Unfused Q K^T and P V, 4 s d_h + 2 s^2 values per head (Dao et al. 2022, Sec. 2.2). Returns bytes."""
+    v = [checks.positive_int(x, f) for x, f in ((batch, "batch"), (heads, "heads"), (seq_len, "seq_len"),
+                                                 (head_dim, "head_dim"))]
+    return make(k.attention_core_bytes(*v, _bytes_per_value(bytes_per_value)), "bytes")
+
+
+def calc_attention_saved_values(batch: int, heads: int, seq_len: int, head_dim: int):
+    """Q, K, V and P kept for the backward pass (Korthikanti et al. 2022, Sec. 4.1). Returns a count."""
+    v = [checks.positive_int(x, f) for x, f in ((batch, "batch"), (heads, "heads"), (seq_len, "seq_len"),
+                                                 (head_dim, "head_dim"))]
+    return make(k.attention_saved_values(*v), "count")
+
+
+def calc_linear_saved_values(tokens: int, in_features: int):
+    """The layer's input, kept for the weight gradient (Korthikanti et al. 2022, Sec. 4.1). Returns a count."""
+    return make(k.linear_saved_values(checks.positive_int(tokens, "tokens"),
+                                      checks.positive_int(in_features, "in_features")), "count")
+
+
+def calc_attention_score_bytes(batch: int, heads: int, seq_len: int, bytes_per_value):
+    """The s x s scores written and read back, 2 s^2 values per head (Dao et al. 2022). Returns bytes."""
+    v = [checks.positive_int(x, f) for x, f in ((batch, "batch"), (heads, "heads"), (seq_len, "seq_len"))]
+    return make(k.attention_score_bytes(*v, _bytes_per_value(bytes_per_value)), "bytes")
+
+
+def calc_conv2d_parameters(in_channels: int, out_channels: int, kernel_h: int, kernel_w: int):
+    """k_h k_w c_in c_out weights. Returns a count."""
+    v = [checks.positive_int(x, f) for x, f in ((in_channels, "in_channels"), (out_channels, "out_channels"),
+                                                 (kernel_h, "kernel_h"), (kernel_w, "kernel_w"))]
+    return make(k.conv2d_parameters(*v), "count")
+
+
+def calc_dense_parameters(in_features: int, out_features: int):
+    """in x out weights. Returns a count."""
+    return make(k.dense_parameters(checks.positive_int(in_features, "in_features"),
+                                   checks.positive_int(out_features, "out_features")), "count")
+
+
+def calc_attention_parity_context(parameters, layers: int, attention_width: int):
+    """n_ctx where 4 n_layer n_ctx d_attn = 2N (Kaplan et al. 2020, Sec. 2.1). Returns a count (tokens)."""
+    n = _pos(parameters, "parameters", "count")
+    return _out(k.attention_parity_context(n, checks.positive_int(layers, "layers"),
+                                           checks.positive_int(attention_width, "attention_width")),
+                "count", "parity context", parameters=parameters)

@@ -1707,3 +1707,88 @@ def host_bound_time(device_time: float, kernels: float, launch_time: float) -> f
     """
     host = launch_overhead(kernels, launch_time)
     return host if host > device_time else device_time
+
+
+# --- Labs: neural computation ---
+
+
+def conv2d_flops(batch: float, out_h: float, out_w: float, in_channels: float, out_channels: float,
+                 kernel_h: float, kernel_w: float) -> float:
+    """Work of a 2-D convolution as the one GEMM it lowers to (im2col / implicit GEMM): 2 M N K.
+
+    M = batch x out_h x out_w output pixels, N = out_channels filters, K = in_channels x kernel_h x
+    kernel_w taps per output (Chetlur et al. 2014, "cuDNN: Efficient Primitives for Deep Learning",
+    Sec. 3, Fig. 1: convolution as matrix multiplication).
+    """
+    return gemm_flops(batch * out_h * out_w, out_channels, in_channels * kernel_h * kernel_w)
+
+
+def conv2d_bytes(batch: float, in_h: float, in_w: float, in_channels: float, out_h: float, out_w: float,
+                 out_channels: float, kernel_h: float, kernel_w: float, bytes_per_value: float) -> float:
+    """Minimum traffic of a 2-D convolution: the input map and the filters read once, the output written once.
+
+    An implicit GEMM builds the lowered (im2col) matrix tile by tile on chip, so the K x M copy never
+    goes to memory (Chetlur et al. 2014, "cuDNN", Sec. 3); values x bytes per value.
+    """
+    values = (batch * in_h * in_w * in_channels + kernel_h * kernel_w * in_channels * out_channels
+              + batch * out_h * out_w * out_channels)
+    return values * bytes_per_value
+
+
+def attention_core_bytes(batch: float, heads: float, seq_len: float, head_dim: float, bytes_per_value: float) -> float:
+    """Memory traffic of unfused attention's two products per head, S = Q K^T then O = P V.
+
+    Each is a GEMM read and written once (``gemm_bytes``): Q K^T reads s x d_h twice and writes the
+    s x s scores, P V reads s x s and s x d_h and writes s x d_h, so 4 s d_h + 2 s^2 values per head.
+    The s^2 score matrix is what FlashAttention keeps on chip (Dao et al. 2022, "FlashAttention",
+    Sec. 2.2, Algorithm 0); the softmax's own read and write of S are left out here.
+    """
+    per_head = (gemm_bytes(seq_len, seq_len, head_dim, bytes_per_value)
+                + gemm_bytes(seq_len, head_dim, seq_len, bytes_per_value))
+    return batch * heads * per_head
+
+
+def attention_saved_values(batch: float, heads: float, seq_len: float, head_dim: float) -> float:
+    """Values attention keeps for the backward pass: Q, K and V (3 s d_h) and the softmax output P (s^2) per head.
+
+    The gradient of S = Q K^T needs Q and K, that of O = P V needs P and V (Korthikanti et al. 2022,
+    "Reducing Activation Recomputation in Large Transformer Models", Sec. 4.1: Q, K 4sbh, V 2sbh and
+    the softmax output 2as^2b bytes at 2 bytes per value; their dropout mask and output are left out).
+    """
+    return batch * heads * (3.0 * seq_len * head_dim + seq_len * seq_len)
+
+
+def linear_saved_values(tokens: float, in_features: float) -> float:
+    """Values a linear (or convolution) layer keeps for the backward pass: its input, tokens x in_features.
+
+    The weight gradient of Y = X W is X^T dY, so X must be kept (Korthikanti et al. 2022, Sec. 4.1:
+    "the input to each linear layer is stored"); the input gradient dY W^T needs only the weights.
+    """
+    return tokens * in_features
+
+
+def attention_score_bytes(batch: float, heads: float, seq_len: float, bytes_per_value: float) -> float:
+    """The part of ``attention_core_bytes`` that grows with s^2: the s x s scores written by Q K^T and
+    read back by P V, 2 s^2 values per head (Dao et al. 2022, "FlashAttention", Sec. 2.2)."""
+    return batch * heads * 2.0 * seq_len * seq_len * bytes_per_value
+
+
+def dense_parameters(in_features: float, out_features: float) -> float:
+    """Weights of a dense (fully connected) layer, in x out (the bias's out values left out)."""
+    return in_features * out_features
+
+
+def conv2d_parameters(in_channels: float, out_channels: float, kernel_h: float, kernel_w: float) -> float:
+    """Weights of a 2-D convolution, k_h x k_w x c_in x c_out (one filter per output channel; bias left out)."""
+    return kernel_h * kernel_w * in_channels * out_channels
+
+
+def attention_parity_context(parameters: float, layers: float, attention_width: float) -> float:
+    """The context at which attention's forward FLOPs per token equal the weights' 2P.
+
+    Solving 4 n_layer n_ctx d_attn = 2 N (``attention_flops_per_token`` = ``inference_flops_per_token``)
+    gives n_ctx = N / (2 n_layer d_attn); with N ~ 12 n_layer d^2 that is about 6 d_model. Kaplan et
+    al. 2020 ("Scaling Laws", Sec. 2.1) make the same comparison with the causal half, 2 n_layer n_ctx
+    d_attn, and find the context term small for n_ctx < 12 d_model.
+    """
+    return parameters / (2.0 * layers * attention_width)
