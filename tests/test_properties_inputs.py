@@ -105,6 +105,10 @@ GOOD_ARGS = {
     "calc_owned_cumulative_cost": dict(upfront="8e6 USD", running_rate="100 USD/hour", elapsed="365 day"),
     "calc_training_duration": dict(ops="3.14e23 flop", accelerators=1024, peak_flops="312 TFLOP/s", efficiency=0.5),
     "calc_accelerators_for_duration": dict(ops="3.8e25 flop", duration="54 day", peak_flops="989 TFLOP/s", efficiency=0.4),
+    "calc_network_round_trip": dict(distance="1000 km", group_index=1.4682, hops=12, hop_delay="0.1 ms",
+                                    access_round_trip="15 ms", payload="100 kB", uplink_bandwidth="15 Mbit/s"),
+    "calc_offload_break_even_distance": dict(on_device_time="181 ms", remote_time="3.2 ms", fixed_round_trip="60 ms",
+                                             group_index=1.4682),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))
