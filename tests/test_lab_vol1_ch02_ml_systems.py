@@ -97,8 +97,21 @@ def test_explanation_agrees_with_the_engine_and_the_chart(model, devs, network, 
     assert you["km"] == km and you["ms"] == pytest.approx(times["cloud"])
     assert f"answers in **{times['cloud']:.3g} ms**" in explanation
     assert "Traceback" not in text
-    assert d["update_ms"] < 30 or controls == {"model": CONFIGS[0][0], **chapter.DEFAULTS, "network": "5g",
-                                               "km": 1000, "hops": 12, "payload_kb": 107.7}
+
+
+def test_a_redraw_is_fast():
+    # the update cell's work (four solves, kept once solved, and the 41-point chart) as the distance moves:
+    # the median of several redraws, so one garbage collection on a shared machine does not decide it
+    import time
+
+    chapter.compare("gpt2", chapter.DEFAULTS, "lte", 1000, 12, 20)
+    times = []
+    for km in range(100, 1100, 100):
+        t0 = time.perf_counter()
+        cmp = chapter.compare("gpt2", chapter.DEFAULTS, "lte", km, 12, 20)
+        chapter.chart(cmp, "lte", km, 12, 20)
+        times.append((time.perf_counter() - t0) * 1e3)
+    assert sorted(times)[len(times) // 2] < 30, times
 
 
 def test_controls_reach_every_check_yourself_variant():
