@@ -127,6 +127,10 @@ GOOD_ARGS = {
     "calc_conv2d_parameters": dict(in_channels=64, out_channels=64, kernel_h=3, kernel_w=3),
     "calc_dense_parameters": dict(in_features=4096, out_features=4096),
     "calc_attention_parity_context": dict(parameters=8.03e9, layers=32, attention_width=4096),
+    "calc_network_round_trip": dict(distance="1000 km", group_index=1.4682, hops=12, hop_delay="0.1 ms",
+                                    access_round_trip="15 ms", payload="100 kB", uplink_bandwidth="15 Mbit/s"),
+    "calc_offload_break_even_distance": dict(on_device_time="181 ms", remote_time="3.2 ms", fixed_round_trip="60 ms",
+                                             group_index=1.4682),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

@@ -18,14 +18,15 @@ from mlsysim.core.errors import UnknownEntryError
 from mlsysim.core.registry import data
 from mlsysim.core.types import Model, Source
 from mlsysim.physics import kernels
-from mlsysim.pipeline_registry import CpuHosts, Links, Preprocessing, Storage
+from mlsysim.pipeline_registry import CpuHosts, Links, Networks, Preprocessing, Storage
 from mlsysim.personas import Personas
 from mlsysim.registries import Fleets, Grids, Hardware, Models
 from mlsysim.wall_registry import CATALOGS as WALL_CATALOGS
 from mlsysim.workloads.types import CNNWorkload, TransformerWorkload, Workload
 
 CATALOGS = {"Hardware": Hardware, "Models": Models, "Grids": Grids, "Fleets": Fleets, **WALL_CATALOGS,
-            "Storage": Storage, "Preprocessing": Preprocessing, "CpuHosts": CpuHosts, "Links": Links, "Personas": Personas}
+            "Storage": Storage, "Preprocessing": Preprocessing, "CpuHosts": CpuHosts, "Links": Links, "Networks": Networks,
+            "Personas": Personas}
 # the days the registry's values were checked against their sources (the walls' data on the second)
 CHECK_DATES = {datetime.date(2026, 11, 25), datetime.date(2026, 12, 1)}
 ALL_ENTRIES = [(kind, e) for kind, cat in CATALOGS.items() for e in cat]

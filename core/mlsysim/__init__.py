@@ -57,6 +57,7 @@ _LAZY = {name: "mlsysim.solvers" for name in _solvers_lazy} | {
     "DiffusionWorkload": "mlsysim.workloads.diffusion", "DiffusionModels": "mlsysim.workloads.diffusion",
     "Storage": "mlsysim.pipeline_registry", "Preprocessing": "mlsysim.pipeline_registry",
     "CpuHosts": "mlsysim.pipeline_registry", "Links": "mlsysim.pipeline_registry",
+    "Networks": "mlsysim.pipeline_registry",
     "Persona": "mlsysim.personas", "Personas": "mlsysim.personas", "CloudTitan": "mlsysim.personas",
     "EdgeGuardian": "mlsysim.personas", "MobileNomad": "mlsysim.personas", "TinyPioneer": "mlsysim.personas",
 }

@@ -8,6 +8,7 @@ catalogues (``core.registry.Catalog``), every number with its source:
     Preprocessing.ImageNetJPEG                        -> PreprocessingProfile
     CpuHosts.EPYC9654x2                               -> CpuHost
     Links.PCIeGen5x16                                 -> StreamLink
+    Networks.FiveG                                    -> AccessNetwork (registry/pipeline/network.toml)
 
 Used by ``solvers.data`` (Wall 8, ingestion), ``solvers.transformation``
 (Wall 9, preprocessing cost) and ``solvers.streaming`` (Wall 6, weight streaming).
@@ -100,3 +101,31 @@ Storage = Catalog("Storage", "storage", lambda v: StorageTier(**v))
 Preprocessing = Catalog("Preprocessing", "preprocessing", lambda v: PreprocessingProfile(**v), group_by="family")
 CpuHosts = Catalog("CpuHosts", "cpu_hosts", lambda v: CpuHost(**v))
 Links = Catalog("Links", "links", lambda v: StreamLink(**v))
+
+
+class AccessNetwork(Model):
+    """How a device reaches a datacenter: its access network's round trip and uplink, and the
+    wide-area path's fibre (group index: light travels at c / n) and per-router-hop delay."""
+
+    name: str
+    key: str = ""
+    attr: str = ""
+    aliases: tuple[str, ...] = ()
+    access_round_trip: Time  # device to the network's edge and back, before the wide-area path
+    uplink_bandwidth: Bandwidth
+    group_index: float  # of the fibre (>= 1)
+    hop_delay: Time  # per router hop, one way
+
+    @model_validator(mode="after")
+    def _check(self):
+        for name in ("access_round_trip", "hop_delay"):
+            if self._si[name] < 0:
+                raise InputError(name, f"{getattr(self, name):~P}", "a time >= 0")
+        if self._si["uplink_bandwidth"] <= 0:
+            raise InputError("uplink_bandwidth", f"{self.uplink_bandwidth:~P}", "a positive data rate")
+        if not 1.0 <= self.group_index < 10.0:
+            raise InputError("group_index", self.group_index, "a refractive index in [1, 10), e.g. 1.4682 for fibre")
+        return self
+
+
+Networks = Catalog("Networks", "networks", lambda v: AccessNetwork(**v))

@@ -87,7 +87,7 @@ _CATALOGS: list = []  # every core.catalog.Catalog, so a reload clears them all
 SECTIONS = frozenset({
     "hardware", "models", "grids", "fleets",
     "diffusion_models", "dp_sgd_overheads", "compression_results", "efficiency_tables", "launch_overheads",
-    "storage", "preprocessing", "cpu_hosts", "links", "personas",
+    "storage", "preprocessing", "cpu_hosts", "links", "networks", "personas",
 })
 _DATA: "_Data | None" = None
 

@@ -746,3 +746,44 @@ def calc_attention_parity_context(parameters, layers: int, attention_width: int)
     return _out(k.attention_parity_context(n, checks.positive_int(layers, "layers"),
                                            checks.positive_int(attention_width, "attention_width")),
                 "count", "parity context", parameters=parameters)
+
+
+# --- Labs: network round trip ---
+
+from ..core.units import Q_  # noqa: E402  (a distance is a length: not one of the engine's kinds)
+
+
+def _distance(value, field: str) -> float:
+    """A distance >= 0 as metres (a Quantity or a string such as '1000 km')."""
+    try:
+        metres = float(Q_(value).to("m").magnitude) if isinstance(value, str) else float(value.to("m").magnitude)
+    except Exception as exc:  # pint raises several kinds (undefined unit, dimensionality, no .to)
+        raise InputError(field, value, "a distance such as '1000 km'") from exc
+    if not (metres >= 0.0 and metres < float("inf")):
+        raise InputError(field, value, "a finite distance >= 0, such as '1000 km'")
+    return metres
+
+
+def calc_network_round_trip(distance, group_index: float, hops: int, hop_delay, access_round_trip, payload,
+                            uplink_bandwidth):
+    """access RTT + 2 (d n / c + hops x hop delay) + payload / uplink (Kurose & Ross, Sec. 1.4). Returns ms."""
+    n = checks.number(group_index, "group_index", 1.0, 10.0, high_open=True, accepted="a refractive index in [1, 10), e.g. 1.4682")
+    h = checks.number(hops, "hops", 0.0, 1000.0, accepted="a number of router hops in [0, 1000]")
+    v = k.signal_speed(Q_(1.0, "speed_of_light").to("m/s").magnitude, n)
+    t = k.network_round_trip(_distance(distance, "distance"), v, h, _nonneg(hop_delay, "hop_delay", "time"),
+                             _nonneg(access_round_trip, "access_round_trip", "time"), _nonneg(payload, "payload", "bytes"),
+                             _pos(uplink_bandwidth, "uplink_bandwidth", "bandwidth"))
+    return _out(t, "time", "round trip", distance=distance).to("ms")
+
+
+def calc_offload_break_even_distance(on_device_time, remote_time, fixed_round_trip, group_index: float):
+    """d* = (t_device - t_remote - t_fixed) c / (2 n): beyond it the device wins. Returns km.
+
+    0 km when the remote side loses at any distance (the kernel's negative value: its fixed round
+    trip alone is slower than the device), never a negative distance."""
+    n = checks.number(group_index, "group_index", 1.0, 10.0, high_open=True, accepted="a refractive index in [1, 10), e.g. 1.4682")
+    v = k.signal_speed(Q_(1.0, "speed_of_light").to("m/s").magnitude, n)
+    d = k.offload_break_even_distance(_nonneg(on_device_time, "on_device_time", "time"),
+                                      _nonneg(remote_time, "remote_time", "time"),
+                                      _nonneg(fixed_round_trip, "fixed_round_trip", "time"), v)
+    return Q_(max(0.0, checks.finite_result(d, "break-even distance", "on_device_time", (on_device_time,))), "m").to("km")

@@ -1792,3 +1792,41 @@ def attention_parity_context(parameters: float, layers: float, attention_width: 
     d_attn, and find the context term small for n_ctx < 12 d_model.
     """
     return parameters / (2.0 * layers * attention_width)
+
+
+# --- Labs: network round trip ---
+
+
+def signal_speed(speed_of_light: float, group_index: float) -> float:
+    """Speed of a light pulse in a medium of group index n: v = c / n (m/s for c in m/s).
+
+    Standard optics (the group velocity of a guided mode); for SMF-28 fibre n = 1.4682 at 1550 nm
+    (Corning datasheet), so v is about 2.04e8 m/s, 4.9 us per km.
+    """
+    return speed_of_light / group_index
+
+
+def network_round_trip(distance: float, signal_speed: float, hops: float, hop_delay: float,
+                       access_round_trip: float, payload_bytes: float, uplink_bandwidth: float) -> float:
+    """Time for a request to reach a datacenter ``distance`` away and its answer to come back (s).
+
+    access round trip + 2 (distance / v + hops x per-hop delay) + payload / uplink bandwidth:
+    the nodal-delay decomposition of Kurose & Ross, *Computer Networking: A Top-Down Approach*,
+    8th ed., Sec. 1.4 (propagation = distance / speed, per-hop processing and queueing, and
+    transmission = bits / rate, paid once on the slowest link, the device's uplink). The answer is
+    taken as small (a label or a box), so its transmission is left out.
+    """
+    return (access_round_trip + 2.0 * (distance / signal_speed + hops * hop_delay)
+            + payload_bytes / uplink_bandwidth)
+
+
+def offload_break_even_distance(on_device_time: float, remote_time: float, fixed_round_trip: float,
+                                signal_speed: float) -> float:
+    """Farthest datacenter for which sending the request there beats computing on the device (m).
+
+    Remote total = remote compute + fixed part of the round trip (access, hops, upload) +
+    2 d / v; it equals the on-device time at d* = (t_device - t_remote - t_fixed) v / 2
+    (``network_round_trip`` solved for the distance). Zero or negative: computing on the device
+    is faster at any distance, because the fixed part alone is already slower.
+    """
+    return (on_device_time - remote_time - fixed_round_trip) * signal_speed / 2.0
