@@ -698,14 +698,16 @@ def calc_conv2d_bytes(batch: int, in_h: int, in_w: int, in_channels: int, out_h:
                                                  (in_channels, "in_channels"), (out_h, "out_h"), (out_w, "out_w"),
                                                  (out_channels, "out_channels"), (kernel_h, "kernel_h"),
                                                  (kernel_w, "kernel_w"))]
-    return make(k.conv2d_bytes(*v, _bytes_per_value(bytes_per_value)), "bytes")
+    return _out(k.conv2d_bytes(*v, _bytes_per_value(bytes_per_value)), "bytes", "convolution bytes", batch=batch,
+                in_channels=in_channels, out_channels=out_channels, bytes_per_value=bytes_per_value)
 
 
 def calc_attention_core_bytes(batch: int, heads: int, seq_len: int, head_dim: int, bytes_per_value):
     """Unfused Q K^T and P V, 4 s d_h + 2 s^2 values per head (Dao et al. 2022, Sec. 2.2). Returns bytes."""
     v = [checks.positive_int(x, f) for x, f in ((batch, "batch"), (heads, "heads"), (seq_len, "seq_len"),
                                                  (head_dim, "head_dim"))]
-    return make(k.attention_core_bytes(*v, _bytes_per_value(bytes_per_value)), "bytes")
+    return _out(k.attention_core_bytes(*v, _bytes_per_value(bytes_per_value)), "bytes", "attention bytes", batch=batch,
+                heads=heads, seq_len=seq_len, head_dim=head_dim, bytes_per_value=bytes_per_value)
 
 
 def calc_attention_saved_values(batch: int, heads: int, seq_len: int, head_dim: int):
@@ -724,7 +726,8 @@ def calc_linear_saved_values(tokens: int, in_features: int):
 def calc_attention_score_bytes(batch: int, heads: int, seq_len: int, bytes_per_value):
     """The s x s scores written and read back, 2 s^2 values per head (Dao et al. 2022). Returns bytes."""
     v = [checks.positive_int(x, f) for x, f in ((batch, "batch"), (heads, "heads"), (seq_len, "seq_len"))]
-    return make(k.attention_score_bytes(*v, _bytes_per_value(bytes_per_value)), "bytes")
+    return _out(k.attention_score_bytes(*v, _bytes_per_value(bytes_per_value)), "bytes", "attention score bytes",
+                batch=batch, heads=heads, seq_len=seq_len, bytes_per_value=bytes_per_value)
 
 
 def calc_conv2d_parameters(in_channels: int, out_channels: int, kernel_h: int, kernel_w: int):

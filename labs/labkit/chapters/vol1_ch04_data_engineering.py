@@ -152,7 +152,7 @@ QUESTIONS = [
         prompt=("**{gpus} × NVIDIA H100** train ResNet-50 (fp16, batch 256 each) from a local NVMe SSD; **{cores} CPU "
                 f"cores** decode and augment ({DEFAULT_CPU_MS:g} ms of a core per image). What **percentage** of the "
                 "time do the GPUs wait for data?"),
-        variants={"gpus": [1, 2, 4, 8], "cores": [32, 48, 64, 96]},
+        variants={"gpus": [2, 4, 8], "cores": [16, 24, 32, 48]},
         answer=_stall, tolerance=0.03, unit="%",
         hint="The pipeline runs at its slowest stage; the GPUs idle for 1 − supply ÷ demand of the time.",
         math=_stall_math,
