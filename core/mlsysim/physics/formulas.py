@@ -592,3 +592,32 @@ def calc_accelerators_for_duration(ops, duration, peak_flops, efficiency):
     eff = checks.fraction(efficiency, "efficiency")
     return _out(k.accelerators_for_duration(c, t, peak, eff), "count", "accelerators", ops=ops, duration=duration,
                 peak_flops=peak_flops)
+
+
+# --- Labs: subgroup evaluation ---
+
+import math  # noqa: E402  (rounding a sample size up)
+
+
+def calc_subgroup_sample_size(accuracy, gap, confidence=0.95, power=0.8, comparisons=1):
+    """Test samples per subgroup to detect an accuracy ``gap`` below ``accuracy`` (both fractions),
+    two-sided at ``confidence`` = 1 - alpha with Bonferroni's alpha / ``comparisons``, at ``power``
+    (Fleiss et al. 2003, eq. 4.14; Dunn 1961). Returns a whole count (rounded up)."""
+    p1 = checks.number(accuracy, "accuracy", 0.0, 1.0, low_open=True, high_open=True,
+                       accepted="an accuracy strictly between 0 and 1, e.g. 0.9")
+    d = checks.number(gap, "gap", 0.0, p1, low_open=True, high_open=True,
+                      accepted=f"an accuracy gap in (0, accuracy = {p1}), e.g. 0.02 for 2 points")
+    conf = checks.number(confidence, "confidence", 0.0, 1.0, low_open=True, high_open=True,
+                         accepted="a confidence strictly between 0 and 1, e.g. 0.95")
+    pw = checks.number(power, "power", 0.0, 1.0, low_open=True, high_open=True,
+                       accepted="a power strictly between 0 and 1, e.g. 0.8")
+    m = checks.positive_int(comparisons, "comparisons")
+    n = k.two_proportion_sample_size(p1, p1 - d, k.bonferroni_alpha(1.0 - conf, m), pw)
+    return make(float(math.ceil(checks.finite_result(n, "samples per subgroup", "accuracy, gap", (accuracy, gap)))), "count")
+
+
+def calc_evaluation_duration(samples, throughput):
+    """N / X: the time to evaluate ``samples`` at ``throughput`` (a rate, e.g. '60 1/s'). Returns seconds."""
+    n = checks.nonneg(samples, "samples")
+    x = _pos(throughput, "throughput", "rate")
+    return _out(k.evaluation_duration(n, x), "time", "evaluation time", samples=samples, throughput=throughput).to("s")
