@@ -105,6 +105,8 @@ GOOD_ARGS = {
     "calc_owned_cumulative_cost": dict(upfront="8e6 USD", running_rate="100 USD/hour", elapsed="365 day"),
     "calc_training_duration": dict(ops="3.14e23 flop", accelerators=1024, peak_flops="312 TFLOP/s", efficiency=0.5),
     "calc_accelerators_for_duration": dict(ops="3.8e25 flop", duration="54 day", peak_flops="989 TFLOP/s", efficiency=0.4),
+    "calc_subgroup_sample_size": dict(accuracy=0.9, gap=0.02, confidence=0.95, power=0.8, comparisons=3),
+    "calc_evaluation_duration": dict(samples=20496, throughput="60 1/s"),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

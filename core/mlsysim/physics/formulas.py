@@ -605,8 +605,10 @@ def calc_subgroup_sample_size(accuracy, gap, confidence=0.95, power=0.8, compari
     (Fleiss et al. 2003, eq. 4.14; Dunn 1961). Returns a whole count (rounded up)."""
     p1 = checks.number(accuracy, "accuracy", 0.0, 1.0, low_open=True, high_open=True,
                        accepted="an accuracy strictly between 0 and 1, e.g. 0.9")
-    d = checks.number(gap, "gap", 0.0, p1, low_open=True, high_open=True,
-                      accepted=f"an accuracy gap in (0, accuracy = {p1}), e.g. 0.02 for 2 points")
+    d = checks.number(gap, "gap", 0.0, 1.0, low_open=True, high_open=True,
+                      accepted="an accuracy gap strictly between 0 and 1, e.g. 0.02 for 2 points")
+    if d >= p1:
+        raise InputError("accuracy - gap", p1 - d, f"a gap smaller than the accuracy ({p1:g}), so the lower accuracy is above 0")
     conf = checks.number(confidence, "confidence", 0.0, 1.0, low_open=True, high_open=True,
                          accepted="a confidence strictly between 0 and 1, e.g. 0.95")
     pw = checks.number(power, "power", 0.0, 1.0, low_open=True, high_open=True,
