@@ -63,3 +63,24 @@ def test_bad_input_names_the_argument(kwargs, field):
         formulas.calc_subgroup_sample_size(**kwargs)
     with pytest.raises(InputError, match="throughput"):
         formulas.calc_evaluation_duration(10, "0 1/s")
+
+
+# --- the safety filter's capacity (Jain 1991, operational laws) ---
+
+
+def test_batch_throughput_by_hand():
+    # 16 prompts screened in one 250 ms prefill pass: 16 / 0.25 s = 64 prompts/s
+    assert kernels.batch_throughput(16, 0.25) == pytest.approx(64.0)
+    assert formulas.calc_batch_throughput(16, "250 ms").magnitude == pytest.approx(64.0)
+
+
+def test_replicas_for_load_by_hand():
+    # 1,000 requests/s on replicas screening 64/s: 1000 / 64 = 15.6 -> 16; exactly 640/s on 64/s -> 10, not 11
+    assert kernels.replicas_for_load(1000, 1, 64) == 16
+    assert kernels.replicas_for_load(640, 1, 64) == 10
+    # 100 requests/s x 256 output tokens = 25,600 tokens/s on replicas of 3,000 tokens/s: 8.53 -> 9
+    assert formulas.calc_replicas_for_load("100 1/s", "3000 1/s", 256).magnitude == 9
+    # no traffic still keeps one replica up
+    assert kernels.replicas_for_load(0, 1, 64) == 1
+    with pytest.raises(InputError, match="replica_rate"):
+        formulas.calc_replicas_for_load("100 1/s", "0 1/s")

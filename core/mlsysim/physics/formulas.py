@@ -623,3 +623,23 @@ def calc_evaluation_duration(samples, throughput):
     n = checks.nonneg(samples, "samples")
     x = _pos(throughput, "throughput", "rate")
     return _out(k.evaluation_duration(n, x), "time", "evaluation time", samples=samples, throughput=throughput).to("s")
+
+
+# --- Labs: safety filter ---
+
+
+def calc_batch_throughput(batch, batch_time):
+    """B / t: items per second of a server finishing ``batch`` items every ``batch_time``. Returns 1/s."""
+    b = checks.positive(batch, "batch")
+    t = _pos(batch_time, "batch_time", "time")
+    return _out(k.batch_throughput(b, t), "rate", "throughput", batch=batch, batch_time=batch_time).to("1/s")
+
+
+def calc_replicas_for_load(arrival_rate, replica_rate, work_per_request=1):
+    """ceil(lambda w / mu) replicas (the utilisation law, Jain 1991 ch. 33): ``arrival_rate`` requests
+    per second, each ``work_per_request`` units (1, or e.g. output tokens), on replicas serving
+    ``replica_rate`` units per second. Returns a count (whole)."""
+    lam = _nonneg(arrival_rate, "arrival_rate", "rate")
+    mu = _pos(replica_rate, "replica_rate", "rate")
+    w = checks.positive(work_per_request, "work_per_request")
+    return make(float(k.replicas_for_load(lam, w, mu)), "count")

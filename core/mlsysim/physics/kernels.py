@@ -1474,3 +1474,19 @@ def evaluation_duration(samples: float, throughput: float) -> float:
     """Time to push ``samples`` through a system that processes ``throughput`` samples per unit time:
     N / X (the definition of throughput). Seconds when ``throughput`` is per second."""
     return samples / throughput
+
+
+# --- Labs: safety filter ---
+
+
+def batch_throughput(batch: float, batch_time: float) -> float:
+    """Items per unit time of a server that finishes ``batch`` items every ``batch_time``: B / t
+    (the definition of throughput; e.g. prompts screened per second from one prefill pass)."""
+    return batch / batch_time
+
+
+def replicas_for_load(arrival_rate: float, work_per_request: float, replica_rate: float) -> int:
+    """Fewest replicas that keep up with the load: ceil(lambda w / mu), from the utilisation law
+    U = lambda w / (m mu) <= 1 (Jain 1991, "The Art of Computer Systems Performance Analysis",
+    ch. 33, operational laws). No headroom for queueing: a floor, not a p99 target. At least 1."""
+    return max(1, math.ceil(arrival_rate * work_per_request / replica_rate - 1e-9))
