@@ -124,11 +124,18 @@ def chart(d: dict, rows: list[dict], gap_pts: float, title: str) -> viz.Chart:
     yours = [{"gap": gap_pts, "samples": d["total"], "label": f"yours: {d['total']:,}"}]
     datasets = {"curve": [{"gap": r["gap"], "samples": r["samples"]} for r in rows], "yours": yours,
                 "cost": [{"gap": r["gap"], "usd": r["usd"]} for r in rows if r["usd"] is not None]}
+    settings = {}
+    if datasets["cost"]:  # both axes span the same range of samples, so the two lines coincide: cost is samples x a price
+        lo, hi = min(r["samples"] for r in rows), max(r["samples"] for r in rows)
+        usd = [r["usd"] for r in rows]
+        settings = {"layer.0.layer.0.encoding.y.scale.domain": [lo, hi], "layer.0.layer.0.encoding.y.scale.nice": False,
+                    "layer.1.encoding.y.scale.domain": [min(usd), max(usd)], "layer.1.encoding.y.scale.nice": False}
     summary = (f"Test samples needed over all groups against the gap to detect: {rows[0]['samples']:,} at "
                f"{rows[0]['gap']:g} points, {rows[-1]['samples']:,} at {rows[-1]['gap']:g} points; yours, "
                f"{gap_pts:g} points, needs {d['total']:,}"
-               + (f", costing {d['usd']:.3g} USD to evaluate." if d["fits"] else "; the model does not fit, so no cost."))
-    return viz.Chart(viz.fill(TEMPLATE, datasets, title=title), datasets, summary)
+               + (f", costing {d['usd']:.3g} USD to evaluate (the dashed cost line lies on the samples line: "
+                  f"cost is samples times one price per sample)." if d["fits"] else "; the model does not fit, so no cost."))
+    return viz.Chart(viz.fill(TEMPLATE, datasets, title=title, settings=settings), datasets, summary)
 
 
 # --- check yourself ---------------------------------------------------------------------------
