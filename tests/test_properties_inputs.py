@@ -131,6 +131,10 @@ GOOD_ARGS = {
                                     access_round_trip="15 ms", payload="100 kB", uplink_bandwidth="15 Mbit/s"),
     "calc_offload_break_even_distance": dict(on_device_time="181 ms", remote_time="3.2 ms", fixed_round_trip="60 ms",
                                              group_index=1.4682),
+    "calc_subgroup_sample_size": dict(accuracy=0.9, gap=0.02, confidence=0.95, power=0.8, comparisons=3),
+    "calc_evaluation_duration": dict(samples=20496, throughput="60 1/s"),
+    "calc_batch_throughput": dict(batch=16, batch_time="250 ms"),
+    "calc_replicas_for_load": dict(arrival_rate="100 1/s", replica_rate="3000 1/s", work_per_request=256),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

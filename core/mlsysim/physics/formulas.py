@@ -790,3 +790,54 @@ def calc_offload_break_even_distance(on_device_time, remote_time, fixed_round_tr
                                       _nonneg(remote_time, "remote_time", "time"),
                                       _nonneg(fixed_round_trip, "fixed_round_trip", "time"), v)
     return Q_(max(0.0, checks.finite_result(d, "break-even distance", "on_device_time", (on_device_time,))), "m").to("km")
+
+
+# --- Labs: subgroup evaluation ---
+
+import math  # noqa: E402  (rounding a sample size up)
+
+
+def calc_subgroup_sample_size(accuracy, gap, confidence=0.95, power=0.8, comparisons=1):
+    """Test samples per subgroup to detect an accuracy ``gap`` below ``accuracy`` (both fractions),
+    two-sided at ``confidence`` = 1 - alpha with Bonferroni's alpha / ``comparisons``, at ``power``
+    (Fleiss et al. 2003, eq. 4.14; Dunn 1961). Returns a whole count (rounded up)."""
+    p1 = checks.number(accuracy, "accuracy", 0.0, 1.0, low_open=True, high_open=True,
+                       accepted="an accuracy strictly between 0 and 1, e.g. 0.9")
+    d = checks.number(gap, "gap", 0.0, 1.0, low_open=True, high_open=True,
+                      accepted="an accuracy gap strictly between 0 and 1, e.g. 0.02 for 2 points")
+    if d >= p1:
+        raise InputError("accuracy - gap", p1 - d, f"a gap smaller than the accuracy ({p1:g}), so the lower accuracy is above 0")
+    conf = checks.number(confidence, "confidence", 0.0, 1.0, low_open=True, high_open=True,
+                         accepted="a confidence strictly between 0 and 1, e.g. 0.95")
+    pw = checks.number(power, "power", 0.0, 1.0, low_open=True, high_open=True,
+                       accepted="a power strictly between 0 and 1, e.g. 0.8")
+    m = checks.positive_int(comparisons, "comparisons")
+    n = k.two_proportion_sample_size(p1, p1 - d, k.bonferroni_alpha(1.0 - conf, m), pw)
+    return make(float(math.ceil(checks.finite_result(n, "samples per subgroup", "accuracy, gap", (accuracy, gap)))), "count")
+
+
+def calc_evaluation_duration(samples, throughput):
+    """N / X: the time to evaluate ``samples`` at ``throughput`` (a rate, e.g. '60 1/s'). Returns seconds."""
+    n = checks.nonneg(samples, "samples")
+    x = _pos(throughput, "throughput", "rate")
+    return _out(k.evaluation_duration(n, x), "time", "evaluation time", samples=samples, throughput=throughput).to("s")
+
+
+# --- Labs: safety filter ---
+
+
+def calc_batch_throughput(batch, batch_time):
+    """B / t: items per second of a server finishing ``batch`` items every ``batch_time``. Returns 1/s."""
+    b = checks.positive(batch, "batch")
+    t = _pos(batch_time, "batch_time", "time")
+    return _out(k.batch_throughput(b, t), "rate", "throughput", batch=batch, batch_time=batch_time).to("1/s")
+
+
+def calc_replicas_for_load(arrival_rate, replica_rate, work_per_request=1):
+    """ceil(lambda w / mu) replicas (the utilisation law, Jain 1991 ch. 33): ``arrival_rate`` requests
+    per second, each ``work_per_request`` units (1, or e.g. output tokens), on replicas serving
+    ``replica_rate`` units per second. Returns a count (whole)."""
+    lam = _nonneg(arrival_rate, "arrival_rate", "rate")
+    mu = _pos(replica_rate, "replica_rate", "rate")
+    w = checks.positive(work_per_request, "work_per_request")
+    return make(float(k.replicas_for_load(lam, w, mu)), "count")

@@ -1830,3 +1830,60 @@ def offload_break_even_distance(on_device_time: float, remote_time: float, fixed
     is faster at any distance, because the fixed part alone is already slower.
     """
     return (on_device_time - remote_time - fixed_round_trip) * signal_speed / 2.0
+
+
+# --- Labs: subgroup evaluation ---
+
+from statistics import NormalDist  # noqa: E402  (standard library; the normal quantile below)
+
+
+def normal_quantile(p: float) -> float:
+    """z such that P(Z <= z) = p for a standard normal Z (e.g. 1.96 for p = 0.975)."""
+    return NormalDist().inv_cdf(p)
+
+
+def two_proportion_sample_size(p1: float, p2: float, alpha: float, power: float) -> float:
+    """Test samples per group to tell accuracy p1 from p2 with a two-sided test at level alpha and
+    the given power, normal approximation without continuity correction:
+
+        n = [z(1 - alpha/2) sqrt(2 pbar qbar) + z(power) sqrt(p1 q1 + p2 q2)]^2 / (p1 - p2)^2,
+        pbar = (p1 + p2) / 2, q = 1 - p
+
+    Fleiss, Levin & Paik (2003), "Statistical Methods for Rates and Proportions", 3rd ed., eq. 4.14.
+    Fractional (round up for a real test set); infinite when p1 = p2 (no gap can be detected).
+    """
+    gap = p1 - p2
+    if gap == 0:
+        return math.inf
+    pbar = 0.5 * (p1 + p2)
+    za, zb = normal_quantile(1.0 - alpha / 2.0), normal_quantile(power)
+    root = za * math.sqrt(2.0 * pbar * (1.0 - pbar)) + zb * math.sqrt(p1 * (1.0 - p1) + p2 * (1.0 - p2))
+    return root * root / (gap * gap)
+
+
+def bonferroni_alpha(alpha: float, comparisons: float) -> float:
+    """The per-comparison level that keeps the family-wise error at most alpha over m comparisons:
+    alpha / m (Dunn 1961, "Multiple comparisons among means", JASA 56:52-64)."""
+    return alpha / comparisons
+
+
+def evaluation_duration(samples: float, throughput: float) -> float:
+    """Time to push ``samples`` through a system that processes ``throughput`` samples per unit time:
+    N / X (the definition of throughput). Seconds when ``throughput`` is per second."""
+    return samples / throughput
+
+
+# --- Labs: safety filter ---
+
+
+def batch_throughput(batch: float, batch_time: float) -> float:
+    """Items per unit time of a server that finishes ``batch`` items every ``batch_time``: B / t
+    (the definition of throughput; e.g. prompts screened per second from one prefill pass)."""
+    return batch / batch_time
+
+
+def replicas_for_load(arrival_rate: float, work_per_request: float, replica_rate: float) -> int:
+    """Fewest replicas that keep up with the load: ceil(lambda w / mu), from the utilisation law
+    U = lambda w / (m mu) <= 1 (Jain 1991, "The Art of Computer Systems Performance Analysis",
+    ch. 33, operational laws). No headroom for queueing: a floor, not a p99 target. At least 1."""
+    return max(1, math.ceil(arrival_rate * work_per_request / replica_rate - 1e-9))
