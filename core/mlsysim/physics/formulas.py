@@ -840,4 +840,9 @@ def calc_replicas_for_load(arrival_rate, replica_rate, work_per_request=1):
     lam = _nonneg(arrival_rate, "arrival_rate", "rate")
     mu = _pos(replica_rate, "replica_rate", "rate")
     w = checks.positive(work_per_request, "work_per_request")
-    return make(float(k.replicas_for_load(lam, w, mu)), "count")
+    try:
+        n = k.replicas_for_load(lam, w, mu)
+    except OverflowError:  # lambda w / mu is not a finite number: no whole count of replicas
+        raise InputError("arrival_rate, work_per_request, replica_rate", (arrival_rate, work_per_request, replica_rate),
+                         "values whose replica count is a finite number (these overflow)") from None
+    return make(float(n), "count")
