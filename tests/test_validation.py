@@ -34,6 +34,12 @@ import pytest
 from mlsysim import Engine, Fleets, Grids, Hardware, InputError, Models, ureg
 from mlsysim import calibrate as cal
 from mlsysim import measurements, validation
+from mlsysim.solvers import defaults as engine_defaults
+
+# In the browser's runtime the engine ships as bytecode: the comments that hold each default's
+# source are not there, so the table generated from them can only be checked where they are.
+SOURCELESS = pytest.mark.skipif(Path(engine_defaults.__file__).suffix != ".py",
+                                reason="the engine runs from bytecode here: the defaults' source comments are not shipped")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -239,6 +245,7 @@ def test_distributed_cases_say_which_flop_convention_they_use(cases):
                 assert c.config["flop_convention"] == "hardware", c.id
 
 
+@SOURCELESS
 def test_docs_page_is_regenerated(report):
     page = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
     assert page == validation.to_markdown(report), "regenerate: python3 -m mlsysim.validation --markdown docs/validation.md"
@@ -400,6 +407,7 @@ def test_transfer_targets_met(report):
     assert all(r.met for r in report.transfers if r.met is not None)
 
 
+@SOURCELESS
 def test_every_default_is_documented_with_its_source():
     from mlsysim.solvers import defaults
     names = sorted(n for n in vars(defaults) if n.startswith("DEFAULT_"))
@@ -417,3 +425,15 @@ def test_cli_validate_check_passes_on_the_shipped_data(capsys):
     from mlsysim.cli import main as cli_main
     assert cli_main(["validate", "--check"]) == 0
     assert "== Summary" in capsys.readouterr().out
+
+
+def test_defaults_table_without_the_source_still_names_every_default(monkeypatch):
+    # as in the browser, where mlsysim/solvers/defaults.py ships as .pyc: every DEFAULT_* is listed,
+    # with its docstring paragraph where it has one and a pointer to the file otherwise
+    full = validation.documented_defaults()
+    monkeypatch.setattr(engine_defaults, "__file__", engine_defaults.__file__ + "c")
+    fallback = validation.documented_defaults()
+    assert sorted(n for n, _, _ in fallback) == sorted(n for n, _, _ in full)
+    by_name = {n: s for n, _, s in fallback}
+    assert "Williams et al. 2009" in by_name["DEFAULT_BANDWIDTH_EFFICIENCY"]
+    assert "defaults.py" in by_name["DEFAULT_LIFETIME_YEARS"]

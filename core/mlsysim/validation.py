@@ -283,8 +283,11 @@ def documented_defaults() -> list[tuple[str, str, str]]:
     place a default and its source are written, and this table is generated
     from it so the two cannot drift apart.
     """
-    text = Path(engine_defaults.__file__).read_text(encoding="utf-8")
     doc = engine_defaults.__doc__ or ""
+    source_file = Path(engine_defaults.__file__)
+    if source_file.suffix != ".py":
+        return _defaults_from_docstring(doc)
+    text = source_file.read_text(encoding="utf-8")
     code = text.split('"""', 2)[2] if text.lstrip().startswith('"""') else text  # after the module docstring
     out, comment, last = [], [], ""
     for line in code.splitlines():
@@ -305,6 +308,20 @@ def documented_defaults() -> list[tuple[str, str, str]]:
             out.append((name, shown, source or "(no source written)"))
         if not line.startswith("#"):
             comment = []
+    return out
+
+
+def _defaults_from_docstring(doc: str) -> list[tuple[str, str, str]]:
+    """Where the engine ships as bytecode (the browser's precompiled wheels), the comments above each
+    default are gone; the module's names and docstring remain. Each default is listed with the
+    docstring paragraph that starts with its name, else a pointer to the file that holds its source."""
+    out = []
+    for name in sorted(n for n in vars(engine_defaults) if n.startswith("DEFAULT_")):
+        para = next((p for p in doc.split("\n\n") if p.strip().startswith(name)), "")
+        source = re.sub(rf"^{name}\s*=\s*[^:]*:\s*", "", " ".join(para.split())) if para else \
+            "its source is the comment above it in mlsysim/solvers/defaults.py"
+        value = getattr(engine_defaults, name)
+        out.append((name, f"{value:.6g}" if isinstance(value, float) else str(value), source))
     return out
 
 
