@@ -95,8 +95,7 @@ def _(batch, budget, carbon_budget, context, count, grid, hw, lab, model, precis
                 "grid": grid.value, "budget_usd": float(budget.value), "carbon_budget_t": float(carbon_budget.value)}
     result = chapter.solve(**settings)
     moves = chapter.what_moves_it(result, settings)
-    chart = chapter.chart(result, f"Every wall's share of its limit: {result.context.model.name} on "
-                                  f"{result.context.hardware.name}")
+    chart = chapter.chart(result, f"{result.context.model.name} on {result.context.hardware.name}")
     update_ms = (time.perf_counter() - _t0) * 1e3
     return chart, controls, moves, result, settings, update_ms
 

@@ -168,8 +168,8 @@ TEMPLATE = {
     "layer": [
         {"data": {"name": "walls"}, "mark": {"type": "bar"},
          "encoding": {"y": {"field": "wall", "type": "nominal", "title": None, "sort": None},
-                      "x": {"field": "share", "type": "quantitative", "title": "Share of its limit (%, log)",
-                            "scale": {"type": "log", "domainMax": 200}, "axis": {"format": "~g"}},
+                      "x": {"field": "share", "type": "quantitative", "title": "Share of its limit (%)",
+                            "scale": {"domainMin": 0}, "axis": {"format": "d"}},
                       "color": {"field": "state", "type": "nominal", "title": None,
                                 "scale": {"domain": ["headroom", "binds"],
                                           "range": [PALETTE["blue"], PALETTE["vermillion"]]}}}},
@@ -181,8 +181,6 @@ TEMPLATE = {
 
 def chart(a, title: str) -> viz.Chart:
     rows = scorecard(a)
-    for r in rows:  # a log axis cannot show 0: a wall with no load is drawn at the axis' floor
-        r["share"] = max(r["share"], 1e-3)
     datasets = {"walls": rows}
     worst = max(rows, key=lambda r: r["share"]) if rows else None
     summary = (f"Each wall's share of its limit; the binding wall is {binding_title(a)}"
