@@ -18,6 +18,7 @@ from mlsysim.core.errors import UnknownEntryError
 from mlsysim.core.registry import data
 from mlsysim.core.types import Model, Source
 from mlsysim.physics import kernels
+from mlsysim.edge_registry import Batteries, DevicePowers, Radios
 from mlsysim.pipeline_registry import CpuHosts, Links, Networks, Preprocessing, Storage
 from mlsysim.personas import Personas
 from mlsysim.registries import Fleets, Grids, Hardware, Models
@@ -26,7 +27,7 @@ from mlsysim.workloads.types import CNNWorkload, TransformerWorkload, Workload
 
 CATALOGS = {"Hardware": Hardware, "Models": Models, "Grids": Grids, "Fleets": Fleets, **WALL_CATALOGS,
             "Storage": Storage, "Preprocessing": Preprocessing, "CpuHosts": CpuHosts, "Links": Links, "Networks": Networks,
-            "Personas": Personas}
+            "Personas": Personas, "Batteries": Batteries, "DevicePowers": DevicePowers, "Radios": Radios}
 # the days the registry's values were checked against their sources (the walls' data on the second)
 CHECK_DATES = {datetime.date(2026, 11, 25), datetime.date(2026, 12, 1)}
 ALL_ENTRIES = [(kind, e) for kind, cat in CATALOGS.items() for e in cat]

@@ -88,6 +88,7 @@ SECTIONS = frozenset({
     "hardware", "models", "grids", "fleets",
     "diffusion_models", "dp_sgd_overheads", "compression_results", "efficiency_tables", "launch_overheads",
     "storage", "preprocessing", "cpu_hosts", "links", "networks", "personas",
+    "batteries", "device_power", "radios",
 })
 _DATA: "_Data | None" = None
 

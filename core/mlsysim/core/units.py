@@ -47,6 +47,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "ratio": ("count", "a dimensionless ratio such as 1.1"),
     "rate": ("1/s", "a rate such as '120 1/s' (samples or tokens per second)"),
     "money_rate": ("USD/s", "a price per unit time such as '2.5 USD/hour' (per accelerator)"),
+    "energy_per_byte": ("J/byte", "an energy per byte sent such as '3.5 uJ/byte' or '0.44 uJ/bit'"),
 }
 
 _UNITS = {kind: ureg.Unit(unit) for kind, (unit, _) in KINDS.items()}

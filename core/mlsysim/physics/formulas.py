@@ -846,3 +846,68 @@ def calc_replicas_for_load(arrival_rate, replica_rate, work_per_request=1):
         raise InputError("arrival_rate, work_per_request, replica_rate", (arrival_rate, work_per_request, replica_rate),
                          "values whose replica count is a finite number (these overflow)") from None
     return make(float(n), "count")
+
+
+# --- Labs: edge energy ---
+
+
+def calc_energy_above_idle(active_energy, idle_power, busy_time):
+    """E_active - P_idle t: what one inference adds to the idle draw (Fan et al. 2007). Returns J, >= 0."""
+    e = _nonneg(active_energy, "active_energy", "energy")
+    p = _nonneg(idle_power, "idle_power", "power")
+    t = _nonneg(busy_time, "busy_time", "time")
+    return _out(k.energy_above_idle(e, p, t), "energy", "energy above idle", active_energy=active_energy,
+                idle_power=idle_power, busy_time=busy_time)
+
+
+def calc_average_power(base_power, energy_per_event, rate):
+    """P_base + E r: the long-run average power at ``rate`` events per second. Returns W."""
+    p = _nonneg(base_power, "base_power", "power")
+    e = _nonneg(energy_per_event, "energy_per_event", "energy")
+    r = _nonneg(rate, "rate", "rate")
+    return _out(k.average_power(p, e, r), "power", "average power", base_power=base_power,
+                energy_per_event=energy_per_event, rate=rate)
+
+
+def calc_radio_connected_fraction(rate, connected_time):
+    """min(1, r t): the fraction of time the radio stays connected (Huang et al. 2012). Returns a ratio."""
+    r = _nonneg(rate, "rate", "rate")
+    t = _nonneg(connected_time, "connected_time", "time")
+    return make(k.radio_connected_fraction(r, t), "ratio")
+
+
+def calc_transmit_energy(payload, energy_per_byte):
+    """bytes x energy per byte (e.g. '0.438 uJ/bit' for LTE, Huang et al. 2012). Returns J."""
+    b = _nonneg(payload, "payload", "bytes")
+    e = _nonneg(energy_per_byte, "energy_per_byte", "energy_per_byte")
+    return _out(k.transmit_energy(b, e), "energy", "transmit energy", payload=payload, energy_per_byte=energy_per_byte)
+
+
+def calc_battery_life(capacity, power):
+    """E / P: how long a battery of ``capacity`` (e.g. '17.8 Wh') lasts at an average ``power``. Returns hours."""
+    c = _nonneg(capacity, "capacity", "energy")
+    p = _pos(power, "power", "power")
+    return _out(k.battery_life(c, p), "time", "battery life", capacity=capacity, power=power).to("hour")
+
+
+def calc_thermal_sustained_rate(sustained_power, idle_power, energy_per_event):
+    """(P_sustained - P_idle) / E: the highest inference rate the case can shed for good. Returns 1/s."""
+    ps = _pos(sustained_power, "sustained_power", "power")
+    pi = _nonneg(idle_power, "idle_power", "power")
+    e = _pos(energy_per_event, "energy_per_event", "energy")
+    return _out(k.thermal_sustained_rate(ps, pi, e), "rate", "sustained rate", sustained_power=sustained_power,
+                idle_power=idle_power, energy_per_event=energy_per_event).to("1/s")
+
+
+def calc_offload_energy_break_even_rate(device_energy, connected_power, connected_time, transmit_energy):
+    """The rate above which offloading drains the battery slower than computing on the device
+    (see ``kernels.offload_energy_break_even_rate``). Returns 1/s, or None when the device uses
+    less energy at every rate (0 1/s: offloading uses less at every rate)."""
+    e_dev = _nonneg(device_energy, "device_energy", "energy")
+    pc = _nonneg(connected_power, "connected_power", "power")
+    tc = _nonneg(connected_time, "connected_time", "time")
+    e_tx = _nonneg(transmit_energy, "transmit_energy", "energy")
+    r = k.offload_energy_break_even_rate(e_dev, pc, tc, e_tx)
+    if r == math.inf:
+        return None
+    return _out(r, "rate", "break-even rate", device_energy=device_energy, connected_power=connected_power).to("1/s")

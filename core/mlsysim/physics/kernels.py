@@ -1887,3 +1887,80 @@ def replicas_for_load(arrival_rate: float, work_per_request: float, replica_rate
     U = lambda w / (m mu) <= 1 (Jain 1991, "The Art of Computer Systems Performance Analysis",
     ch. 33, operational laws). No headroom for queueing: a floor, not a p99 target. At least 1."""
     return max(1, math.ceil(arrival_rate * work_per_request / replica_rate - 1e-9))
+
+
+# --- Labs: edge energy ---
+
+
+def energy_above_idle(active_energy: float, idle_power: float, busy_time: float) -> float:
+    """Energy one inference adds to what the device draws anyway: E_active - P_idle t (J), >= 0.
+
+    The inference takes t at its active power (E_active = P_active t); an idle device would have
+    drawn P_idle t in that time. The linear power model of Fan, Weber & Barroso 2007
+    (``utilization_power``), integrated over one busy period.
+    """
+    return max(0.0, active_energy - idle_power * busy_time)
+
+
+def average_power(base_power: float, energy_per_event: float, rate: float) -> float:
+    """Long-run average power of a device doing ``rate`` events per second on top of a base draw:
+    P = P_base + E r (W for W, J and 1/s). Energy conservation over a long run of events (the
+    duty-cycle model of battery-powered nodes, e.g. Polastre, Hill & Culler 2004, "Versatile low
+    power media access for wireless sensor networks", SenSys, Sec. 4)."""
+    return base_power + energy_per_event * rate
+
+
+def radio_connected_fraction(rate: float, connected_time: float) -> float:
+    """Fraction of the time a cellular radio stays connected when requests come ``rate`` per second
+    and each keeps it connected ``connected_time`` (the round trip plus the tail): min(1, r t).
+
+    After the last byte the radio stays in its high-power state for the tail (the RRC inactivity
+    timer; Huang et al. 2012, "A Close Examination of Performance and Power Characteristics of 4G
+    LTE Networks", MobiSys, Sec. 3). Requests closer together than ``connected_time`` share one
+    connected period, so the fraction saturates at 1: the radio never sleeps. Evenly spaced requests.
+    """
+    return min(1.0, rate * connected_time)
+
+
+def transmit_energy(payload_bytes: float, energy_per_byte: float) -> float:
+    """Energy to send a payload: bytes x energy per byte (J). Huang et al. 2012's uplink term
+    alpha_u x throughput, integrated over the transfer (alpha_u in W per bit/s = J per bit)."""
+    return payload_bytes * energy_per_byte
+
+
+def battery_life(capacity: float, power: float) -> float:
+    """How long a battery lasts at a constant average draw: t = E / P (s for J and W). The usable
+    capacity as rated; ageing, temperature and high-drain losses (Peukert) are left out."""
+    return capacity / power
+
+
+def thermal_sustained_rate(sustained_power: float, idle_power: float, energy_per_event: float) -> float:
+    """Highest inference rate whose average power stays within what the case can shed for good:
+    P_idle + E r <= P_sustained  =>  r = (P_sustained - P_idle) / E (1/s), >= 0.
+
+    ``average_power`` solved for the rate. Above it the device heats until it throttles: it can
+    burst faster (up to its TDP) only for as long as its thermal mass absorbs the excess. Infinite
+    when an inference adds no energy (E = 0).
+    """
+    if energy_per_event <= 0.0:
+        return math.inf
+    return max(0.0, (sustained_power - idle_power) / energy_per_event)
+
+
+def offload_energy_break_even_rate(device_energy: float, connected_power: float, connected_time: float,
+                                   transmit_energy_per_request: float) -> float:
+    """The inference rate above which offloading to the cloud drains the battery slower than
+    computing on the device (1/s); 0: offloading is cheaper at every rate; inf: never.
+
+    On the device: P_idle + E_dev r. Offloaded: P_idle + P_c min(1, r t_c) + E_tx r
+    (``radio_connected_fraction``, ``transmit_energy``). Below r = 1/t_c both grow linearly, with
+    slopes E_dev and E_off = P_c t_c + E_tx: if E_dev > E_off offloading wins at every rate (0). Above
+    1/t_c the radio is always connected and each request adds only E_tx, so the two powers are equal
+    where E_dev r = P_c + E_tx r: r* = P_c / (E_dev - E_tx), which lies above 1/t_c exactly when
+    E_dev <= E_off. If E_dev <= E_tx the device wins at every rate (inf).
+    """
+    if device_energy > connected_power * connected_time + transmit_energy_per_request:
+        return 0.0
+    if device_energy <= transmit_energy_per_request:
+        return math.inf
+    return connected_power / (device_energy - transmit_energy_per_request)
