@@ -126,3 +126,13 @@ def test_every_edge_entry_names_a_real_device_or_network_and_has_provenance():
     for r in Radios.list():
         assert r.key in nets, r.key
     assert {r.key for r in Radios.list()} == nets  # every network the labs offer has a radio
+
+
+def test_offload_energy_per_request_by_hand():
+    # LTE: 0.15 s round trip + 11.576 s tail = 11.726 s connected per request
+    assert kernels.radio_connected_time(0.15, 11.576) == pytest.approx(11.726)
+    # one request every 100 s: a whole tail each, 1.06 W x 11.726 s + 3.5 mJ = 12.4296 + 0.0035 = 12.4331 J
+    assert kernels.offload_energy_per_request(0.01, 1.06, 11.726, 0.0035) == pytest.approx(12.4331, rel=1e-4)
+    assert kernels.offload_energy_per_request(0.0, 1.06, 11.726, 0.0035) == pytest.approx(12.4331, rel=1e-4)
+    # ten a second: the radio never sleeps, 1.06 W shared by 10 requests = 0.106 J, + 3.5 mJ = 0.1095 J
+    assert kernels.offload_energy_per_request(10.0, 1.06, 11.726, 0.0035) == pytest.approx(0.1095)

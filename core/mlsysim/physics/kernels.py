@@ -1964,3 +1964,20 @@ def offload_energy_break_even_rate(device_energy: float, connected_power: float,
     if device_energy <= transmit_energy_per_request:
         return math.inf
     return connected_power / (device_energy - transmit_energy_per_request)
+
+
+def radio_connected_time(round_trip: float, tail_time: float) -> float:
+    """How long one request keeps a cellular radio connected: the round trip (upload, wait, answer)
+    plus the tail after the last byte (Huang et al. 2012, Sec. 3: the RRC inactivity timer) (s)."""
+    return round_trip + tail_time
+
+
+def offload_energy_per_request(rate: float, connected_power: float, connected_time: float,
+                               transmit_energy_per_request: float) -> float:
+    """Battery energy one offloaded request costs at ``rate`` requests per second (J): the radio's
+    connected power over its share of the connected time, P_c min(1, r t_c) / r, plus the energy
+    to send it. At low rates each request pays a whole tail (P_c t_c + E_tx); once the tails overlap
+    (r t_c >= 1) the connected power is shared by every request. ``radio_connected_fraction``."""
+    if rate <= 0.0:
+        return connected_power * connected_time + transmit_energy_per_request
+    return connected_power * radio_connected_fraction(rate, connected_time) / rate + transmit_energy_per_request
