@@ -135,6 +135,15 @@ GOOD_ARGS = {
     "calc_evaluation_duration": dict(samples=20496, throughput="60 1/s"),
     "calc_batch_throughput": dict(batch=16, batch_time="250 ms"),
     "calc_replicas_for_load": dict(arrival_rate="100 1/s", replica_rate="3000 1/s", work_per_request=256),
+    # --- Labs: edge energy ---
+    "calc_energy_above_idle": dict(active_energy="16 mJ", idle_power="0.3 W", busy_time="2 ms"),
+    "calc_average_power": dict(base_power="0.3 W", energy_per_event="15 mJ", rate="10 1/s"),
+    "calc_radio_connected_fraction": dict(rate="0.01 1/s", connected_time="11.7 s"),
+    "calc_transmit_energy": dict(payload="100 kB", energy_per_byte="0.438 uJ/bit"),
+    "calc_battery_life": dict(capacity="17.8 Wh", power="0.5 W"),
+    "calc_thermal_sustained_rate": dict(sustained_power="4 W", idle_power="0.3 W", energy_per_event="100 mJ"),
+    "calc_offload_energy_break_even_rate": dict(device_energy="0.1 J", connected_power="1.06 W", connected_time="11.7 s",
+                                                transmit_energy="3.5 mJ"),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))
@@ -148,6 +157,8 @@ def _numbers(result):
     if isinstance(result, tuple):
         for r in result:
             yield from _numbers(r)
+    elif result is None:  # "no such value" (e.g. no rate at which offloading wins)
+        return
     elif isinstance(result, pint.Quantity):
         yield float(result.magnitude)
     else:

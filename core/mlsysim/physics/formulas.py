@@ -910,4 +910,5 @@ def calc_offload_energy_break_even_rate(device_energy, connected_power, connecte
     r = k.offload_energy_break_even_rate(e_dev, pc, tc, e_tx)
     if r == math.inf:
         return None
-    return _out(r, "rate", "break-even rate", device_energy=device_energy, connected_power=connected_power).to("1/s")
+    return _out(r, "rate", "break-even rate", device_energy=device_energy, connected_power=connected_power,
+                connected_time=connected_time, transmit_energy=transmit_energy).to("1/s")
