@@ -165,9 +165,11 @@ HOURS_TEMPLATE = {
         {"data": {"name": "flip"}, "mark": {"type": "point", "filled": True, "size": 100, "shape": "diamond",
                                             "color": PALETTE["black"]},
          "encoding": {"x": {"field": "rate", "type": "quantitative"}, "y": {"field": "hours", "type": "quantitative"}}},
-        {"data": {"name": "flip"}, "mark": {"type": "text", "align": "left", "dx": 6, "dy": -8, "fontWeight": "bold"},
-         "encoding": {"x": {"field": "rate", "type": "quantitative"}, "y": {"field": "hours", "type": "quantitative"},
-                      "text": {"field": "label"}}},
+        # the label sits right of the diamond, or left of it in the right half (so it stays on the chart)
+        *({"data": {"name": name}, "mark": {"type": "text", "align": align, "dx": dx, "dy": -8, "fontWeight": "bold"},
+           "encoding": {"x": {"field": "rate", "type": "quantitative"}, "y": {"field": "hours", "type": "quantitative"},
+                        "text": {"field": "label"}}}
+          for name, align, dx in (("flip_label_right", "left", 6), ("flip_label_left", "right", -6))),
     ],
 }
 
@@ -194,11 +196,13 @@ def hours_chart(s: Setting, rate: float, network_name: str) -> viz.Chart:
             curves.append({"series": _SERIES[2], "rate": x, "hours": e["h_off"]})
     mine = evaluate(s, rate)
     you = [{"rate": rate}]
-    flip = []
-    if 0 < s.flip < math.inf and s.flip <= MAX_RATE:
+    flip, grid = [], rates(s, rate)
+    if 0 < s.flip < math.inf and s.flip <= grid[-1]:
         h = hours(s.capacity, device_power(s, s.flip))
         flip.append({"rate": s.flip, "hours": h, "label": f"flips at {fmt(s.flip)}/s"})
-    datasets = {"curves": curves, "you": you, "flip": flip}
+    right_half = bool(flip) and math.log(s.flip / grid[0]) > 0.5 * math.log(grid[-1] / grid[0])
+    datasets = {"curves": curves, "you": you, "flip": flip,
+                "flip_label_right": [] if right_half else flip, "flip_label_left": flip if right_half else []}
     best = {"device": "computing on the device", "offload": f"offloading over {network_name}", None: "neither way"}
     summary = (f"Battery life against the inference rate: at {fmt(rate)} per second "
                f"{best[mine['winner']]} lasts longer"
@@ -233,9 +237,10 @@ ENERGY_TEMPLATE = _bars_template("Battery energy per inference (mJ)")
 
 
 def _bars(dev: float, off: float, dev_note: str, unit: str) -> list[dict]:
-    # the label sits at the bar's end, but no further right than 60 % of the axis (it must fit)
+    # the label sits at the bar's end, but no further right than 55 % of the axis (35 % for a
+    # longer label), so it stays on a phone-wide chart
     top = max(dev, off)
-    return [{"way": way, "value": v, "at": min(v, 0.6 * top), "label": f"{fmt(v)} {unit}{note}"}
+    return [{"way": way, "value": v, "at": min(v, (0.35 if note else 0.55) * top), "label": f"{fmt(v)} {unit}{note}"}
             for way, v, note in (("on device", dev, dev_note), ("offloaded", off, ""))]
 
 
