@@ -1905,8 +1905,8 @@ def energy_above_idle(active_energy: float, idle_power: float, busy_time: float)
 def average_power(base_power: float, energy_per_event: float, rate: float) -> float:
     """Long-run average power of a device doing ``rate`` events per second on top of a base draw:
     P = P_base + E r (W for W, J and 1/s). Energy conservation over a long run of events (the
-    duty-cycle model of battery-powered nodes, e.g. Polastre, Hill & Culler 2004, "Versatile low
-    power media access for wireless sensor networks", SenSys, Sec. 4)."""
+    duty-cycle lifetime model of battery-powered nodes, e.g. Polastre, Hill & Culler 2004, "Versatile
+    low power media access for wireless sensor networks", SenSys)."""
     return base_power + energy_per_event * rate
 
 
@@ -1916,7 +1916,7 @@ def radio_connected_fraction(rate: float, connected_time: float) -> float:
 
     After the last byte the radio stays in its high-power state for the tail (the RRC inactivity
     timer; Huang et al. 2012, "A Close Examination of Performance and Power Characteristics of 4G
-    LTE Networks", MobiSys, Sec. 3). Requests closer together than ``connected_time`` share one
+    LTE Networks", MobiSys, its RRC power model). Requests closer together than ``connected_time`` share one
     connected period, so the fraction saturates at 1: the radio never sleeps. Evenly spaced requests.
     """
     return min(1.0, rate * connected_time)
@@ -1968,7 +1968,7 @@ def offload_energy_break_even_rate(device_energy: float, connected_power: float,
 
 def radio_connected_time(round_trip: float, tail_time: float) -> float:
     """How long one request keeps a cellular radio connected: the round trip (upload, wait, answer)
-    plus the tail after the last byte (Huang et al. 2012, Sec. 3: the RRC inactivity timer) (s)."""
+    plus the tail after the last byte (Huang et al. 2012: the RRC inactivity timer) (s)."""
     return round_trip + tail_time
 
 
