@@ -135,6 +135,7 @@ GOOD_ARGS = {
     "calc_evaluation_duration": dict(samples=20496, throughput="60 1/s"),
     "calc_batch_throughput": dict(batch=16, batch_time="250 ms"),
     "calc_replicas_for_load": dict(arrival_rate="100 1/s", replica_rate="3000 1/s", work_per_request=256),
+    "calc_cost_per_million_tokens": dict(cost_rate="4.4 USD/hour", token_rate="1000 1/s"),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

@@ -846,3 +846,15 @@ def calc_replicas_for_load(arrival_rate, replica_rate, work_per_request=1):
         raise InputError("arrival_rate, work_per_request, replica_rate", (arrival_rate, work_per_request, replica_rate),
                          "values whose replica count is a finite number (these overflow)") from None
     return make(float(n), "count")
+
+
+# --- Labs: inference economy ---
+
+
+def calc_cost_per_million_tokens(cost_rate, token_rate):
+    """1e6 x c / X: USD per million tokens of a server costing ``cost_rate`` (e.g. '4.35 USD/hour')
+    while producing ``token_rate`` tokens per second (e.g. '1200 1/s'). Returns USD."""
+    c = _nonneg(cost_rate, "cost_rate", "money_rate")
+    x = _pos(token_rate, "token_rate", "rate")
+    return _out(k.cost_per_million_tokens(c, x), "money", "cost per million tokens",
+                cost_rate=cost_rate, token_rate=token_rate).to("USD")

@@ -1887,3 +1887,17 @@ def replicas_for_load(arrival_rate: float, work_per_request: float, replica_rate
     U = lambda w / (m mu) <= 1 (Jain 1991, "The Art of Computer Systems Performance Analysis",
     ch. 33, operational laws). No headroom for queueing: a floor, not a p99 target. At least 1."""
     return max(1, math.ceil(arrival_rate * work_per_request / replica_rate - 1e-9))
+
+
+# --- Labs: inference economy ---
+
+
+def cost_per_million_tokens(cost_rate: float, token_rate: float) -> float:
+    """What a million tokens cost from a server that costs ``cost_rate`` per unit time while it
+    produces ``token_rate`` tokens per unit time: 1e6 x c / X (USD = USD/s / (1/s) x 1e6).
+
+    The unit cost of a service is the cost of the time the work takes divided by the work done in
+    it (Barroso, Hoelzle & Ranganathan 2018, "The Datacenter as a Computer", 3rd ed., Ch. 6); per
+    million tokens is how serving prices are quoted. Infinite when nothing is produced.
+    """
+    return 1e6 * cost_rate / token_rate if token_rate > 0 else math.inf
