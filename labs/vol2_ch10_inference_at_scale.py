@@ -99,7 +99,8 @@ def _(batch, hw, k, kv, lab, model, policy, precision, target, tp):
     query = chapter.reasoning_query(model.value, hw.value, precision.value, int(k.value))
     plain = chapter.reasoning_query(model.value, hw.value, precision.value, 1)
     chart = chapter.chart(points, you, best, target.value,
-                          f"Cost against time: {Models.get(model.value).name}, {Hardware.get(hw.value).name}")
+                          {"text": "Cost against time to answer",
+                           "subtitle": f"{Models.get(model.value).name} on {Hardware.get(hw.value).name}"})
     update_ms = (time.perf_counter() - _t0) * 1e3
     return best, chart, config, controls, per_size, plain, points, query, update_ms, you
 
@@ -153,7 +154,7 @@ def _(best, config, hw, k, locked, per_size, plain, points, query, target, updat
             explanation += (f"Doubling its batch would not be cheaper ({_next['usd_per_m']:.3g} USD per million): the "
                             "extra sequences cost as much time as they add tokens.")
     if you["feasible"]:
-        yours = (f"Yours, **{_fmt(you)}**: answer in **{you['latency']:.3g} s** (TTFT {you['ttft'] * 1e3:.3g} ms + "
+        yours = (f"Yours, **{_fmt(you)}**: answer in **{you['latency']:.3g} s** (TTFT {you['ttft']:.3g} s + "
                  f"{_k * chapter.ANSWER - 1} × ITL {you['itl'] * 1e3:.3g} ms), **{you['usd_per_m']:.3g} USD per million "
                  f"answer tokens**, {chapter.wall_words(you)}"
                  + (", within the target." if you["latency"] <= target.value else f", beyond the {target.value} s target."))
@@ -210,7 +211,7 @@ def _(k, lab, locked, tp, you):
         "Computer*, Ch. 6): `kernels.cost_per_million_tokens`; the time is ServingModel's prefill plus decode "
         "(Pope et al. 2022, *Efficiently Scaling Transformer Inference*):\n\n"
         "T = TTFT + (generated − 1) × ITL  ·  answer tokens/s = B × 256 ÷ T  ·  USD per million = 10⁶ × (USD/s) ÷ (tokens/s)\n\n"
-        f"- T = {you['ttft'] * 1e3:.4g} ms + ({_k} × {chapter.ANSWER} − 1) × {you['itl'] * 1e3:.4g} ms = "
+        f"- T = {you['ttft']:.4g} s + ({_k} × {chapter.ANSWER} − 1) × {you['itl'] * 1e3:.4g} ms = "
         f"**{you['latency']:.4g} s**\n"
         f"- answer tokens/s = {you['batch']} × {chapter.ANSWER} ÷ {you['latency']:.4g} s = **{you['answer_tps']:,.4g}**\n"
         f"- a replica = {tp.value} × {you['usd_per_hour'] / int(tp.value):.4g} USD/hour = {you['usd_per_hour']:.4g} USD/hour\n"

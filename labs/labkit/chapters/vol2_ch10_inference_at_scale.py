@@ -173,7 +173,7 @@ TEMPLATE = {
                                                "fontWeight": "bold"},
          "encoding": {"x": {"field": "s", "type": "quantitative"}, "text": {"field": "label"}}},
         {"data": {"name": "cheapest"}, "mark": {"type": "point", "shape": "diamond", "size": 260, "filled": False,
-                                                 "strokeWidth": 2.5, "color": PALETTE["vermillion"]},
+                                                 "strokeWidth": 2.5, "color": PALETTE["purple"]},
          "encoding": {"x": _X, "y": _Y}},
         {"data": {"name": "you"}, "mark": {"type": "point", "filled": False, "size": 200, "strokeWidth": 3,
                                             "color": PALETTE["black"]},
@@ -189,19 +189,19 @@ def _row(p: dict) -> dict:
             "label": f"{p['tp']} acc., batch {p['batch']}: {fmt(p['latency'])} s, {fmt(p['usd_per_m'])} USD/M"}
 
 
-def chart(points: list[dict], you: dict, best: dict | None, target_s: float, title: str) -> viz.Chart:
+def chart(points: list[dict], you: dict, best: dict | None, target_s: float, title: str | dict) -> viz.Chart:
     """Cost against time of every configuration that fits, the frontier, the target, the cheapest
     under it and the student's configuration (when it fits)."""
     ok = [p for p in points if p["feasible"]]
     front = pareto(points)
     datasets = {"points": [_row(p) for p in ok], "frontier": [_row(p) for p in front],
-                "target": [{"s": target_s, "label": f"target {fmt(target_s)} s"}],
+                "target": [{"s": target_s, "label": f"target {target_s:g} s"}],
                 "cheapest": [_row(best)] if best else [],
                 "you": [dict(_row(you), label="you")] if you["feasible"] else []}
     summary = (f"USD per million answer tokens against the time to the whole answer for {len(ok)} of {len(points)} "
                f"configurations (the others do not fit); {len(front)} are on the frontier. "
-               + (f"Cheapest within {fmt(target_s)} s: {best['tp']} accelerators per replica at batch {best['batch']}, "
-                  f"{fmt(best['usd_per_m'])} USD per million." if best else f"None is done within {fmt(target_s)} s.")
+               + (f"Cheapest within {target_s:g} s: {best['tp']} accelerators per replica at batch {best['batch']}, "
+                  f"{fmt(best['usd_per_m'])} USD per million." if best else f"None is done within {target_s:g} s.")
                + (f" Yours: {fmt(you['latency'])} s, {fmt(you['usd_per_m'])} USD per million." if you["feasible"]
                   else " Yours does not fit."))
     return viz.Chart(viz.fill(TEMPLATE, datasets, title=title), datasets, summary)
