@@ -144,6 +144,7 @@ GOOD_ARGS = {
     "calc_thermal_sustained_rate": dict(sustained_power="4 W", idle_power="0.3 W", energy_per_event="100 mJ"),
     "calc_offload_energy_break_even_rate": dict(device_energy="0.1 J", connected_power="1.06 W", connected_time="11.7 s",
                                                 transmit_energy="3.5 mJ"),
+    "calc_cost_per_million_tokens": dict(cost_rate="4.4 USD/hour", token_rate="1000 1/s"),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

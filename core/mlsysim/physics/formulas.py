@@ -912,3 +912,15 @@ def calc_offload_energy_break_even_rate(device_energy, connected_power, connecte
         return None
     return _out(r, "rate", "break-even rate", device_energy=device_energy, connected_power=connected_power,
                 connected_time=connected_time, transmit_energy=transmit_energy).to("1/s")
+
+
+# --- Labs: inference economy ---
+
+
+def calc_cost_per_million_tokens(cost_rate, token_rate):
+    """1e6 x c / X: USD per million tokens of a server costing ``cost_rate`` (e.g. '4.35 USD/hour')
+    while producing ``token_rate`` tokens per second (e.g. '1200 1/s'). Returns USD."""
+    c = _nonneg(cost_rate, "cost_rate", "money_rate")
+    x = _pos(token_rate, "token_rate", "rate")
+    return _out(k.cost_per_million_tokens(c, x), "money", "cost per million tokens",
+                cost_rate=cost_rate, token_rate=token_rate).to("USD")

@@ -1981,3 +1981,17 @@ def offload_energy_per_request(rate: float, connected_power: float, connected_ti
     if rate <= 0.0:
         return connected_power * connected_time + transmit_energy_per_request
     return connected_power * radio_connected_fraction(rate, connected_time) / rate + transmit_energy_per_request
+
+
+# --- Labs: inference economy ---
+
+
+def cost_per_million_tokens(cost_rate: float, token_rate: float) -> float:
+    """What a million tokens cost from a server that costs ``cost_rate`` per unit time while it
+    produces ``token_rate`` tokens per unit time: 1e6 x c / X (USD = USD/s / (1/s) x 1e6).
+
+    The unit cost of a service is the cost of the time the work takes divided by the work done in
+    it (Barroso, Hoelzle & Ranganathan 2018, "The Datacenter as a Computer", 3rd ed., Ch. 6); per
+    million tokens is how serving prices are quoted. Infinite when nothing is produced.
+    """
+    return 1e6 * cost_rate / token_rate if token_rate > 0 else math.inf
