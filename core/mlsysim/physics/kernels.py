@@ -1967,16 +1967,3 @@ def logits_traffic_values(vocab: float) -> float:
     scores every position over the vocabulary)."""
     return 3.0 * vocab
 
-
-def layered_roofline_time(flops: list, nbytes: list, rate: float, bandwidth: float) -> float:
-    """Sum over layer groups of max(flops / rate, bytes / bandwidth): the roofline applied per group.
-
-    Kernels on one stream run one after another (NVIDIA CUDA C++ Programming Guide, "Streams"), so each
-    group is bound by its own side (Williams et al. 2009): a network whose early layers are memory bound
-    and late layers compute bound takes longer than max(total compute, total traffic).
-    """
-    t = 0.0
-    for f, b in zip(flops, nbytes):
-        c, m = f / rate, b / bandwidth
-        t += c if c > m else m
-    return t
