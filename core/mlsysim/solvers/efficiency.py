@@ -61,9 +61,16 @@ def efficiency_for_key(op_kind: str, size: float, hardware_key: str | None, prec
     return kernels.table_efficiency(pairs, size)
 
 
+_NAME_CACHE: dict = {}
+
+
 def efficiency_table_name(op_kind: str, hardware_key: str | None, precision: str | None = None) -> str:
-    """The key of the table ``efficiency_for_key`` reads for this op kind, hardware and precision."""
-    return _table(op_kind, hardware_key, precision).key
+    """The key of the table ``efficiency_for_key`` reads for this op kind, hardware and precision (memoised likewise)."""
+    key = (op_kind, hardware_key, precision, id(EfficiencyTables._loaded))
+    name = _NAME_CACHE.get(key)
+    if name is None:
+        name = _NAME_CACHE[key] = _table(op_kind, hardware_key, precision).key
+    return name
 
 
 def efficiency_for(op_kind: str, size: float, hardware=None, precision: str | None = None) -> float:
