@@ -7,7 +7,9 @@ Three computations of the same roofline must agree to 1e-12 relative:
    iron law itself, per kernel class: device = max(ops / (peak x eff), GEMM bytes / bw)
    + elementwise bytes / bw; latency = max(device, kernels x launch) + tax. A CNN's GEMM
    bytes are its weights + 2 x conv outputs x bytes per value per image; PyTorch eager (a
-   cloud GPU's default) adds its elementwise values and 174 launches of 10 us (ResNet-50).
+   cloud GPU's default) adds its elementwise values and 174 launches of 10 us (ResNet-50); a
+   Transformer's GEMM bytes add its projections' inputs and outputs, and eager adds the traffic of
+   its biases, softmax, layernorms, residual adds and attention scores (op list written out below).
 """
 
 import pytest
@@ -18,20 +20,33 @@ from mlsysim import Engine, Hardware, Models, sweep
 from mlsysim.workloads.precision import BYTES_PER_VALUE
 
 HARDWARE = ["h100", "a100"]
-MODELS = ["resnet50", "llama3_8b"]
+MODELS = ["resnet50", "llama3_8b", "bert_large"]
 
 
 def reference_latency(model, hw, batch, precision, eff):
     """The iron law in pint, re-derived here from the model's and hardware's own fields."""
     from mlsysim import Q_
 
-    if model.architecture == "Transformer":
-        ops = 2 * model.parameters * model.seq_len * batch * Q_("1 flop")
-    else:
-        ops = model.inference_flops * batch
     b = BYTES_PER_VALUE[precision] * Q_("1 byte")
     nbytes = model.parameters * b
     elementwise, launches = 0 * Q_("1 byte"), Q_("0 s")
+    if model.architecture == "Transformer" and model.layer_ops is None:  # no operator list: 2P per token, weights only
+        ops = 2 * model.parameters * model.seq_len * batch * Q_("1 flop")
+    elif model.architecture == "Transformer":
+        # forward: 2P per token + attention 4 L s d_attn per token (QK^T and AV over the s keys)
+        L, s, h, a = model.layers, model.seq_len, model.hidden_dim, model.heads
+        f, d_attn = model.ffn_dim or 4 * h, model.heads * model.head_dim
+        ops = (2 * model.parameters + 4 * L * s * d_attn) * s * batch * Q_("1 flop")
+        # the projections' inputs and outputs: QKV h -> 3h, output h -> h, FFN h -> f -> h: 8h + 2f per token and layer
+        nbytes = nbytes + L * s * (8 * h + 2 * f) * b * batch
+        # PyTorch eager inference, per token and layer: 6 biases 2(3h + h + h) + FFN-up bias 2f + GELU 2f +
+        # transpose copy 2h + 2 residual adds 2 x 3h + 2 layernorms 2 x 2h = 22h + 4f; scale, mask, softmax
+        # 3 x 2 a s; the attention GEMMs' Q, K, V, context 4h and scores 2 a s; logits 3 x vocab per token
+        per_token = L * (22 * h + 4 * f + 6 * a * s + 4 * h + 2 * a * s) + 3 * (model.vocab_size or 0)
+        elementwise = per_token * s * b * batch
+        launches = L * (6 + 2 + 15) * Q_("10 us")  # 6 weight GEMMs, 2 attention GEMMs, 15 memory-bound kernels
+    else:
+        ops = model.inference_flops * batch
     if model.architecture == "CNN":
         nbytes = nbytes + 2 * model.activation_values * b * batch
         elementwise = model.elementwise_values * b * batch

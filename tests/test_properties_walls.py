@@ -122,7 +122,7 @@ SOLVERS = {
         fused_kernels=None, launch="pytorch_eager")),
     "efficiency_ops": (EfficiencyModel().solve, dict(
         hardware="a100", flops="100 GFLOP", nbytes="2 GB", kernels_per_step=1000, fused_kernels=50, launch="cuda_graph")),
-    "efficiency_for": (efficiency_for, dict(op_kind="vector", size=20e9, hardware="h100")),
+    "efficiency_for": (efficiency_for, dict(op_kind="vector", size=20e9, hardware="h100", precision="fp16")),
     "synthesis": (SynthesisSolver().solve, dict(
         model="llama3_70b", target_latency="2 s", target_throughput=None, budget="20000 USD", memory_need=None, batch_size=1,
         precision="fp16", efficiency=0.5, bandwidth_efficiency=1.0, seq_len=2048, hardware=["mi300x", "h100", "t4"], tier=None,

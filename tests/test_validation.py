@@ -13,9 +13,10 @@ regression fails and an improvement passes:
     llm_serving           20     25.8%    67.0%   (was 11 cases, 25.5% / 66.3%, before input/output
                                                 lengths, the per-operator decode and the 9 TP cases)
     reliability            2     94.3%   102.4%   (component classes; 299.5% / 524.8% before)
-    single_node           18     59.4%   225.9%   (98.9% / 179.6% before the CNN activation traffic,
-                                                   per-kernel launches and the Software wall's default efficiency;
-                                                   p90 rose: BERT-Large on V100 at the GEMM table's 0.9-0.95 of peak)
+    single_node           18     23.5%    82.4%   (59.4% / 225.9% before a Transformer's memory-bound kernels
+                                                   (Ivanov et al. 2021's BERT encoder operators), the V100's measured
+                                                   GEMM ceiling (Markidis et al. 2018) and the HBM table for separate
+                                                   kernels; 98.9% / 179.6% before the CNN activation traffic)
     vendors                7     59.7%   116.4%   (new: A100 and MI250X batch-1 decoding, gpt-fast)
     overall               73     22.4%   102.2%   (after the serving, vendor, distributed and single-node work; docs/validation.md has each)
 
@@ -181,7 +182,7 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     "energy_carbon": (0.12, 0.15),
     "llm_serving": (0.28, 0.70),
     "reliability": (1.0, 1.1),  # component classes from Llama 3's Table 5 (before: 299.5% / 524.8% with one per-GPU MTBF)
-    "single_node": (0.65, 2.35),
+    "single_node": (0.26, 0.90),  # 23.5% / 82.4%: BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
     "vendors": (0.65, 1.30),  # gpt-fast batch-1 decoding, A100 and MI250X (59.7% / 116.4% today)
     # 22.5% before vendors.toml: its 7 new cases (median 59.7%, weight-only int8/int4 decoding off by 60-150%) raised it
     "overall": (0.27, 1.40),
@@ -370,9 +371,10 @@ def test_transfer_rows_use_the_fitted_value(report):
 # ---------------------------------------------------------------------------
 
 # What the transfers reach today (2026-12-01), rounded up: a regression fails, an improvement passes.
-#   batch or precision: 0 of 4 within 10%, median |error| 39.1%, worst 66.3%
-#   GPU generation:     1 of 2 within 20%, median |error| 30.6%, worst 46.8%
-TRANSFER_CEILINGS = {"batch or precision": (0.45, 0.75), "GPU generation": (0.35, 0.55)}  # (median, worst)
+#   batch or precision: 0 of 4 within 10%, median |error| 29.2%, worst 56.3% (34.4% / 56.3% before BERT's
+#                       memory-bound kernels and the V100 GEMM ceiling; 39.1% / 66.3% before the CNN traffic)
+#   GPU generation:     1 of 2 within 20%, median |error| 15.9%, worst 30.7% (20.9% / 30.7% before)
+TRANSFER_CEILINGS = {"batch or precision": (0.32, 0.60), "GPU generation": (0.18, 0.34)}  # (median, worst)
 
 
 def test_transfer_summary_by_hand():

@@ -95,6 +95,7 @@ class EfficiencyTable(Model):
     aliases: tuple[str, ...] = ()
     op_kind: str  # "gemm" | "vector" | "memory"
     hardware: str  # registry key of the part measured, or "*" for any
+    precision: str = "*"  # the compute precision measured ("fp16", "fp32", ...), or "*" for any
     size_unit: str  # "flop" | "byte"
     points: dict[str, float]
 

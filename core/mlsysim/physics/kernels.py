@@ -1995,3 +1995,83 @@ def cost_per_million_tokens(cost_rate: float, token_rate: float) -> float:
     million tokens is how serving prices are quoted. Infinite when nothing is produced.
     """
     return 1e6 * cost_rate / token_rate if token_rate > 0 else math.inf
+
+
+# --- Accuracy: single-node Transformer and training traffic ---
+
+# The memory-bound operators of one Transformer encoder layer, per token, as Ivanov et al. 2021
+# ("Data Movement Is All You Need: A Case Study on Optimizing Transformers", MLSys; the BERT
+# encoder's dataflow graph, operators grouped by class) classify them: statistical normalizations (softmax,
+# layernorm) and element-wise operators (biases, dropout, activations, residual connections),
+# each reading its input tensor from and writing its output to main memory. h = hidden width,
+# f = FFN width, a s = heads x sequence = the attention-score values of one token (the s x s
+# score matrix per head is this per token, which is why long sequences move so much more).
+
+
+def transformer_elementwise_values(hidden: float, ffn: float, heads: float, seq: float, fused: bool,
+                                   dropout: bool) -> float:
+    """Values one token's element-wise and normalization kernels read + write in one encoder layer's forward pass.
+
+    Eager (every operator its own kernel, as PyTorch runs BERT without fused kernels; the operator
+    list of Ivanov et al. 2021's BERT encoder graph): biases of the QKV, output and FFN-down projections 2 (3h + h + h), the FFN-up bias 2f,
+    GELU 2f, the attention context's transpose copy 2h, two residual adds 2 x 3h, two layernorms 2 x 2h
+    (= 22h + 4f), and on the a s scores: scale, mask add and softmax, 2 a s each (= 6 a s); with
+    ``dropout`` (training) the attention-probability dropout 2 a s and the two hidden dropouts 2 x 2h.
+    Fused (apex / Megatron-LM kernels: bias folded into the GEMM or the next kernel, bias + GELU one
+    kernel, scale + mask + softmax (+ dropout) one kernel, bias + dropout + residual add one kernel):
+    bias-GELU 2f, the transpose copy 2h, two bias-dropout-adds 2 x 3h, two layernorms 2 x 2h (= 12h + 2f)
+    and the one softmax kernel 2 a s. Dropout masks are counted apart (``transformer_dropout_mask_values``).
+    """
+    scores = heads * seq
+    if fused:
+        return 12.0 * hidden + 2.0 * ffn + 2.0 * scores
+    values = 22.0 * hidden + 4.0 * ffn + 6.0 * scores
+    if dropout:
+        values += 4.0 * hidden + 2.0 * scores
+    return values
+
+
+def transformer_dropout_mask_values(hidden: float, heads: float, seq: float) -> float:
+    """Dropout-mask values one token writes per layer in training: a s (attention probabilities) + 2h (two hidden dropouts).
+
+    PyTorch's dropout keeps a one-byte mask per element for the backward pass; each is written forward
+    and read backward.
+    """
+    return heads * seq + 2.0 * hidden
+
+
+def transformer_attention_io_values(hidden: float, heads: float, seq: float) -> float:
+    """Values one token's attention batched GEMMs read + write per layer: QK^T reads Q and K (2h) and writes
+    a s scores; AV reads the a s probabilities and V (h) and writes the context (h): 4h + 2 a s.
+
+    With head width d = 64 these GEMMs do 2 d = 128 flop per score value (2 bytes at fp16) they move, 64
+    flop/byte, below a V100's or A100's ridge point (~140 flop/byte), so they run at the speed of their
+    traffic, and this traffic is charged with the memory-bound kernels.
+    """
+    return 4.0 * hidden + 2.0 * heads * seq
+
+
+def transformer_gemm_io_values(hidden: float, ffn: float) -> float:
+    """Values one token's weight GEMMs read + write per layer: QKV (h in, 3h out), output projection (h, h),
+    FFN up (h, f), FFN down (f, h): 8h + 2f (the inputs and outputs of the four projections of Vaswani et al.
+    2017, Sec. 3.3; each written once and read once by the next kernel)."""
+    return 8.0 * hidden + 2.0 * ffn
+
+
+def elementwise_training_factor() -> float:
+    """Traffic of forward + backward over forward for an element-wise or normalization kernel: 2.5.
+
+    Forward y = f(x) reads x and writes y (2 accesses); backward reads the incoming gradient dy and the
+    saved x (or y) and writes dx (3 accesses), as PyTorch's autograd derivatives of relu, gelu, softmax,
+    layer_norm and batch_norm do (each saves its input or output for backward): (2 + 3) / 2 = 2.5.
+    The GEMM-class kernels keep the 3x of their flops (Kaplan et al. 2020): dgrad and wgrad each read dy.
+    """
+    return 2.5
+
+
+def logits_traffic_values(vocab: float) -> float:
+    """Values one token's output layer moves beyond its GEMM inputs, forward: the vocab logits written by the
+    GEMM and read + written by the softmax / cross-entropy: 3 x vocab (Devlin et al. 2019's masked-LM head
+    scores every position over the vocabulary)."""
+    return 3.0 * vocab
+

@@ -121,5 +121,16 @@ EXECUTION_LAUNCH = {"eager": "pytorch_eager", "fused": "cuda_stream", "graph": "
 
 # The weight GEMMs of one Transformer layer, over which its forward flops are spread when the
 # Software wall's GEMM table sizes the default efficiency: Q, K, V, output projection, FFN up,
-# FFN down (Vaswani et al. 2017, Sec. 3). Transformer kernel launches are not charged yet.
+# FFN down (Vaswani et al. 2017, Sec. 3).
 GEMMS_PER_TRANSFORMER_LAYER = 6
+
+# The other kernels of one Transformer encoder layer's forward pass, launched one by one (their traffic:
+# physics/kernels.py, transformer_elementwise_values; operator list of Ivanov et al. 2021, "Data Movement
+# Is All You Need", MLSys): the 2 attention batched GEMMs (QK^T, AV), and the memory-bound kernels
+#   eager: 6 biases (Q, K, V, output, FFN up, FFN down), the context's transpose copy, scale, mask add,
+#          softmax, 2 residual adds, 2 layernorms, GELU = 15; training adds 3 dropouts;
+#   fused: bias + GELU, scale + mask + softmax (+ dropout), the transpose copy, 2 bias + dropout +
+#          residual adds, 2 layernorms = 7 (graph: the same kernels in a CUDA graph).
+ATTENTION_GEMMS_PER_TRANSFORMER_LAYER = 2
+MEMORY_KERNELS_PER_TRANSFORMER_LAYER = {"eager": 15, "fused": 7, "graph": 7}
+DROPOUT_KERNELS_PER_TRANSFORMER_LAYER = 3

@@ -28,47 +28,62 @@ from .contract import floats, plan
 OP_KINDS = ("gemm", "vector", "memory")
 
 
-def _table(op_kind: str, hardware_key: str | None):
-    generic = None
+def _table(op_kind: str, hardware_key: str | None, precision: str | None = None):
+    """The most specific table for (op kind, hardware, precision): that part in that precision, that part
+    in any precision, then the generic one."""
+    part = generic = None
     for t in EfficiencyTables:
         if t.op_kind != op_kind:
             continue
         if hardware_key is not None and t.hardware == hardware_key:
-            return t
-        if t.hardware == "*":
+            if precision is not None and t.precision == precision:
+                return t
+            if t.precision == "*":
+                part = t
+        elif t.hardware == "*" and t.precision == "*":
             generic = t
-    return generic
+    return part or generic
 
 
 _PAIRS_CACHE: dict = {}
 
 
-def efficiency_for_key(op_kind: str, size: float, hardware_key: str | None) -> float:
-    """``efficiency_for`` with checked inputs: a known op kind, a size >= 0 and a hardware key (or None).
+def efficiency_for_key(op_kind: str, size: float, hardware_key: str | None, precision: str | None = None) -> float:
+    """``efficiency_for`` with checked inputs: a known op kind, a size >= 0, a hardware key (or None) and
+    optionally the compute precision (a part's table for that precision wins).
 
-    The table found for (op kind, hardware) is memoised per loaded catalogue (a reloaded registry
-    gives a new key), since a solve without an efficiency reads it every time."""
-    key = (op_kind, hardware_key, id(EfficiencyTables._loaded))
+    The table found for (op kind, hardware, precision) is memoised per loaded catalogue (a reloaded
+    registry gives a new key), since a solve without an efficiency reads it every time."""
+    key = (op_kind, hardware_key, precision, id(EfficiencyTables._loaded))
     pairs = _PAIRS_CACHE.get(key)
     if pairs is None:
-        pairs = _PAIRS_CACHE[key] = _table(op_kind, hardware_key).pairs
+        pairs = _PAIRS_CACHE[key] = _table(op_kind, hardware_key, precision).pairs
     return kernels.table_efficiency(pairs, size)
 
 
-def efficiency_table_name(op_kind: str, hardware_key: str | None) -> str:
-    """The key of the table ``efficiency_for_key`` reads for this op kind and hardware."""
-    return _table(op_kind, hardware_key).key
+_NAME_CACHE: dict = {}
 
 
-def efficiency_for(op_kind: str, size: float, hardware=None) -> float:
+def efficiency_table_name(op_kind: str, hardware_key: str | None, precision: str | None = None) -> str:
+    """The key of the table ``efficiency_for_key`` reads for this op kind, hardware and precision (memoised likewise)."""
+    key = (op_kind, hardware_key, precision, id(EfficiencyTables._loaded))
+    name = _NAME_CACHE.get(key)
+    if name is None:
+        name = _NAME_CACHE[key] = _table(op_kind, hardware_key, precision).key
+    return name
+
+
+def efficiency_for(op_kind: str, size: float, hardware=None, precision: str | None = None) -> float:
     """Achieved fraction of peak for one kernel of ``size`` (flop for gemm/vector, bytes for memory).
 
-    Uses the registry table for that hardware when one exists, else the generic one.
+    Uses the registry table for that hardware (and ``precision``, where one is listed) when one
+    exists, else the generic one.
     """
     kind = checks.choice(op_kind, "op_kind", OP_KINDS)
     s = checks.nonneg(size, "size")
     key = None if hardware is None else _inputs.hardware(hardware).key
-    return kernels.table_efficiency(_table(kind, key).pairs, s)
+    prec = None if precision is None else _inputs.check_precision(precision)
+    return kernels.table_efficiency(_table(kind, key, prec).pairs, s)
 
 
 @plan
@@ -160,10 +175,10 @@ class EfficiencyModel:
         peak, got = hw.peak_flops_si(precision)
         if got is None:
             raise InputError("precision", precision, f"a precision {hw.name} computes in ({', '.join(hw.compute.precision_flops)})")
-        ce = efficiency_for(kind, ops / n_k, hw)
+        ce = efficiency_for(kind, ops / n_k, hw, precision)
         me = efficiency_for("memory", moved / n_k, hw)
         p = EfficiencyPlan(ops, moved, n_k, fused, peak, hw.memory._si["bandwidth"], ce, me,
-                           efficiency_for(kind, ops / fused, hw), efficiency_for("memory", moved / fused, hw), over._si["launch_time"])
+                           efficiency_for(kind, ops / fused, hw, precision), efficiency_for("memory", moved / fused, hw), over._si["launch_time"])
         out = evaluate(p)
         if out.launch_overhead >= out.kernel_time:
             bound = Wall.SOFTWARE
@@ -171,7 +186,7 @@ class EfficiencyModel:
             bound = Wall.COMPUTE if out.compute_time >= out.memory_time else Wall.MEMORY
         assumptions = [
             shape,
-            f"efficiencies from the {_table(kind, hw.key).key} and {_table('memory', hw.key).key} tables ({_table(kind, hw.key).provenance('points.0').kind})",
+            f"efficiencies from the {_table(kind, hw.key, precision).key} and {_table('memory', hw.key).key} tables ({_table(kind, hw.key).provenance('points.0').kind})",
             f"launch cost {over._si['launch_time'] * 1e6:.3g} us per kernel ({over.name}); launches do not overlap the kernels",
             "fusion: the same flops and bytes in fused_kernels larger kernels (traffic saved by fusion is left out)",
         ]

@@ -45,7 +45,9 @@ from ..workloads.types import CNNWorkload, TransformerWorkload
 from . import _inputs
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
-from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_EXECUTION, EXECUTION_LAUNCH, GEMMS_PER_TRANSFORMER_LAYER
+from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_EXECUTION,
+                       DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH, GEMMS_PER_TRANSFORMER_LAYER,
+                       MEMORY_KERNELS_PER_TRANSFORMER_LAYER)
 from .efficiency import efficiency_for_key, efficiency_table_name
 
 EXECUTIONS = tuple(EXECUTION_LAUNCH)
@@ -96,13 +98,15 @@ class WorkloadPlan:
 
     fwd: float  # forward operations per sample
     weights_read: float  # weight bytes one pass reads
-    act: float  # activation bytes per sample
+    act: float  # activation bytes per sample (traffic of the GEMM-class layers and what stays resident)
     work: float  # model passes: 1 inference, 3 training
     hw_work: float  # passes the hardware runs: + 1 forward with full recomputation
     resident_weights: float  # all weight bytes (all experts)
-    elementwise: float = 0.0  # bytes per sample of separate memory-bound kernels (eager BN / activation / add / pool)
+    elementwise: float = 0.0  # bytes per sample of one STEP (training: fwd + bwd) of separate memory-bound kernels
     kernels: float = 0.0  # kernel launches of one forward pass (0: unknown, launches not charged)
     gemm_kernels: float = 1.0  # GEMM-class kernels the forward work is spread over (the efficiency table's size)
+    gemm_io: float = 0.0  # activation bytes per sample per pass the GEMMs move beyond ``act`` (a Transformer's projections)
+    memory_kernels: float = 0.0  # memory-bound kernels of one forward pass (sizes the HBM table's look-up)
 
 
 @plan
@@ -137,51 +141,68 @@ class MemoryFloats:
     memory_footprint: float
 
 
-def kernel_counts(model, execution: str) -> tuple[float, float]:
-    """(kernel launches of one forward pass, GEMM-class kernels among them) for an execution mode.
+def kernel_counts(model, execution: str, is_training: bool = False) -> tuple[float, float, float]:
+    """(kernel launches of one forward pass, GEMM-class kernels among them, memory-bound kernels among them).
 
     CNNs: the registry's layer-by-layer counts (``kernels`` eager, ``fused_kernels`` otherwise,
-    ``conv_layers``); Transformers: (0, layers x 6 weight GEMMs): the registry lists no kernel
-    count for them yet, so their launches are not charged (``solvers.defaults`` holds the BERT
-    layer's count for when it does); other workloads: (0, 1).
+    ``conv_layers``; the eager kernels that are not convs or fc layers are the memory-bound ones);
+    Transformers whose entry lists ``layer_ops``: per layer the 6 weight GEMMs, the 2 attention batched
+    GEMMs and the memory-bound kernels of the execution mode (``solvers.defaults``: 15 eager + 3 dropouts
+    in training, 7 fused); without ``layer_ops``: (0, layers x 6, 0), launches not charged;
+    other workloads: (0, 1, 0): no kernel count, launches not charged.
     """
     eager = execution == "eager"
     if isinstance(model, CNNWorkload):
-        n = model.kernels if eager else model.fused_kernels
-        return float(n or 0), float(model.conv_layers or 1)
-    if isinstance(model, TransformerWorkload):  # the GEMMs size the efficiency; launches are not charged (no registry count yet)
-        return 0.0, float(model.layers * GEMMS_PER_TRANSFORMER_LAYER)
-    return 0.0, 1.0
+        n = float((model.kernels if eager else model.fused_kernels) or 0)
+        gemms = float(model.conv_layers or 1)
+        return n, gemms, (n - gemms if eager and n > gemms else 0.0)
+    if isinstance(model, TransformerWorkload) and model.layer_ops is None:  # operators unknown: launches not charged
+        return 0.0, float(model.layers * GEMMS_PER_TRANSFORMER_LAYER), 0.0
+    if isinstance(model, TransformerWorkload):
+        memory = MEMORY_KERNELS_PER_TRANSFORMER_LAYER[execution] + (DROPOUT_KERNELS_PER_TRANSFORMER_LAYER if eager and is_training else 0)
+        per_layer = GEMMS_PER_TRANSFORMER_LAYER + ATTENTION_GEMMS_PER_TRANSFORMER_LAYER + memory
+        return float(model.layers * per_layer), float(model.layers * GEMMS_PER_TRANSFORMER_LAYER), float(model.layers * memory)
+    return 0.0, 1.0, 0.0
 
 
 def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False,
                   execution: str = DEFAULT_EXECUTION) -> WorkloadPlan:
     """The model's side of a roofline solve, as floats."""
     fwd = model.forward_ops_per_sample_si(seq_len)
-    if isinstance(model, TransformerWorkload):
-        weights_read = model.expected_weight_bytes_read_si(precision, seq_len or model.seq_len)
-    else:
-        weights_read = model.weight_bytes_si(precision)
-    act = model.activation_bytes_per_sample_si(precision, seq_len)
-    elementwise = model.elementwise_bytes_per_sample_si(precision) if execution == "eager" and isinstance(model, CNNWorkload) else 0.0
     work = kernels.training_passes() if is_training else 1.0
     hw_work = kernels.training_passes(recompute) if is_training else 1.0
-    n_kernels, gemm_kernels = kernel_counts(model, execution)
-    return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels, gemm_kernels)
+    act = model.activation_bytes_per_sample_si(precision, seq_len)
+    gemm_io = elementwise = 0.0
+    if isinstance(model, TransformerWorkload):
+        s = seq_len or model.seq_len
+        if model.layer_ops is not None:  # QK^T and AV over the whole window (dense kernels), with the layer's operators
+            fwd += model.attention_flops_per_token_si(s) * s
+        weights_read = model.expected_weight_bytes_read_si(precision, s)
+        gemm_io = model.gemm_io_bytes_per_sample_si(precision, s)
+        elementwise = model.memory_bound_bytes_per_sample_si(precision, s, fused=execution != "eager", training=is_training)
+    else:
+        weights_read = model.weight_bytes_si(precision)
+        if execution == "eager" and isinstance(model, CNNWorkload):
+            elementwise = model.elementwise_bytes_per_sample_si(precision) * work
+    n_kernels, gemm_kernels, memory_kernels = kernel_counts(model, execution, is_training)
+    return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
+                        gemm_kernels, gemm_io, memory_kernels)
 
 
 def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_efficiency: float, is_training: bool,
                   seq_len: int | None, recompute: bool = False, workload: WorkloadPlan | None = None,
-                  on_chip: bool = False, launch: float = 0.0) -> RooflinePlan:
+                  on_chip: bool = False, launch: float = 0.0, kernel_bandwidth_efficiency: float | None = None) -> RooflinePlan:
     """The batch-independent part of a solve; ``workload`` when the caller already has it.
 
     ``on_chip`` (inference only: training's gradients and optimizer state are not in the
     working set below) gives the device its SRAM tier, where the registry lists one.
     ``launch``: seconds per kernel launch (0, the default, charges none: what sweeps and the
-    other solvers that build plans get unless they ask).
+    other solvers that build plans get unless they ask). ``kernel_bandwidth_efficiency``: what the
+    separate memory-bound kernels reach (None: ``bandwidth_efficiency``).
     """
     return RooflinePlan(workload or workload_plan(model, precision, is_training, seq_len, recompute),
-                        device_rates(hw, precision, efficiency, bandwidth_efficiency, on_chip and not is_training, launch))
+                        device_rates(hw, precision, efficiency, bandwidth_efficiency, on_chip and not is_training, launch,
+                                     kernel_bandwidth_efficiency))
 
 
 def default_execution(hw) -> str:
@@ -208,7 +229,7 @@ def launch_cost(execution: str) -> tuple[float, str]:
     return found
 
 
-def default_efficiency(w: WorkloadPlan, hw_key: str, batch: int) -> float:
+def default_efficiency(w: WorkloadPlan, hw_key: str, batch: int, precision: str | None = None) -> float:
     """The compute efficiency the Software wall's GEMM table gives one batch of this work.
 
     The table is read at the flops of one GEMM-class kernel: the batch's forward flops spread
@@ -216,7 +237,21 @@ def default_efficiency(w: WorkloadPlan, hw_key: str, batch: int) -> float:
     GEMMs per layer; the whole pass as one kernel for other workloads). Bandwidth keeps the
     datasheet figure (``DEFAULT_BANDWIDTH_EFFICIENCY``, the roofline convention the labs teach).
     """
-    return efficiency_for_key("gemm", w.fwd * batch / w.gemm_kernels, hw_key)
+    return efficiency_for_key("gemm", w.fwd * batch / w.gemm_kernels, hw_key, precision)
+
+
+def memory_kernel_bytes(w: WorkloadPlan, batch: int) -> float:
+    """The average bytes one memory-bound kernel moves: the step's element-wise bytes over its launches
+    (forward kernels x passes); 0 when the pass has none."""
+    if w.memory_kernels <= 0.0 or w.elementwise <= 0.0:
+        return 0.0
+    return w.elementwise * batch / (w.memory_kernels * w.work)
+
+
+def default_kernel_bandwidth_efficiency(w: WorkloadPlan, hw_key: str, batch: int) -> float:
+    """The fraction of the datasheet bandwidth the separate memory-bound kernels reach: the Software wall's
+    HBM table at the bytes of one such kernel (``memory_kernel_bytes``)."""
+    return efficiency_for_key("memory", memory_kernel_bytes(w, batch), hw_key)
 
 
 def working_set_fits_on_chip(w: WorkloadPlan, d: DeviceRates, batch: int) -> bool:
@@ -232,15 +267,18 @@ def evaluate(p: RooflinePlan, batch: int) -> RooflineFloats:
     latency = max(device, launches) + dispatch tax (``kernels.host_bound_time``).
     ``memory_time`` reports all bytes / bandwidth (GEMM traffic + elementwise)."""
     w, d = p.workload, p.device
-    bw = d.sram_bandwidth if working_set_fits_on_chip(w, d, batch) else d.bandwidth
+    on_chip = working_set_fits_on_chip(w, d, batch)
+    bw = d.sram_bandwidth if on_chip else d.bandwidth
+    kernel_bw = bw if on_chip or not d.kernel_bandwidth else d.kernel_bandwidth
     compute = w.fwd * w.hw_work / d.rate * batch
-    memory = w.weights_read * w.work / bw + w.act * w.work / bw * batch
-    elementwise = w.elementwise * w.work / bw * batch
+    memory = w.weights_read * w.work / bw + (w.act + w.gemm_io) * w.work / bw * batch
+    elementwise = w.elementwise / kernel_bw * batch
     device = kernels.sequential_kernels_time(compute if compute > memory else memory, elementwise)
     launches = w.kernels * w.hw_work
     latency = kernels.host_bound_time(device, launches, d.launch) + d.tax
     return RooflineFloats(latency, compute, memory + elementwise, w.fwd * w.work * batch,
-                          (w.weights_read + (w.act + w.elementwise) * batch) * w.work, launches * d.launch, device)
+                          (w.weights_read + (w.act + w.gemm_io) * batch) * w.work + w.elementwise * batch,
+                          launches * d.launch, device)
 
 
 def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> RooflineFloats:
@@ -248,16 +286,19 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
     operation for operation). Takes the plan's two halves, so a sweep builds each once per model or accelerator."""
     per_sample_compute = w.fwd * w.hw_work / d.rate
     compute = [per_sample_compute * b for b in batches]
+    act = w.act + w.gemm_io
     if d.sram_capacity > 0.0:  # an on-chip tier: each batch size's working set decides its bandwidth
         memory, elementwise = [], []
         for b in batches:
-            bw = d.sram_bandwidth if working_set_fits_on_chip(w, d, b) else d.bandwidth
-            memory.append(w.weights_read * w.work / bw + w.act * w.work / bw * b)
-            elementwise.append(w.elementwise * w.work / bw * b)
+            on_chip = working_set_fits_on_chip(w, d, b)
+            bw = d.sram_bandwidth if on_chip else d.bandwidth
+            kernel_bw = bw if on_chip or not d.kernel_bandwidth else d.kernel_bandwidth
+            memory.append(w.weights_read * w.work / bw + act * w.work / bw * b)
+            elementwise.append(w.elementwise / kernel_bw * b)
     else:
         fixed_memory = w.weights_read * w.work / d.bandwidth
-        per_sample_memory = w.act * w.work / d.bandwidth
-        per_sample_elementwise = w.elementwise * w.work / d.bandwidth
+        per_sample_memory = act * w.work / d.bandwidth
+        per_sample_elementwise = w.elementwise / (d.kernel_bandwidth or d.bandwidth)
         memory = [fixed_memory + per_sample_memory * b for b in batches]
         elementwise = [per_sample_elementwise * b for b in batches]
     tax = d.tax
@@ -265,7 +306,7 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
     device = [(c if c > m else m) + e for c, m, e in zip(compute, memory, elementwise)]
     latency = [(t if t > host else host) + tax for t in device]
     ops = [w.fwd * w.work * b for b in batches]
-    nbytes = [(w.weights_read + (w.act + w.elementwise) * b) * w.work for b in batches]
+    nbytes = [(w.weights_read + act * b) * w.work + w.elementwise * b for b in batches]
     return RooflineFloats(latency, compute, [m + e for m, e in zip(memory, elementwise)], ops, nbytes,
                           [host] * len(batches), device)
 
@@ -442,20 +483,27 @@ class SingleNodeModel:
             execution = _inputs.choice(execution, "execution", EXECUTIONS)
         w = workload_plan(model, precision, is_training, seq_len, recompute, execution)
         notes = []
+        tables = efficiency is None and bandwidth_efficiency is None  # the Software wall's tables for both sides
         if efficiency is None and hw.tier not in GPU_TIERS:
             efficiency = DEFAULT_EFFICIENCY
             notes.append(f"efficiency={efficiency:g} of dense peak: none given; the Software wall's tables are GPU (A100/H100) "
                          f"tables, so a {hw.tier}-tier part gets the one-number default (solvers/defaults.py)")
         elif efficiency is None:
-            efficiency = default_efficiency(w, hw.key, batch)
+            efficiency = default_efficiency(w, hw.key, batch, precision)
             notes.append(f"efficiency={efficiency:g} of dense peak: none given, so the Software wall's GEMM table "
-                         f"({efficiency_table_name('gemm', hw.key)}) at {w.fwd * batch / w.gemm_kernels / 1e9:.3g} GFLOP "
+                         f"({efficiency_table_name('gemm', hw.key, precision)}) at {w.fwd * batch / w.gemm_kernels / 1e9:.3g} GFLOP "
                          "per GEMM-class kernel")
         else:
             notes.append(f"efficiency={efficiency:g} of dense peak (given)")
+        kernel_bw_eff = None
         if bandwidth_efficiency is None:
             bandwidth_efficiency = DEFAULT_BANDWIDTH_EFFICIENCY
-            notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the datasheet bandwidth (the roofline convention)")
+            notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the datasheet bandwidth (the roofline convention) "
+                         "for the weights and the GEMMs' activations")
+            if tables and w.elementwise > 0.0 and hw.tier in GPU_TIERS:
+                kernel_bw_eff = default_kernel_bandwidth_efficiency(w, hw.key, batch)
+                notes.append(f"memory-bound kernels at {kernel_bw_eff:g} of the datasheet bandwidth: the Software wall's HBM table "
+                             f"({efficiency_table_name('memory', hw.key)}) at {memory_kernel_bytes(w, batch) / 1e6:.3g} MB per kernel")
         else:
             notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g} (given)")
         launch, launch_name = launch_cost(execution)
@@ -464,6 +512,16 @@ class SingleNodeModel:
                          f"({launch_name}), launched asynchronously: the host's launches and the device's work overlap")
         else:
             notes.append(f"execution={execution}{execution_note}: {model.name} has no kernel count in the registry, so no launch cost is charged")
+        if isinstance(model, TransformerWorkload) and model.layer_ops is None:
+            notes.append(f"activations: {model.name} has no layer operator list (layer_ops) in the registry, so its memory term is "
+                         "the weights only and no attention flops or kernel launches are counted")
+        elif isinstance(model, TransformerWorkload):
+            fusion = ("eager: every bias, scale, mask, softmax, dropout, GELU, residual add and layernorm its own kernel, "
+                      "the attention scores (heads x seq per token) written and read by each" if execution == "eager" else
+                      "fused (apex / Megatron-LM style): bias + GELU, scale + mask + softmax + dropout and bias + dropout + residual "
+                      "one kernel each; the scores still pass through memory once (no FlashAttention)")
+            notes.append(f"activations: the projections' inputs and outputs once each way; memory-bound kernels {fusion}"
+                         + ("; backward moves 1.5x their forward traffic" if is_training else ""))
         if isinstance(model, CNNWorkload) and model.activation_values is not None:
             notes.append("activations: each conv output written once and read once by the next layer"
                          + ("; eager batch norm, activation, add and pooling kernels read and write their tensors again"
@@ -471,7 +529,7 @@ class SingleNodeModel:
         elif isinstance(model, CNNWorkload):
             notes.append(f"activations: {model.name} has no per-layer shapes in the registry, so its memory term is the weights only")
         p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute,
-                          workload=w, on_chip=on_chip, launch=launch)
+                          workload=w, on_chip=on_chip, launch=launch, kernel_bandwidth_efficiency=kernel_bw_eff)
         mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
         return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training, notes, execution)
 

@@ -109,6 +109,9 @@ class CNNWorkload(Workload):
         return 0.0 if values is None else kernels.activation_traffic_bytes(values, bytes_per_value(precision), 1.0)
 
 
+LAYER_OPS = ("bert_encoder",)  # Transformer layer operator lists whose memory-bound traffic the engine counts
+
+
 class TransformerWorkload(Workload):
     """A decoder/encoder Transformer, dense or Mixture-of-Experts.
 
@@ -130,9 +133,14 @@ class TransformerWorkload(Workload):
     experts: PositiveInt = 1
     experts_per_token: PositiveInt = 1
     active_parameters: Count | None = None
+    # the layer's operator list for its activation traffic (``memory_bound_bytes_per_sample_si``):
+    # "bert_encoder" (post-layernorm encoder, Ivanov et al. 2021); None: not listed, traffic not counted
+    layer_ops: str | None = None
 
     @model_validator(mode="after")
     def _check_shape(self):
+        if self.layer_ops is not None and self.layer_ops not in LAYER_OPS:
+            raise InputError("layer_ops", self.layer_ops, f"one of {', '.join(LAYER_OPS)} or None (no operator list)")
         if self.kv_heads is None:
             object.__setattr__(self, "kv_heads", self.heads)
         if self.head_dim is None:
@@ -214,6 +222,48 @@ class TransformerWorkload(Workload):
         passes = kernels.training_passes()
         att = self.attention_flops_per_token_si(s / 2 if causal else s)
         return kernels.training_flops_per_token(self.active_parameters_si, att, passes + dense_extra, passes + attention_extra)
+
+    @property
+    def ffn_width(self) -> int:
+        """The FFN's inner width: ``ffn_dim``, or 4 x hidden_dim when the entry lists none (Vaswani et al. 2017, Sec. 3.3)."""
+        return self.ffn_dim or 4 * self.hidden_dim
+
+    def gemm_io_bytes_per_sample_si(self, precision: str, seq_len: int | None = None) -> float:
+        """Activation bytes the weight GEMMs read and write in one forward pass of a ``seq_len`` sequence:
+        layers x s x (8h + 2f) values (``kernels.transformer_gemm_io_values``); 0 without ``layer_ops``."""
+        if self.layer_ops is None:
+            return 0.0
+        s = seq_len or self.seq_len
+        per_token = kernels.transformer_gemm_io_values(self.hidden_dim, self.ffn_width)
+        return self.layers * s * per_token * bytes_per_value(precision)
+
+    def memory_bound_bytes_per_sample_si(self, precision: str, seq_len: int | None = None, fused: bool = False,
+                                         training: bool = False) -> float:
+        """Bytes the memory-bound kernels move for one sequence in one step (training: forward + backward).
+
+        Per token and layer: the element-wise and normalization kernels
+        (``kernels.transformer_elementwise_values``: eager or fused), the attention batched GEMMs' score
+        traffic (``kernels.transformer_attention_io_values``), and in training the one-byte dropout masks
+        written forward and read backward; plus, where the entry lists a vocabulary, the output layer's
+        logits (``kernels.logits_traffic_values``). Training multiplies the element-wise traffic by
+        ``kernels.elementwise_training_factor()`` and the attention GEMMs' by their 3 passes.
+        0 when the entry lists no ``layer_ops`` (its operators, and so their traffic, unknown).
+        """
+        if self.layer_ops is None:
+            return 0.0
+        s = seq_len or self.seq_len
+        b = bytes_per_value(precision)
+        h, f, a = self.hidden_dim, self.ffn_width, self.heads
+        elementwise = kernels.transformer_elementwise_values(h, f, a, s, fused, training) * b
+        attention = kernels.transformer_attention_io_values(h, a, s) * b
+        logits = kernels.logits_traffic_values(self.vocab_size) * b / self.layers if self.vocab_size else 0.0
+        if training:
+            ew = kernels.elementwise_training_factor()
+            per_layer = ew * (elementwise + logits) + kernels.training_passes() * attention \
+                + 2.0 * kernels.transformer_dropout_mask_values(h, a, s)
+        else:
+            per_layer = elementwise + logits + attention
+        return self.layers * s * per_layer
 
     def expected_weight_bytes_read_si(self, precision: str, tokens: float) -> float:
         """Weight bytes one forward step reads when it processes ``tokens`` tokens.
