@@ -44,15 +44,19 @@ of their own.
 
 from __future__ import annotations
 
+import math
+
 from ..core.errors import InputError
 from ..hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
 from ..physics import kernels
 from ..results import Result, quantity
+from ..wall_registry import WeightOnlyKernel, WeightOnlyKernels
 from ..walls import Wall
 from ..workloads.precision import BYTES_PER_VALUE
 from . import _inputs, _system
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
+from .efficiency import efficiency_for_key, efficiency_table_name
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_LINK_LATENCY_S
 
 DEFAULT_SEQ_LEN = 2048  # the single-length API's default context (tokens)
@@ -121,6 +125,7 @@ class ServingPlan:
     activation_bytes: float = 2.0  # bytes per activation value in the all-reduces
     link_bandwidth: float = 1.0  # byte/s per accelerator on the scale-up link
     link_latency: float = 0.0  # s per all-reduce step
+    weight_stream_fraction: float = 1.0  # achieved weight-stream bandwidth over the 16-bit kernel's (weight-only dequant kernels < 1)
 
 
 @floats
@@ -144,25 +149,90 @@ class ServingFloats:
     output_tokens_per_second: float | None = None
 
 
+def matrix_parameters(model) -> tuple[list[float], float]:
+    """(parameters of each weight matrix one layer multiplies by, in kernel order; the output head's).
+
+    Fused QKV (d x (heads + 2 kv_heads) head_dim), the output projection, then the FFN
+    matrices: as many d x ffn_dim matrices as the per-layer parameter count holds (3 for a
+    gated MLP, 2 otherwise), or the 8 d^2 of a 4d FFN in two when ``ffn_dim`` is not given.
+    MoE models: one expert's FFN (what a token's matrix kernels read at a time).
+    """
+    d, width = float(model.hidden_dim), float(model.heads * model.head_dim)
+    qkv, out = d * float((model.heads + 2 * model.kv_heads) * model.head_dim), width * d
+    head = float(model.vocab_size or 0) * d
+    if model.ffn_dim:
+        shared, per_expert = model.moe_split_si
+        ffn_total = (model._si["parameters"] - 2.0 * head) / model.layers - qkv - out if not model.is_moe else per_expert / model.layers
+        count = max(1, round(ffn_total / (d * model.ffn_dim)))
+        ffn = [d * float(model.ffn_dim)] * count
+    else:
+        ffn = [4.0 * d * d] * 2
+    return [qkv, out, *ffn], head
+
+
+def stream_size_factor(matrix_bytes: list[float], repeats: float, head_bytes: float) -> float:
+    """Mean fraction of the large-transfer bandwidth the weight kernels reach, by each kernel's bytes.
+
+    Each matrix is one memory-bound kernel in decode; its efficiency relative to a large
+    stream is the Software wall's HBM table at its size over the table's largest-size value
+    (``kernels.size_scaled_efficiency`` with a declared efficiency of 1); the mean is the
+    bytes-weighted harmonic one (time adds): total bytes / sum(bytes_i / factor_i).
+    """
+    top = _MEMORY_TABLE_TOP()
+    sizes = [(b, repeats) for b in matrix_bytes] + ([(head_bytes, 1.0)] if head_bytes > 0 else [])
+    total = sum(b * n for b, n in sizes)
+    if total <= 0:
+        return 1.0
+    slow = sum(b * n / kernels.size_scaled_efficiency(1.0, efficiency_for_key("memory", b, None), top) for b, n in sizes)
+    return total / slow
+
+
+def _MEMORY_TABLE_TOP() -> float:
+    """The generic HBM table's largest-size efficiency (what a STREAM-sized transfer reaches)."""
+    return efficiency_for_key("memory", math.inf, None)
+
+
 def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: str, kv_precision: str, *, prompt: float = 0.0,
-                 output: float = 0.0, tp: int = 1, link_bandwidth: float = 1.0, link_latency: float = 0.0) -> ServingPlan:
-    """The plan of a checked solve. ``seq`` is the longest context (input + output, or the single length)."""
+                 output: float = 0.0, tp: int = 1, link_bandwidth: float = 1.0, link_latency: float = 0.0,
+                 weight_kernel: WeightOnlyKernel | None = None, group_size: int | None = None,
+                 size_dependent_streams: bool = False) -> ServingPlan:
+    """The plan of a checked solve. ``seq`` is the longest context (input + output, or the single length).
+
+    ``weight_kernel``: a weight-only quantised kernel (``registry/walls/weight_only.toml``): the weights
+    carry their group scales (``group_size``, default the kernel's) and stream at its bandwidth fraction.
+    ``size_dependent_streams``: each weight matrix streams at the Software wall's HBM-table fraction
+    for its bytes (per accelerator under TP), relative to a large stream (``stream_size_factor``).
+    """
     prompt = prompt or float(seq)
     kv_bytes = BYTES_PER_VALUE[kv_precision]  # checked names
     kv_token = kernels.kv_cache_bytes(model.layers, model.kv_heads, model.head_dim, 1, 1, kv_bytes)
+    resident = model.weight_bytes_si(precision)
+    prefill_read = model.expected_weight_bytes_read_si(precision, prompt * batch)
+    decode_read = model.expected_weight_bytes_read_si(precision, batch)
+    per_value_bytes = BYTES_PER_VALUE[precision]
+    fraction = 1.0
+    if weight_kernel is not None:
+        g = weight_kernel.group_size if group_size is None else group_size
+        per_value = BYTES_PER_VALUE[precision]
+        scaled = kernels.group_quantized_weight_bytes(1.0, per_value, kernels.group_scale_bytes_per_weight(g, weight_kernel.scale_bytes)) / per_value
+        resident, prefill_read, decode_read = resident * scaled, prefill_read * scaled, decode_read * scaled
+        fraction = weight_kernel.bandwidth_fraction
+        per_value_bytes *= scaled
+    if size_dependent_streams:
+        matrices, head = matrix_parameters(model)
+        fraction *= stream_size_factor([m * per_value_bytes / tp for m in matrices], float(model.layers), head * per_value_bytes / tp)
     return ServingPlan(
-        model.active_parameters_si, model.weight_bytes_si(precision), model.expected_weight_bytes_read_si(precision, prompt * batch),
-        model.expected_weight_bytes_read_si(precision, batch), kv_token * seq * batch, seq, batch, device,
+        model.active_parameters_si, resident, prefill_read, decode_read, kv_token * seq * batch, seq, batch, device,
         prompt, output, float(model.layers), float(model.heads * model.head_dim), kv_token, tp, float(model.hidden_dim),
-        max(kv_bytes, 2.0), link_bandwidth, link_latency,
+        max(kv_bytes, 2.0), link_bandwidth, link_latency, fraction,
     )
 
 
 def with_device(p: ServingPlan, device: DeviceRates) -> ServingPlan:
     """The same request on other ceilings (what a sweep over peak or bandwidth changes)."""
-    return ServingPlan(p.active, p.weight_memory, p.prefill_weight_bytes, p.decode_weight_bytes, p.kv_cache_size, p.seq, p.batch,
-                       device, p.prompt, p.output, p.layers, p.attention_width, p.kv_bytes_per_token, p.tp, p.hidden,
-                       p.activation_bytes, p.link_bandwidth, p.link_latency)
+    fields = {n: getattr(p, n) for n in p._fields}
+    fields["device"] = device
+    return ServingPlan(**fields)
 
 
 def evaluate(p: ServingPlan) -> ServingFloats:
@@ -174,7 +244,8 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     flops_token = kernels.inference_flops_per_token(p.active)
     tokens = prompt * p.batch
     prefill_attention = tokens * kernels.attention_flops_per_token(p.layers, kernels.causal_prefill_mean_context(prompt), p.attention_width)
-    p_time, p_compute, p_memory = kernels.sequential_roofline(flops_token * tokens, p.prefill_weight_bytes, prefill_attention,
+    stream = p.weight_stream_fraction  # weight bytes stream at this fraction of the bandwidth: time as if bytes / fraction
+    p_time, p_compute, p_memory = kernels.sequential_roofline(flops_token * tokens, p.prefill_weight_bytes / stream, prefill_attention,
                                                               kv_token * tokens, rate, bandwidth)
     p_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, tokens, p.hidden, p.activation_bytes, tp,
                                                                              p.link_bandwidth, p.link_latency)
@@ -182,7 +253,7 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     context = kernels.decode_mean_context(prompt, p.output) if p.output else float(p.seq)
     kv_read = kv_token * context * p.batch
     decode_attention = p.batch * kernels.attention_flops_per_token(p.layers, context, p.attention_width)
-    d_time, d_compute, d_memory = kernels.sequential_roofline(flops_token * p.batch, p.decode_weight_bytes, decode_attention,
+    d_time, d_compute, d_memory = kernels.sequential_roofline(flops_token * p.batch, p.decode_weight_bytes / stream, decode_attention,
                                                               kv_read, rate, bandwidth)
     d_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, p.batch, p.hidden, p.activation_bytes, tp,
                                                                              p.link_bandwidth, p.link_latency)
@@ -221,7 +292,7 @@ def _phase_wall(compute: float, memory: float, comm: float) -> Wall:
 
 
 def result(model, hw_name: str, p: ServingPlan, precision: str, kv_precision: str, efficiency: float,
-           bandwidth_efficiency: float, kv_note: str | None = None) -> ServingResult:
+           bandwidth_efficiency: float, kv_note: str | None = None, weight_kernel_note: str | None = None) -> ServingResult:
     """Evaluate a plan and view it as a ``ServingResult``."""
     out = evaluate(p)
     name = f"{p.tp} x {hw_name}" if p.tp > 1 else hw_name
@@ -236,6 +307,8 @@ def result(model, hw_name: str, p: ServingPlan, precision: str, kv_precision: st
     if p.tp > 1:
         assumptions.append(f"tensor parallel over {p.tp} accelerators (Megatron-LM): weights and KV heads split {p.tp} ways; "
                            f"2 ring all-reduces per layer per pass on a {p.link_bandwidth / 1e9:.4g} GB/s link (alpha {p.link_latency * 1e6:.3g} us)")
+    if weight_kernel_note:
+        assumptions.append(weight_kernel_note)
     if model.is_moe:
         assumptions.append("MoE: each pass reads the experts its tokens are routed to (uniform routing); all experts resident")
     note = fallback_note(hw_name, precision, p.device)
@@ -267,6 +340,36 @@ def check_kv_precision(kv_precision, precision: str) -> tuple[str, str]:
         return kv, f"KV cache in {kv}, the weights' precision (default; pass kv_precision to change)"
     return kv, (f"KV cache in {kv} under {precision} weights (default: a 16-bit cache is the common deployment of "
                 "narrow weights; pass kv_precision='fp8' for an FP8 cache)")
+
+
+WEIGHT_ONLY_ARITHMETIC = "fp16"  # weight-only kernels dequantise to the 16-bit activations' format and multiply there
+NATIVE_KERNEL = "native"
+
+
+def check_weight_kernel(weight_kernel, precision: str) -> WeightOnlyKernel | None:
+    """The weight-only kernel of a solve: None for native arithmetic (every precision but int8/int4 by default)."""
+    choices = [k.key for k in WeightOnlyKernels if k.precision == precision]
+    if weight_kernel is None:
+        return WeightOnlyKernels.get(choices[0]) if choices else None
+    if weight_kernel == NATIVE_KERNEL:
+        return None
+    if weight_kernel not in choices:
+        raise InputError("weight_kernel", weight_kernel, f"'{NATIVE_KERNEL}' or a weight-only kernel for {precision} weights "
+                         f"({', '.join(choices) or 'none in registry/walls/weight_only.toml'})")
+    return WeightOnlyKernels.get(weight_kernel)
+
+
+def weight_note(kernel: WeightOnlyKernel | None, group_size: int | None) -> str | None:
+    """The assumption a weight-only kernel adds (None without one)."""
+    if kernel is None:
+        return None
+    g = kernel.group_size if group_size is None else group_size
+    scales = (f"one {kernel.scale_bytes:g}-byte scale and zero point per {g} weights read with them" if g else
+              "per-channel scales (negligible bytes)")
+    return (f"{kernel.precision} weight-only kernel '{kernel.key}' (default for {kernel.precision} weights; weight_kernel='native' "
+            f"for integer arithmetic): dequantised to 16 bits and multiplied at the 16-bit peak; {scales}; the weights stream at "
+            f"{kernel.bandwidth_fraction:g} of the 16-bit kernel's bandwidth ({kernel.provenance('bandwidth_fraction').kind}, "
+            "registry/walls/weight_only.toml)")
 
 
 def link(hw, tp: int, link_bandwidth, link_latency) -> tuple[float, float]:
@@ -301,12 +404,21 @@ class ServingModel:
         tp: int = 1,
         link_bandwidth=None,
         link_latency=None,
+        weight_kernel: str | None = None,
+        group_size: int | None = None,
+        size_dependent_streams: bool = False,
     ) -> ServingResult:
         """``input_tokens`` and ``output_tokens``: one request's prompt and generation (whole-request figures
         need ``output_tokens``). ``seq_len`` (default 2048): the single length of the older API, the prompt when
         ``input_tokens`` is not given. ``tp``: accelerators in one tensor-parallel group, on a link of
         ``link_bandwidth`` per accelerator (default: the accelerator's listed interconnect) and ``link_latency``
-        per all-reduce step (default 2 us)."""
+        per all-reduce step (default 2 us). ``weight_kernel``: how int8/int4 weights are multiplied
+        (default: the weight-only dequantising kernel of ``registry/walls/weight_only.toml`` for that
+        precision, 16-bit arithmetic; ``"native"``: integer arithmetic, no dequantisation), with
+        ``group_size`` weights per scale group (default: the kernel's). ``size_dependent_streams``:
+        each weight matrix streams at the HBM table's fraction for its size (registry/walls/efficiency.toml)
+        relative to a large stream, so ``bandwidth_efficiency`` is the large-stream (STREAM) figure;
+        default False: every byte at ``bandwidth_efficiency``, the roofline's convention."""
         model = _inputs.transformer(model)
         hw = _inputs.hardware(hardware)
         if seq_len is not None and input_tokens is not None:
@@ -321,9 +433,20 @@ class ServingModel:
         efficiency = _inputs.fraction(efficiency, "efficiency")
         bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
         bw, lat = link(hw, n, link_bandwidth, link_latency)
-        p = serving_plan(model, device_rates(hw, precision, efficiency, bandwidth_efficiency), prompt + output, batch, precision,
-                         kv_precision, prompt=float(prompt), output=float(output), tp=n, link_bandwidth=bw, link_latency=lat)
-        return result(model, hw.name, p, precision, kv_precision, efficiency, bandwidth_efficiency, kv_note)
+        kernel = check_weight_kernel(weight_kernel, precision)
+        groups = None if group_size is None else _inputs.positive_int(group_size, "group_size")
+        if groups is not None and kernel is None:
+            raise InputError("group_size", group_size, "None unless the weights are int8/int4 with a weight-only kernel")
+        arithmetic = precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
+        p = serving_plan(model, device_rates(hw, arithmetic, efficiency, bandwidth_efficiency), prompt + output, batch, precision,
+                         kv_precision, prompt=float(prompt), output=float(output), tp=n, link_bandwidth=bw, link_latency=lat,
+                         weight_kernel=kernel, group_size=groups, size_dependent_streams=bool(size_dependent_streams))
+        notes = [weight_note(kernel, groups)]
+        if size_dependent_streams:
+            notes.append("size-dependent streams: each weight matrix (fused QKV, output, FFN, head; per accelerator) streams at the "
+                         f"{efficiency_table_name('memory', None)} table's fraction for its bytes over the table's large-stream value")
+        return result(model, hw.name, p, precision, kv_precision, efficiency, bandwidth_efficiency, kv_note,
+                      "; ".join(n for n in notes if n) or None)
 
 
 def tensor_parallel_group(hw, count: int):
