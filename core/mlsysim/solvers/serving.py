@@ -26,6 +26,14 @@ batch x output / T; tokens/s = batch x (input + output) / T.
 is ``seq_len`` tokens and ITL is one decode step over a cache of ``seq_len`` tokens
 (the last token's step, the worst case); no whole-request figures then.
 
+int8 / int4 weights are multiplied by a weight-only kernel by default (``weight_kernel``;
+``registry/walls/weight_only.toml``): dequantised on the fly to the 16-bit activations, at the
+16-bit peak, their group scales read with them, the weights streaming at the kernel's measured
+fraction of the 16-bit kernel's bandwidth (gpt-fast / torchao int8 and tinygemm int4 on A100:
+0.797 and 0.530). ``weight_kernel='native'`` is integer arithmetic on the packed weights.
+``size_dependent_streams=True`` streams each weight matrix at the Software wall's HBM table's
+fraction for its size relative to a large stream, so ``bandwidth_efficiency`` can be a STREAM figure.
+
 ``kv_precision`` defaults to 16 bits when the weights are narrower (FP8/INT8/FP4
 weights with an FP16 KV cache is the common deployment) and to the weights'
 precision otherwise; ``assumptions`` says which applied.
@@ -178,18 +186,13 @@ def stream_size_factor(matrix_bytes: list[float], repeats: float, head_bytes: fl
     (``kernels.size_scaled_efficiency`` with a declared efficiency of 1); the mean is the
     bytes-weighted harmonic one (time adds): total bytes / sum(bytes_i / factor_i).
     """
-    top = _MEMORY_TABLE_TOP()
+    top = efficiency_for_key("memory", math.inf, None)  # what a STREAM-sized transfer reaches
     sizes = [(b, repeats) for b in matrix_bytes] + ([(head_bytes, 1.0)] if head_bytes > 0 else [])
     total = sum(b * n for b, n in sizes)
     if total <= 0:
         return 1.0
     slow = sum(b * n / kernels.size_scaled_efficiency(1.0, efficiency_for_key("memory", b, None), top) for b, n in sizes)
     return total / slow
-
-
-def _MEMORY_TABLE_TOP() -> float:
-    """The generic HBM table's largest-size efficiency (what a STREAM-sized transfer reaches)."""
-    return efficiency_for_key("memory", math.inf, None)
 
 
 def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: str, kv_precision: str, *, prompt: float = 0.0,
@@ -487,9 +490,11 @@ def serve_group(model, hw, n: int, seq: int, batch: int, precision: str, efficie
     the request is TTFT + ``output_tokens`` x ITL (what the audit and the ledger report).
     """
     kv, note = check_kv_precision(kv_precision, precision)
-    p = serving_plan(model, device_rates(hw, precision, efficiency), seq, batch, precision, kv, tp=n,
-                     link_bandwidth=link_bandwidth, link_latency=link_latency)
-    sr = result(model, hw.name, p, precision, kv, efficiency, DEFAULT_BANDWIDTH_EFFICIENCY, note)
+    kernel = check_weight_kernel(None, precision)  # int8/int4 weights: the weight-only kernel, as ServingModel.solve
+    arithmetic = precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
+    p = serving_plan(model, device_rates(hw, arithmetic, efficiency), seq, batch, precision, kv, tp=n,
+                     link_bandwidth=link_bandwidth, link_latency=link_latency, weight_kernel=kernel)
+    sr = result(model, hw.name, p, precision, kv, efficiency, DEFAULT_BANDWIDTH_EFFICIENCY, note, weight_note(kernel, None))
     out = sr._outs[0]
     return sr, GroupFloats(out.ttft, out.itl, out.itl - out.decode_comm_time, kernels.request_latency(out.ttft, out.itl, output_tokens),
                            out.decode_comm_time, out.memory_footprint)
