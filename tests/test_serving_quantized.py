@@ -98,3 +98,13 @@ def test_a_profile_choice_is_checked():
     with pytest.raises(InputError, match="streams"):
         measurements.make_case({"kind": "serving_ttft", "model": "llama2_7b", "hardware": "h100", "batch": 1, "input_len": 128,
                                 "precision": "fp8", "profile": {"streams": "sometimes"}, "measured": {"value": 7, "unit": "ms"}})
+
+
+def test_continuous_batching_streams_int4_weights_like_serving():
+    from mlsysim.solvers.batching import ContinuousBatchingModel
+    # one sequence of Llama-2-7B int4 (group 64: 0.5 + 4 / 64 = 0.5625 B per weight) on an A100: the resident weights
+    # are 6.738e9 x 0.5625 = 3.790e9 B, and a decode step reads them at 0.530 of 2.039 TB/s: 3.507 ms of weights
+    r = ContinuousBatchingModel().solve("llama2_7b", "a100_80gb", prompt_tokens=0, output_tokens=1, batch_size=1, precision="int4")
+    assert r.weight_memory.m_as("byte") == pytest.approx(P7 * 0.5625, rel=REL)
+    assert r.step_memory_time.m_as("s") == pytest.approx(P7 * 0.5625 / (BW * 0.530) + KV16 * 1 / BW, rel=1e-6)
+    assert any("weight-only kernel" in a for a in r.assumptions)
