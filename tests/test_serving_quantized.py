@@ -14,7 +14,7 @@ import pytest
 from mlsysim import InputError, measurements
 from mlsysim.physics import kernels
 from mlsysim.solvers import ServingModel
-from mlsysim.solvers.serving import matrix_parameters, stream_size_factor
+from mlsysim.solvers.weight_streams import matrix_parameters, stream_size_factor
 
 P7 = 6.738e9
 BW = 2.039e12

@@ -36,7 +36,8 @@ from ..workloads.precision import bytes_per_value
 from . import _inputs
 from .contract import floats, plan
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
-from .serving import WEIGHT_ONLY_ARITHMETIC, check_kv_precision, check_weight_kernel, weight_note
+from .serving import check_kv_precision
+from .weight_streams import WEIGHT_ONLY_ARITHMETIC, check_weight_kernel, weight_note
 
 DEFAULT_BLOCK_SIZE = 16  # vLLM --block-size default (engine arguments docs); Kwon et al. 2023, Sec. 7.2
 DEFAULT_MEMORY_FRACTION = 0.9  # vLLM --gpu-memory-utilization default (engine arguments docs)

@@ -52,19 +52,18 @@ of their own.
 
 from __future__ import annotations
 
-import math
-
 from ..core.errors import InputError
 from ..hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
 from ..physics import kernels
 from ..results import Result, quantity
-from ..wall_registry import WeightOnlyKernel, WeightOnlyKernels
 from ..walls import Wall
 from ..workloads.precision import BYTES_PER_VALUE
 from . import _inputs, _system
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
-from .efficiency import efficiency_for_key, efficiency_table_name
+from .efficiency import efficiency_table_name
+from .weight_streams import (WEIGHT_ONLY_ARITHMETIC, WeightOnlyKernel, check_weight_kernel, matrix_parameters, stream_size_factor,
+                             weight_note)
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_LINK_LATENCY_S
 
 DEFAULT_SEQ_LEN = 2048  # the single-length API's default context (tokens)
@@ -155,44 +154,6 @@ class ServingFloats:
     requests_per_second: float | None = None
     tokens_per_second: float | None = None
     output_tokens_per_second: float | None = None
-
-
-def matrix_parameters(model) -> tuple[list[float], float]:
-    """(parameters of each weight matrix one layer multiplies by, in kernel order; the output head's).
-
-    Fused QKV (d x (heads + 2 kv_heads) head_dim), the output projection, then the FFN
-    matrices: as many d x ffn_dim matrices as the per-layer parameter count holds (3 for a
-    gated MLP, 2 otherwise), or the 8 d^2 of a 4d FFN in two when ``ffn_dim`` is not given.
-    MoE models: one expert's FFN (what a token's matrix kernels read at a time).
-    """
-    d, width = float(model.hidden_dim), float(model.heads * model.head_dim)
-    qkv, out = d * float((model.heads + 2 * model.kv_heads) * model.head_dim), width * d
-    head = float(model.vocab_size or 0) * d
-    if model.ffn_dim:
-        shared, per_expert = model.moe_split_si
-        ffn_total = (model._si["parameters"] - 2.0 * head) / model.layers - qkv - out if not model.is_moe else per_expert / model.layers
-        count = max(1, round(ffn_total / (d * model.ffn_dim)))
-        ffn = [d * float(model.ffn_dim)] * count
-    else:
-        ffn = [4.0 * d * d] * 2
-    return [qkv, out, *ffn], head
-
-
-def stream_size_factor(matrix_bytes: list[float], repeats: float, head_bytes: float) -> float:
-    """Mean fraction of the large-transfer bandwidth the weight kernels reach, by each kernel's bytes.
-
-    Each matrix is one memory-bound kernel in decode; its efficiency relative to a large
-    stream is the Software wall's HBM table at its size over the table's largest-size value
-    (``kernels.size_scaled_efficiency`` with a declared efficiency of 1); the mean is the
-    bytes-weighted harmonic one (time adds): total bytes / sum(bytes_i / factor_i).
-    """
-    top = efficiency_for_key("memory", math.inf, None)  # what a STREAM-sized transfer reaches
-    sizes = [(b, repeats) for b in matrix_bytes] + ([(head_bytes, 1.0)] if head_bytes > 0 else [])
-    total = sum(b * n for b, n in sizes)
-    if total <= 0:
-        return 1.0
-    slow = sum(b * n / kernels.size_scaled_efficiency(1.0, efficiency_for_key("memory", b, None), top) for b, n in sizes)
-    return total / slow
 
 
 def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: str, kv_precision: str, *, prompt: float = 0.0,
@@ -343,36 +304,6 @@ def check_kv_precision(kv_precision, precision: str) -> tuple[str, str]:
         return kv, f"KV cache in {kv}, the weights' precision (default; pass kv_precision to change)"
     return kv, (f"KV cache in {kv} under {precision} weights (default: a 16-bit cache is the common deployment of "
                 "narrow weights; pass kv_precision='fp8' for an FP8 cache)")
-
-
-WEIGHT_ONLY_ARITHMETIC = "fp16"  # weight-only kernels dequantise to the 16-bit activations' format and multiply there
-NATIVE_KERNEL = "native"
-
-
-def check_weight_kernel(weight_kernel, precision: str) -> WeightOnlyKernel | None:
-    """The weight-only kernel of a solve: None for native arithmetic (every precision but int8/int4 by default)."""
-    choices = [k.key for k in WeightOnlyKernels if k.precision == precision]
-    if weight_kernel is None:
-        return WeightOnlyKernels.get(choices[0]) if choices else None
-    if weight_kernel == NATIVE_KERNEL:
-        return None
-    if weight_kernel not in choices:
-        raise InputError("weight_kernel", weight_kernel, f"'{NATIVE_KERNEL}' or a weight-only kernel for {precision} weights "
-                         f"({', '.join(choices) or 'none in registry/walls/weight_only.toml'})")
-    return WeightOnlyKernels.get(weight_kernel)
-
-
-def weight_note(kernel: WeightOnlyKernel | None, group_size: int | None) -> str | None:
-    """The assumption a weight-only kernel adds (None without one)."""
-    if kernel is None:
-        return None
-    g = kernel.group_size if group_size is None else group_size
-    scales = (f"one {kernel.scale_bytes:g}-byte scale and zero point per {g} weights read with them" if g else
-              "per-channel scales (negligible bytes)")
-    return (f"{kernel.precision} weight-only kernel '{kernel.key}' (default for {kernel.precision} weights; weight_kernel='native' "
-            f"for integer arithmetic): dequantised to 16 bits and multiplied at the 16-bit peak; {scales}; the weights stream at "
-            f"{kernel.bandwidth_fraction:g} of the 16-bit kernel's bandwidth ({kernel.provenance('bandwidth_fraction').kind}, "
-            "registry/walls/weight_only.toml)")
 
 
 def link(hw, tp: int, link_bandwidth, link_latency) -> tuple[float, float]:
