@@ -108,3 +108,17 @@ def test_continuous_batching_streams_int4_weights_like_serving():
     assert r.weight_memory.m_as("byte") == pytest.approx(P7 * 0.5625, rel=REL)
     assert r.step_memory_time.m_as("s") == pytest.approx(P7 * 0.5625 / (BW * 0.530) + KV16 * 1 / BW, rel=1e-6)
     assert any("weight-only kernel" in a for a in r.assumptions)
+
+
+def test_a_sweep_over_the_device_keeps_every_plan_field():
+    from mlsysim import Hardware, Models
+    from mlsysim.solvers._device import device_rates
+    from mlsysim.solvers.serving import serving_plan, with_device
+    from mlsysim.solvers.weight_streams import check_weight_kernel
+
+    hw = Hardware.get("a100_80gb")
+    p = serving_plan(Models.get("llama2_7b"), device_rates(hw, "fp16", 0.5), 512, 1, "int4", "fp16",
+                     weight_kernel=check_weight_kernel(None, "int4"))
+    q = with_device(p, device_rates(hw, "fp16", 0.25))
+    assert [getattr(q, n) for n in q._fields if n != "device"] == [getattr(p, n) for n in p._fields if n != "device"]
+    assert q.weight_stream_fraction == 0.530

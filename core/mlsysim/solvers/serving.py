@@ -194,9 +194,9 @@ def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: st
 
 def with_device(p: ServingPlan, device: DeviceRates) -> ServingPlan:
     """The same request on other ceilings (what a sweep over peak or bandwidth changes)."""
-    fields = {n: getattr(p, n) for n in p._fields}
-    fields["device"] = device
-    return ServingPlan(**fields)
+    return ServingPlan(p.active, p.weight_memory, p.prefill_weight_bytes, p.decode_weight_bytes, p.kv_cache_size, p.seq, p.batch,
+                       device, p.prompt, p.output, p.layers, p.attention_width, p.kv_bytes_per_token, p.tp, p.hidden,
+                       p.activation_bytes, p.link_bandwidth, p.link_latency, p.weight_stream_fraction)
 
 
 def evaluate(p: ServingPlan) -> ServingFloats:
