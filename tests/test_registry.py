@@ -57,7 +57,7 @@ HARDWARE_FACTS = {
     "V100": ("cloud", 125, 900e9, 32 * GB),
     # NVIDIA A100 datasheet: BF16/FP16 312 (624*), 40GB SXM 1,555 GB/s, 80GB SXM 2,039 GB/s
     "A100_40GB": ("cloud", 312, 1555e9, 40 * GB),
-    "A100": ("cloud", 312, 2039e9, 80 * GB),
+    "A100": ("cloud", 312, 2039e9, 80 * 2**30),  # the datasheet's "80GB" is 80 GiB: nvidia-smi lists 81920 MiB = 85.9e9 B
     # Hopper whitepaper Table 1: H100 SXM5 FP16 989.4 dense (1978.9 sparse); datasheet 3.35 TB/s, 80 GB
     "H100": ("cloud", 989.4, 3.35e12, 80 * GB),
     # H200 datasheet: FP16 1,979* -> 989.5 dense; 141 GB HBM3e at 4.8 TB/s

@@ -17,8 +17,10 @@ regression fails and an improvement passes:
                                                    (Ivanov et al. 2021's BERT encoder operators), the V100's measured
                                                    GEMM ceiling (Markidis et al. 2018) and the HBM table for separate
                                                    kernels; 98.9% / 179.6% before the CNN activation traffic)
-    vendors                7     59.7%   116.4%   (new: A100 and MI250X batch-1 decoding, gpt-fast)
-    overall               73     22.4%   102.2%   (after the serving, vendor, distributed and single-node work; docs/validation.md has each)
+    vendors                9      7.3%    22.2%   (7 cases, 59.7% / 116.4%, before the weight-only kernels, size-dependent
+                                                  streams and the two TP 8 rows; bottleneck right in 4 of 4)
+    overall               75     17.9%    64.4%   (22.4% / 102.2% over 73 before the weight-only kernels and the single-node
+                                                  Transformer traffic; docs/validation.md has each)
 
 Issue 17's targets (<= 15% per category, <= 10% overall) are for after the
 missing physics lands; ``test_issue_targets`` is a strict xfail until then.
@@ -183,9 +185,9 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     "llm_serving": (0.28, 0.70),
     "reliability": (1.0, 1.1),  # component classes from Llama 3's Table 5 (before: 299.5% / 524.8% with one per-GPU MTBF)
     "single_node": (0.26, 0.90),  # 23.5% / 82.4%: BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
-    "vendors": (0.65, 1.30),  # gpt-fast batch-1 decoding, A100 and MI250X (59.7% / 116.4% today)
-    # 22.5% before vendors.toml: its 7 new cases (median 59.7%, weight-only int8/int4 decoding off by 60-150%) raised it
-    "overall": (0.27, 1.40),
+    "vendors": (0.10, 0.25),  # gpt-fast batch-1 decoding (A100, MI250X) and two TP 8 rows: 7.3% / 22.2% with the weight-only kernels'
+    # achieved bandwidth and size-dependent streams (60.5% / 117.4% before, int8/int4 as pure bandwidth)
+    "overall": (0.20, 0.70),  # 17.9% / 64.4% (22.4% / 102.2% before the weight-only kernels and BERT's memory-bound kernels)
 }
 
 
@@ -234,6 +236,12 @@ def test_issue_target_distributed_training(report):
     # issue 17's per-category target, met by distributed training (attention FLOPs in both FLOP
     # conventions, context parallelism, interleaved schedules); the other categories are in the xfail above
     assert report.category("distributed_training").median <= 0.15
+
+
+def test_issue_target_vendors(report):
+    # issue 17's per-category target, met by the vendor cases once int8/int4 decode streams its weights at the
+    # weight-only kernels' measured fraction of the 16-bit kernel's bandwidth (registry/walls/weight_only.toml)
+    assert report.category("vendors").median <= 0.15
 
 
 def test_distributed_cases_say_which_flop_convention_they_use(cases):

@@ -32,6 +32,9 @@ from .systems.types import Fleet
 KINDS = ("single_node", "serving_ttft", "serving_throughput", "serving_request_latency", "distributed", "distributed_scaling", "energy",
          "carbon", "fleet_mtbf", "job_mtti")
 PROFILE_FIELDS = ("efficiency", "bandwidth_efficiency", "utilization")
+# a profile's named modelling choices: streams = "size-dependent" (serving: each weight matrix at the HBM
+# table's fraction for its size, ServingModel(size_dependent_streams=True)) or "flat" (the default)
+CHOICE_FIELDS = {"streams": ("flat", "size-dependent")}
 # component-class reliability profiles (kind job_mtti): hours between interruptions of one unit of each class
 RATE_FIELDS = ("accelerator_mtbf_hours", "node_mtbf_hours", "job_mtbf_hours")
 COMPONENT_CLASSES = {"accelerator": "accelerator_mtbf_hours", "node": "node_mtbf_hours", "job": "job_mtbf_hours"}
@@ -124,6 +127,8 @@ def _case(raw: dict, category: str, sources: dict, profiles: dict, path: Path) -
     for name, v in profiles[pname].items():
         if name in PROFILE_FIELDS and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 < v <= 1.0):
             raise InputError(f"{path.name}:profiles.{pname}.{name}", v, "a fraction in (0, 1]")
+        if name in CHOICE_FIELDS and v not in CHOICE_FIELDS[name]:
+            raise InputError(f"{path.name}:profiles.{pname}.{name}", v, f"one of {', '.join(CHOICE_FIELDS[name])}")
         if name in RATE_FIELDS and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0):
             raise InputError(f"{path.name}:profiles.{pname}.{name}", v, "a positive finite number of hours")
     reserved = {"id", "kind", "source", "where", "metric", "measured", "profile", "source_bound", "pending", "excluded", "note"}
@@ -131,7 +136,8 @@ def _case(raw: dict, category: str, sources: dict, profiles: dict, path: Path) -
     return Case(
         id=cid, category=category, kind=kind, source={"id": sid, **sources[sid]}, where=need("where"), metric=need("metric"),
         measured=float(measured["value"]), unit=str(measured["unit"]), config=config,
-        profile={k: v for k, v in profiles[pname].items() if k in PROFILE_FIELDS or k in RATE_FIELDS}, profile_name=pname,
+        profile={k: v for k, v in profiles[pname].items() if k in PROFILE_FIELDS or k in RATE_FIELDS or k in CHOICE_FIELDS},
+        profile_name=pname,
         source_bound=raw.get("source_bound"), pending=raw.get("pending"), excluded=raw.get("excluded"), note=raw.get("note", ""),
     )
 
@@ -231,7 +237,8 @@ def _serve(case: Case, output_tokens: int | None):
     return ServingModel().solve(
         c["model"], c["hardware"], input_tokens=c["input_len"], output_tokens=output_tokens, batch_size=c["batch"],
         precision=c["precision"], efficiency=p.get("efficiency", 0.5), kv_precision=c.get("kv_precision"),
-        bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0), tp=c.get("tp", 1),
+        bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0), tp=c.get("tp", 1), weight_kernel=c.get("weight_kernel"),
+        group_size=c.get("group_size"), size_dependent_streams=p.get("streams") == "size-dependent",
     )
 
 

@@ -139,3 +139,28 @@ LaunchOverheads = Catalog("LaunchOverheads", "launch_overheads", lambda v: Launc
 
 CATALOGS = {"DiffusionModels": DiffusionModels, "DPOverheads": DPOverheads, "CompressionResults": CompressionResults,
             "EfficiencyTables": EfficiencyTables, "LaunchOverheads": LaunchOverheads}
+
+
+class WeightOnlyKernel(Model):
+    """A weight-only quantised matrix kernel: its achieved bandwidth relative to the 16-bit kernel, and its scales' storage."""
+
+    name: str
+    key: str = ""
+    attr: str = ""
+    aliases: tuple[str, ...] = ()
+    precision: str  # the stored weights' precision ("int8", "int4")
+    bandwidth_fraction: float  # achieved bandwidth over the 16-bit kernel's on the same model and GPU, in (0, 1]
+    group_size: int = 0  # weights per scale group (0: one scale per output channel, negligible storage)
+    scale_bytes: float = 2.0  # bytes of each stored scale and zero point
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not 0.0 < self.bandwidth_fraction <= 1.0:
+            raise InputError("bandwidth_fraction", self.bandwidth_fraction, "a fraction in (0, 1]")
+        if self.group_size < 0 or not self.scale_bytes > 0:
+            raise InputError("group_size", self.group_size, "a group size >= 0 (0 = per channel) with scale_bytes > 0")
+        return self
+
+
+WeightOnlyKernels = Catalog("WeightOnlyKernels", "weight_only_kernels", lambda v: WeightOnlyKernel(**v))
+CATALOGS["WeightOnlyKernels"] = WeightOnlyKernels

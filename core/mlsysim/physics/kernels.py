@@ -2075,3 +2075,34 @@ def logits_traffic_values(vocab: float) -> float:
     scores every position over the vocabulary)."""
     return 3.0 * vocab
 
+
+
+# --- Accuracy: serving, round two (weight-only dequantisation, size-dependent streams) ---
+
+
+def group_scale_bytes_per_weight(group_size: float, scale_bytes: float, values_per_group: float = 2.0) -> float:
+    """Storage a group-quantised weight adds for its group's scale and zero point: values x bytes / group size.
+
+    Group-wise weight-only quantisation stores, per group of g consecutive input
+    weights, a scale and a zero point (Frantar et al. 2023, GPTQ, Sec. 5 'grouping';
+    the tinygemm int4 format keeps a bfloat16 pair per group): 2 x 2 / 32 = 0.125
+    byte per weight at g = 32, the '0.125 bits' Marlin's README quotes at g = 128 for
+    a scale alone (16 / 128). ``group_size`` 0 is one scale per output channel: 0.
+    """
+    return values_per_group * scale_bytes / group_size if group_size > 0 else 0.0
+
+
+def group_quantized_weight_bytes(parameters: float, bytes_per_value: float, scale_bytes_per_weight: float) -> float:
+    """Bytes of group-quantised weights: parameters x (bytes per value + scale bytes per weight)."""
+    return parameters * (bytes_per_value + scale_bytes_per_weight)
+
+
+def size_scaled_efficiency(declared: float, at_size: float, at_largest: float) -> float:
+    """A declared (large-transfer) efficiency carried to a smaller transfer by a size table's shape.
+
+    A STREAM-like figure is measured on arrays far larger than any cache, where
+    a size table (Calculon's HBM table, Isaev et al. 2023) reaches its last value;
+    a transfer the table gives ``at_size`` reaches that fraction of it:
+    declared x at_size / at_largest (equal to ``declared`` for large transfers).
+    """
+    return declared * at_size / at_largest

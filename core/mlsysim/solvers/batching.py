@@ -37,6 +37,7 @@ from . import _inputs
 from .contract import floats, plan
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
 from .serving import check_kv_precision
+from .weight_streams import WEIGHT_ONLY_ARITHMETIC, check_weight_kernel, weight_note
 
 DEFAULT_BLOCK_SIZE = 16  # vLLM --block-size default (engine arguments docs); Kwon et al. 2023, Sec. 7.2
 DEFAULT_MEMORY_FRACTION = 0.9  # vLLM --gpu-memory-utilization default (engine arguments docs)
@@ -49,7 +50,7 @@ class BatchingPlan:
     flops_per_token: float  # 2 x active parameters
     layers: float
     attention_width: float  # heads x head_dim
-    shared_weight_bytes: float  # read every step (all weights for a dense model)
+    shared_weight_bytes: float  # read every step (all weights for a dense model), over a weight-only kernel's stream fraction
     expert_bytes: float  # one expert's bytes (0 for a dense model)
     experts: int
     experts_per_token: int
@@ -208,14 +209,22 @@ class ContinuousBatchingModel:
         eff = checks.fraction(efficiency, "efficiency")
         bw_eff = checks.fraction(bandwidth_efficiency, "bandwidth_efficiency")
 
-        peak, compute_precision = hw.peak_flops_si(precision)
-        weights = m.weight_bytes_si(precision)
+        kernel = check_weight_kernel(None, precision)  # int8/int4: the weight-only kernel, as ServingModel
+        peak, compute_precision = hw.peak_flops_si(precision if kernel is None else WEIGHT_ONLY_ARITHMETIC)
+        scaled, stream = 1.0, 1.0
+        if kernel is not None:  # group scales stored and read with the weights, streamed at the kernel's fraction
+            per_value = bytes_per_value(precision)
+            scaled = kernels.group_quantized_weight_bytes(1.0, per_value, kernels.group_scale_bytes_per_weight(
+                kernel.group_size, kernel.scale_bytes)) / per_value
+            stream = kernel.bandwidth_fraction
+        weights = m.weight_bytes_si(precision) * scaled
         if m.is_moe:  # split the resident weights as the model's own routing arithmetic does
-            one = m.expected_weight_bytes_read_si(precision, 1)
+            one = m.expected_weight_bytes_read_si(precision, 1) * scaled
             expert = (weights - one) / (m.experts - m.experts_per_token)
             shared = weights - m.experts * expert
         else:
             expert, shared = 0.0, weights
+        shared, expert = shared / stream, expert / stream  # read bytes at the kernel's rate: as if bytes / fraction
         p = BatchingPlan(
             flops_per_token=kernels.inference_flops_per_token(m.active_parameters_si), layers=float(m.layers),
             attention_width=float(m.heads * m.head_dim), shared_weight_bytes=shared, expert_bytes=expert,
@@ -250,6 +259,9 @@ class ContinuousBatchingModel:
             f"efficiency={eff:g}, bandwidth_efficiency={bw_eff:g}; each step = weight GEMMs (2 x active parameters per token) "
             "then attention over the KV cache, each on its own roofline",
         ]
+        note = weight_note(check_weight_kernel(None, precision), None)
+        if note:
+            assumptions.append(note)
         if compute_precision is None:
             reason = f"{hw.name} has no {precision} compute"
             return self._result(m, hw, p, precision, kv_precision, weights, None, False, reason, Wall.CAPACITY, assumptions)

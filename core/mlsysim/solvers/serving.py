@@ -26,6 +26,14 @@ batch x output / T; tokens/s = batch x (input + output) / T.
 is ``seq_len`` tokens and ITL is one decode step over a cache of ``seq_len`` tokens
 (the last token's step, the worst case); no whole-request figures then.
 
+int8 / int4 weights are multiplied by a weight-only kernel by default (``weight_kernel``;
+``registry/walls/weight_only.toml``): dequantised on the fly to the 16-bit activations, at the
+16-bit peak, their group scales read with them, the weights streaming at the kernel's measured
+fraction of the 16-bit kernel's bandwidth (gpt-fast / torchao int8 and tinygemm int4 on A100:
+0.797 and 0.530). ``weight_kernel='native'`` is integer arithmetic on the packed weights.
+``size_dependent_streams=True`` streams each weight matrix at the Software wall's HBM table's
+fraction for its size relative to a large stream, so ``bandwidth_efficiency`` can be a STREAM figure.
+
 ``kv_precision`` defaults to 16 bits when the weights are narrower (FP8/INT8/FP4
 weights with an FP16 KV cache is the common deployment) and to the weights'
 precision otherwise; ``assumptions`` says which applied.
@@ -53,6 +61,9 @@ from ..workloads.precision import BYTES_PER_VALUE
 from . import _inputs, _system
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
+from .efficiency import efficiency_table_name
+from .weight_streams import (WEIGHT_ONLY_ARITHMETIC, WeightOnlyKernel, check_weight_kernel, matrix_parameters, stream_size_factor,
+                             weight_note)
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_LINK_LATENCY_S
 
 DEFAULT_SEQ_LEN = 2048  # the single-length API's default context (tokens)
@@ -121,6 +132,7 @@ class ServingPlan:
     activation_bytes: float = 2.0  # bytes per activation value in the all-reduces
     link_bandwidth: float = 1.0  # byte/s per accelerator on the scale-up link
     link_latency: float = 0.0  # s per all-reduce step
+    weight_stream_fraction: float = 1.0  # achieved weight-stream bandwidth over the 16-bit kernel's (weight-only dequant kernels < 1)
 
 
 @floats
@@ -145,16 +157,38 @@ class ServingFloats:
 
 
 def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: str, kv_precision: str, *, prompt: float = 0.0,
-                 output: float = 0.0, tp: int = 1, link_bandwidth: float = 1.0, link_latency: float = 0.0) -> ServingPlan:
-    """The plan of a checked solve. ``seq`` is the longest context (input + output, or the single length)."""
+                 output: float = 0.0, tp: int = 1, link_bandwidth: float = 1.0, link_latency: float = 0.0,
+                 weight_kernel: WeightOnlyKernel | None = None, group_size: int | None = None,
+                 size_dependent_streams: bool = False) -> ServingPlan:
+    """The plan of a checked solve. ``seq`` is the longest context (input + output, or the single length).
+
+    ``weight_kernel``: a weight-only quantised kernel (``registry/walls/weight_only.toml``): the weights
+    carry their group scales (``group_size``, default the kernel's) and stream at its bandwidth fraction.
+    ``size_dependent_streams``: each weight matrix streams at the Software wall's HBM-table fraction
+    for its bytes (per accelerator under TP), relative to a large stream (``stream_size_factor``).
+    """
     prompt = prompt or float(seq)
     kv_bytes = BYTES_PER_VALUE[kv_precision]  # checked names
     kv_token = kernels.kv_cache_bytes(model.layers, model.kv_heads, model.head_dim, 1, 1, kv_bytes)
+    resident = model.weight_bytes_si(precision)
+    prefill_read = model.expected_weight_bytes_read_si(precision, prompt * batch)
+    decode_read = model.expected_weight_bytes_read_si(precision, batch)
+    per_value_bytes = BYTES_PER_VALUE[precision]
+    fraction = 1.0
+    if weight_kernel is not None:
+        g = weight_kernel.group_size if group_size is None else group_size
+        per_value = BYTES_PER_VALUE[precision]
+        scaled = kernels.group_quantized_weight_bytes(1.0, per_value, kernels.group_scale_bytes_per_weight(g, weight_kernel.scale_bytes)) / per_value
+        resident, prefill_read, decode_read = resident * scaled, prefill_read * scaled, decode_read * scaled
+        fraction = weight_kernel.bandwidth_fraction
+        per_value_bytes *= scaled
+    if size_dependent_streams:
+        matrices, head = matrix_parameters(model)
+        fraction *= stream_size_factor([m * per_value_bytes / tp for m in matrices], float(model.layers), head * per_value_bytes / tp)
     return ServingPlan(
-        model.active_parameters_si, model.weight_bytes_si(precision), model.expected_weight_bytes_read_si(precision, prompt * batch),
-        model.expected_weight_bytes_read_si(precision, batch), kv_token * seq * batch, seq, batch, device,
+        model.active_parameters_si, resident, prefill_read, decode_read, kv_token * seq * batch, seq, batch, device,
         prompt, output, float(model.layers), float(model.heads * model.head_dim), kv_token, tp, float(model.hidden_dim),
-        max(kv_bytes, 2.0), link_bandwidth, link_latency,
+        max(kv_bytes, 2.0), link_bandwidth, link_latency, fraction,
     )
 
 
@@ -162,7 +196,7 @@ def with_device(p: ServingPlan, device: DeviceRates) -> ServingPlan:
     """The same request on other ceilings (what a sweep over peak or bandwidth changes)."""
     return ServingPlan(p.active, p.weight_memory, p.prefill_weight_bytes, p.decode_weight_bytes, p.kv_cache_size, p.seq, p.batch,
                        device, p.prompt, p.output, p.layers, p.attention_width, p.kv_bytes_per_token, p.tp, p.hidden,
-                       p.activation_bytes, p.link_bandwidth, p.link_latency)
+                       p.activation_bytes, p.link_bandwidth, p.link_latency, p.weight_stream_fraction)
 
 
 def evaluate(p: ServingPlan) -> ServingFloats:
@@ -174,7 +208,8 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     flops_token = kernels.inference_flops_per_token(p.active)
     tokens = prompt * p.batch
     prefill_attention = tokens * kernels.attention_flops_per_token(p.layers, kernels.causal_prefill_mean_context(prompt), p.attention_width)
-    p_time, p_compute, p_memory = kernels.sequential_roofline(flops_token * tokens, p.prefill_weight_bytes, prefill_attention,
+    stream = p.weight_stream_fraction  # weight bytes stream at this fraction of the bandwidth: time as if bytes / fraction
+    p_time, p_compute, p_memory = kernels.sequential_roofline(flops_token * tokens, p.prefill_weight_bytes / stream, prefill_attention,
                                                               kv_token * tokens, rate, bandwidth)
     p_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, tokens, p.hidden, p.activation_bytes, tp,
                                                                              p.link_bandwidth, p.link_latency)
@@ -182,7 +217,7 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     context = kernels.decode_mean_context(prompt, p.output) if p.output else float(p.seq)
     kv_read = kv_token * context * p.batch
     decode_attention = p.batch * kernels.attention_flops_per_token(p.layers, context, p.attention_width)
-    d_time, d_compute, d_memory = kernels.sequential_roofline(flops_token * p.batch, p.decode_weight_bytes, decode_attention,
+    d_time, d_compute, d_memory = kernels.sequential_roofline(flops_token * p.batch, p.decode_weight_bytes / stream, decode_attention,
                                                               kv_read, rate, bandwidth)
     d_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, p.batch, p.hidden, p.activation_bytes, tp,
                                                                              p.link_bandwidth, p.link_latency)
@@ -221,7 +256,7 @@ def _phase_wall(compute: float, memory: float, comm: float) -> Wall:
 
 
 def result(model, hw_name: str, p: ServingPlan, precision: str, kv_precision: str, efficiency: float,
-           bandwidth_efficiency: float, kv_note: str | None = None) -> ServingResult:
+           bandwidth_efficiency: float, kv_note: str | None = None, weight_kernel_note: str | None = None) -> ServingResult:
     """Evaluate a plan and view it as a ``ServingResult``."""
     out = evaluate(p)
     name = f"{p.tp} x {hw_name}" if p.tp > 1 else hw_name
@@ -236,6 +271,8 @@ def result(model, hw_name: str, p: ServingPlan, precision: str, kv_precision: st
     if p.tp > 1:
         assumptions.append(f"tensor parallel over {p.tp} accelerators (Megatron-LM): weights and KV heads split {p.tp} ways; "
                            f"2 ring all-reduces per layer per pass on a {p.link_bandwidth / 1e9:.4g} GB/s link (alpha {p.link_latency * 1e6:.3g} us)")
+    if weight_kernel_note:
+        assumptions.append(weight_kernel_note)
     if model.is_moe:
         assumptions.append("MoE: each pass reads the experts its tokens are routed to (uniform routing); all experts resident")
     note = fallback_note(hw_name, precision, p.device)
@@ -301,12 +338,21 @@ class ServingModel:
         tp: int = 1,
         link_bandwidth=None,
         link_latency=None,
+        weight_kernel: str | None = None,
+        group_size: int | None = None,
+        size_dependent_streams: bool = False,
     ) -> ServingResult:
         """``input_tokens`` and ``output_tokens``: one request's prompt and generation (whole-request figures
         need ``output_tokens``). ``seq_len`` (default 2048): the single length of the older API, the prompt when
         ``input_tokens`` is not given. ``tp``: accelerators in one tensor-parallel group, on a link of
         ``link_bandwidth`` per accelerator (default: the accelerator's listed interconnect) and ``link_latency``
-        per all-reduce step (default 2 us)."""
+        per all-reduce step (default 2 us). ``weight_kernel``: how int8/int4 weights are multiplied
+        (default: the weight-only dequantising kernel of ``registry/walls/weight_only.toml`` for that
+        precision, 16-bit arithmetic; ``"native"``: integer arithmetic, no dequantisation), with
+        ``group_size`` weights per scale group (default: the kernel's). ``size_dependent_streams``:
+        each weight matrix streams at the HBM table's fraction for its size (registry/walls/efficiency.toml)
+        relative to a large stream, so ``bandwidth_efficiency`` is the large-stream (STREAM) figure;
+        default False: every byte at ``bandwidth_efficiency``, the roofline's convention."""
         model = _inputs.transformer(model)
         hw = _inputs.hardware(hardware)
         if seq_len is not None and input_tokens is not None:
@@ -321,9 +367,20 @@ class ServingModel:
         efficiency = _inputs.fraction(efficiency, "efficiency")
         bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
         bw, lat = link(hw, n, link_bandwidth, link_latency)
-        p = serving_plan(model, device_rates(hw, precision, efficiency, bandwidth_efficiency), prompt + output, batch, precision,
-                         kv_precision, prompt=float(prompt), output=float(output), tp=n, link_bandwidth=bw, link_latency=lat)
-        return result(model, hw.name, p, precision, kv_precision, efficiency, bandwidth_efficiency, kv_note)
+        kernel = check_weight_kernel(weight_kernel, precision)
+        groups = None if group_size is None else _inputs.positive_int(group_size, "group_size")
+        if groups is not None and kernel is None:
+            raise InputError("group_size", group_size, "None unless the weights are int8/int4 with a weight-only kernel")
+        arithmetic = precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
+        p = serving_plan(model, device_rates(hw, arithmetic, efficiency, bandwidth_efficiency), prompt + output, batch, precision,
+                         kv_precision, prompt=float(prompt), output=float(output), tp=n, link_bandwidth=bw, link_latency=lat,
+                         weight_kernel=kernel, group_size=groups, size_dependent_streams=bool(size_dependent_streams))
+        notes = [weight_note(kernel, groups)]
+        if size_dependent_streams:
+            notes.append("size-dependent streams: each weight matrix (fused QKV, output, FFN, head; per accelerator) streams at the "
+                         f"{efficiency_table_name('memory', None)} table's fraction for its bytes over the table's large-stream value")
+        return result(model, hw.name, p, precision, kv_precision, efficiency, bandwidth_efficiency, kv_note,
+                      "; ".join(n for n in notes if n) or None)
 
 
 def tensor_parallel_group(hw, count: int):
@@ -364,9 +421,11 @@ def serve_group(model, hw, n: int, seq: int, batch: int, precision: str, efficie
     the request is TTFT + ``output_tokens`` x ITL (what the audit and the ledger report).
     """
     kv, note = check_kv_precision(kv_precision, precision)
-    p = serving_plan(model, device_rates(hw, precision, efficiency), seq, batch, precision, kv, tp=n,
-                     link_bandwidth=link_bandwidth, link_latency=link_latency)
-    sr = result(model, hw.name, p, precision, kv, efficiency, DEFAULT_BANDWIDTH_EFFICIENCY, note)
+    kernel = check_weight_kernel(None, precision)  # int8/int4 weights: the weight-only kernel, as ServingModel.solve
+    arithmetic = precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
+    p = serving_plan(model, device_rates(hw, arithmetic, efficiency), seq, batch, precision, kv, tp=n,
+                     link_bandwidth=link_bandwidth, link_latency=link_latency, weight_kernel=kernel)
+    sr = result(model, hw.name, p, precision, kv, efficiency, DEFAULT_BANDWIDTH_EFFICIENCY, note, weight_note(kernel, None))
     out = sr._outs[0]
     return sr, GroupFloats(out.ttft, out.itl, out.itl - out.decode_comm_time, kernels.request_latency(out.ttft, out.itl, output_tokens),
                            out.decode_comm_time, out.memory_footprint)
