@@ -135,6 +135,9 @@ GOOD_ARGS = {
     "calc_evaluation_duration": dict(samples=20496, throughput="60 1/s"),
     "calc_batch_throughput": dict(batch=16, batch_time="250 ms"),
     "calc_replicas_for_load": dict(arrival_rate="100 1/s", replica_rate="3000 1/s", work_per_request=256),
+    "calc_experiments_within": dict(limit="7 day", per_experiment="6 hour", kind="time"),
+    "calc_complete_experiments": dict(limit="15000 USD", per_experiment="966 USD", kind="money"),
+    "calc_accelerators_rentable": dict(budget="15000 USD", hourly_rate="2.5 USD/hour", duration="7 day"),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

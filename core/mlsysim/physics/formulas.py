@@ -846,3 +846,34 @@ def calc_replicas_for_load(arrival_rate, replica_rate, work_per_request=1):
         raise InputError("arrival_rate, work_per_request, replica_rate", (arrival_rate, work_per_request, replica_rate),
                          "values whose replica count is a finite number (these overflow)") from None
     return make(float(n), "count")
+
+
+# --- Labs: ml workflow ---
+
+_LIMIT_KINDS = ("time", "money", "mass", "energy")
+
+
+def calc_experiments_within(limit, per_experiment, kind):
+    """L / c: the experiments a ``limit`` allows when each costs ``per_experiment``, both of ``kind``
+    ('time', 'money', 'mass' for carbon, or 'energy'); fractional (Kellerer et al. 2004, §1.1).
+    Returns a count."""
+    kind = checks.choice(kind, "kind", _LIMIT_KINDS)
+    budget = _pos(limit, "limit", kind)
+    cost = _pos(per_experiment, "per_experiment", kind)
+    return _out(k.experiments_within(budget, cost), "count", "experiments", limit=limit, per_experiment=per_experiment)
+
+
+def calc_complete_experiments(limit, per_experiment, kind):
+    """floor(L / c): the whole experiments a ``limit`` allows (see ``calc_experiments_within``). Returns a count."""
+    n = calc_experiments_within(limit, per_experiment, kind).magnitude
+    return make(float(k.complete_experiments(n, 1.0)), "count")
+
+
+def calc_accelerators_rentable(budget, hourly_rate, duration):
+    """B / (r T): accelerators ``budget`` rents at ``hourly_rate`` (per accelerator, e.g. '2.5 USD/hour')
+    for the whole ``duration``. Returns a count (fractional)."""
+    b = _pos(budget, "budget", "money")
+    r = _pos(hourly_rate, "hourly_rate", "money_rate")
+    t = _pos(duration, "duration", "time")
+    return _out(k.accelerators_rentable(b, r, t), "count", "accelerators", budget=budget, hourly_rate=hourly_rate,
+                duration=duration)

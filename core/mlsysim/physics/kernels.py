@@ -1887,3 +1887,37 @@ def replicas_for_load(arrival_rate: float, work_per_request: float, replica_rate
     U = lambda w / (m mu) <= 1 (Jain 1991, "The Art of Computer Systems Performance Analysis",
     ch. 33, operational laws). No headroom for queueing: a floor, not a p99 target. At least 1."""
     return max(1, math.ceil(arrival_rate * work_per_request / replica_rate - 1e-9))
+
+
+# --- Labs: ml workflow ---
+
+
+def experiments_within(limit: float, per_experiment: float) -> float:
+    """How many experiments a limit allows, as a fraction: L / c (a time, money or carbon budget L
+    spent c per experiment; both in the same unit). The fractional count says how close the next
+    whole run is; ``complete_experiments`` gives the whole runs. Elementary: the count of items of
+    size c that fit in B, as in the knapsack problem with one item type (Kellerer, Pferschy & Pisinger
+    2004, "Knapsack Problems", §1.1)."""
+    return limit / per_experiment
+
+
+def complete_experiments(limit: float, per_experiment: float) -> int:
+    """Whole experiments that fit in a limit: floor(L / c) (a run cut short teaches nothing; Kellerer
+    et al. 2004, §1.1). A count within 1e-9 of the next integer is that integer (floating-point slack)."""
+    return int(math.floor(limit / per_experiment + 1e-9))
+
+
+def binding_limit(allowances: dict[str, float]) -> str:
+    """The limit that ends the project first: the name whose allowance (experiments it permits) is
+    smallest, since the project gets min over the limits. It is the active constraint of the linear
+    program max n s.t. n c_i <= L_i for every limit i (Boyd & Vandenberghe 2004, "Convex
+    Optimization", §5.5.2, complementary slackness); ties go to the first name given."""
+    return min(allowances, key=allowances.get)
+
+
+def accelerators_rentable(budget: float, hourly_rate: float, duration: float) -> float:
+    """Accelerators a budget can rent for a whole period: B / (r T), from the rental cost
+    r N T = B (the ``rental_cost`` kernel solved for N; rate per accelerator per unit of ``duration``).
+    With more accelerators than this, the money runs out before the period does, whatever the work:
+    a run of wall-clock time t allows T / t runs by time and B / (r N t) by money, and t cancels."""
+    return budget / (hourly_rate * duration)
