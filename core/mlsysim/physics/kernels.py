@@ -1921,3 +1921,51 @@ def accelerators_rentable(budget: float, hourly_rate: float, duration: float) ->
     With more accelerators than this, the money runs out before the period does, whatever the work:
     a run of wall-clock time t allows T / t runs by time and B / (r N t) by money, and t cancels."""
     return budget / (hourly_rate * duration)
+
+
+# --- Labs: silent corruption ---
+
+
+def event_rate_per_device_day(events: float, devices: float, days: float) -> float:
+    """A measured rate per device per day: k / (N T), the maximum-likelihood rate of a Poisson
+    process from k events in N T device-days (e.g. Llama 3's 6 silent corruptions on 16,384 GPUs in
+    54 days, Dubey et al. 2024, Table 5). Independent devices' processes add (superposition)."""
+    return events / (devices * days)
+
+
+def expected_poisson_events(rate: float, devices: float, days: float) -> float:
+    """Expected events a job of N devices for T days sees: mu = lambda N T, the mean of the
+    superposed Poisson process of N independent devices (Ross, "Introduction to Probability Models",
+    11th ed., §5.3: superposition; the count in time T is Poisson with mean rate x T)."""
+    return rate * devices * days
+
+
+def poisson_at_least_one(mean: float) -> float:
+    """P(N >= 1) = 1 - exp(-mu) for a Poisson count of mean mu (Ross 2014, §5.3). Computed with
+    expm1 so a tiny mean gives mu, not 0."""
+    return -math.expm1(-mean)
+
+
+def binomial_at_least_one(fraction: float, count: float) -> float:
+    """P(at least one of n independent devices is defective) = 1 - (1 - p)^n, each defective with
+    probability p (a prevalence; Feller 1968, "An Introduction to Probability Theory", vol. I, §VI.2).
+    For small p it is close to the Poisson 1 - exp(-n p)."""
+    return -math.expm1(count * math.log1p(-fraction))
+
+
+def silent_check_loss_fraction(check_time: float, interval: float, events: float, duration: float) -> float:
+    """Fraction of a job's time lost to detecting silent corruptions with a check every tau:
+    c / tau (the checks) + mu tau / D (the rework). A silent corruption shows at the next check
+    only, and the job cannot tell when in the interval it happened, so it rolls back a whole
+    interval tau (a fail-stop failure loses tau / 2 on average: Young 1974). First order: at most
+    one corruption per interval (mu tau / D << 1); the check is assumed to catch every corruption."""
+    return check_time / interval + events * interval / duration
+
+
+def best_silent_check_interval(check_time: float, events: float, duration: float) -> float:
+    """The interval that minimises ``silent_check_loss_fraction``: tau* = sqrt(c D / mu), where
+    c / tau = mu tau / D (d/dtau = 0); the square-root law of Young (1974) with a whole interval,
+    not half, lost per event. Infinite when no event is expected (mu = 0: never check)."""
+    if events <= 0:
+        return math.inf
+    return math.sqrt(check_time * duration / events)
