@@ -61,14 +61,14 @@ def _(lab, predict):
 
 @app.cell(hide_code=True)
 def _(lab):
-    d = chapter.DEFAULTS
-    model = lab.dropdown("model", chapter.MODELS, d["model"], "Model")
-    tokens_b = lab.number("tokens_b", 1, 15000, d["tokens_b"], "Tokens per experiment (billions)")
-    gpus = lab.number("gpus", chapter.PER_SERVER, chapter.MAX_GPUS, d["gpus"], "H100 GPUs", step=chapter.PER_SERVER)
-    days = lab.number("days", 1, 90, d["days"], "Project length (days)")
-    budget_usd = lab.number("budget_usd", 500, 10_000_000, d["budget_usd"], "Budget (USD)", step=500)
-    rate = lab.slider("rate", 0.5, 10.0, 0.1, d["rate"], "Rental (USD per GPU-hour)")
-    carbon_t = lab.number("carbon_t", 0.1, 1000, d["carbon_t"], "Carbon cap (t CO2e)", step=0.1)
+    _d = chapter.DEFAULTS
+    model = lab.dropdown("model", chapter.MODELS, _d["model"], "Model")
+    tokens_b = lab.number("tokens_b", 1, 15000, _d["tokens_b"], "Tokens per experiment (billions)")
+    gpus = lab.number("gpus", chapter.PER_SERVER, chapter.MAX_GPUS, _d["gpus"], "H100 GPUs", step=chapter.PER_SERVER)
+    days = lab.number("days", 1, 90, _d["days"], "Project length (days)")
+    budget_usd = lab.number("budget_usd", 500, 10_000_000, _d["budget_usd"], "Budget (USD)", step=500)
+    rate = lab.slider("rate", 0.5, 10.0, 0.1, _d["rate"], "Rental (USD per GPU-hour)")
+    carbon_t = lab.number("carbon_t", 0.1, 1000, _d["carbon_t"], "Carbon cap (t CO2e)", step=0.1)
     return budget_usd, carbon_t, days, gpus, model, rate, tokens_b
 
 

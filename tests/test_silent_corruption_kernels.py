@@ -66,3 +66,8 @@ def test_check_loss_and_its_minimum_by_hand():
 def test_bad_input_names_the_argument(call, field):
     with pytest.raises(InputError, match=field):
         call()
+
+
+def test_expected_defective_by_hand():
+    # 1 in 1,000 of 512 machines: 0.512 expected defective
+    assert k.expected_defective(0.001, 512) == pytest.approx(0.512)

@@ -1969,3 +1969,9 @@ def best_silent_check_interval(check_time: float, events: float, duration: float
     if events <= 0:
         return math.inf
     return math.sqrt(check_time * duration / events)
+
+
+def expected_defective(fraction: float, count: float) -> float:
+    """Expected defective devices among n, each defective with probability p: n p (the binomial
+    mean; Feller 1968, vol. I, §IX.2)."""
+    return fraction * count
