@@ -116,7 +116,7 @@ def _(days, locked, model, n_gpus, plan, rents, tokens_b, update_ms):
     else:
         _r, _a = plan.run, plan.allowed
         _h = _r.duration.to("hour").magnitude
-        _usd = _r.cloud_cost.to("USD").magnitude
+        _usd = plan.cost_usd
         _kg = _r.carbon.to("kg").magnitude
         _order = sorted(chapter.LIMITS, key=lambda k: _a[k])
         _next = _order[1]

@@ -11,6 +11,7 @@ pytest.importorskip("marimo")
 from test_labkit_lab import run_lab  # noqa: E402  (tests/ is on the path; it also puts labs/ there)
 
 from labkit import grading  # noqa: E402
+from mlsysim import EconomicsModel  # noqa: E402
 from labkit.questions import chapter_module  # noqa: E402
 
 LAB = "vol1_ch03_ml_workflow"
@@ -32,9 +33,11 @@ def test_default_numbers_by_hand():
     for k in chapter.LIMITS:
         assert d["plan"].allowed[k] == pytest.approx(want[k], rel=1e-9)
         assert d["plan"].whole[k] == math.floor(want[k])
-    # the rental is rate x GPUs x wall-clock time (EconomicsModel), so the budget rents
-    # 15,000 / (2.5 x 7 x 24) = 15,000 / 420 = 35.71 GPUs for the whole week
-    assert r.cloud_cost.to("USD").magnitude == pytest.approx(2.5 * 64 * r.duration.to("hour").magnitude, rel=1e-9)
+    # the rental is rate x GPUs x wall-clock time, the same as EconomicsModel's cloud cost, so the
+    # budget rents 15,000 / (2.5 x 7 x 24) = 15,000 / 420 = 35.71 GPUs for the whole week
+    econ = EconomicsModel().solve(chapter.fleet(64), r.duration, cloud_hourly_rate="2.5 USD/hour")
+    assert d["plan"].cost_usd == pytest.approx(2.5 * 64 * r.duration.to("hour").magnitude, rel=1e-9)
+    assert d["plan"].cost_usd == pytest.approx(econ.cloud_cost.to("USD").magnitude, rel=1e-9)
     assert d["rents"] == pytest.approx(35.714, rel=1e-4)
     # 64 > 35.7: the budget ends the week before the days do, whatever the run time
     assert want["money"] < want["time"]
@@ -61,7 +64,7 @@ def test_explanation_agrees_with_the_engine_and_the_chart(model, tokens_b, gpus,
     assert d["controls"] == controls
     assert "Traceback" not in text
     explanation = d["explanation"]
-    r = chapter.run(model, tokens_b, gpus, rate)
+    r = chapter.run(model, tokens_b, gpus)
     if not r.feasible:
         assert "does not fit" in explanation and r.reason in explanation
         assert d["chart"].datasets["yours"] == []
@@ -137,7 +140,7 @@ def test_crossover_by_hand(days, budget, rate):
 
 def test_answers_by_hand_from_the_engine_run():
     q1, q2, _ = chapter.QUESTIONS
-    r = chapter.run("llama3_8b", 20, 128, 1.0)
+    r = chapter.run("llama3_8b", 20, 128)
     h = r.duration.to("hour").magnitude
     # runs in 14 days = floor(336 h / t)
     assert q1.expected({"gpus": 128, "tokens_b": 20, "days": 14}) == math.floor(336 / h)

@@ -60,14 +60,20 @@ def gpus_used(gpus: int) -> int:
 
 
 @lru_cache(maxsize=1024)
-def run(model: str, tokens_b: float, gpus: int, rate: float):
+def run(model: str, tokens_b: float, gpus: int):
     """The engine's training run: one experiment of ``model`` on ``tokens_b`` billion tokens on
-    ``gpus`` H100s rented at ``rate`` USD per GPU-hour."""
+    ``gpus`` H100s (wall-clock time with failures, energy, carbon on the cluster's grid)."""
     f = fleet(gpus)
     layout = LAYOUTS[model]
     replicas = f.total_accelerators // layout.get("tp_size", 1)
-    return _SCALING.training_run(model, f, tokens=float(tokens_b) * 1e9, batch_size=replicas, parallelism=layout,
-                                 cloud_hourly_rate=f"{rate} USD/hour")
+    return _SCALING.training_run(model, f, tokens=float(tokens_b) * 1e9, batch_size=replicas, parallelism=layout)
+
+
+def rental(r, gpus: int, rate: float) -> float:
+    """USD to rent ``gpus`` at ``rate`` USD per GPU-hour for run ``r``'s wall-clock time: the
+    ``kernels.rental_cost`` that ``EconomicsModel`` uses for its cloud cost (the rate is kept out of
+    the cached run, so a new rate re-solves nothing)."""
+    return kernels.rental_cost(rate / HOUR_S, gpus, r._duration)
 
 
 @dataclass(frozen=True)
@@ -80,30 +86,31 @@ class Project:
     whole: dict         # limit -> whole runs
     binding: str        # the limit that allows fewest
     runs: int           # whole runs the project gets
+    cost_usd: float     # one run's rental
 
     @property
     def feasible(self) -> bool:
         return self.run.feasible
 
 
-def per_run(r) -> dict:
-    """One experiment's spend on each limit: seconds, USD, gCO2e."""
-    return {"time": r.duration.to("s").magnitude, "money": r.cloud_cost.to("USD").magnitude,
-            "carbon": r.carbon.to("g").magnitude}
+def per_run(r, gpus: int, rate: float) -> dict:
+    """One experiment's spend on each limit: seconds, USD, gCO2e (the result's SI floats)."""
+    return {"time": r._duration, "money": rental(r, gpus, rate), "carbon": r._carbon}
 
 
 def project(model: str, tokens_b: float, gpus: int, days: float, budget_usd: float, rate: float,
             carbon_t: float) -> Project:
     """The runs a project of ``days``, ``budget_usd`` and ``carbon_t`` tonnes CO2e gets."""
-    r = run(model, tokens_b, gpus_used(gpus), rate)
+    n = gpus_used(gpus)
+    r = run(model, tokens_b, n)
     if not r.feasible:
-        return Project(r, {}, {}, "", 0)
+        return Project(r, {}, {}, "", 0, 0.0)
     limits = {"time": days * DAY_S, "money": float(budget_usd), "carbon": carbon_t * 1e6}
-    cost = per_run(r)
+    cost = per_run(r, n, rate)
     allowed = {k: kernels.experiments_within(limits[k], cost[k]) for k in LIMITS}
     whole = {k: kernels.complete_experiments(limits[k], cost[k]) for k in LIMITS}
     binding = kernels.binding_limit(allowed)
-    return Project(r, allowed, whole, binding, whole[binding])
+    return Project(r, allowed, whole, binding, whole[binding], cost["money"])
 
 
 def crossover_gpus(model: str, tokens_b: float, days: float, budget_usd: float, rate: float) -> int | None:
@@ -227,7 +234,7 @@ def money_runs(gpus, tokens_b, budget_usd, rate, model="llama3_8b") -> float:
 
 
 def _time_math(gpus, tokens_b, days, model="llama3_8b") -> str:
-    r = run(model, tokens_b, gpus_used(gpus), 1.0)
+    r = run(model, tokens_b, gpus_used(gpus))
     h = r.duration.to("hour").magnitude
     return (f"one run = {r.training_compute.to('flop').magnitude:.3g} FLOP at the cluster's step rate, with goodput "
             f"{r.goodput:.3f}: **{h:.4g} h**; runs = floor({days} × 24 h ÷ {h:.4g} h) = "
@@ -235,8 +242,8 @@ def _time_math(gpus, tokens_b, days, model="llama3_8b") -> str:
 
 
 def _money_math(gpus, tokens_b, budget_usd, rate, model="llama3_8b") -> str:
-    r = run(model, tokens_b, gpus_used(gpus), rate)
-    c = r.cloud_cost.to("USD").magnitude
+    r = run(model, tokens_b, gpus_used(gpus))
+    c = project(model, tokens_b, gpus, 1e6, budget_usd, rate, 1e9).cost_usd
     return (f"one run = {rate} USD/GPU-h × {gpus_used(gpus):,} GPUs × {r.duration.to('hour').magnitude:.4g} h = "
             f"**{c:,.0f} USD**; runs = floor({budget_usd:,} ÷ {c:,.0f}) = **{money_runs(gpus, tokens_b, budget_usd, rate, model)}**.")
 
