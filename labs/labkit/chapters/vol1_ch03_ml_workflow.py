@@ -21,7 +21,6 @@ from mlsysim import Fleets, Models, viz
 from mlsysim.physics import kernels
 from mlsysim.solvers.scaling import ScalingModel
 from mlsysim.systems.types import Fleet
-from mlsysim.viz.data import fmt
 from mlsysim.viz.template import PALETTE
 
 from ..questions import Prediction, Question
