@@ -145,6 +145,15 @@ GOOD_ARGS = {
     "calc_offload_energy_break_even_rate": dict(device_energy="0.1 J", connected_power="1.06 W", connected_time="11.7 s",
                                                 transmit_energy="3.5 mJ"),
     "calc_cost_per_million_tokens": dict(cost_rate="4.4 USD/hour", token_rate="1000 1/s"),
+    "calc_experiments_within": dict(limit="7 day", per_experiment="6 hour", kind="time"),
+    "calc_complete_experiments": dict(limit="15000 USD", per_experiment="966 USD", kind="money"),
+    "calc_accelerators_rentable": dict(budget="15000 USD", hourly_rate="2.5 USD/hour", duration="7 day"),
+    "calc_event_rate": dict(events=6, devices=16384, duration="54 day"),
+    "calc_expected_poisson_events": dict(rate="6.78e-6 1/day", devices=4096, duration="30 day"),
+    "calc_poisson_at_least_one": dict(mean=0.83),
+    "calc_binomial_at_least_one": dict(fraction=0.001, count=512),
+    "calc_silent_check_loss_fraction": dict(check_time="2 minute", interval="6 hour", events=0.83, duration="30 day"),
+    "calc_best_silent_check_interval": dict(check_time="2 minute", events=0.83, duration="30 day"),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

@@ -164,3 +164,35 @@ class WeightOnlyKernel(Model):
 
 WeightOnlyKernels = Catalog("WeightOnlyKernels", "weight_only_kernels", lambda v: WeightOnlyKernel(**v))
 CATALOGS["WeightOnlyKernels"] = WeightOnlyKernels
+
+
+class SDCRate(Model):
+    """A published silent-data-corruption count: ``events`` among ``devices`` over ``observed_days``
+    (basis "events", a rate per device-day) or ``events`` defective in ``devices`` (basis
+    "prevalence", no time base). The rate and the prevalence are ``physics.kernels`` functions."""
+
+    name: str
+    key: str = ""
+    attr: str = ""
+    aliases: tuple[str, ...] = ()
+    basis: str  # "events" | "prevalence"
+    device: str  # what was counted: "GPU", "machine", ...
+    events: float
+    devices: float
+    observed_days: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.basis not in ("events", "prevalence"):
+            raise InputError("basis", self.basis, "'events' (counted over device-days) or 'prevalence' (a fraction of devices)")
+        if not (self.events >= 0 and self.devices > 0):
+            raise InputError("events, devices", (self.events, self.devices), "events >= 0 among devices > 0")
+        if self.basis == "events" and not (self.observed_days or 0) > 0:
+            raise InputError("observed_days", self.observed_days, "the days the events were counted over (> 0)")
+        if self.basis == "prevalence" and self.events > self.devices:
+            raise InputError("events", self.events, f"at most the {self.devices:g} devices tested")
+        return self
+
+
+SDCRates = Catalog("SDCRates", "sdc_rates", lambda v: SDCRate(**v))
+CATALOGS["SDCRates"] = SDCRates

@@ -924,3 +924,91 @@ def calc_cost_per_million_tokens(cost_rate, token_rate):
     x = _pos(token_rate, "token_rate", "rate")
     return _out(k.cost_per_million_tokens(c, x), "money", "cost per million tokens",
                 cost_rate=cost_rate, token_rate=token_rate).to("USD")
+
+
+# --- Labs: ml workflow ---
+
+_LIMIT_KINDS = ("time", "money", "mass", "energy")
+
+
+def calc_experiments_within(limit, per_experiment, kind):
+    """L / c: the experiments a ``limit`` allows when each costs ``per_experiment``, both of ``kind``
+    ('time', 'money', 'mass' for carbon, or 'energy'); fractional (Kellerer et al. 2004, §1.1).
+    Returns a count."""
+    kind = checks.choice(kind, "kind", _LIMIT_KINDS)
+    budget = _pos(limit, "limit", kind)
+    cost = _pos(per_experiment, "per_experiment", kind)
+    return _out(k.experiments_within(budget, cost), "count", "experiments", limit=limit, per_experiment=per_experiment)
+
+
+def calc_complete_experiments(limit, per_experiment, kind):
+    """floor(L / c): the whole experiments a ``limit`` allows (see ``calc_experiments_within``). Returns a count."""
+    n = calc_experiments_within(limit, per_experiment, kind).magnitude
+    return make(float(k.complete_experiments(n, 1.0)), "count")
+
+
+def calc_accelerators_rentable(budget, hourly_rate, duration):
+    """B / (r T): accelerators ``budget`` rents at ``hourly_rate`` (per accelerator, e.g. '2.5 USD/hour')
+    for the whole ``duration``. Returns a count (fractional)."""
+    b = _pos(budget, "budget", "money")
+    r = _pos(hourly_rate, "hourly_rate", "money_rate")
+    t = _pos(duration, "duration", "time")
+    return _out(k.accelerators_rentable(b, r, t), "count", "accelerators", budget=budget, hourly_rate=hourly_rate,
+                duration=duration)
+
+
+# --- Labs: silent corruption ---
+
+
+def calc_event_rate(events, devices, duration):
+    """k / (N T): the rate per device of ``events`` seen on ``devices`` over ``duration``
+    (Poisson maximum likelihood; e.g. Llama 3, Dubey et al. 2024 Table 5). Returns 1/day."""
+    k_ = _nonneg(events, "events", "count")
+    n = _pos(devices, "devices", "count")
+    t = _pos(duration, "duration", "time")
+    return _out(k.event_rate_per_device_day(k_, n, t), "rate", "rate per device", events=events, devices=devices,
+                duration=duration).to("1/day")
+
+
+def calc_expected_poisson_events(rate, devices, duration):
+    """lambda N T: events a job of ``devices`` sees in ``duration`` at ``rate`` per device (Ross 2014, §5.3). Returns a count."""
+    lam = _nonneg(rate, "rate", "rate")
+    n = _pos(devices, "devices", "count")
+    t = _pos(duration, "duration", "time")
+    return _out(k.expected_poisson_events(lam, n, t), "count", "expected events", rate=rate, devices=devices, duration=duration)
+
+
+def calc_poisson_at_least_one(mean):
+    """1 - exp(-mu): the chance a Poisson count of mean ``mean`` is at least one. Returns a ratio."""
+    mu = _nonneg(mean, "mean", "count")
+    return make(k.poisson_at_least_one(mu), "ratio")
+
+
+def calc_binomial_at_least_one(fraction, count):
+    """1 - (1 - p)^n: the chance at least one of ``count`` devices is defective at prevalence ``fraction`` (Feller 1968). Returns a ratio."""
+    p = checks.number(fraction, "fraction", 0.0, 1.0, accepted="a fraction of devices in [0, 1], e.g. 0.001")
+    n = checks.nonneg(count, "count")
+    if p == 1.0:
+        return make(1.0 if n > 0 else 0.0, "ratio")
+    return make(k.binomial_at_least_one(p, n), "ratio")
+
+
+def calc_silent_check_loss_fraction(check_time, interval, events, duration):
+    """c / tau + mu tau / D: the job time lost to checks every ``interval`` of ``check_time`` each and
+    to rolling back a whole interval per corruption (``events`` expected in ``duration``). Returns a ratio."""
+    c = _nonneg(check_time, "check_time", "time")
+    tau = _pos(interval, "interval", "time")
+    mu = _nonneg(events, "events", "count")
+    d = _pos(duration, "duration", "time")
+    return _out(k.silent_check_loss_fraction(c, tau, mu, d), "ratio", "time lost", check_time=check_time,
+                interval=interval, events=events, duration=duration)
+
+
+def calc_best_silent_check_interval(check_time, events, duration):
+    """tau* = sqrt(c D / mu): the check interval that loses least (Young 1974's square-root law, a
+    whole interval lost per silent corruption). Returns seconds."""
+    c = _pos(check_time, "check_time", "time")
+    mu = checks.positive(events, "events")
+    d = _pos(duration, "duration", "time")
+    return _out(k.best_silent_check_interval(c, mu, d), "time", "check interval", check_time=check_time, events=events,
+                duration=duration).to("s")

@@ -2106,3 +2106,91 @@ def size_scaled_efficiency(declared: float, at_size: float, at_largest: float) -
     declared x at_size / at_largest (equal to ``declared`` for large transfers).
     """
     return declared * at_size / at_largest
+
+
+# --- Labs: ml workflow ---
+
+
+def experiments_within(limit: float, per_experiment: float) -> float:
+    """How many experiments a limit allows, as a fraction: L / c (a time, money or carbon budget L
+    spent c per experiment; both in the same unit). The fractional count says how close the next
+    whole run is; ``complete_experiments`` gives the whole runs. Elementary: the count of items of
+    size c that fit in B, as in the knapsack problem with one item type (Kellerer, Pferschy & Pisinger
+    2004, "Knapsack Problems", §1.1)."""
+    return limit / per_experiment
+
+
+def complete_experiments(limit: float, per_experiment: float) -> int:
+    """Whole experiments that fit in a limit: floor(L / c) (a run cut short teaches nothing; Kellerer
+    et al. 2004, §1.1). A count within 1e-9 of the next integer is that integer (floating-point slack)."""
+    return int(math.floor(limit / per_experiment + 1e-9))
+
+
+def binding_limit(allowances: dict[str, float]) -> str:
+    """The limit that ends the project first: the name whose allowance (experiments it permits) is
+    smallest, since the project gets min over the limits. It is the active constraint of the linear
+    program max n s.t. n c_i <= L_i for every limit i (Boyd & Vandenberghe 2004, "Convex
+    Optimization", §5.5.2, complementary slackness); ties go to the first name given."""
+    return min(allowances, key=allowances.get)
+
+
+def accelerators_rentable(budget: float, hourly_rate: float, duration: float) -> float:
+    """Accelerators a budget can rent for a whole period: B / (r T), from the rental cost
+    r N T = B (the ``rental_cost`` kernel solved for N; rate per accelerator per unit of ``duration``).
+    With more accelerators than this, the money runs out before the period does, whatever the work:
+    a run of wall-clock time t allows T / t runs by time and B / (r N t) by money, and t cancels."""
+    return budget / (hourly_rate * duration)
+
+
+# --- Labs: silent corruption ---
+
+
+def event_rate_per_device_day(events: float, devices: float, days: float) -> float:
+    """A measured rate per device per day: k / (N T), the maximum-likelihood rate of a Poisson
+    process from k events in N T device-days (e.g. Llama 3's 6 silent corruptions on 16,384 GPUs in
+    54 days, Dubey et al. 2024, Table 5). Independent devices' processes add (superposition)."""
+    return events / (devices * days)
+
+
+def expected_poisson_events(rate: float, devices: float, days: float) -> float:
+    """Expected events a job of N devices for T days sees: mu = lambda N T, the mean of the
+    superposed Poisson process of N independent devices (Ross, "Introduction to Probability Models",
+    11th ed., §5.3: superposition; the count in time T is Poisson with mean rate x T)."""
+    return rate * devices * days
+
+
+def poisson_at_least_one(mean: float) -> float:
+    """P(N >= 1) = 1 - exp(-mu) for a Poisson count of mean mu (Ross 2014, §5.3). Computed with
+    expm1 so a tiny mean gives mu, not 0."""
+    return -math.expm1(-mean)
+
+
+def binomial_at_least_one(fraction: float, count: float) -> float:
+    """P(at least one of n independent devices is defective) = 1 - (1 - p)^n, each defective with
+    probability p (a prevalence; Feller 1968, "An Introduction to Probability Theory", vol. I, §VI.2).
+    For small p it is close to the Poisson 1 - exp(-n p)."""
+    return -math.expm1(count * math.log1p(-fraction))
+
+
+def silent_check_loss_fraction(check_time: float, interval: float, events: float, duration: float) -> float:
+    """Fraction of a job's time lost to detecting silent corruptions with a check every tau:
+    c / tau (the checks) + mu tau / D (the rework). A silent corruption shows at the next check
+    only, and the job cannot tell when in the interval it happened, so it rolls back a whole
+    interval tau (a fail-stop failure loses tau / 2 on average: Young 1974). First order: at most
+    one corruption per interval (mu tau / D << 1); the check is assumed to catch every corruption."""
+    return check_time / interval + events * interval / duration
+
+
+def best_silent_check_interval(check_time: float, events: float, duration: float) -> float:
+    """The interval that minimises ``silent_check_loss_fraction``: tau* = sqrt(c D / mu), where
+    c / tau = mu tau / D (d/dtau = 0); the square-root law of Young (1974) with a whole interval,
+    not half, lost per event. Infinite when no event is expected (mu = 0: never check)."""
+    if events <= 0:
+        return math.inf
+    return math.sqrt(check_time * duration / events)
+
+
+def expected_defective(fraction: float, count: float) -> float:
+    """Expected defective devices among n, each defective with probability p: n p (the binomial
+    mean; Feller 1968, vol. I, §IX.2)."""
+    return fraction * count
