@@ -369,9 +369,10 @@ def test_transfer_rows_use_the_fitted_value(report):
 # Calibration transfer against issue 17's targets (batch/precision 10%, generation 20%)
 # ---------------------------------------------------------------------------
 
-# What the transfers reach today (2026-12-01), rounded up: a regression fails, an improvement passes.
+# What the transfers reached (2026-12-01), rounded up: a regression fails, an improvement passes.
 #   batch or precision: 0 of 4 within 10%, median |error| 39.1%, worst 66.3%
 #   GPU generation:     1 of 2 within 20%, median |error| 30.6%, worst 46.8%
+# (predicted with the whole calibrated profile, 2026-12-01: 0 of 4, median 36.9%, worst 46.6%; 2 of 2, 13.0%, 16.7%)
 TRANSFER_CEILINGS = {"batch or precision": (0.45, 0.75), "GPU generation": (0.35, 0.55)}  # (median, worst)
 
 
