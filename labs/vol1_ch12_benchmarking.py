@@ -72,7 +72,7 @@ def _(lab, locked, scenario, source, target):
     mo.stop(locked is None, mo.md("### Explore\n\n*Lock your prediction above to start exploring.*"))
     mo.vstack([mo.md("### Explore\n\nPick the published measurement to calibrate on and a case to predict with "
                      "that calibration. Orange squares use the profile declared before looking; blue circles the "
-                     "calibrated one. On the diagonal the engine is exact."),
+                     "calibrated one. On the diagonal the engine is exact; the dashed lines are 10 % and 20 % off."),
                lab.show_controls(source, target, scenario)] + [mo.md(f"> {n}") for n in lab.notes])
     return
 
@@ -117,6 +117,10 @@ def _(locked, study, update_ms):
         breaks = (f"At the target the engine says **{_pt.bound}-bound**, not {chapter.wall_of(fit.parameter)}-bound: "
                   f"the {_param} fitted on the first case does not set the target's time, so the calibration "
                   "cannot carry over.")
+        if abs(_pt.calibrated - _pt.declared) > 1e-9 * abs(_pt.declared):
+            breaks += (" Its point moves only because the calibrated profile holds the other efficiencies where the "
+                       f"fit held them (compute {fit.efficiency:.3g}, bandwidth {fit.bandwidth_efficiency:.3g}), "
+                       "not where the target's declared profile puts them.")
     elif abs(row.error) > abs(row.default_error):
         breaks = (f"Calibration made the target **worse** ({row.default_error:+.1%} → {row.error:+.1%}): the {_param} "
                   "that fits the first case is not the one the target runs at.")
@@ -160,7 +164,7 @@ def _(locked, scenario, study):
     mo.md(f"""
     #### MLPerf's {scenario.value} scenario
 
-    {chapter.SCENARIOS[scenario.value]} (Reddi et al. 2020, *MLPerf Inference Benchmark*, ISCA, arXiv:1911.02549: its scenarios and metrics).
+    {chapter.SCENARIOS[scenario.value][0].upper() + chapter.SCENARIOS[scenario.value][1:]} (Reddi et al. 2020, *MLPerf Inference Benchmark*, ISCA, arXiv:1911.02549: its scenarios and metrics).
     {scenario_text}
 
     The same accelerator and precision as the calibration case, published: {_speeds}.
@@ -204,9 +208,9 @@ def _():
 
     - **One measurement fixes one number.** The fit cannot tell a slow kernel from slow memory:
       it fixes the efficiency of whichever term binds, and leaves the other as declared.
-    - **A calibration carries only as far as the binding wall.** Change the batch until a
-      memory-bound case turns launch- or compute-bound and the fitted bandwidth efficiency no
-      longer enters its time: the blue point does not move.
+    - **A calibration carries only as far as the binding wall.** Predict a case another wall
+      binds (a batch-1 latency, bound by kernel launches, from a memory-bound large-batch fit) and
+      the fitted efficiency does not enter its time at all: no calibration of it can help.
     - **Efficiency is a property of the work, not of the GPU.** The value that fits one precision,
       batch or sequence length is often not the one another runs at; compare the fitted values
       across cases of the same GPU.

@@ -81,6 +81,8 @@ def test_words_agree_with_the_calibration_report(src, tgt, scenario):
         assert abs(row.error) < 1e-3 and "Pick another case" in explanation
     elif tuned.bound != wall:
         assert f"the engine says **{tuned.bound}-bound**, not {wall}-bound" in explanation
+        moved = abs(tuned.value - measurements.predict(t).value) > 1e-9 * measurements.predict(t).value
+        assert ("Its point moves only because" in explanation) == moved
     elif abs(row.error) > abs(row.default_error):
         assert "made the target **worse**" in explanation
     else:
@@ -95,7 +97,8 @@ def test_words_agree_with_the_calibration_report(src, tgt, scenario):
     # the case it was calibrated on sits on the diagonal (to the fit's residual)
     on = pts[(chapter.label(s), "calibrated")]
     assert on["predicted"] == pytest.approx(s.measured * (1 + fit.residual), rel=1e-6)
-    assert {r["label"] for r in d["chart"].datasets["marked"]} == ({"calibrated on"} if src == tgt else {"calibrated on", "target"})
+    marked = d["chart"].datasets["marked_left"] + d["chart"].datasets["marked_right"]
+    assert {r["label"] for r in marked} == ({"calibrated on"} if src == tgt else {"calibrated on", "target"})
 
 
 def test_the_server_scenario_names_the_table_s_server_cases_and_why_they_are_not_scored():

@@ -253,10 +253,6 @@ TEMPLATE = {
     "layer": [
         {"data": {"name": "band"}, "mark": {"type": "line", "strokeDash": [4, 3], "color": PALETTE["grey"]},
          "encoding": {**_XY, "detail": {"field": "line", "type": "nominal"}}},
-        {"data": {"name": "band_label"}, "mark": {"type": "text", "align": "right", "dx": -2, "dy": -5,
-                                                   "color": PALETTE["grey"], "fontSize": 11},
-         "encoding": {"x": {"field": "measured", "type": "quantitative"},
-                      "y": {"field": "predicted", "type": "quantitative"}, "text": {"field": "line"}}},
         {"data": {"name": "diagonal"}, "mark": {"type": "line", "color": PALETTE["black"]}, "encoding": _XY},
         {"data": {"name": "moves"}, "mark": {"type": "rule", "color": PALETTE["grey"], "opacity": 0.6},
          "encoding": {"x": {"field": "measured", "type": "quantitative"},
@@ -273,16 +269,18 @@ TEMPLATE = {
                       "size": {"field": "size", "type": "quantitative", "scale": None},
                       "opacity": {"field": "opacity", "type": "quantitative", "scale": None},
                       "tooltip": [{"field": "case"}, {"field": "profile"}, {"field": "error"}]}},
-        {"data": {"name": "marked"}, "mark": {"type": "text", "align": "left", "dx": 8, "dy": -8, "fontWeight": "bold"},
-         "encoding": {"x": {"field": "measured", "type": "quantitative"},
-                      "y": {"field": "predicted", "type": "quantitative"}, "text": {"field": "label"}}},
+        # labels right of the points in the chart's left half, left of them in its right half (never clipped)
+        *({"data": {"name": name}, "mark": {"type": "text", "align": align, "dx": dx, "dy": -9, "fontWeight": "bold"},
+           "encoding": {"x": {"field": "measured", "type": "quantitative"},
+                        "y": {"field": "predicted", "type": "quantitative"}, "text": {"field": "label"}}}
+          for name, align, dx in (("marked_left", "left", 8), ("marked_right", "right", -8))),
     ],
 }
 
 
 def chart(s: Study, scenario: str) -> viz.Chart:
     """Predicted against measured for the workload's cases, declared and calibrated, with y = x and
-    the 10 % / 20 % bands; the calibration case and the target are marked, cases of ``scenario``
+    the 10 % / 20 % bands (dashed); the calibration case and the target are marked, cases of ``scenario``
     drawn solid and the others faint."""
     rows, moves, marked = [], [], []
     for p in s.points:
@@ -299,9 +297,10 @@ def chart(s: Study, scenario: str) -> viz.Chart:
     limits = sorted(cal.TRANSFER_TARGETS.values())
     band = [{"measured": x, "predicted": x * (1 + sign * t), "line": f"{sign * t:+.0%}"}
             for t in limits for sign in (1, -1) for x in (lo, hi)]
-    datasets = {"points": rows, "moves": moves, "marked": marked, "diagonal": [{"measured": lo, "predicted": lo},
-                                                                              {"measured": hi, "predicted": hi}],
-                "band": band, "band_label": [r for r in band if r["measured"] == hi and r["line"].startswith("+")]}
+    middle = (lo * hi) ** 0.5  # the middle of the log axis
+    datasets = {"points": rows, "moves": moves, "diagonal": [{"measured": lo, "predicted": lo}, {"measured": hi, "predicted": hi}],
+                "band": band, "marked_left": [m for m in marked if m["measured"] <= middle],
+                "marked_right": [m for m in marked if m["measured"] > middle]}
     settings = {f"layer.0.encoding.{a}.scale.domain": [lo, hi] for a in ("x", "y")}
     t = point(s, s.target.id)
     summary = (f"Predicted against measured for {len(s.points)} cases: calibrated on {label(s.source)}, the target "
