@@ -106,7 +106,8 @@ def _(locked, study, update_ms):
         f"With the profile declared in advance ({_declared}), the engine predicts **{fmt(_ps.declared, 4)} {src.unit}** "
         f"for *{chapter.label(src)}* against **{fmt(src.measured, 4)} {src.unit}** published: "
         f"**{_ps.declared_error:+.1%}**. {fit.reason[0].upper() + fit.reason[1:]}. The fit sets the **{_param}** to "
-        f"**{fit.value:.3g}** (residual {fit.residual:+.1%}); the other efficiencies keep their declared values.")
+        f"**{fit.value:.3g}** (residual {fit.residual:+.1%}). The calibrated profile: compute efficiency "
+        f"{fit.efficiency:.3g}, bandwidth efficiency {fit.bandwidth_efficiency:.3g}.")
     if row.target_error is not None:
         verdict = (f"A change of {row.target_class} is held to **{row.target_error:.0%}**: the calibrated prediction "
                    + ("**meets it**." if row.met else "**misses it**."))
@@ -148,9 +149,14 @@ def _(locked, study, update_ms):
 @app.cell(hide_code=True)
 def _(locked, scenario, study):
     mo.stop(locked is None)
+    _same = chapter.same_accelerator(study)
     _speeds = " · ".join(
         f"{chapter.scenario_of(p.case)}: **{fmt(p.case.measured, 4)} {p.case.unit}** ({chapter.label(p.case)})"
-        for p in chapter.same_accelerator(study))
+        for p in _same)
+    several = len({chapter.scenario_of(p.case) for p in _same}) > 1
+    _speeds += (". One GPU, several \"speeds\": a batch-1 latency and a large-batch throughput are different "
+                "workloads." if several else ". Only one way of measuring appears for it here: calibrate on a "
+                "ResNet-50 inference case to see a batch-1 latency next to a large-batch throughput.")
     _mine = [p for p in study.points if chapter.scenario_of(p.case) == scenario.value]
     if scenario.value == "server":
         _servers = chapter.server_cases()
@@ -167,10 +173,9 @@ def _(locked, scenario, study):
     {chapter.SCENARIOS[scenario.value][0].upper() + chapter.SCENARIOS[scenario.value][1:]} (Reddi et al. 2020, *MLPerf Inference Benchmark*, ISCA, arXiv:1911.02549: its scenarios and metrics).
     {scenario_text}
 
-    The same accelerator and precision as the calibration case, published: {_speeds}.
-    One GPU, several "speeds": a batch-1 latency and a large-batch throughput are different workloads.
+    The same accelerator and precision as the calibration case, published: {_speeds}
     """)
-    return (scenario_text,)
+    return scenario_text, several
 
 
 @app.cell(hide_code=True)

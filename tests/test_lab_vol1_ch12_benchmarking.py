@@ -64,6 +64,7 @@ def test_words_agree_with_the_calibration_report(src, tgt, scenario):
     assert f"**{measurements.signed_error(declared.value, s.measured):+.1%}**" in fit_text
     assert f"**{chapter.PARAMETER_WORDS[fit.parameter]}** to **{fit.value:.3g}**" in fit_text
     assert f"(residual {fit.residual:+.1%})" in fit_text
+    assert f"compute efficiency {fit.efficiency:.3g}, bandwidth efficiency {fit.bandwidth_efficiency:.3g}" in fit_text
     # the transfer: the report's error, in words against the 10 % / 20 % targets
     assert f"**{row.error:+.1%}** ({_within(row.error)})" in explanation
     assert f"declared **{fmt(measurements.predict(t).value, 4)}**" in explanation
@@ -105,6 +106,7 @@ def test_the_server_scenario_names_the_table_s_server_cases_and_why_they_are_not
     _, d, _ = run_lab(LAB, {"src": "rn50-train-a100-amp", "tgt": "rn50-train-v100-amp", "scenario": "server"})
     servers = [c for c in CASES if "server" in (c.where + c.metric).lower()]
     assert servers, "the table has an MLPerf server case"
+    assert not d["several"]  # the A100's fp16 ResNet-50 training: one offline case
     for c in servers:
         assert c.id in d["scenario_text"]
         if c.pending:
@@ -116,6 +118,7 @@ def test_single_stream_is_batch_one_and_offline_a_large_batch():
     assert chapter.scenario_of(_case("rn50-infer-v100-amp-b256")) == "offline"
     _, d, _ = run_lab(LAB, {"src": "rn50-infer-v100-amp-b256", "tgt": "rn50-infer-v100-amp-b64", "scenario": "single-stream"})
     # the V100's ResNet-50 fp16 inference cases: batch 1 (12.78 ms, DLE) and batch 64 / 256 (images/s)
+    assert d["several"]  # the V100's fp16 ResNet-50 cases include batch 1 and batch 64 / 256
     solid = [r for r in d["chart"].datasets["points"] if r["opacity"] == 1.0]
     assert {r["case"] for r in solid} >= {chapter.label(_case("rn50-infer-v100-amp-b1")), chapter.label(_case("rn50-infer-t4-amp-b1"))}
 
