@@ -101,7 +101,8 @@ def _(locked, study, update_ms):
     src, tgt, fit, row = study.source, study.target, study.fit, study.row
     _ps, _pt = chapter.point(study, src.id), chapter.point(study, tgt.id)
     _param = chapter.PARAMETER_WORDS.get(fit.parameter, fit.parameter)
-    _declared = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in src.profile.items()) or "the engine's own defaults"
+    _declared = ", ".join(f"{k.replace('_', ' ')} {fmt(v) if isinstance(v, (int, float)) else v}"
+                          for k, v in src.profile.items()) or "the engine's own defaults"
     fit_text = (
         f"With the profile declared in advance ({_declared}), the engine predicts **{fmt(_ps.declared, 4)} {src.unit}** "
         f"for *{chapter.label(src)}* against **{fmt(src.measured, 4)} {src.unit}** published: "
