@@ -213,7 +213,8 @@ def _():
     ### What to notice
 
     - **One measurement fixes one number.** The fit cannot tell a slow kernel from slow memory:
-      it fixes the efficiency of whichever term binds, and leaves the other as declared.
+      it fixes the efficiency of whichever term binds, and holds the other where the fit began
+      (the declared value, or the engine's plain default where the profile declares none).
     - **A calibration carries only as far as the binding wall.** Predict a case another wall
       binds (a batch-1 latency, bound by kernel launches, from a memory-bound large-batch fit) and
       the fitted efficiency does not enter its time at all: no calibration of it can help.
