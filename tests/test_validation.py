@@ -379,10 +379,12 @@ def test_transfer_rows_use_the_fitted_value(report):
 # ---------------------------------------------------------------------------
 
 # What the transfers reach today (2026-12-01), rounded up: a regression fails, an improvement passes.
-#   batch or precision: 0 of 4 within 10%, median |error| 29.2%, worst 56.3% (34.4% / 56.3% before BERT's
-#                       memory-bound kernels and the V100 GEMM ceiling; 39.1% / 66.3% before the CNN traffic)
-#   GPU generation:     1 of 2 within 20%, median |error| 15.9%, worst 30.7% (20.9% / 30.7% before)
-TRANSFER_CEILINGS = {"batch or precision": (0.32, 0.60), "GPU generation": (0.18, 0.34)}  # (median, worst)
+# Each target is predicted with the whole calibrated profile (the fitted parameter and the values the
+# fit held), so a case transferred to itself reproduces its measurement.
+#   batch or precision: 0 of 4 within 10%, median |error| 33.9%, worst 42.2% (29.2% / 56.3% when the
+#                       target took only the fitted parameter; 39.1% / 66.3% before the CNN traffic)
+#   GPU generation:     2 of 2 within 20%, median |error| 13.0%, worst 16.7% (15.9% / 30.7% before)
+TRANSFER_CEILINGS = {"batch or precision": (0.36, 0.45), "GPU generation": (0.14, 0.18)}  # (median, worst)
 
 
 def test_transfer_summary_by_hand():
@@ -411,8 +413,14 @@ def test_transfer_ceilings_today(report, name):
     assert s.worst <= worst, f"{name}: worst |error| {s.worst:.1%} > {worst:.0%}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17's transfer targets need the CNN activation traffic, per-kernel launch cost and "
-                                       "size-dependent efficiency (precision changes move the binding wall)")
+def test_transfer_to_another_gpu_generation_meets_its_target(report):
+    # issue 17: calibrated on one GPU, the same workload on another generation within 20% (2 of 2 today)
+    rows = [r for r in report.transfers if r.target_class == "GPU generation"]
+    assert rows and all(r.met for r in rows), [(r.target, r.error) for r in rows]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17's batch/precision transfer target (10%) is not met: a precision or batch "
+                                       "change moves ResNet-50 and BERT between walls the one fitted efficiency does not govern")
 def test_transfer_targets_met(report):
     assert all(r.met for r in report.transfers if r.met is not None)
 

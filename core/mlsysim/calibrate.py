@@ -192,8 +192,19 @@ class TransferRow:
         return out
 
 
+def calibrated_profile(fit: CalibratedProfile) -> dict:
+    """The efficiencies a prediction with a calibrated profile uses (``Case.with_profile(**...)``)."""
+    return {"efficiency": fit.efficiency, "bandwidth_efficiency": fit.bandwidth_efficiency, "utilization": fit.utilization}
+
+
 def transfer(calibrate_on: Case, targets: list[tuple]) -> list[TransferRow]:
-    """Fit on ``calibrate_on``; predict each target with that fitted parameter (its other parameters as declared).
+    """Fit on ``calibrate_on``; predict each target with the calibrated profile.
+
+    The calibrated profile is the fitted parameter together with the values the fit held the
+    other parameters at (``CalibratedProfile``'s three fields), so a case transferred to itself
+    reproduces its measurement (error = the fit's residual). Predicting with the fitted parameter
+    alone would give a target whose profile declares nothing (the engine's size-dependent
+    defaults) another value of the other parameter than the one the fit was made with.
 
     ``targets``: (case, what changes) or (case, what changes, target class of ``TRANSFER_TARGETS`` or None).
     """
@@ -204,7 +215,7 @@ def transfer(calibrate_on: Case, targets: list[tuple]) -> list[TransferRow]:
         if target_class is not None and target_class not in TRANSFER_TARGETS:
             raise InputError("target_class", target_class, f"one of {', '.join(TRANSFER_TARGETS)} or None")
         declared = signed_error(predict(target).value, target.measured)
-        tuned = predict(target.with_profile(**{fit.parameter: fit.value}))
+        tuned = predict(target.with_profile(**calibrated_profile(fit)))
         rows.append(TransferRow(calibrate_on.id, fit.parameter, fit.value, fit.residual, target.id, change, target.measured,
                                 declared, signed_error(tuned.value, target.measured), target_class))
     return rows
