@@ -10,6 +10,8 @@ chart's template is written here (``mlsysim.viz`` has no supply-against-demand c
 
 from __future__ import annotations
 
+import math
+
 from functools import lru_cache
 
 from mlsysim import CpuHosts, DataModel, Hardware, Preprocessing, SingleNodeModel, Storage, TransformationModel, viz
@@ -70,6 +72,8 @@ TEMPLATE = {
                             "axis": {"labelLimit": 150}},
                       "x": {"field": "rate", "type": "quantitative", "title": "Samples per second (log)",
                             "scale": {"type": "log"}, "axis": {"format": "~s"}},
+                      # a log axis has no zero: each bar starts at a floor below every rate (from 0 it draws nothing)
+                      "x2": {"field": "floor"},
                       "color": {"field": "binds", "type": "nominal", "title": None,
                                 "scale": {"domain": ["binds", "keeps up"], "range": [PALETTE["vermillion"], PALETTE["blue"]]}}}},
         {"data": {"name": "demand"}, "mark": {"type": "rule", "strokeWidth": 2, "strokeDash": [5, 3],
@@ -84,8 +88,10 @@ TEMPLATE = {
 
 def chart(data, gpus: int, hw_name: str) -> viz.Chart:
     """Each stage's supply against what the accelerators consume (the dashed line)."""
-    rows = stages(data)
     need = data.demand.to("1/s").magnitude
+    rows = stages(data)
+    floor = 10.0 ** math.floor(math.log10(min([need] + [r["rate"] for r in rows])))
+    rows = [{**r, "floor": floor} for r in rows]
     demand = [{"rate": need, "label": f"{gpus} GPUs need {fmt(need)}/s"}]
     datasets = {"stages": rows, "demand": demand}
     slowest = min(rows, key=lambda r: r["rate"])
