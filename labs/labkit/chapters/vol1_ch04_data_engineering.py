@@ -79,8 +79,11 @@ TEMPLATE = {
         {"data": {"name": "demand"}, "mark": {"type": "rule", "strokeWidth": 2, "strokeDash": [5, 3],
                                               "color": PALETTE["black"]},
          "encoding": {"x": {"field": "rate", "type": "quantitative"}}},
-        {"data": {"name": "demand"}, "mark": {"type": "text", "align": "left", "dx": 4, "dy": -4, "baseline": "bottom",
-                                              "fontWeight": "bold", "y": 0},
+        {"data": {"name": "demand"}, "transform": [{"filter": "datum.align == 'left'"}],
+         "mark": {"type": "text", "align": "left", "dx": 4, "dy": -4, "baseline": "bottom", "fontWeight": "bold", "y": 0},
+         "encoding": {"x": {"field": "rate", "type": "quantitative"}, "text": {"field": "label"}}},
+        {"data": {"name": "demand"}, "transform": [{"filter": "datum.align == 'right'"}],
+         "mark": {"type": "text", "align": "right", "dx": -4, "dy": -4, "baseline": "bottom", "fontWeight": "bold", "y": 0},
          "encoding": {"x": {"field": "rate", "type": "quantitative"}, "text": {"field": "label"}}},
     ],
 }
@@ -92,13 +95,16 @@ def chart(data, gpus: int, hw_name: str) -> viz.Chart:
     rows = stages(data)
     floor = 10.0 ** math.floor(math.log10(min([need] + [r["rate"] for r in rows])))
     rows = [{**r, "floor": floor} for r in rows]
-    demand = [{"rate": need, "label": f"{gpus} GPUs need {fmt(need)}/s"}]
+    top = max([need] + [r["rate"] for r in rows])
+    # the label reads away from the nearer edge of the log axis, so it is not cut off on a phone
+    demand = [{"rate": need, "label": f"{gpus} GPUs need {fmt(need)}/s",
+               "align": "right" if need > math.sqrt(floor * top) else "left"}]
     datasets = {"stages": rows, "demand": demand}
     slowest = min(rows, key=lambda r: r["rate"])
     summary = (f"Supply of each input-pipeline stage against the {fmt(need)} samples/s that {gpus} {hw_name} consume: "
                f"the slowest stage, {slowest['stage']}, gives {fmt(slowest['rate'])} samples/s"
                + (", so it binds." if data.binding_stage != "accelerator" else ", enough: the GPUs set the pace."))
-    return viz.Chart(viz.fill(TEMPLATE, datasets, title="Is the GPU starved? Supply per stage against demand"),
+    return viz.Chart(viz.fill(TEMPLATE, datasets, title="Is the GPU starved? Supply vs demand"),
                      datasets, summary)
 
 

@@ -86,9 +86,9 @@ TEMPLATE = {
     "layer": [
         {"data": {"name": "fleets"}, "mark": {"type": "point", "filled": True, "size": 110},
          "encoding": {"x": {"field": "cost", "type": "quantitative", "title": "Price of the fleet (USD, log)",
-                            "scale": {"type": "log", "nice": False}, "axis": {"format": "~s"}},
+                            "scale": {"type": "log", "nice": False, "padding": 14}, "axis": {"format": "~s"}},
                       "y": {"field": "carbon", "type": "quantitative", "title": "Carbon per month (t CO2e, log)",
-                            "scale": {"type": "log", "nice": False}, "axis": {"format": "~g"}},
+                            "scale": {"type": "log", "nice": False, "padding": 14}, "axis": {"format": "~g"}},
                       "shape": {"field": "state", "type": "nominal", "title": None,
                                 "scale": {"domain": ["meets every target", "misses a target", "chosen"],
                                           "range": ["circle", "cross", "diamond"]}},
