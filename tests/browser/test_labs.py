@@ -2,7 +2,8 @@
 
 The labs are discovered (one parametrized case each), share one built site and one browser, and
 each gets a fresh browser context (its own storage). For every lab: it boots offline, a URL preset
-sets its controls, the prediction locks, its chart draws, every control changes the page, a reload
+sets its controls, the prediction locks, its charts draw marks (not just axes) at every setting, every
+control changes the page, a reload
 keeps the state, the check-yourself answers derived by labkit are accepted, the download is a
 file the grader accepts and grades correct, the index shows the lab done, the page fits a 390 px
 phone, and no Python traceback appears. test_labs_restart.py checks a browser restart keeps the state.
@@ -112,6 +113,47 @@ def change_control(page, el) -> str:
     return f"{tag} {label}"
 
 
+# Vega draws a chart's data as the items of its mark groups (`g.role-mark`, one per layer); axes,
+# legends and titles are other roles. The charts sit inside marimo's shadow roots. A layer whose
+# items all have no size draws nothing: a bar from a zero baseline on a log axis comes out as
+# `M0,y h0 v42 h0 Z`, 0 px wide, and the chart shows axes and nothing else. So every layer with items
+# must draw at least one with a size (an area for bars, points and areas; a length for lines and
+# rules), and every chart must draw something (when there is no data to draw, a chart says so in
+# a text mark). A layer with no items (a filter that matched nothing, e.g. no optimum to mark) is
+# allowed.
+EMPTY_CHARTS = """() => {
+  const charts = [];
+  const walk = (root) => { root.querySelectorAll('*').forEach(e => e.shadowRoot && walk(e.shadowRoot));
+                           root.querySelectorAll('.vega-embed svg').forEach(s => charts.push(s)); };
+  walk(document);
+  const drawn = (e, kind) => { const b = e.getBBox();
+    return (kind === 'line' || kind === 'rule') ? b.width + b.height > 0 : b.width > 0 && b.height > 0; };
+  return charts.map((svg, i) => {
+    const title = svg.querySelector('.role-title-text');
+    const name = `chart ${i + 1}` + (title ? ` (${title.textContent})` : '');
+    const layers = [...svg.querySelectorAll('g.role-mark')].map(g => {
+      const kind = ((g.getAttribute('class') || '').match(/mark-(\\w+)/) || [])[1];
+      const items = [...g.children];
+      return {kind, items: items.length, drawn: kind === 'text' ? items.length : items.filter(e => drawn(e, kind)).length};
+    });
+    const blank = layers.filter(l => l.kind !== 'text' && l.items && !l.drawn).map(l => `${l.items} ${l.kind} of no size`);
+    if (!layers.some(l => l.drawn)) blank.push('no marks');
+    return blank.length ? `${name}: ${blank.join(', ')}` : null;
+  }).filter(x => x);
+}"""
+
+
+def charts_draw(page, after: str) -> None:
+    """Every chart on the page draws at least one data mark (waiting for a redraw to finish)."""
+    t0, empty = time.monotonic(), []
+    while time.monotonic() - t0 < 10:
+        empty = page.evaluate(EMPTY_CHARTS)
+        if not empty:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"after {after}, these charts draw no marks: {empty}")
+
+
 def no_traceback(page) -> None:
     text = page.inner_text("body")
     assert "Traceback (most recent call last)" not in text, text[:2000]
@@ -149,6 +191,7 @@ def test_lab(meta, site_url, chromium, tmp_path):
         page.locator(".labkit-controls").first.wait_for(timeout=STEP_MS)
         page.locator(".vega-embed svg text").first.wait_for(timeout=STEP_MS)
         assert page.locator("text=Your prediction, locked").count() >= 1
+        charts_draw(page, "the prediction was locked")
 
         # 4. every control changes something on the page
         controls = page.locator(".labkit-controls").locator(
@@ -159,6 +202,7 @@ def test_lab(meta, site_url, chromium, tmp_path):
             before = fingerprint(page)
             what = change_control(page, controls.nth(i))
             wait_changed(page, before, what)
+            charts_draw(page, what)
             ms = page.locator("#update-ms")
             if ms.count():
                 timings.append(float(ms.first.inner_text().split()[0]))

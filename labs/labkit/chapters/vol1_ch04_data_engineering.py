@@ -10,6 +10,8 @@ chart's template is written here (``mlsysim.viz`` has no supply-against-demand c
 
 from __future__ import annotations
 
+import math
+
 from functools import lru_cache
 
 from mlsysim import CpuHosts, DataModel, Hardware, Preprocessing, SingleNodeModel, Storage, TransformationModel, viz
@@ -70,13 +72,18 @@ TEMPLATE = {
                             "axis": {"labelLimit": 150}},
                       "x": {"field": "rate", "type": "quantitative", "title": "Samples per second (log)",
                             "scale": {"type": "log"}, "axis": {"format": "~s"}},
+                      # a log axis has no zero: each bar starts at a floor below every rate (from 0 it draws nothing)
+                      "x2": {"field": "floor"},
                       "color": {"field": "binds", "type": "nominal", "title": None,
                                 "scale": {"domain": ["binds", "keeps up"], "range": [PALETTE["vermillion"], PALETTE["blue"]]}}}},
         {"data": {"name": "demand"}, "mark": {"type": "rule", "strokeWidth": 2, "strokeDash": [5, 3],
                                               "color": PALETTE["black"]},
          "encoding": {"x": {"field": "rate", "type": "quantitative"}}},
-        {"data": {"name": "demand"}, "mark": {"type": "text", "align": "left", "dx": 4, "dy": -4, "baseline": "bottom",
-                                              "fontWeight": "bold", "y": 0},
+        {"data": {"name": "demand"}, "transform": [{"filter": "datum.align == 'left'"}],
+         "mark": {"type": "text", "align": "left", "dx": 4, "dy": -4, "baseline": "bottom", "fontWeight": "bold", "y": 0},
+         "encoding": {"x": {"field": "rate", "type": "quantitative"}, "text": {"field": "label"}}},
+        {"data": {"name": "demand"}, "transform": [{"filter": "datum.align == 'right'"}],
+         "mark": {"type": "text", "align": "right", "dx": -4, "dy": -4, "baseline": "bottom", "fontWeight": "bold", "y": 0},
          "encoding": {"x": {"field": "rate", "type": "quantitative"}, "text": {"field": "label"}}},
     ],
 }
@@ -84,15 +91,20 @@ TEMPLATE = {
 
 def chart(data, gpus: int, hw_name: str) -> viz.Chart:
     """Each stage's supply against what the accelerators consume (the dashed line)."""
-    rows = stages(data)
     need = data.demand.to("1/s").magnitude
-    demand = [{"rate": need, "label": f"{gpus} GPUs need {fmt(need)}/s"}]
+    rows = stages(data)
+    floor = 10.0 ** math.floor(math.log10(min([need] + [r["rate"] for r in rows])))
+    rows = [{**r, "floor": floor} for r in rows]
+    top = max([need] + [r["rate"] for r in rows])
+    # the label reads away from the nearer edge of the log axis, so it is not cut off on a phone
+    demand = [{"rate": need, "label": f"{gpus} GPUs need {fmt(need)}/s",
+               "align": "right" if need > math.sqrt(floor * top) else "left"}]
     datasets = {"stages": rows, "demand": demand}
     slowest = min(rows, key=lambda r: r["rate"])
     summary = (f"Supply of each input-pipeline stage against the {fmt(need)} samples/s that {gpus} {hw_name} consume: "
                f"the slowest stage, {slowest['stage']}, gives {fmt(slowest['rate'])} samples/s"
                + (", so it binds." if data.binding_stage != "accelerator" else ", enough: the GPUs set the pace."))
-    return viz.Chart(viz.fill(TEMPLATE, datasets, title="Is the GPU starved? Supply per stage against demand"),
+    return viz.Chart(viz.fill(TEMPLATE, datasets, title="Is the GPU starved? Supply vs demand"),
                      datasets, summary)
 
 

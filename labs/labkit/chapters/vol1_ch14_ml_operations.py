@@ -120,7 +120,14 @@ TEMPLATE = {
          "encoding": {"x": {"field": "days", "type": "quantitative"}, "y": {"field": "cost", "type": "quantitative"},
                       "color": {"field": "which", "type": "nominal", "legend": None,
                                 "scale": {"domain": ["optimum", "yours"], "range": [PALETTE["green"], PALETTE["vermillion"]]}}}},
-        {"data": {"name": "marks"}, "mark": {"type": "text", "align": "left", "dx": 7, "dy": -8, "fontWeight": "bold"},
+        {"data": {"name": "marks"}, "transform": [{"filter": "datum.align == 'left'"}],
+         "mark": {"type": "text", "align": "left", "dx": 7, "dy": -8, "fontWeight": "bold"},
+         "encoding": {"x": {"field": "days", "type": "quantitative"}, "y": {"field": "cost", "type": "quantitative"},
+                      "text": {"field": "label"},
+                      "color": {"field": "which", "type": "nominal", "legend": None,
+                                "scale": {"domain": ["optimum", "yours"], "range": [PALETTE["green"], PALETTE["vermillion"]]}}}},
+        {"data": {"name": "marks"}, "transform": [{"filter": "datum.align == 'right'"}],
+         "mark": {"type": "text", "align": "right", "dx": -7, "dy": -8, "fontWeight": "bold"},
          "encoding": {"x": {"field": "days", "type": "quantitative"}, "y": {"field": "cost", "type": "quantitative"},
                       "text": {"field": "label"},
                       "color": {"field": "which", "type": "nominal", "legend": None,
@@ -130,9 +137,12 @@ TEMPLATE = {
 
 
 def chart(plan: Plan, interval_days: float, points_per_week: float, value_per_point_day: float, title: str) -> viz.Chart:
-    marks = [{"which": "optimum", "days": plan.best_days, "cost": plan.best_rate,
+    # the optimum sits mid-axis (the curve spans 1/20 to 20 x it): a label reads away from the right
+    # edge when yours is right of the optimum, and both read the same way so they do not cross
+    align = "right" if interval_days > plan.best_days else "left"
+    marks = [{"which": "optimum", "days": plan.best_days, "cost": plan.best_rate, "align": align,
               "label": f"optimum {fmt(plan.best_days)} d: {money(plan.best_rate)}/day"},
-             {"which": "yours", "days": float(interval_days), "cost": plan.rate,
+             {"which": "yours", "days": float(interval_days), "cost": plan.rate, "align": align,
               "label": f"yours {fmt(interval_days)} d: {money(plan.rate)}/day"}]
     datasets = {"curve": curve(plan, points_per_week, value_per_point_day), "marks": marks}
     summary = (f"Cost per day against the retraining interval: lowest, {plan.best_rate:,.0f} USD/day, at "

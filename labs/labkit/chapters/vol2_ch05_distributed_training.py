@@ -83,7 +83,17 @@ def chart(mine, top, title: str) -> viz.Chart:
                         for row, p in rows_in) + "."
     spec = viz.fill("step_time", datasets, title=title,
                     settings={"layer.0.encoding.x.title": f"Step time ({unit})", "height": 150})
+    if not rows_in:  # no layout fits and the student's is not one: say so on the chart, not an empty frame
+        summary = NOTHING_TO_DRAW + "."
+        datasets = {**datasets, "note": [{"text": NOTHING_TO_DRAW}]}
+        spec = dict(spec, datasets=datasets, layer=[*spec["layer"], NOTE_LAYER])
     return viz.Chart(spec, datasets, summary)
+
+
+NOTHING_TO_DRAW = "No step to draw: no layout fits, and yours is not one"
+NOTE_LAYER = {"data": {"name": "note"},
+              "mark": {"type": "text", "align": "left", "baseline": "top", "fontSize": 12, "fontWeight": "bold"},
+              "encoding": {"x": {"value": 4}, "y": {"value": 8}, "text": {"field": "text"}}}
 
 
 def best_label(model: str, fleet: str, recompute: str) -> str:

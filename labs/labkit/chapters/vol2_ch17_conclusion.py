@@ -9,6 +9,8 @@ against. The chart's template is written here (``mlsysim.viz`` has no design-spa
 
 from __future__ import annotations
 
+import math
+
 from mlsysim import Q_, viz
 from mlsysim.registries import Grids, Models
 from mlsysim.solvers.sustainability import SustainabilityModel
@@ -84,9 +86,9 @@ TEMPLATE = {
     "layer": [
         {"data": {"name": "fleets"}, "mark": {"type": "point", "filled": True, "size": 110},
          "encoding": {"x": {"field": "cost", "type": "quantitative", "title": "Price of the fleet (USD, log)",
-                            "scale": {"type": "log", "nice": False}, "axis": {"format": "~s"}},
+                            "scale": {"type": "log", "nice": False, "padding": 14}, "axis": {"format": "~s"}},
                       "y": {"field": "carbon", "type": "quantitative", "title": "Carbon per month (t CO2e, log)",
-                            "scale": {"type": "log", "nice": False}, "axis": {"format": "~g"}},
+                            "scale": {"type": "log", "nice": False, "padding": 14}, "axis": {"format": "~g"}},
                       "shape": {"field": "state", "type": "nominal", "title": None,
                                 "scale": {"domain": ["meets every target", "misses a target", "chosen"],
                                           "range": ["circle", "cross", "diamond"]}},
@@ -95,7 +97,12 @@ TEMPLATE = {
                                           "range": [PALETTE["blue"], "#999999", PALETTE["vermillion"]]}},
                       "tooltip": [{"field": "part"}, {"field": "count"}, {"field": "cost", "format": ",.0f"},
                                   {"field": "carbon", "format": ".3g"}]}},
-        {"data": {"name": "fleets"}, "mark": {"type": "text", "align": "left", "dx": 7, "fontSize": 10},
+        {"data": {"name": "fleets"}, "transform": [{"filter": "datum.label && datum.align == 'left'"}],
+         "mark": {"type": "text", "align": "left", "dx": 8, "fontSize": 11, "fontWeight": "bold"},
+         "encoding": {"x": {"field": "cost", "type": "quantitative"}, "y": {"field": "carbon", "type": "quantitative"},
+                      "text": {"field": "label"}}},
+        {"data": {"name": "fleets"}, "transform": [{"filter": "datum.label && datum.align == 'right'"}],
+         "mark": {"type": "text", "align": "right", "dx": -8, "fontSize": 11, "fontWeight": "bold"},
          "encoding": {"x": {"field": "cost", "type": "quantitative"}, "y": {"field": "carbon", "type": "quantitative"},
                       "text": {"field": "label"}}},
         {"data": {"name": "limits"}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#444"},
@@ -108,8 +115,13 @@ TEMPLATE = {
 
 def chart(rows: list[dict], budget_usd: float, carbon_cap_t: float, title: str) -> viz.Chart:
     best = chosen(rows)
+    # only the chosen fleet is labelled (a dozen labels overlap on a phone; the others name
+    # themselves in their tooltips), on the side of the point away from the nearer edge
+    costs = [r["cost"] for r in rows if r["cost"] > 0]
+    middle = math.sqrt(min(costs) * max(costs)) if costs else 0.0
     fleets = [{**r, "state": "chosen" if r is best else ("meets every target" if r["meets"] else "misses a target"),
-               "label": f"{r['count']} x {r['key']}"} for r in rows]
+               "label": f"{r['count']} x {r['key']}" if r is best else "",
+               "align": "right" if r["cost"] > middle else "left"} for r in rows]
     datasets = {"fleets": fleets, "limits": [{"cost": budget_usd}] if budget_usd > 0 else [],
                 "caps": [{"carbon": carbon_cap_t}] if carbon_cap_t > 0 else []}
     summary = (f"{sum(r['meets'] for r in rows)} of {len(rows)} priced fleets meet every target; "
