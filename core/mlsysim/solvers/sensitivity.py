@@ -187,8 +187,9 @@ class SensitivitySolver:
 def single_node_problem(model, hardware, batch_size: int = 1, precision: str = "fp16", efficiency: float = DEFAULT_EFFICIENCY,
                         bandwidth_efficiency: float = DEFAULT_BANDWIDTH_EFFICIENCY, is_training: bool = False,
                         seq_len: int | None = None, grid=None, pue: float | None = None, price_per_hour=None) -> SensitivityProblem:
-    """Knobs peak_flops, bandwidth, efficiency, bandwidth_efficiency, batch_size (+ carbon_intensity and pue with a
-    ``grid``, + price with ``price_per_hour``); outputs latency, throughput, energy (TDP x latency), carbon, cost."""
+    """Knobs peak_flops, bandwidth, efficiency, bandwidth_efficiency, batch_size (+ launch_rate, kernel launches
+    per second, where the workload's launches are charged; + carbon_intensity and pue with a ``grid``, + price
+    with ``price_per_hour``); outputs latency, throughput, energy (TDP x latency), carbon, cost."""
     m, hw = _inputs.workload(model), _inputs.hardware(hardware)
     base = SingleNodeModel().solve(m, hw, batch_size=batch_size, precision=precision, efficiency=efficiency,
                                    bandwidth_efficiency=bandwidth_efficiency, is_training=is_training, seq_len=seq_len)
@@ -214,12 +215,18 @@ def single_node_problem(model, hardware, batch_size: int = 1, precision: str = "
     work = workload_plan(m, base.precision, is_training, seq_len, execution=base.execution)
     d0 = device_rates(hw, base.precision, efficiency, bandwidth_efficiency, on_chip, launch_cost(base.execution)[0])
     sram_bw0 = hw.memory._si.get("sram_bandwidth") or 0.0
+    if work.kernels > 0 and d0.launch > 0:
+        # the Software wall's knob, as a rate like the others (more is better): kernels the host
+        # launches per second, 1 / the launch cost; where launches outlast the device it is the one
+        # knob that moves the step (a small batch in eager mode)
+        knobs["launch_rate"] = 1.0 / d0.launch
 
     def f(k: dict) -> dict:
         bw_eff = k["bandwidth_efficiency"]
+        launch = 1.0 / k["launch_rate"] if "launch_rate" in k else d0.launch
         d = DeviceRates(k["peak_flops"], kernels.effective_flops(k["peak_flops"], k["efficiency"]), k["bandwidth"] * bw_eff,
                         k["bandwidth"], d0.tax, d0.memory_capacity, d0.compute_precision, d0.sram_capacity,
-                        sram_bw0 * bw_eff if d0.sram_capacity else 0.0, d0.launch)
+                        sram_bw0 * bw_eff if d0.sram_capacity else 0.0, launch)
         batch = int(k["batch_size"])
         latency = roofline(RooflinePlan(work, d), batch).latency
         out = {"latency": latency, "throughput": batch / latency}
