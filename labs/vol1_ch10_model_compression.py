@@ -92,7 +92,7 @@ def _(batch, bits, hw, lab, method, model, sparsity):
                              "sparsity": sparsity.value, "hw": hw.value, "batch": batch.value})
     n_batch = int(batch.value)
     chosen = chapter.recipe(method.value, bits.value, sparsity.value)
-    rows, mine, why_not = chapter.compare(model.value, hw.value, chosen, n_batch)
+    rows, mine, why_not = chapter.compare(model.value, hw.value, chosen, n_batch, int(bits.value))
     base = rows[0]  # the uncompressed fp16 recipe
     device, workload = Hardware.get(hw.value), Models.get(model.value)
     chart = chapter.frontier_chart(rows, mine, f"{workload.name} on {device.name}, batch {n_batch}")
@@ -220,9 +220,9 @@ def _():
     - **Smaller is faster only while the step waits for bytes.** At batch 1 a decode step reads every weight
       to make one token: 4-bit weights make it about 4× faster on every device. As the batch grows, the
       arithmetic catches up; once the step is compute bound, weight-only 4-bit buys nothing.
-    - **The same recipe, different devices.** A phone and an edge box have little bandwidth and turn compute
-      bound at smaller batches than you might expect; where fp16 does not fit at all, compression decides
-      whether the model runs, not how fast.
+    - **The same recipe, different devices.** The batch at which a step turns compute bound is set by the
+      device's arithmetic per byte of bandwidth, not by its size: compare the Jetson with the H100. Where fp16
+      does not fit at all (LLaMA-7B on a phone), compression decides whether the model runs, not how fast.
     - **Quality is not a formula.** Every point's height is a number someone measured for one model on one
       benchmark (GPTQ and RTN on LLaMA-7B, DistilBERT on GLUE); LLM.int8()'s is a claim. Llama-2-7B has the
       same shape as LLaMA-7B, yet no figure: it was not measured.
