@@ -95,7 +95,7 @@ def _(batch, bits, hw, lab, method, model, sparsity):
     rows, mine, why_not = chapter.compare(model.value, hw.value, chosen, n_batch, int(bits.value))
     base = rows[0]  # the uncompressed fp16 recipe
     device, workload = Hardware.get(hw.value), Models.get(model.value)
-    chart = chapter.frontier_chart(rows, mine, f"{workload.name} on {device.name}, batch {n_batch}")
+    chart = chapter.frontier_chart(rows, mine, {"text": f"{workload.name}, batch {n_batch}", "subtitle": device.name})
     update_ms = (time.perf_counter() - _t0) * 1e3
     return base, chart, chosen, controls, device, mine, n_batch, rows, update_ms, why_not, workload
 

@@ -152,14 +152,14 @@ FRONTIER_TEMPLATE = {
         {"data": {"name": "points"}, "mark": {"type": "point", "filled": True, "size": 110, "opacity": 1},
          "encoding": {"x": _X, "y": _Y,
                       "color": {"field": "kind", "type": "nominal", "title": "Quality figure", "scale": _KINDS},
-                      "shape": {"field": "fits", "type": "nominal", "title": "Weights",
+                      "shape": {"field": "fits", "type": "nominal", "legend": None,
                                 "scale": {"domain": ["fit", "do not fit"], "range": ["circle", "cross"]}},
                       "tooltip": [{"field": "label"}, {"field": "time", "format": ".3g"}, {"field": "kept", "format": ".3g"},
                                   {"field": "size_gb", "format": ".3g"}]}},
         {"data": {"name": "points"}, "mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 9,
                                               "fontSize": 11},
          "encoding": {"x": {"field": "time", "type": "quantitative"}, "y": {"field": "kept", "type": "quantitative"},
-                      "text": {"field": "label", "type": "nominal"}}},
+                      "text": {"field": "tag", "type": "nominal"}}},
         {"data": {"name": "chosen"}, "mark": {"type": "point", "filled": False, "size": 420, "strokeWidth": 3,
                                               "color": PALETTE["vermillion"]},
          "encoding": {"x": {"field": "time", "type": "quantitative"}, "y": {"field": "kept", "type": "quantitative"}}},
@@ -167,14 +167,15 @@ FRONTIER_TEMPLATE = {
 }
 
 
-def frontier_chart(rows: list[dict], mine: dict | None, title: str) -> viz.Chart:
+def frontier_chart(rows: list[dict], mine: dict | None, title: str | dict) -> viz.Chart:
     """Every recipe with a published quality figure as a point; the chosen one ringed, or, without a
     figure, a dashed vertical line at its step time."""
     everything = rows + ([mine] if mine is not None and mine not in rows else [])
     scale, unit = viz_data.pick_unit(max(r["compressed_time"] for r in everything), viz_data.TIME_UNITS)
 
     def point(r):
-        return {"label": r["label"], "time": r["compressed_time"] / scale, "kept": kept(r), "kind": kind(r),
+        return {"label": r["label"], "tag": r["label"] if r["feasible"] else r["label"] + " (too big)",
+                "time": r["compressed_time"] / scale, "kept": kept(r), "kind": kind(r),
                 "fits": "fit" if r["feasible"] else "do not fit", "size_gb": r["compressed_size"] / 1e9}
 
     points = [point(r) for r in everything if kept(r) is not None]
