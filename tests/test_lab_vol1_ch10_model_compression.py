@@ -92,7 +92,7 @@ def test_the_explanation_agrees_with_the_engine(controls):
             assert f"**{100 * row.retained:.3g} % kept**" in quality
     # the chart: one point per recipe with a published figure (fp16 by definition), at the engine's time
     chart = d["chart"]
-    unit = chart.spec["layer"][2]["encoding"]["x"]["title"].split("(")[-1].rstrip(")")
+    unit = chart.spec["layer"][3]["encoding"]["x"]["title"].split("(")[-1].rstrip(")")
     scale = {"s": 1.0, "ms": 1e-3, "µs": 1e-6}[unit]
     placed = {p["label"]: p for p in chart.datasets["points"]}
     for recipe in ch.menu(controls["model"], int(controls["bits"])):

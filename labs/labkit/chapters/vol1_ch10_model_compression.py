@@ -128,14 +128,14 @@ def kept(row: dict) -> float | None:
 
 def kind(row: dict) -> str:
     if row["recipe"] == Recipe("none"):
-        return "uncompressed"
+        return "fp16"
     return "claim" if row["metric"] == "quality_retained" else "measured"
 
 
 # the frontier: step time against published quality kept, the chosen recipe ringed
 _X = {"field": "time", "type": "quantitative", "title": "Time per step (ms)", "scale": {"zero": True}}
 _Y = {"field": "kept", "type": "quantitative", "title": "Published quality kept (%)", "scale": {"zero": False}}
-_KINDS = {"domain": ["measured", "claim", "uncompressed"], "range": [PALETTE["blue"], PALETTE["orange"], PALETTE["black"]]}
+_KINDS = {"domain": ["measured", "claim", "fp16"], "range": [PALETTE["blue"], PALETTE["orange"], PALETTE["black"]]}
 FRONTIER_TEMPLATE = {
     "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
     "width": "container", "height": 300, "autosize": {"type": "fit", "contains": "padding"},
@@ -146,12 +146,15 @@ FRONTIER_TEMPLATE = {
         {"data": {"name": "unplaced"}, "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 2,
                                                 "color": PALETTE["vermillion"]},
          "encoding": {"x": {"field": "time", "type": "quantitative"}}},
-        {"data": {"name": "unplaced"}, "mark": {"type": "text", "align": "left", "dx": 4, "dy": 8, "y": 0,
-                                                "color": PALETTE["vermillion"], "fontWeight": "bold"},
-         "encoding": {"x": {"field": "time", "type": "quantitative"}, "text": {"field": "label", "type": "nominal"}}},
+        # the dashed line's words, on its left when it stands in the right half (so they stay inside the chart)
+        *({"data": {"name": "unplaced"}, "transform": [{"filter": f"{'' if left else '!'}datum.right"}],
+           "mark": {"type": "text", "align": "right" if left else "left", "dx": -4 if left else 4, "dy": -6,
+                    "baseline": "bottom", "y": {"expr": "height"}, "color": PALETTE["vermillion"], "fontWeight": "bold"},
+           "encoding": {"x": {"field": "time", "type": "quantitative"}, "text": {"field": "label", "type": "nominal"}}}
+          for left in (True, False)),
         {"data": {"name": "points"}, "mark": {"type": "point", "filled": True, "size": 110, "opacity": 1},
          "encoding": {"x": _X, "y": _Y,
-                      "color": {"field": "kind", "type": "nominal", "title": "Quality figure", "scale": _KINDS},
+                      "color": {"field": "kind", "type": "nominal", "title": None, "scale": _KINDS},
                       "shape": {"field": "fits", "type": "nominal", "legend": None,
                                 "scale": {"domain": ["fit", "do not fit"], "range": ["circle", "cross"]}},
                       "tooltip": [{"field": "label"}, {"field": "time", "format": ".3g"}, {"field": "kept", "format": ".3g"},
@@ -178,22 +181,23 @@ def frontier_chart(rows: list[dict], mine: dict | None, title: str | dict) -> vi
                 "time": r["compressed_time"] / scale, "kept": kept(r), "kind": kind(r),
                 "fits": "fit" if r["feasible"] else "do not fit", "size_gb": r["compressed_size"] / 1e9}
 
+    top = max(r["compressed_time"] for r in everything) / scale
     points = [point(r) for r in everything if kept(r) is not None]
     chosen = [point(mine)] if mine is not None and kept(mine) is not None else []
-    unplaced = ([{"label": f"{mine['label']}: no published quality", "time": mine["compressed_time"] / scale}]
+    unplaced = ([{"label": [f"{mine['label']}:", "no published quality"], "time": mine["compressed_time"] / scale,
+                  "right": mine["compressed_time"] / scale > 0.5 * 1.45 * top}]
                 if mine is not None and kept(mine) is None else [])
     low = min(p["kept"] for p in points)
     floor = max(0.0, 10.0 * int((low - 6.0) // 10.0))
-    top = max(r["compressed_time"] for r in everything) / scale
     datasets = {"points": points, "chosen": chosen, "unplaced": unplaced}
     missing = [r["label"] for r in everything if kept(r) is None]
     summary = (" ".join(f"{p['label']}: {fmt(p['time'])} {unit}, {fmt(p['kept'])} % kept"
                         f"{'' if p['fits'] == 'fit' else ' (does not fit)'}." for p in points)
                + (f" No published quality, so not placed: {', '.join(missing)}." if missing else ""))
     spec = viz.fill(FRONTIER_TEMPLATE, datasets, title=title,
-                    settings={"layer.2.encoding.x.title": f"Time per step ({unit})",
-                              "layer.2.encoding.x.scale.domain": [0, 1.45 * top],
-                              "layer.2.encoding.y.scale.domain": [floor, 105]})
+                    settings={"layer.3.encoding.x.title": f"Time per step ({unit})",
+                              "layer.3.encoding.x.scale.domain": [0, 1.45 * top],
+                              "layer.3.encoding.y.scale.domain": [floor, 105]})
     return viz.Chart(spec, datasets, summary)
 
 
