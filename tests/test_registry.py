@@ -144,6 +144,9 @@ MODEL_FACTS = {
     # Llama 2 configs: 7B 32x4096, 32 heads (MHA), ffn 11008; 70B 80x8192, 64 heads, GQA 8, ffn 28672
     "Llama2_7B": ("language", 6.738e9, dict(layers=32, hidden_dim=4096, heads=32, kv_heads=32, ffn_dim=11008, vocab_size=32000, seq_len=4096)),
     "Llama2_70B": ("language", 68.98e9, dict(layers=80, hidden_dim=8192, heads=64, kv_heads=8, ffn_dim=28672, vocab_size=32000, seq_len=4096)),
+    # Touvron et al. 2023 (LLaMA), Table 2: 6.7B 32x4096, 32 heads; 2,048 context, 32k vocab;
+    # released config: intermediate_size 11008 (the model GPTQ's README measured)
+    "LLaMA_7B": ("language", 6.7e9, dict(layers=32, hidden_dim=4096, heads=32, kv_heads=32, ffn_dim=11008, vocab_size=32000, seq_len=2048)),
     # Narayanan et al. 2021 (Megatron-LM), Table 1: parameters, heads, hidden, layers; V = 51,200, s = 2,048 (Sec. 5.1)
     "MegatronGPT_1p7B": ("language", 1.7e9, dict(layers=24, hidden_dim=2304, heads=24, vocab_size=51200, seq_len=2048)),
     "MegatronGPT_18B": ("language", 18.4e9, dict(layers=40, hidden_dim=6144, heads=48, vocab_size=51200, seq_len=2048)),

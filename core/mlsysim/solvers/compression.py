@@ -126,6 +126,10 @@ class CompressionModel:
                 raise InputError("method", method, f"a method with a published student for {m.name} (distillation needs one; rows: "
                                  + ", ".join(r.key for r in CompressionResults if r.method == "distillation") + ")")
             scale = row.parameter_fraction
+        # every published row measured dense weights: none says what pruning on top of it costs
+        dense_only = row if row is not None and published is None and sparsity != "none" else None
+        if dense_only is not None:
+            row = None
 
         params = m._si["parameters"]
         if isinstance(m, TransformerWorkload):
@@ -164,7 +168,10 @@ class CompressionModel:
         out = evaluate(p)
         if not reason and out.compressed_size + other > p.capacity:
             reason = f"compressed weights {out.compressed_size / 1e9:.4g} GB exceed {hw.name}'s {p.capacity / 1e9:.4g} GB"
-        if row is None:
+        if dense_only is not None:
+            assumptions.append(f"no published quality for {method} at {b:g} bits with {sparsity} sparsity on {m.name}: the row "
+                               f"{dense_only.key!r} measured dense weights, so none is given")
+        elif row is None:
             assumptions.append(f"no published quality for {method} at {b:g} bits on {m.name} in the registry: none is given")
         else:
             assumptions.append(f"quality from the published row {row.key!r} ({row.provenance('compressed_value').title[:80]}...)")
