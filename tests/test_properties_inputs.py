@@ -135,6 +135,11 @@ GOOD_ARGS = {
     "calc_evaluation_duration": dict(samples=20496, throughput="60 1/s"),
     "calc_batch_throughput": dict(batch=16, batch_time="250 ms"),
     "calc_replicas_for_load": dict(arrival_rate="100 1/s", replica_rate="3000 1/s", work_per_request=256),
+    # storage tiers at fleet scale
+    "calc_tier_bandwidth": dict(clients=128, per_client_bandwidth="50 GB/s", aggregate_bandwidth="2 TB/s"),
+    "calc_request_bound_bandwidth": dict(request_rate="5500 1/s", bytes_per_request="107.7 MB"),
+    "calc_accelerators_fed": dict(per_accelerator_supply="6.25 GB/s", aggregate_supply="2 TB/s",
+                                  per_accelerator_demand="738 MB/s"),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

@@ -846,3 +846,35 @@ def calc_replicas_for_load(arrival_rate, replica_rate, work_per_request=1):
         raise InputError("arrival_rate, work_per_request, replica_rate", (arrival_rate, work_per_request, replica_rate),
                          "values whose replica count is a finite number (these overflow)") from None
     return make(float(n), "count")
+
+
+# --- Labs: storage tiers ---
+
+
+def calc_tier_bandwidth(clients, per_client_bandwidth, aggregate_bandwidth=None):
+    """min(n b, B): a storage tier's rate to ``clients`` at once, each held to ``per_client_bandwidth``,
+    all sharing ``aggregate_bandwidth`` (None: no shared ceiling). Returns bytes/s."""
+    n = checks.positive(clients, "clients")
+    b = _pos(per_client_bandwidth, "per_client_bandwidth", "bandwidth")
+    agg = math.inf if aggregate_bandwidth is None else _pos(aggregate_bandwidth, "aggregate_bandwidth", "bandwidth")
+    return _out(k.tier_bandwidth(n, b, agg), "bandwidth", "tier bandwidth", clients=clients,
+                per_client_bandwidth=per_client_bandwidth).to("GB/s")
+
+
+def calc_request_bound_bandwidth(request_rate, bytes_per_request):
+    """r x bytes: what a store limited to ``request_rate`` requests per second serves. Returns bytes/s."""
+    r = _pos(request_rate, "request_rate", "rate")
+    b = _pos(bytes_per_request, "bytes_per_request", "bytes")
+    return _out(k.request_bound_bandwidth(r, b), "bandwidth", "request-bound bandwidth", request_rate=request_rate,
+                bytes_per_request=bytes_per_request).to("GB/s")
+
+
+def calc_accelerators_fed(per_accelerator_supply, aggregate_supply, per_accelerator_demand):
+    """Accelerators a shared tier keeps fed: 0 if one accelerator's share of its link is below its
+    demand, else aggregate / demand. Bandwidths in, a count (not rounded) out. A tier with no shared
+    ceiling feeds any number whenever it feeds one: compare the per-accelerator figures instead."""
+    s = _pos(per_accelerator_supply, "per_accelerator_supply", "bandwidth")
+    agg = _pos(aggregate_supply, "aggregate_supply", "bandwidth")
+    d = _pos(per_accelerator_demand, "per_accelerator_demand", "bandwidth")
+    return make(checks.finite_result(k.accelerators_fed(s, agg, d), "accelerators fed", "aggregate_supply, per_accelerator_demand",
+                                     (aggregate_supply, per_accelerator_demand)), "count")

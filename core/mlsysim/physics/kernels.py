@@ -1887,3 +1887,34 @@ def replicas_for_load(arrival_rate: float, work_per_request: float, replica_rate
     U = lambda w / (m mu) <= 1 (Jain 1991, "The Art of Computer Systems Performance Analysis",
     ch. 33, operational laws). No headroom for queueing: a floor, not a p99 target. At least 1."""
     return max(1, math.ceil(arrival_rate * work_per_request / replica_rate - 1e-9))
+
+
+# --- Labs: storage tiers ---
+
+
+def tier_bandwidth(clients: float, per_client_bandwidth: float, aggregate_bandwidth: float = math.inf) -> float:
+    """What a storage tier delivers to ``clients`` reading (or writing) at once: min(n b, B).
+
+    Each client is held to its own link or drives (b); a shared tier (a parallel file system, an
+    object store) also has one ceiling B for everyone, its servers' total. A tier with no shared
+    ceiling (node-local NVMe, B = inf) grows with the clients. The bound of serial resources, as in
+    Mohan et al. 2021 ("Analyzing and Mitigating Data Stalls in DNN Training", PVLDB 14(5)): the
+    slowest path sets the rate. Bytes per second when b and B are."""
+    return min(clients * per_client_bandwidth, aggregate_bandwidth)
+
+
+def request_bound_bandwidth(request_rate: float, bytes_per_request: float) -> float:
+    """Bytes per second a request-rate-limited store serves: r x bytes per request. Amazon S3 serves
+    5,500 GET/s per prefix ("Best practices design patterns: optimizing Amazon S3 performance"),
+    so small objects hit the request limit long before the bandwidth one."""
+    return request_rate * bytes_per_request
+
+
+def accelerators_fed(per_accelerator_supply: float, aggregate_supply: float, per_accelerator_demand: float) -> float:
+    """How many accelerators a tier keeps fed: none if one accelerator's share of its node's link
+    (per_accelerator_supply) is below what it consumes, else aggregate / demand (inf for a tier with
+    no shared ceiling). From N d <= min(N s, B) for N accelerators each consuming d and each
+    supplied s (the min of tier_bandwidth). Same units for supply and demand (e.g. bytes/s)."""
+    if per_accelerator_supply < per_accelerator_demand:
+        return 0.0
+    return aggregate_supply / per_accelerator_demand
