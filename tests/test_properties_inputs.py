@@ -140,6 +140,12 @@ GOOD_ARGS = {
     "calc_request_bound_bandwidth": dict(request_rate="5500 1/s", bytes_per_request="107.7 MB"),
     "calc_accelerators_fed": dict(per_accelerator_supply="6.25 GB/s", aggregate_supply="2 TB/s",
                                   per_accelerator_demand="738 MB/s"),
+    # robustness: fault counts, exposure, modular redundancy
+    "calc_event_rate": dict(events=6, units=16384, duration="54 day"),
+    "calc_at_least_one_event_probability": dict(rate="2.8e-7 1/hour", exposure="1e5 hour"),
+    "calc_dual_redundancy_rerun_probability": dict(p=0.1),
+    "calc_triple_redundancy_failure_probability": dict(p=0.1),
+    "calc_replicated_accelerator_time": dict(wall_time="2 hour", accelerators=1024, replicas=3),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

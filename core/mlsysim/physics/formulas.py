@@ -878,3 +878,45 @@ def calc_accelerators_fed(per_accelerator_supply, aggregate_supply, per_accelera
     d = _pos(per_accelerator_demand, "per_accelerator_demand", "bandwidth")
     return make(checks.finite_result(k.accelerators_fed(s, agg, d), "accelerators fed", "aggregate_supply, per_accelerator_demand",
                                      (aggregate_supply, per_accelerator_demand)), "count")
+
+
+# --- Labs: robustness ---
+
+
+def calc_event_rate(events, units, duration):
+    """n / (N t): events per unit per second from ``events`` counted on ``units`` over ``duration``. Returns 1/s."""
+    n = checks.nonneg(events, "events")
+    u = checks.positive(units, "units")
+    t = _pos(duration, "duration", "time")
+    return _out(k.event_rate(n, u, t), "rate", "event rate", events=events, units=units, duration=duration).to("1/s")
+
+
+def calc_at_least_one_event_probability(rate, exposure):
+    """1 - exp(-rate x exposure): ``rate`` per unit-second (a rate, e.g. '1e-9 1/s'), ``exposure`` in
+    unit-seconds (a time, e.g. '1000 hour' of one accelerator). Returns a probability (dimensionless)."""
+    r = _nonneg(rate, "rate", "rate")
+    t = _nonneg(exposure, "exposure", "time")
+    return make(checks.finite_result(k.at_least_one_event_probability(r, t), "probability", "rate, exposure",
+                                     (rate, exposure)), "count")
+
+
+def calc_dual_redundancy_rerun_probability(p):
+    """1 - (1 - p)^2: probability a dual-redundant pair disagrees (and is rerun), each replica faulty with p."""
+    q = checks.number(p, "p", 0.0, 1.0, accepted="a probability in [0, 1]")
+    return make(k.dual_redundancy_rerun_probability(q), "count")
+
+
+def calc_triple_redundancy_failure_probability(p):
+    """3p^2 - 2p^3: probability a majority-voted triple fails, each replica faulty with p (Lyons & Vanderkulk 1962)."""
+    q = checks.number(p, "p", 0.0, 1.0, accepted="a probability in [0, 1]")
+    return make(k.triple_redundancy_failure_probability(q), "count")
+
+
+def calc_replicated_accelerator_time(wall_time, accelerators, replicas=1):
+    """t x N x r: accelerator-time (e.g. GPU-hours) of a job running ``wall_time`` on ``accelerators``,
+    repeated by ``replicas`` redundant copies. Returns hours."""
+    t = _nonneg(wall_time, "wall_time", "time")
+    n = checks.positive(accelerators, "accelerators")
+    r = checks.positive(replicas, "replicas")
+    return _out(k.replicated_accelerator_time(t, n, r), "time", "accelerator time", wall_time=wall_time,
+                accelerators=accelerators, replicas=replicas).to("hour")
