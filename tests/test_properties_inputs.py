@@ -154,6 +154,15 @@ GOOD_ARGS = {
     "calc_binomial_at_least_one": dict(fraction=0.001, count=512),
     "calc_silent_check_loss_fraction": dict(check_time="2 minute", interval="6 hour", events=0.83, duration="30 day"),
     "calc_best_silent_check_interval": dict(check_time="2 minute", events=0.83, duration="30 day"),
+    # storage tiers at fleet scale
+    "calc_tier_bandwidth": dict(clients=128, per_client_bandwidth="50 GB/s", aggregate_bandwidth="2 TB/s"),
+    "calc_request_bound_bandwidth": dict(request_rate="5500 1/s", bytes_per_request="107.7 MB"),
+    "calc_accelerators_fed": dict(per_accelerator_supply="6.25 GB/s", aggregate_supply="2 TB/s",
+                                  per_accelerator_demand="738 MB/s"),
+    # robustness: fault counts, exposure, modular redundancy
+    "calc_dual_redundancy_rerun_probability": dict(p=0.1),
+    "calc_triple_redundancy_failure_probability": dict(p=0.1),
+    "calc_replicated_accelerator_time": dict(wall_time="2 hour", accelerators=1024, replicas=3),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

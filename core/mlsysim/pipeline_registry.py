@@ -35,11 +35,19 @@ class StorageTier(Model):
     tier: str = "local"  # local | network | object
     read_bandwidth: Bandwidth
     request_rate: Rate | None = None  # requests/s a client or prefix may issue (object stores)
+    # Fleet scale (optional): what one client (a node) writes, and the ceilings the whole tier has,
+    # shared by every client. None: not given (write) or no shared ceiling (the tier scales with nodes).
+    write_bandwidth: Bandwidth | None = None
+    aggregate_read_bandwidth: Bandwidth | None = None
+    aggregate_write_bandwidth: Bandwidth | None = None
 
     @model_validator(mode="after")
     def _check(self):
         if self._si["read_bandwidth"] <= 0:
             raise InputError("read_bandwidth", f"{self.read_bandwidth:~P}", "a positive data rate")
+        for name in ("request_rate", "write_bandwidth", "aggregate_read_bandwidth", "aggregate_write_bandwidth"):
+            if getattr(self, name) is not None and self._si[name] <= 0:
+                raise InputError(name, f"{getattr(self, name):~P}", "a positive rate, or leave it out")
         return self
 
 

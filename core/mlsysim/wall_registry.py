@@ -9,6 +9,7 @@ and a ``Catalog`` here, without changing the loader:
   [[compression_results]]  CompressionResult  published accuracy/perplexity after compression
   [[efficiency_tables]]    EfficiencyTable    achieved fraction of peak vs operation size
   [[launch_overheads]]     LaunchOverhead     per-kernel launch cost (measured)
+  [[adversarial_results]]  AdversarialResult  published clean and robust accuracy after PGD training
 
 Diffusion models have their own catalogue in ``mlsysim.workloads.diffusion`` (listed in
 ``CATALOGS`` below with these, so the registry tests check every one of their numbers).
@@ -132,13 +133,41 @@ class LaunchOverhead(Model):
     launch_time: Time
 
 
+class AdversarialResult(Model):
+    """One published clean and robust accuracy of a model trained with ``train_pgd_steps`` PGD steps
+    (0 = standard training), under the attack the paper names."""
+
+    name: str
+    key: str = ""
+    attr: str = ""
+    aliases: tuple[str, ...] = ()
+    dataset: str
+    architecture: str
+    train_pgd_steps: int
+    epsilon: str  # the L-infinity radius as the paper writes it, e.g. "8/255"
+    attack: str
+    clean_accuracy: float  # percent
+    robust_accuracy: float  # percent, under ``attack``
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.train_pgd_steps < 0:
+            raise InputError("train_pgd_steps", self.train_pgd_steps, "an integer >= 0 (0 = standard training)")
+        for name in ("clean_accuracy", "robust_accuracy"):
+            if not 0.0 <= getattr(self, name) <= 100.0:
+                raise InputError(name, getattr(self, name), "a percentage in [0, 100]")
+        return self
+
+
 DPOverheads = Catalog("DPOverheads", "dp_sgd_overheads", lambda v: DPOverhead(**v))
+AdversarialResults = Catalog("AdversarialResults", "adversarial_results", lambda v: AdversarialResult(**v))
 CompressionResults = Catalog("CompressionResults", "compression_results", lambda v: CompressionResult(**v))
 EfficiencyTables = Catalog("EfficiencyTables", "efficiency_tables", lambda v: EfficiencyTable(**v))
 LaunchOverheads = Catalog("LaunchOverheads", "launch_overheads", lambda v: LaunchOverhead(**v))
 
 CATALOGS = {"DiffusionModels": DiffusionModels, "DPOverheads": DPOverheads, "CompressionResults": CompressionResults,
-            "EfficiencyTables": EfficiencyTables, "LaunchOverheads": LaunchOverheads}
+            "EfficiencyTables": EfficiencyTables, "LaunchOverheads": LaunchOverheads,
+            "AdversarialResults": AdversarialResults}
 
 
 class WeightOnlyKernel(Model):

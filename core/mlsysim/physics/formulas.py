@@ -1012,3 +1012,60 @@ def calc_best_silent_check_interval(check_time, events, duration):
     d = _pos(duration, "duration", "time")
     return _out(k.best_silent_check_interval(c, mu, d), "time", "check interval", check_time=check_time, events=events,
                 duration=duration).to("s")
+
+
+# --- Labs: storage tiers ---
+
+
+def calc_tier_bandwidth(clients, per_client_bandwidth, aggregate_bandwidth=None):
+    """min(n b, B): a storage tier's rate to ``clients`` at once, each held to ``per_client_bandwidth``,
+    all sharing ``aggregate_bandwidth`` (None: no shared ceiling). Returns bytes/s."""
+    n = checks.positive(clients, "clients")
+    b = _pos(per_client_bandwidth, "per_client_bandwidth", "bandwidth")
+    agg = math.inf if aggregate_bandwidth is None else _pos(aggregate_bandwidth, "aggregate_bandwidth", "bandwidth")
+    return _out(k.tier_bandwidth(n, b, agg), "bandwidth", "tier bandwidth", clients=clients,
+                per_client_bandwidth=per_client_bandwidth).to("GB/s")
+
+
+def calc_request_bound_bandwidth(request_rate, bytes_per_request):
+    """r x bytes: what a store limited to ``request_rate`` requests per second serves. Returns bytes/s."""
+    r = _pos(request_rate, "request_rate", "rate")
+    b = _pos(bytes_per_request, "bytes_per_request", "bytes")
+    return _out(k.request_bound_bandwidth(r, b), "bandwidth", "request-bound bandwidth", request_rate=request_rate,
+                bytes_per_request=bytes_per_request).to("GB/s")
+
+
+def calc_accelerators_fed(per_accelerator_supply, aggregate_supply, per_accelerator_demand):
+    """Accelerators a shared tier keeps fed: 0 if one accelerator's share of its link is below its
+    demand, else aggregate / demand. Bandwidths in, a count (not rounded) out. A tier with no shared
+    ceiling feeds any number whenever it feeds one: compare the per-accelerator figures instead."""
+    s = _pos(per_accelerator_supply, "per_accelerator_supply", "bandwidth")
+    agg = _pos(aggregate_supply, "aggregate_supply", "bandwidth")
+    d = _pos(per_accelerator_demand, "per_accelerator_demand", "bandwidth")
+    return make(checks.finite_result(k.accelerators_fed(s, agg, d), "accelerators fed", "aggregate_supply, per_accelerator_demand",
+                                     (aggregate_supply, per_accelerator_demand)), "count")
+
+
+# --- Labs: robustness ---
+
+
+def calc_dual_redundancy_rerun_probability(p):
+    """1 - (1 - p)^2: probability a dual-redundant pair disagrees (and is rerun), each replica faulty with p."""
+    q = checks.number(p, "p", 0.0, 1.0, accepted="a probability in [0, 1]")
+    return make(k.dual_redundancy_rerun_probability(q), "count")
+
+
+def calc_triple_redundancy_failure_probability(p):
+    """3p^2 - 2p^3: probability a majority-voted triple fails, each replica faulty with p (Lyons & Vanderkulk 1962)."""
+    q = checks.number(p, "p", 0.0, 1.0, accepted="a probability in [0, 1]")
+    return make(k.triple_redundancy_failure_probability(q), "count")
+
+
+def calc_replicated_accelerator_time(wall_time, accelerators, replicas=1):
+    """t x N x r: accelerator-time (e.g. GPU-hours) of a job running ``wall_time`` on ``accelerators``,
+    repeated by ``replicas`` redundant copies. Returns hours."""
+    t = _nonneg(wall_time, "wall_time", "time")
+    n = checks.positive(accelerators, "accelerators")
+    r = checks.positive(replicas, "replicas")
+    return _out(k.replicated_accelerator_time(t, n, r), "time", "accelerator time", wall_time=wall_time,
+                accelerators=accelerators, replicas=replicas).to("hour")

@@ -2194,3 +2194,63 @@ def expected_defective(fraction: float, count: float) -> float:
     """Expected defective devices among n, each defective with probability p: n p (the binomial
     mean; Feller 1968, vol. I, §IX.2)."""
     return fraction * count
+
+
+# --- Labs: storage tiers ---
+
+
+def tier_bandwidth(clients: float, per_client_bandwidth: float, aggregate_bandwidth: float = math.inf) -> float:
+    """What a storage tier delivers to ``clients`` reading (or writing) at once: min(n b, B).
+
+    Each client is held to its own link or drives (b); a shared tier (a parallel file system, an
+    object store) also has one ceiling B for everyone, its servers' total. A tier with no shared
+    ceiling (node-local NVMe, B = inf) grows with the clients. The bound of serial resources, as in
+    Mohan et al. 2021 ("Analyzing and Mitigating Data Stalls in DNN Training", PVLDB 14(5)): the
+    slowest path sets the rate. Bytes per second when b and B are."""
+    return min(clients * per_client_bandwidth, aggregate_bandwidth)
+
+
+def request_bound_bandwidth(request_rate: float, bytes_per_request: float) -> float:
+    """Bytes per second a request-rate-limited store serves: r x bytes per request. Amazon S3 serves
+    5,500 GET/s per prefix ("Best practices design patterns: optimizing Amazon S3 performance"),
+    so small objects hit the request limit long before the bandwidth one."""
+    return request_rate * bytes_per_request
+
+
+def accelerators_fed(per_accelerator_supply: float, aggregate_supply: float, per_accelerator_demand: float) -> float:
+    """How many accelerators a tier keeps fed: none if one accelerator's share of its node's link
+    (per_accelerator_supply) is below what it consumes, else aggregate / demand (inf for a tier with
+    no shared ceiling). From N d <= min(N s, B) for N accelerators each consuming d and each
+    supplied s (the min of tier_bandwidth). Same units for supply and demand (e.g. bytes/s)."""
+    if per_accelerator_supply < per_accelerator_demand:
+        return 0.0
+    return aggregate_supply / per_accelerator_demand
+
+
+# --- Labs: robustness ---
+
+
+# the rate from a count and the chance of at least one event are the silent-corruption block's
+# event_rate_per_device_day, expected_poisson_events and poisson_at_least_one
+
+
+def dual_redundancy_rerun_probability(p: float) -> float:
+    """Dual modular redundancy: two replicas compute the same thing and compare. A fault in either
+    (probability p each, independent) shows up as a mismatch, and the work is redone:
+    1 - (1 - p)^2. Silent errors become detected ones, at twice the hardware."""
+    return 1.0 - (1.0 - p) ** 2
+
+
+def triple_redundancy_failure_probability(p: float) -> float:
+    """Triple modular redundancy with a majority vote fails only when two or more of three replicas
+    fail: 1 - R_TMR with R_TMR = 3R^2 - 2R^3 and R = 1 - p, i.e. 3p^2 - 2p^3 (Lyons & Vanderkulk
+    1962, "The Use of Triple-Modular Redundancy to Improve Computer Reliability", IBM J. Res. Dev.
+    6(2)). Assumes a perfect voter and independent replicas."""
+    return 3.0 * p * p - 2.0 * p ** 3
+
+
+def replicated_accelerator_time(wall_time: float, accelerators: float, replicas: float = 1.0) -> float:
+    """Accelerator-time a job occupies: t x N x r, its wall time on N accelerators, run r times over
+    (r = 2 for dual, 3 for triple modular redundancy: each replica is a whole copy of the job).
+    Accelerator-seconds when ``wall_time`` is in seconds."""
+    return wall_time * accelerators * replicas
