@@ -41,6 +41,21 @@ def run_lab(stem: str, controls: dict | None = None, locked: bool = True, answer
     return text, defs, store
 
 
+
+def graded_first_wrong(stem: str) -> list[str]:
+    """Run the notebook with every check-yourself answer set to labkit's expected value for the empty
+    student id's variant, the first one 1.5x off, and grade its download offline as an instructor
+    would (``labkit.grading``): each answer's "yes" or "no", in the questions' order."""
+    from labkit import grading
+
+    answers = {}
+    for i, q in enumerate(chapter_module(stem).QUESTIONS):
+        v = q.variant("", stem)
+        answers[q.id] = {"value": q.expected(v) * (1.5 if i == 0 else 1.0), "variant": v, "at": "t"}
+    _, d, _ = run_lab(stem, answers=answers)
+    return [r.correct for r in grading.grade_record(d["lab"].work(), "work.json")]
+
+
 @pytest.mark.parametrize("lab", LAB_FILES, ids=lambda p: p.stem)
 def test_every_lab_runs_top_to_bottom_and_has_what_the_index_needs(lab):
     meta = lab_meta(lab)
