@@ -148,7 +148,7 @@ FRONTIER_TEMPLATE = {
          "encoding": {"x": {"field": "time", "type": "quantitative"}}},
         # the dashed line's words, on its left when it stands in the right half (so they stay inside the chart)
         *({"data": {"name": "unplaced"}, "transform": [{"filter": f"{'' if left else '!'}datum.right"}],
-           "mark": {"type": "text", "align": "right" if left else "left", "dx": -4 if left else 4, "dy": -6,
+           "mark": {"type": "text", "align": "right" if left else "left", "dx": -4 if left else 4, "dy": -22,
                     "baseline": "bottom", "y": {"expr": "height"}, "color": PALETTE["vermillion"], "fontWeight": "bold"},
            "encoding": {"x": {"field": "time", "type": "quantitative"}, "text": {"field": "label", "type": "nominal"}}}
           for left in (True, False)),
