@@ -28,6 +28,20 @@ CATEGORY_COLOURS = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion"
 
 VEGA_LITE_MIME = "application/vnd.vegalite.v6+json"
 
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+
+
+def lab_frame(height: int = 300) -> dict:
+    """What every lab chart shares, to be completed with its ``layer`` list: the Vega-Lite version,
+    the width of its container (so it fits a 390 px phone), the labs' font sizes and light grid, the
+    legend below the plot, and SVG rendering with no action menu. ``{**lab_frame(300), "layer": [...]}``."""
+    return {"$schema": SCHEMA, "autosize": {"contains": "padding", "type": "fit"},
+            "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
+                       "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
+            "height": height, "width": "container",
+            "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}}}
+
+
 _cache: dict[str, dict] = {}
 
 
