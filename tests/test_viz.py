@@ -123,3 +123,18 @@ def test_formatting_and_decades():
 def test_import_mlsysim_and_viz_never_imports_altair():
     code = "import mlsysim, mlsysim.viz, sys; assert 'altair' not in sys.modules and 'marimo' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(ROOT / "core"), "PATH": "/usr/bin:/bin"})
+
+
+def test_lab_frame_is_what_every_lab_chart_shares():
+    from mlsysim.viz.template import SCHEMA, lab_frame
+
+    f = lab_frame(260, axis={"labelLimit": 140}, legend={"columns": 1})
+    assert f["$schema"] == SCHEMA and f["height"] == 260 and f["width"] == "container"
+    # the overrides add to the shared settings, they do not replace them
+    assert f["config"]["axis"] == {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12, "labelLimit": 140}
+    assert f["config"]["legend"]["orient"] == "bottom" and f["config"]["legend"]["columns"] == 1
+    assert "height" not in lab_frame(None)
+    # each call is a fresh dict: one chart's change never leaks into another's
+    a, b = lab_frame(), lab_frame()
+    a["config"]["axis"]["labelLimit"] = 1
+    assert "labelLimit" not in b["config"]["axis"]

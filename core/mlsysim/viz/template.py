@@ -28,6 +28,25 @@ CATEGORY_COLOURS = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion"
 
 VEGA_LITE_MIME = "application/vnd.vegalite.v6+json"
 
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+
+
+def lab_frame(height: int | None = 300, axis: dict | None = None, legend: dict | None = None) -> dict:
+    """What every lab chart shares, to be completed with its ``layer`` list: the Vega-Lite version,
+    the width of its container (so it fits a 390 px phone), the labs' font sizes and light grid, the
+    legend below the plot, and SVG rendering with no action menu. ``axis`` and ``legend`` add to (or
+    override) the shared axis and legend settings; ``height`` None leaves it to the spec (a facet's
+    rows). ``{**lab_frame(300), "layer": [...]}``."""
+    frame = {"$schema": SCHEMA, "autosize": {"contains": "padding", "type": "fit"},
+             "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12, **(axis or {})},
+                        "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12, **(legend or {})}},
+             "height": height, "width": "container",
+             "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}}}
+    if height is None:
+        del frame["height"]
+    return frame
+
+
 _cache: dict[str, dict] = {}
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from mlsysim import CpuHosts, DataModel, Hardware, Preprocessing, SingleNodeModel, Storage, TransformationModel, viz
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -60,12 +60,7 @@ def stages(data) -> list[dict]:
 
 
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 200, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(200),
     "layer": [
         {"data": {"name": "stages"}, "mark": {"type": "bar", "height": 28},
          "encoding": {"y": {"field": "stage", "type": "nominal", "title": None, "sort": None,

@@ -15,7 +15,7 @@ from mlsysim import Engine, Hardware, Models, TransformerWorkload, viz
 from mlsysim.physics import kernels
 from mlsysim.solvers.defaults import DEFAULT_EFFICIENCY
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -87,12 +87,7 @@ def attention_share(model: str, context: float) -> float:
 # the student's context and the parity context marked. Same look as mlsysim.viz's templates.
 _COLOURS = {"domain": ["weights (2P)", "attention (4 L s d)"], "range": [PALETTE["blue"], PALETTE["vermillion"]]}
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 280, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(280),
     "layer": [
         {"data": {"name": "curve"}, "mark": {"type": "line", "strokeWidth": 2, "point": True},
          "encoding": {"x": {"field": "context", "type": "quantitative", "title": "Context (tokens attended to)",

@@ -31,7 +31,7 @@ from mlsysim import calibrate as cal
 from mlsysim import measurements as ms
 from mlsysim.core.units import Q_
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -244,12 +244,7 @@ _XY = {"x": {"field": "measured", "type": "quantitative", "title": "Measured (ea
        "y": {"field": "predicted", "type": "quantitative", "title": "Predicted (same unit, log)",
              "scale": {"type": "log"}, "axis": {"format": "~g"}}}
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 320, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(320),
     "layer": [
         {"data": {"name": "band"}, "mark": {"type": "line", "strokeDash": [4, 3], "color": PALETTE["grey"]},
          "encoding": {**_XY, "detail": {"field": "line", "type": "nominal"}}},

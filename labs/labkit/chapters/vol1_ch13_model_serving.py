@@ -21,7 +21,7 @@ from mlsysim import ContinuousBatchingModel, Hardware, ServingModel, TailLatency
 from mlsysim.physics import kernels
 from mlsysim.solvers.batching import SHAREGPT_MEAN_OUTPUT_TOKENS, SHAREGPT_MEAN_PROMPT_TOKENS
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -111,12 +111,7 @@ def curve(t_service: float, servers: int, capacity: float, points: int = 12) -> 
 
 
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300),
     "layer": [
         {"data": {"name": "curve"}, "mark": {"type": "line", "strokeWidth": 2},
          "encoding": {"x": {"field": "load", "type": "quantitative", "title": "Offered load (requests/s)"},

@@ -19,7 +19,7 @@ from mlsysim.solvers.defaults import DEFAULT_EFFICIENCY
 from mlsysim.solvers.economics import EconomicsModel
 from mlsysim.solvers.sustainability import SustainabilityModel
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -102,12 +102,7 @@ def curve(plan: Plan, points_per_week: float, value_per_point_day: float, n: int
 
 
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300),
     "layer": [
         {"data": {"name": "curve"}, "mark": {"type": "line", "color": PALETTE["blue"], "strokeWidth": 2},
          "encoding": {"x": {"field": "days", "type": "quantitative", "title": "Retraining interval (days, log)",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from mlsysim import EconomicsModel, SingleNodeModel, viz
 from mlsysim.physics import formulas
 from mlsysim.registries import Hardware, Models
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -89,12 +89,7 @@ def curve(accuracy_pct, confidence, power, groups, d: dict) -> list[dict]:
 
 
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300),
     "resolve": {"scale": {"y": "independent"}},
     "layer": [
         {"layer": [

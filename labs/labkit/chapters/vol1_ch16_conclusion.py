@@ -12,7 +12,7 @@ from __future__ import annotations
 from mlsysim import Q_, Wall, audit, viz
 from mlsysim.registries import Grids, Hardware, Models
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -159,12 +159,7 @@ def table_md(a) -> str:
 
 
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 260, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(260),
     "layer": [
         {"data": {"name": "walls"}, "mark": {"type": "bar"},
          "encoding": {"y": {"field": "wall", "type": "nominal", "title": None, "sort": None},

@@ -19,7 +19,7 @@ from functools import lru_cache
 from mlsysim import DataModel, Fleets, Models, Preprocessing, ReliabilityModel, SingleNodeModel, Storage, viz
 from mlsysim.physics import kernels
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -110,12 +110,7 @@ def gpu_grid(gpus: int) -> list[int]:
 
 
 _BASE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12, "columns": 2}},
-    "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(None, legend={"columns": 2}),
 }
 _SERIES = {"field": "series", "type": "nominal", "title": None,
            "scale": {"domain": list(TIERS.values()) + ["demand"], "range": COLOURS + [PALETTE["black"]]}}

@@ -17,7 +17,7 @@ import math
 from mlsysim import Fleets, viz
 from mlsysim.physics import kernels
 from mlsysim.viz.data import TIME_UNITS, fmt, pick_unit
-from mlsysim.viz.template import CATEGORY_COLOURS, PALETTE
+from mlsysim.viz.template import CATEGORY_COLOURS, PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -78,12 +78,7 @@ def fastest(t: dict[str, float]) -> str:
 
 ORDER = ["ring", "tree", "hierarchical"]
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300),
     "layer": [
         {"data": {"name": "curves"}, "mark": {"type": "line", "strokeWidth": 2.5},
          "encoding": {"x": {"field": "bytes", "type": "quantitative", "title": "Message per GPU (bytes, log scale)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from mlsysim import ReliabilityModel, viz
 from mlsysim.physics import kernels
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -54,12 +54,7 @@ def curve(result, points: int = 61) -> list[dict]:
 # The chart: goodput (%) against the checkpoint interval (minutes, log), the optimum and the
 # student's interval marked. Same look as mlsysim.viz's templates (config, SVG, container width).
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300),
     "layer": [
         {"data": {"name": "curve"}, "mark": {"type": "line", "color": PALETTE["blue"], "strokeWidth": 2},
          "encoding": {"x": {"field": "interval", "type": "quantitative", "title": "Checkpoint interval (minutes)",

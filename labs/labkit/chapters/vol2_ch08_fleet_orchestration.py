@@ -17,7 +17,7 @@ from mlsysim.core.units import make
 from mlsysim.physics import kernels
 from mlsysim.solvers.orchestration import OrchestrationModel, OrchestrationPlan, evaluate
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -113,12 +113,7 @@ def curve(result, series: str) -> list[dict]:
 
 
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300),
     "layer": [
         {"data": {"name": "curves"}, "mark": {"type": "line", "strokeWidth": 2, "clip": True},
          "encoding": {"x": {"field": "utilisation", "type": "quantitative", "title": "GPU utilisation (% of the cluster busy)",

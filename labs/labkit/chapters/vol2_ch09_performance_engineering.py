@@ -18,7 +18,7 @@ from mlsysim.physics import kernels
 from mlsysim.solvers.sensitivity import SensitivitySolver, single_node_problem
 from mlsysim.solvers.single_node import SingleNodeModel
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -124,12 +124,7 @@ def speedup(workload: str, hw: str, batch: int, knob: str, factor: float, goal: 
 AMDAHL = "what the elasticity promises (Amdahl)"
 _COLOURS = {"domain": ["knob raised", "knob lowered", AMDAHL], "range": [PALETTE["blue"], PALETTE["orange"], PALETTE["black"]]}
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12, "labelLimit": 140},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12, "columns": 1, "labelLimit": 320}},
-    "height": 260, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(260, axis={"labelLimit": 140}, legend={"columns": 1, "labelLimit": 320}),
     "layer": [
         {"data": {"name": "bars"}, "mark": {"type": "bar"},
          "encoding": {"y": {"field": "label", "type": "nominal", "sort": None, "title": None},

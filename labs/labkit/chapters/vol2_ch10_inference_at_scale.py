@@ -27,7 +27,7 @@ from mlsysim import ContinuousBatchingModel, EconomicsModel, Hardware, Inference
 from mlsysim.physics import kernels
 from mlsysim.solvers.serving import tensor_parallel_group
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 from mlsysim.walls import Wall
 
 from ..questions import Prediction, Question
@@ -152,12 +152,7 @@ _X = {"field": "latency", "type": "quantitative", "title": "Time to the whole an
 _Y = {"field": "usd_per_m", "type": "quantitative", "title": "USD per million answer tokens (log)",
       "scale": {"type": "log"}, "axis": {"format": "~g"}}
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 320, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(320),
     "layer": [
         {"data": {"name": "frontier"}, "mark": {"type": "line", "color": PALETTE["black"], "strokeWidth": 1.5},
          "encoding": {"x": _X, "y": _Y, "order": {"field": "latency", "type": "quantitative"}}},

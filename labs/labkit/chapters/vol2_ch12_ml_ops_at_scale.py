@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from mlsysim import Fleets, viz
 from mlsysim.physics import kernels
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 from mlsysim.wall_registry import SDCRates
 
 from ..questions import Prediction, Question
@@ -116,12 +116,7 @@ _Y = {"field": "expected", "type": "quantitative", "title": "Expected per job (l
       "scale": {"type": "log"}, "axis": {"format": "~g"}}
 SERIES = [SHORT[k] for k in SOURCES.values()]
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300),
     "layer": [
         {"data": {"name": "one"}, "mark": {"type": "rule", "color": PALETTE["grey"], "strokeDash": [2, 2]},
          "encoding": {"y": {"field": "expected", "type": "quantitative"}}},

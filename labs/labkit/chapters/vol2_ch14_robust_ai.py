@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from mlsysim import EconomicsModel, Models, ResponsibleEngineeringModel, viz
 from mlsysim.physics import kernels
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 from mlsysim.physics import formulas
 from mlsysim.wall_registry import AdversarialResults, SDCRates
 
@@ -102,12 +102,7 @@ def published(pgd_steps: int):
 _COLOUR = {"field": "scheme", "type": "nominal", "title": None,
            "scale": {"domain": list(SCHEME_NAMES.values()), "range": [PALETTE["blue"], PALETTE["orange"], PALETTE["green"]]}}
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12, "columns": 2}},
-    "height": 280, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(280, legend={"columns": 2}),
     "layer": [
         {"data": {"name": "points"}, "mark": {"type": "line", "strokeDash": [2, 2], "opacity": 0.5},
          "encoding": {"x": {"field": "robust", "type": "quantitative", "title": "Robust accuracy, CIFAR-10 (%)",

@@ -17,7 +17,7 @@ from functools import lru_cache
 from mlsysim import EconomicsModel, ServingModel, viz
 from mlsysim.physics import formulas, kernels
 from mlsysim.registries import Hardware, Models
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 from . import vol1_ch15_responsible_engineering as evaluation
@@ -119,12 +119,7 @@ def curve(b: dict, accelerator: str) -> list[dict]:
 
 WHAT = ["serving the model", "the safety filter", "one subgroup evaluation"]
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300),
     "layer": [
         {"data": {"name": "curve"}, "mark": {"type": "line", "point": True, "interpolate": "step-after"},
          "encoding": {"x": {"field": "traffic", "type": "quantitative", "title": "Traffic (requests/s, log)",

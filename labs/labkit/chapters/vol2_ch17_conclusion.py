@@ -15,7 +15,7 @@ from mlsysim import Q_, viz
 from mlsysim.registries import Grids, Models
 from mlsysim.solvers.sustainability import SustainabilityModel
 from mlsysim.solvers.synthesis import SynthesisSolver
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -77,12 +77,7 @@ def chosen(rows: list[dict]) -> dict | None:
 
 
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-    "height": 320, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(320),
     "layer": [
         {"data": {"name": "fleets"}, "mark": {"type": "point", "filled": True, "size": 110},
          "encoding": {"x": {"field": "cost", "type": "quantitative", "title": "Price of the fleet (USD, log)",
