@@ -966,8 +966,11 @@ def calc_event_rate(events, devices, duration):
     k_ = _nonneg(events, "events", "count")
     n = _pos(devices, "devices", "count")
     t = _pos(duration, "duration", "time")
-    return _out(k.event_rate_per_device_day(k_, n, t), "rate", "rate per device", events=events, devices=devices,
-                duration=duration).to("1/day")
+    per_day = _out(k.event_rate_per_device_day(k_, n, t), "rate", "rate per device", events=events, devices=devices,
+                   duration=duration).to("1/day")
+    # a rate finite per second can still overflow per day (x 86,400): check the figure returned
+    checks.finite_result(per_day.magnitude, "rate per device", "events, devices, duration", (events, devices, duration))
+    return per_day
 
 
 def calc_expected_poisson_events(rate, devices, duration):
