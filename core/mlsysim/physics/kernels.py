@@ -286,8 +286,9 @@ def fleet_mtbf(node_mtbf: float, nodes: float) -> float:
 
 
 def failure_probability(duration: float, mtbf: float) -> float:
-    """Probability of at least one failure in ``duration``: 1 - exp(-t / MTBF) (exponential failures)."""
-    return 1.0 - math.exp(-duration / mtbf)
+    """Probability of at least one failure in ``duration``: 1 - exp(-t / MTBF) (exponential failures),
+    the Poisson count's chance of being nonzero at mean t / MTBF (``poisson_at_least_one``)."""
+    return poisson_at_least_one(duration / mtbf)
 
 
 def young_daly_interval(checkpoint_time: float, mtbf: float) -> float:
@@ -1021,8 +1022,9 @@ def fan_out_slow_probability(slow_probability: float, fan_out: float) -> float:
 
     Dean & Barroso 2013, "The Tail at Scale", CACM 56(2), p. 76: with 1% of
     requests slow per server and a fan-out of 100, 63% of user requests are slow.
+    The at-least-one of n independent trials (``binomial_at_least_one``).
     """
-    return 1.0 - (1.0 - slow_probability) ** fan_out
+    return binomial_at_least_one(slow_probability, fan_out)
 
 
 # --- Wall 5: Batching ---
@@ -2168,7 +2170,10 @@ def poisson_at_least_one(mean: float) -> float:
 def binomial_at_least_one(fraction: float, count: float) -> float:
     """P(at least one of n independent devices is defective) = 1 - (1 - p)^n, each defective with
     probability p (a prevalence; Feller 1968, "An Introduction to Probability Theory", vol. I, §VI.2).
-    For small p it is close to the Poisson 1 - exp(-n p)."""
+    For small p it is close to the Poisson 1 - exp(-n p). A certain event (p = 1) is certain in
+    any count of at least one (log1p(-1) has no value)."""
+    if fraction >= 1.0:
+        return 1.0 if count > 0 else 0.0
     return -math.expm1(count * math.log1p(-fraction))
 
 
@@ -2238,7 +2243,7 @@ def dual_redundancy_rerun_probability(p: float) -> float:
     """Dual modular redundancy: two replicas compute the same thing and compare. A fault in either
     (probability p each, independent) shows up as a mismatch, and the work is redone:
     1 - (1 - p)^2. Silent errors become detected ones, at twice the hardware."""
-    return 1.0 - (1.0 - p) ** 2
+    return binomial_at_least_one(p, 2)
 
 
 def triple_redundancy_failure_probability(p: float) -> float:
