@@ -24,14 +24,14 @@ from mlsysim.systems.types import Fleet
 from mlsysim.viz.template import PALETTE
 
 from ..questions import Prediction, Question
+from .vol2_ch01_introduction import PER_SERVER, REFERENCE_FLEET  # 8 x H100 per server, N. Virginia grid, PUE 1.15
+from .vol2_ch01_introduction import fleet as reference_fleet
 
-REFERENCE_FLEET = "frontier8k"  # 8 x H100 per server, 400 Gb/s InfiniBand, N. Virginia grid, PUE 1.15 (registry)
 MODELS = {"GPT-2 (1.5B)": "gpt2", "Llama-3-8B": "llama3_8b", "Llama-3-70B": "llama3_70b"}
 # The layout held fixed while the cluster grows (one sequence per data-parallel replica): small models
 # are data parallel (GPT-2 with ZeRO-1, 8B sharded with ZeRO-3, FSDP-style); 70B is tensor parallel
 # over the 8 GPUs of a server and data parallel across servers (ZeRO-1).
 LAYOUTS = {"gpt2": {"zero_stage": 1}, "llama3_8b": {"zero_stage": 3}, "llama3_70b": {"tp_size": 8, "zero_stage": 1}}
-PER_SERVER = Fleets.get(REFERENCE_FLEET).node.accelerators_per_node
 MAX_GPUS = 16384
 CURVE_GPUS = [PER_SERVER * 2**i for i in range(12)]  # 8 ... 16,384: one point per doubling
 HOUR_S, DAY_S = 3600.0, 86400.0  # seconds per hour and per day, for display only
@@ -44,13 +44,10 @@ DEFAULTS = {"model": "llama3_8b", "tokens_b": 10, "gpus": 64, "days": 7, "budget
 _SCALING = ScalingModel()
 
 
-@lru_cache(maxsize=64)
 def fleet(gpus: int) -> Fleet:
-    """The registry's H100 cluster (server, fabric, site) with ``gpus`` // 8 servers (at least one)."""
-    ref = Fleets.get(REFERENCE_FLEET)
-    servers = max(1, int(gpus) // PER_SERVER)
-    return Fleet(name=f"{servers * PER_SERVER:,} H100 ({servers:,} servers)", node=ref.node, count=servers,
-                 fabric=ref.fabric, datacenter=ref.datacenter)
+    """The registry's H100 cluster (server, fabric, site) with ``gpus`` // 8 servers (at least one):
+    II.1's reference cluster, with its site for the carbon cap."""
+    return reference_fleet(gpus, with_site=True)
 
 
 def gpus_used(gpus: int) -> int:

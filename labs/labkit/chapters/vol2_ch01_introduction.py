@@ -42,14 +42,16 @@ _SCALING = ScalingModel()
 
 
 @lru_cache(maxsize=64)
-def fleet(gpus: int) -> Fleet:
-    """The reference cluster with ``gpus`` // 8 servers (at least one)."""
+def fleet(gpus: int, with_site: bool = False) -> Fleet:
+    """The reference cluster with ``gpus`` // 8 servers (at least one); with its site (grid, PUE)
+    when ``with_site`` (the I.3 lab's carbon cap needs it)."""
     ref = Fleets.get(REFERENCE_FLEET)
     servers = max(1, int(gpus) // PER_SERVER)
-    # no site: the run's cost uses the engine's default electricity price and PUE, and no carbon is
-    # computed (the sustainability chain would make each run ~6x slower, and this lab draws 12 per curve)
+    # no site by default: the run's cost uses the engine's default electricity price and PUE, and no
+    # carbon is computed (the sustainability chain would make each run ~6x slower, and this lab draws
+    # 12 per curve)
     return Fleet(name=f"{servers * PER_SERVER:,} H100 ({servers:,} servers)", node=ref.node, count=servers,
-                 fabric=ref.fabric)
+                 fabric=ref.fabric, datacenter=ref.datacenter if with_site else None)
 
 
 @lru_cache(maxsize=256)
