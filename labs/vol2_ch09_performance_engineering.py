@@ -84,8 +84,8 @@ def _(batch, factor, goal, hw, lab, workload):
     analysis = chapter.analyse(workload.value, hw.value, batch.value, factor.value, goal.value)
     base_run = chapter.fits(workload.value, hw.value, batch.value)
     rows = analysis["rows"]
-    chart = chapter.chart(analysis, factor.value, f"What × or ÷ {factor.value:g} of each knob does to {goal.value}: "
-                          f"{chapter.WORKLOADS[workload.value][0]} on the {chapter.hw_name(hw.value)}")
+    chart = chapter.chart(analysis, factor.value, {"text": f"Each knob × or ÷ {factor.value:g}: {goal.value}",
+                                                   "subtitle": [chapter.WORKLOADS[workload.value][0], f"on the {chapter.hw_name(hw.value)}"]})
     update_ms = (time.perf_counter() - _t0) * 1e3
     return analysis, base_run, chart, controls, rows, update_ms
 

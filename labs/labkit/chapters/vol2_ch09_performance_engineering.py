@@ -38,7 +38,7 @@ MAX_BATCH = 1024
 # the knobs, in the adapter's names, with what a student calls them
 KNOBS = {"peak_flops": "peak FLOP/s", "bandwidth": "memory bandwidth", "efficiency": "compute efficiency",
          "bandwidth_efficiency": "bandwidth efficiency", "batch_size": "batch size",
-         "launch_rate": "kernel launches per second"}  # the last where the engine charges launches (CNNs)
+         "launch_rate": "launches per second"}  # kernel launches the host issues  # the last where the engine charges launches (CNNs)
 RATE_KNOBS = ("peak_flops", "bandwidth", "efficiency", "bandwidth_efficiency", "launch_rate")  # each divides a part of the time
 BOTH = "FLOP/s + bandwidth"
 
@@ -121,7 +121,7 @@ def speedup(workload: str, hw: str, batch: int, knob: str, factor: float, goal: 
 
 # The tornado: per knob, the throughput change (%) when it is raised (right) and lowered (left) by the
 # factor, ranked by the solver's elasticity; a tick where Amdahl's law puts the raise from the elasticity.
-AMDAHL = "what the elasticity promises (Amdahl)"
+AMDAHL = "Amdahl (from elasticity)"
 _COLOURS = {"domain": ["knob raised", "knob lowered", AMDAHL], "range": [PALETTE["blue"], PALETTE["orange"], PALETTE["black"]]}
 TEMPLATE = {
     **lab_frame(260, axis={"labelLimit": 140}, legend={"columns": 1, "labelLimit": 320}),
@@ -140,7 +140,7 @@ TEMPLATE = {
 }
 
 
-def chart(analysis: dict, factor: float, title: str) -> viz.Chart:
+def chart(analysis: dict, factor: float, title: str | dict) -> viz.Chart:
     rows = analysis["rows"]
     bars = [{"label": r["label"], "direction": "knob raised", "change": r["raise"]} for r in rows]
     bars += [{"label": r["label"], "direction": "knob lowered", "change": r["lower"]} for r in rows]
