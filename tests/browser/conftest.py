@@ -47,3 +47,16 @@ def site_url(built_site):
 
     with serve_site(built_site["out"]) as url:
         yield url
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per lab: the median Python time of a redraw in the browser (a report, not a test)."""
+    from harness import REDRAW_MS
+
+    if not REDRAW_MS:
+        return
+    import statistics
+
+    terminalreporter.section("redraw time in the browser (Python side, median over the controls)")
+    for lab, ms in sorted(REDRAW_MS.items()):
+        terminalreporter.write_line(f"{lab:45s} {statistics.median(ms):6.1f} ms  (max {max(ms):.1f}, {len(ms)} controls)")

@@ -24,6 +24,10 @@ CHROMIUM_FLAGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 
+# Lab id -> the Python milliseconds of each control's redraw, as the lab shows them (filled by
+# test_labs.py, printed at the end of the run by conftest's terminal summary).
+REDRAW_MS: dict[str, list[float]] = {}
+
 
 def chromium_path() -> str:
     for name in ("chromium", "chromium-browser"):

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
-from harness import CHROMIUM_FLAGS, ROOT, chromium_path
+from harness import CHROMIUM_FLAGS, REDRAW_MS, ROOT, chromium_path
 
 sys.path.insert(0, str(ROOT / "labs"))
 from labkit import grading  # noqa: E402
@@ -207,10 +207,11 @@ def test_lab(meta, site_url, chromium, tmp_path):
             if ms.count():
                 timings.append(float(ms.first.inner_text().split()[0]))
         no_traceback(page)
-        # the Python side of a redraw is fast in the browser: <= 30 ms (the median over the
-        # controls' changes: one sample can catch a garbage collection on a shared machine)
+        # The Python side of each redraw, as the lab shows it, is recorded for the run's summary
+        # (conftest prints it), not asserted: timing belongs to the benchmarks
+        # (tests/browser/measure_site.py), and a shared CI machine's garbage collection is noise.
         if timings:
-            assert sorted(timings)[len(timings) // 2] <= 30, timings
+            REDRAW_MS[meta["id"]] = timings
 
         # 5. a reload keeps the state (once the kit has written it to IndexedDB)
         # The link and the saved state follow the last control change only once Python has run it,
