@@ -96,13 +96,19 @@ def test_declared_efficiencies_are_fractions_with_a_source():
 def test_framework_defaults_lie_in_the_recommended_ranges():
     # the recommended defaults of issue 17 (Megatron-LM 0.45-0.55, ZeRO-3 0.35-0.45, TensorRT-LLM 0.35-0.45, vLLM 0.25-0.35)
     ranges = {"megatron": (0.45, 0.55), "zero3": (0.35, 0.45), "tensorrt_llm": (0.35, 0.45), "vllm": (0.25, 0.35)}
+    # A profile that declares compute = "table" has no one efficiency: each kernel reaches the Software wall's
+    # measured table for its size and precision (TensorRT-LLM: DeepGEMM's H100 FP8 shapes, the A100 matmul
+    # ceiling), so the one-number range does not apply to it; it must then declare no efficiency at all.
     headers, _ = measurements.load_cases()
     seen = set()
     for h in headers:
         for name, profile in h["profiles"].items():
             if name in ranges:
-                lo, hi = ranges[name]
-                assert lo <= profile["efficiency"] <= hi, name
+                if profile.get("compute") == "table":
+                    assert "efficiency" not in profile, name
+                else:
+                    lo, hi = ranges[name]
+                    assert lo <= profile["efficiency"] <= hi, name
                 seen.add(name)
     assert seen == set(ranges)
 

@@ -31,10 +31,17 @@ from .systems.types import Fleet
 
 KINDS = ("single_node", "serving_ttft", "serving_throughput", "serving_request_latency", "distributed", "distributed_scaling", "energy",
          "carbon", "fleet_mtbf", "job_mtti")
-PROFILE_FIELDS = ("efficiency", "bandwidth_efficiency", "utilization")
+PROFILE_FIELDS = ("efficiency", "bandwidth_efficiency", "utilization", "framework_factor")
 # a profile's named modelling choices: streams = "size-dependent" (serving: each weight matrix at the HBM
-# table's fraction for its size, ServingModel(size_dependent_streams=True)) or "flat" (the default)
-CHOICE_FIELDS = {"streams": ("flat", "size-dependent")}
+# table's fraction for its size, ServingModel(size_dependent_streams=True)) or "flat" (the default);
+# compute = "table" (serving: every kernel at the Software wall's table for its size and precision,
+# ServingModel(efficiency="table"), times framework_factor) or "flat" (one declared efficiency)
+CHOICE_FIELDS = {"streams": ("flat", "size-dependent"), "compute": ("flat", "table"),
+                 "launch": ("cuda_stream", "cuda_graph", "pytorch_eager"),
+                 # serving: how the decode attention reads a grouped-query model's KV heads (ServingModel(kv_per_query_head=...))
+                 "kv_reads": ("per-kv-head", "per-query-head")}
+# serving: kernels one Transformer layer launches per pass (each at the profile's launch cost)
+COUNT_FIELDS = ("kernels_per_layer",)
 # component-class reliability profiles (kind job_mtti): hours between interruptions of one unit of each class
 RATE_FIELDS = ("accelerator_mtbf_hours", "node_mtbf_hours", "job_mtbf_hours")
 COMPONENT_CLASSES = {"accelerator": "accelerator_mtbf_hours", "node": "node_mtbf_hours", "job": "job_mtbf_hours"}
@@ -131,12 +138,15 @@ def _case(raw: dict, category: str, sources: dict, profiles: dict, path: Path) -
             raise InputError(f"{path.name}:profiles.{pname}.{name}", v, f"one of {', '.join(CHOICE_FIELDS[name])}")
         if name in RATE_FIELDS and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0):
             raise InputError(f"{path.name}:profiles.{pname}.{name}", v, "a positive finite number of hours")
+        if name in COUNT_FIELDS and (isinstance(v, bool) or not isinstance(v, int) or v <= 0):
+            raise InputError(f"{path.name}:profiles.{pname}.{name}", v, "a positive whole number")
     reserved = {"id", "kind", "source", "where", "metric", "measured", "profile", "source_bound", "pending", "excluded", "note"}
     config = {k: v for k, v in raw.items() if k not in reserved}
     return Case(
         id=cid, category=category, kind=kind, source={"id": sid, **sources[sid]}, where=need("where"), metric=need("metric"),
         measured=float(measured["value"]), unit=str(measured["unit"]), config=config,
-        profile={k: v for k, v in profiles[pname].items() if k in PROFILE_FIELDS or k in RATE_FIELDS or k in CHOICE_FIELDS},
+        profile={k: v for k, v in profiles[pname].items() if k in PROFILE_FIELDS or k in RATE_FIELDS or k in CHOICE_FIELDS
+                 or k in COUNT_FIELDS},
         profile_name=pname,
         source_bound=raw.get("source_bound"), pending=raw.get("pending"), excluded=raw.get("excluded"), note=raw.get("note", ""),
     )
@@ -234,11 +244,15 @@ def _single_node(case: Case) -> Prediction:
 def _serve(case: Case, output_tokens: int | None):
     """The case's configuration through ``ServingModel``: prompt, output, KV precision and tensor parallelism as published."""
     c, p = case.config, case.profile
+    # the tables, unless a calibration fitted one efficiency to replace them (calibrate.py sets "efficiency")
+    tabled = p.get("compute") == "table" and "efficiency" not in p
     return ServingModel().solve(
         c["model"], c["hardware"], input_tokens=c["input_len"], output_tokens=output_tokens, batch_size=c["batch"],
-        precision=c["precision"], efficiency=p.get("efficiency", 0.5), kv_precision=c.get("kv_precision"),
+        precision=c["precision"], efficiency="table" if tabled else p.get("efficiency", 0.5), kv_precision=c.get("kv_precision"),
         bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0), tp=c.get("tp", 1), weight_kernel=c.get("weight_kernel"),
         group_size=c.get("group_size"), size_dependent_streams=p.get("streams") == "size-dependent",
+        framework_factor=p.get("framework_factor") if tabled else None, kernels_per_layer=p.get("kernels_per_layer"),
+        launch=p.get("launch", "cuda_stream"), kv_per_query_head=p.get("kv_reads") == "per-query-head",
     )
 
 

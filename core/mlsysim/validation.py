@@ -237,7 +237,8 @@ def _sections(report: ValidationReport, table) -> list[tuple[str, str]]:
             continue
         s = report.category(h["category"])
         profiles = "; ".join(f"{k}: " + ", ".join(f"{f}={v}" for f, v in p.items()
-                                       if f in measurements.PROFILE_FIELDS or f in measurements.RATE_FIELDS)
+                                       if f in measurements.PROFILE_FIELDS or f in measurements.RATE_FIELDS
+                                       or f in measurements.CHOICE_FIELDS or f in measurements.COUNT_FIELDS)
                              + f" ({p.get('source', 'no source')})" for k, p in h["profiles"].items())
         body = (f"{h['title']}\n\nDeclared profiles: {profiles}\n\n" + table(HEAD, [_row(o) for o in group])
                 + f"\n\nmedian |error| {_abs_pct(s.median)}, p90 {_abs_pct(s.p90)}, {s.count} cases")
@@ -336,6 +337,8 @@ RECOMMENDED_EFFICIENCIES = (
 
 def _defaults_section(report: ValidationReport, table) -> tuple[str, str]:
     used = {name: f"{p['efficiency']} ({h['file']})" for h in report.headers for name, p in h["profiles"].items() if "efficiency" in p}
+    used.update({name: f"the Software wall's size tables ({h['file']})" for h in report.headers for name, p in h["profiles"].items()
+                 if p.get("compute") == "table" and "efficiency" not in p})
     rec = [[what, rng, (used.get(profile, "-") if profile else "-")] for what, rng, profile in RECOMMENDED_EFFICIENCIES]
     body = ("What a solver assumes when an argument is not given (`solvers/defaults.py`, each with its source; a result's "
             "`assumptions` list says which applied):\n\n"

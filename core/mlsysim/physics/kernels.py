@@ -2259,3 +2259,60 @@ def replicated_accelerator_time(wall_time: float, accelerators: float, replicas:
     (r = 2 for dual, 3 for triple modular redundancy: each replica is a whole copy of the job).
     Accelerator-seconds when ``wall_time`` is in seconds."""
     return wall_time * accelerators * replicas
+
+
+# --- Accuracy: serving, kernels of different sizes and rates ---
+
+
+def time_weighted_efficiency(flops: list, efficiencies: list) -> float:
+    """The fraction of peak a sequence of kernels reaches together: sum(f_i) / sum(f_i / e_i).
+
+    Kernel i does f_i flop at e_i of peak, so it takes f_i / (e_i x peak); their times add
+    (one kernel after another), so the sequence reaches sum(f_i) / sum(f_i / e_i) of peak
+    (the flop-weighted harmonic mean, as Calculon sums per-layer kernel times, Isaev et al.
+    2023, Sec. 3). A list with no work reaches 1 (nothing to slow down).
+    """
+    total = sum(flops)
+    if total <= 0:
+        return 1.0
+    return total / sum(f / e for f, e in zip(flops, efficiencies) if f > 0)
+
+
+def sequential_roofline_rates(ops_a: float, bytes_a: float, rate_a: float, bandwidth_a: float,
+                              ops_b: float, bytes_b: float, rate_b: float, bandwidth_b: float) -> tuple[float, float, float]:
+    """``sequential_roofline`` with each operator on its own ceilings: (time, compute time, memory time).
+
+    time = max(ops_a / F_a, bytes_a / B_a) + max(ops_b / F_b, bytes_b / B_b): the weight
+    GEMMs reach their size's fraction of the weights' precision peak and stream the weights
+    at their matrices' size, the attention computes in the 16-bit activations' precision and
+    reads the KV cache at its own size's fraction (LLMCompass, Zhang et al. 2024, ISCA, and
+    Vidur, Agrawal et al. 2024, MLSys, time each operator on its own). A rate of 0 takes forever.
+    """
+    if rate_a <= 0 or rate_b <= 0:
+        return math.inf, math.inf, bytes_a / bandwidth_a + bytes_b / bandwidth_b
+    ca, cb = ops_a / rate_a, ops_b / rate_b
+    ma, mb = bytes_a / bandwidth_a, bytes_b / bandwidth_b
+    return max(ca, ma) + max(cb, mb), ca + cb, ma + mb
+
+
+def pass_launch_time(layers: float, kernels_per_layer: float, launch_time: float) -> float:
+    """Host cost of launching one forward pass: layers x kernels per layer x cost per launch.
+
+    A runtime that enqueues each kernel of a pass from the host pays the launch cost per
+    kernel (``launch_overhead``); a Transformer pass launches the same kernels in every
+    layer (norm, QKV GEMM, attention, output GEMM, norm, FFN GEMMs, activation, residual).
+    """
+    return layers * kernels_per_layer * launch_time
+
+
+def decode_kv_read_factor(heads: int, kv_heads: int, per_query_head: bool) -> float:
+    """Times one decode step reads each KV head: heads / kv_heads for a kernel with a block per query head, else 1.
+
+    A grouped-query model (Ainslie et al. 2023, "GQA") shares each KV head among
+    heads / kv_heads query heads. A kernel that runs one thread block per (sequence,
+    query head), each loading the KV head it maps to (TensorRT-LLM's masked multi-head
+    attention: ``hi_kv = hi / (num_heads / num_kv_heads)``), reads every KV head that
+    many times; a GQA-aware kernel (TensorRT-LLM's XQA, FlashAttention, vLLM's paged
+    attention with grouped queries) loads it once for the group.
+    """
+    return heads / kv_heads if per_query_head and kv_heads > 0 else 1.0

@@ -62,12 +62,17 @@ from . import _inputs, _system
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
 from .efficiency import efficiency_table_name
-from .weight_streams import (WEIGHT_ONLY_ARITHMETIC, WeightOnlyKernel, check_weight_kernel, matrix_parameters, stream_size_factor,
-                             weight_note)
+from .weight_streams import (WEIGHT_ONLY_ARITHMETIC, PassTables, WeightOnlyKernel, check_weight_kernel, matrix_parameters,
+                             pass_tables, stream_size_factor, weight_note)
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_LINK_LATENCY_S
+from ..wall_registry import LaunchOverheads
+from ..core import checks
 
 DEFAULT_SEQ_LEN = 2048  # the single-length API's default context (tokens)
 SIXTEEN_BIT_KV = "fp16"  # the KV cache's precision when the weights are narrower than 16 bits
+TABLE = "table"  # efficiency="table": every kernel at the Software wall's table for its size (weight_streams.pass_tables)
+FLAT = PassTables(1.0, 1.0, 1.0, 1.0)  # one declared efficiency for every kernel: the device's rate and bandwidth as they are
+TP_KERNELS_PER_LAYER = 2  # the two all-reduces of a tensor-parallel layer are kernels of their own (Shoeybi et al. 2019, Sec. 3)
 
 
 def default_kv_precision(precision: str) -> str:
@@ -133,6 +138,10 @@ class ServingPlan:
     link_bandwidth: float = 1.0  # byte/s per accelerator on the scale-up link
     link_latency: float = 0.0  # s per all-reduce step
     weight_stream_fraction: float = 1.0  # achieved weight-stream bandwidth over the 16-bit kernel's (weight-only dequant kernels < 1)
+    prefill_tables: PassTables = FLAT  # fractions the prefill's kernels reach by size (efficiency="table")
+    decode_tables: PassTables = FLAT  # the same for one decode step at the mean context
+    pass_launch: float = 0.0  # s the host spends launching one pass's kernels (layers x kernels per layer x launch cost)
+    kv_read_factor: float = 1.0  # times a decode step reads each KV head (heads / kv_heads for a kernel with a block per query head)
 
 
 @floats
@@ -159,13 +168,18 @@ class ServingFloats:
 def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: str, kv_precision: str, *, prompt: float = 0.0,
                  output: float = 0.0, tp: int = 1, link_bandwidth: float = 1.0, link_latency: float = 0.0,
                  weight_kernel: WeightOnlyKernel | None = None, group_size: int | None = None,
-                 size_dependent_streams: bool = False) -> ServingPlan:
+                 size_dependent_streams: bool = False, tables_of=None, framework_factor: float = 1.0,
+                 pass_launch: float = 0.0, kv_per_query_head: bool = False) -> ServingPlan:
     """The plan of a checked solve. ``seq`` is the longest context (input + output, or the single length).
 
     ``weight_kernel``: a weight-only quantised kernel (``registry/walls/weight_only.toml``): the weights
     carry their group scales (``group_size``, default the kernel's) and stream at its bandwidth fraction.
     ``size_dependent_streams``: each weight matrix streams at the Software wall's HBM-table fraction
     for its bytes (per accelerator under TP), relative to a large stream (``stream_size_factor``).
+    ``tables_of``: the hardware entry whose Software-wall tables give every kernel's fraction by size
+    (``efficiency="table"``; the device then carries the datasheet peak), times ``framework_factor``.
+    ``pass_launch``: s of kernel launches per pass. ``kv_per_query_head``: the decode attention kernel
+    reads each KV head once per query head that shares it (``kernels.decode_kv_read_factor``).
     """
     prompt = prompt or float(seq)
     kv_bytes = BYTES_PER_VALUE[kv_precision]  # checked names
@@ -185,10 +199,23 @@ def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: st
     if size_dependent_streams:
         matrices, head = matrix_parameters(model)
         fraction *= stream_size_factor([m * per_value_bytes / tp for m in matrices], float(model.layers), head * per_value_bytes / tp)
+    tables = (FLAT, FLAT)
+    kv_factor = kernels.decode_kv_read_factor(model.heads, model.kv_heads, kv_per_query_head)
+    if tables_of is not None:
+        arithmetic = device.compute_precision or precision
+        width, layers = float(model.heads * model.head_dim), float(model.layers)
+        context = kernels.decode_mean_context(prompt, output) if output else float(seq)
+        tables = (
+            pass_tables(model, tables_of, arithmetic, prompt * batch,
+                        prompt * batch * kernels.attention_flops_per_token(layers, kernels.causal_prefill_mean_context(prompt), width),
+                        kv_token * prompt * batch, tp, per_value_bytes, framework_factor),
+            pass_tables(model, tables_of, arithmetic, float(batch), batch * kernels.attention_flops_per_token(layers, context, width),
+                        kv_token * context * batch * kv_factor, tp, per_value_bytes, framework_factor),
+        )
     return ServingPlan(
         model.active_parameters_si, resident, prefill_read, decode_read, kv_token * seq * batch, seq, batch, device,
         prompt, output, float(model.layers), float(model.heads * model.head_dim), kv_token, tp, float(model.hidden_dim),
-        max(kv_bytes, 2.0), link_bandwidth, link_latency, fraction,
+        max(kv_bytes, 2.0), link_bandwidth, link_latency, fraction, tables[0], tables[1], pass_launch, kv_factor,
     )
 
 
@@ -196,7 +223,8 @@ def with_device(p: ServingPlan, device: DeviceRates) -> ServingPlan:
     """The same request on other ceilings (what a sweep over peak or bandwidth changes)."""
     return ServingPlan(p.active, p.weight_memory, p.prefill_weight_bytes, p.decode_weight_bytes, p.kv_cache_size, p.seq, p.batch,
                        device, p.prompt, p.output, p.layers, p.attention_width, p.kv_bytes_per_token, p.tp, p.hidden,
-                       p.activation_bytes, p.link_bandwidth, p.link_latency, p.weight_stream_fraction)
+                       p.activation_bytes, p.link_bandwidth, p.link_latency, p.weight_stream_fraction, p.prefill_tables,
+                       p.decode_tables, p.pass_launch, p.kv_read_factor)
 
 
 def evaluate(p: ServingPlan) -> ServingFloats:
@@ -208,20 +236,23 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     flops_token = kernels.inference_flops_per_token(p.active)
     tokens = prompt * p.batch
     prefill_attention = tokens * kernels.attention_flops_per_token(p.layers, kernels.causal_prefill_mean_context(prompt), p.attention_width)
-    stream = p.weight_stream_fraction  # weight bytes stream at this fraction of the bandwidth: time as if bytes / fraction
-    p_time, p_compute, p_memory = kernels.sequential_roofline(flops_token * tokens, p.prefill_weight_bytes / stream, prefill_attention,
-                                                              kv_token * tokens, rate, bandwidth)
+    stream = p.weight_stream_fraction  # weight bytes stream at this fraction of the bandwidth
+    pt, dt = p.prefill_tables, p.decode_tables
+    p_time, p_compute, p_memory = kernels.sequential_roofline_rates(
+        flops_token * tokens, p.prefill_weight_bytes, rate * pt.gemm, bandwidth * stream * pt.weights,
+        prefill_attention, kv_token * tokens, rate * pt.attention, bandwidth * pt.kv)
     p_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, tokens, p.hidden, p.activation_bytes, tp,
                                                                              p.link_bandwidth, p.link_latency)
-    ttft = p_time + d.tax + p_comm
+    ttft = p_time + d.tax + p_comm + p.pass_launch
     context = kernels.decode_mean_context(prompt, p.output) if p.output else float(p.seq)
-    kv_read = kv_token * context * p.batch
+    kv_read = kv_token * context * p.batch * p.kv_read_factor
     decode_attention = p.batch * kernels.attention_flops_per_token(p.layers, context, p.attention_width)
-    d_time, d_compute, d_memory = kernels.sequential_roofline(flops_token * p.batch, p.decode_weight_bytes / stream, decode_attention,
-                                                              kv_read, rate, bandwidth)
+    d_time, d_compute, d_memory = kernels.sequential_roofline_rates(
+        flops_token * p.batch, p.decode_weight_bytes, rate * dt.gemm, bandwidth * stream * dt.weights,
+        decode_attention, kv_read, rate * dt.attention, bandwidth * dt.kv)
     d_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, p.batch, p.hidden, p.activation_bytes, tp,
                                                                              p.link_bandwidth, p.link_latency)
-    itl = d_time + d.tax + d_comm
+    itl = d_time + d.tax + d_comm + p.pass_launch
     footprint = p.weight_memory + p.kv_cache_size
     if p.output:
         t = kernels.request_latency(ttft, itl, p.output - 1.0)  # the prefill emits the first output token
@@ -255,13 +286,14 @@ def _phase_wall(compute: float, memory: float, comm: float) -> Wall:
     return Wall.COMPUTE if compute >= memory else Wall.MEMORY
 
 
-def result(model, hw_name: str, p: ServingPlan, precision: str, kv_precision: str, efficiency: float,
+def result(model, hw_name: str, p: ServingPlan, precision: str, kv_precision: str, efficiency: float | str,
            bandwidth_efficiency: float, kv_note: str | None = None, weight_kernel_note: str | None = None) -> ServingResult:
     """Evaluate a plan and view it as a ``ServingResult``."""
     out = evaluate(p)
     name = f"{p.tp} x {hw_name}" if p.tp > 1 else hw_name
     reason = verdict(hw_name, precision, p)
-    assumptions = [f"efficiency={efficiency:g} of dense peak; bandwidth_efficiency={bandwidth_efficiency:g}", _PHASES]
+    compute = efficiency if isinstance(efficiency, str) else f"efficiency={efficiency:g} of dense peak"
+    assumptions = [f"{compute}; bandwidth_efficiency={bandwidth_efficiency:g}", _PHASES]
     if p.output:
         assumptions.append(f"prompt {p.prompt:g} tokens prefilled causally; {p.output:g} output tokens, the first from the prefill, "
                            f"then {p.output - 1:g} decode steps at the mean KV cache of {kernels.decode_mean_context(p.prompt, p.output):g} tokens")
@@ -341,6 +373,10 @@ class ServingModel:
         weight_kernel: str | None = None,
         group_size: int | None = None,
         size_dependent_streams: bool = False,
+        framework_factor: float | None = None,
+        kernels_per_layer: int | None = None,
+        launch: str = "cuda_stream",
+        kv_per_query_head: bool = False,
     ) -> ServingResult:
         """``input_tokens`` and ``output_tokens``: one request's prompt and generation (whole-request figures
         need ``output_tokens``). ``seq_len`` (default 2048): the single length of the older API, the prompt when
@@ -352,7 +388,18 @@ class ServingModel:
         ``group_size`` weights per scale group (default: the kernel's). ``size_dependent_streams``:
         each weight matrix streams at the HBM table's fraction for its size (registry/walls/efficiency.toml)
         relative to a large stream, so ``bandwidth_efficiency`` is the large-stream (STREAM) figure;
-        default False: every byte at ``bandwidth_efficiency``, the roofline's convention."""
+        default False: every byte at ``bandwidth_efficiency``, the roofline's convention.
+
+        ``efficiency="table"``: no one number; every kernel of a pass reaches the Software wall's table for its
+        size (``registry/walls/efficiency*.toml``): each weight GEMM by its flop per accelerator in the weights'
+        precision, the attention in 16 bits, the weight and KV streams by their bytes (the HBM table, times
+        ``bandwidth_efficiency``), all GEMMs times ``framework_factor`` (default 1) where a framework's source
+        gives one. ``kernels_per_layer``: kernels one layer launches per pass (plus 2 all-reduces under TP),
+        each at the ``launch`` cost of registry/walls/efficiency.toml's [[launch_overheads]] (default
+        ``cuda_stream``: a runtime enqueueing kernels on a stream); None: no launch cost beyond the dispatch tax.
+        ``kv_per_query_head``: the decode attention kernel runs one thread block per query head, each reading
+        its KV head (TensorRT-LLM's masked multi-head attention before its XQA kernel), so a grouped-query
+        model's KV cache is read heads / kv_heads times per step; default False (a GQA-aware kernel)."""
         model = _inputs.transformer(model)
         hw = _inputs.hardware(hardware)
         if seq_len is not None and input_tokens is not None:
@@ -364,7 +411,15 @@ class ServingModel:
         n = _inputs.positive_int(tp, "tp")
         precision = _inputs.check_precision(precision)
         kv_precision, kv_note = check_kv_precision(kv_precision, precision)
-        efficiency = _inputs.fraction(efficiency, "efficiency")
+        tabled = isinstance(efficiency, str)
+        if tabled and efficiency != TABLE:
+            raise InputError("efficiency", efficiency, f"a fraction in (0, 1] or '{TABLE}' (the Software wall's size tables)")
+        efficiency = efficiency if tabled else _inputs.fraction(efficiency, "efficiency")
+        if framework_factor is not None and not tabled:
+            raise InputError("framework_factor", framework_factor, f"None unless efficiency='{TABLE}' (it scales the tables)")
+        factor = 1.0 if framework_factor is None else _inputs.fraction(framework_factor, "framework_factor")
+        per_layer = 0 if kernels_per_layer is None else _inputs.positive_int(kernels_per_layer, "kernels_per_layer")
+        over = LaunchOverheads.get(checks.choice(launch, "launch", [e.key for e in LaunchOverheads]))
         bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
         bw, lat = link(hw, n, link_bandwidth, link_latency)
         kernel = check_weight_kernel(weight_kernel, precision)
@@ -372,10 +427,25 @@ class ServingModel:
         if groups is not None and kernel is None:
             raise InputError("group_size", group_size, "None unless the weights are int8/int4 with a weight-only kernel")
         arithmetic = precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
-        p = serving_plan(model, device_rates(hw, arithmetic, efficiency, bandwidth_efficiency), prompt + output, batch, precision,
-                         kv_precision, prompt=float(prompt), output=float(output), tp=n, link_bandwidth=bw, link_latency=lat,
-                         weight_kernel=kernel, group_size=groups, size_dependent_streams=bool(size_dependent_streams))
+        kernels_per_pass = per_layer + (TP_KERNELS_PER_LAYER if n > 1 and per_layer else 0)
+        launch_time = kernels.pass_launch_time(float(model.layers), float(kernels_per_pass), over._si["launch_time"])
+        p = serving_plan(model, device_rates(hw, arithmetic, 1.0 if tabled else efficiency, bandwidth_efficiency), prompt + output, batch,
+                         precision, kv_precision, prompt=float(prompt), output=float(output), tp=n, link_bandwidth=bw, link_latency=lat,
+                         weight_kernel=kernel, group_size=groups, size_dependent_streams=bool(size_dependent_streams),
+                         tables_of=hw if tabled else None, framework_factor=factor, pass_launch=launch_time,
+                         kv_per_query_head=bool(kv_per_query_head))
         notes = [weight_note(kernel, groups)]
+        if tabled:
+            t = p.prefill_tables
+            efficiency = (f"efficiency from the Software wall's size tables (prefill: GEMMs {t.gemm:.3g} of the {p.device.compute_precision} "
+                          f"peak, attention {t.attention:.3g}; decode GEMMs {p.decode_tables.gemm:.3g}; weight streams "
+                          f"{p.decode_tables.weights:.3g} and KV {p.decode_tables.kv:.3g} of the bandwidth; framework factor {factor:g})")
+        if p.kv_read_factor > 1.0:
+            notes.append(f"decode attention with one thread block per query head: the KV cache is read {p.kv_read_factor:g} times "
+                         f"per step ({model.heads} query heads over {model.kv_heads} KV heads)")
+        if per_layer:
+            notes.append(f"{kernels_per_pass} kernels per layer per pass launched at {over._si['launch_time'] * 1e6:.3g} us each ({over.key}): "
+                         f"{launch_time * 1e3:.3g} ms per pass")
         if size_dependent_streams:
             notes.append("size-dependent streams: each weight matrix (fused QKV, output, FFN, head; per accelerator) streams at the "
                          f"{efficiency_table_name('memory', None)} table's fraction for its bytes over the table's large-stream value")

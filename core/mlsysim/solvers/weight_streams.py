@@ -6,6 +6,11 @@
   kernel's bandwidth), or ``'native'`` integer arithmetic.
 - ``stream_size_factor``: the fraction of a large stream's bandwidth the weight matrices of a
   decode step reach, by each matrix's bytes (the Software wall's HBM table).
+- ``PassTables``: with ``efficiency="table"``, the fractions of peak and of bandwidth one
+  pass's kernels reach by their sizes: each weight GEMM at the Software wall's GEMM table
+  for its flop and precision (``registry/walls/efficiency*.toml``), the attention at the
+  16-bit table (it computes in the activations' precision), the weight and KV streams at
+  the HBM table for their bytes per kernel.
 
 Used by ``ServingModel`` and ``ContinuousBatchingModel``.
 """
@@ -17,6 +22,7 @@ import math
 from ..core.errors import InputError
 from ..physics import kernels
 from ..wall_registry import WeightOnlyKernel, WeightOnlyKernels
+from .contract import floats
 from .efficiency import efficiency_for_key
 
 
@@ -109,3 +115,39 @@ def _weight_note(kernel: WeightOnlyKernel, group_size: int | None) -> str:
             f"for integer arithmetic): dequantised to 16 bits and multiplied at the 16-bit peak; {scales}; the weights stream at "
             f"{kernel.bandwidth_fraction:g} of the 16-bit kernel's bandwidth ({kernel.provenance('bandwidth_fraction').kind}, "
             "registry/walls/weight_only.toml)")
+
+
+ATTENTION_ARITHMETIC = "fp16"  # attention computes QK^T and AV in the 16-bit activations' precision (FP8 weights quantise GEMM inputs only)
+
+
+@floats
+class PassTables:
+    """Fractions one pass's kernels reach by their sizes (``efficiency="table"``): of the device rate and bandwidth."""
+
+    gemm: float  # weight GEMMs together, of the weights' precision peak (framework factor included)
+    attention: float  # attention, of the weights' precision peak (the 16-bit peak over it, times the 16-bit table)
+    weights: float  # weight streams together, of the bandwidth (HBM table by each matrix's bytes)
+    kv: float  # KV-cache traffic of one layer's attention, of the bandwidth (HBM table by its bytes)
+
+
+def pass_tables(model, hw, precision: str, tokens: float, attention_flops: float, kv_bytes: float, tp: int,
+                per_value_bytes: float, factor: float) -> PassTables:
+    """The Software wall's tables read for one pass of ``tokens`` tokens per accelerator group (checked inputs).
+
+    ``attention_flops`` and ``kv_bytes``: the pass's totals over all layers (the group's);
+    each accelerator of ``tp`` runs 1/tp of every kernel. ``factor``: a framework's declared
+    fraction of the table's kernels (1: the tables as measured).
+    """
+    key, layers = hw.key, float(model.layers)
+    matrices, head = matrix_parameters(model)
+    sizes = [(2.0 * tokens * m / tp, layers) for m in matrices] + ([(2.0 * tokens * head / tp, 1.0)] if head > 0 else [])
+    gemm = kernels.time_weighted_efficiency([f * n for f, n in sizes],
+                                            [efficiency_for_key("gemm", f, key, precision) for f, _ in sizes])
+    peak, _ = hw.peak_flops_si(precision)
+    peak16, _ = hw.peak_flops_si(ATTENTION_ARITHMETIC)
+    per_layer = attention_flops / layers / tp
+    attention = efficiency_for_key("gemm", per_layer, key, ATTENTION_ARITHMETIC) * (peak16 / peak if peak > 0 else 1.0)
+    streams = [(m * per_value_bytes / tp, layers) for m in matrices] + ([(head * per_value_bytes / tp, 1.0)] if head > 0 else [])
+    weights = kernels.time_weighted_efficiency([b * n for b, n in streams], [efficiency_for_key("memory", b, key) for b, _ in streams])
+    kv = efficiency_for_key("memory", kv_bytes / layers / tp, key)
+    return PassTables(gemm * factor, attention * factor, weights, kv)
