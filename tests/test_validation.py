@@ -10,8 +10,11 @@ regression fails and an improvement passes:
     distributed_training  17     13.0%    27.1%   (16.4% / 30.5% over 12 before attention
                                                     FLOPs, CP, interleaving and the CNN DP cases)
     energy_carbon          9     10.2%    12.9%
-    llm_serving           20     25.8%    67.0%   (was 11 cases, 25.5% / 66.3%, before input/output
-                                                lengths, the per-operator decode and the 9 TP cases)
+    llm_serving           22      9.7%    27.8%   (25.8% / 67.0% over 20 before the Software wall's size tables per
+                                                kernel, the per-pass launches, the decoder's norm/residual/activation
+                                                traffic and the pre-XQA per-query-head KV reads that score the two
+                                                Llama-70B cases once pending; 25.5% / 66.3% over 11 before
+                                                input/output lengths, the per-operator decode and the 9 TP cases)
     reliability            2     94.3%   102.4%   (component classes; 299.5% / 524.8% before)
     single_node           18     23.5%    82.4%   (59.4% / 225.9% before a Transformer's memory-bound kernels
                                                    (Ivanov et al. 2021's BERT encoder operators), the V100's measured
@@ -19,8 +22,9 @@ regression fails and an improvement passes:
                                                    kernels; 98.9% / 179.6% before the CNN activation traffic)
     vendors                9      7.3%    22.2%   (7 cases, 59.7% / 116.4%, before the weight-only kernels, size-dependent
                                                   streams and the two TP 8 rows; bottleneck right in 4 of 4)
-    overall               75     17.9%    64.4%   (22.4% / 102.2% over 73 before the weight-only kernels and the single-node
-                                                  Transformer traffic; docs/validation.md has each)
+    overall               77     12.9%    44.4%   (17.9% / 64.4% over 75 before the serving tables; 22.4% / 102.2% over 73
+                                                  before the weight-only kernels and the single-node Transformer traffic;
+                                                  docs/validation.md has each)
 
 Issue 17's targets (<= 15% per category, <= 10% overall) are for after the
 missing physics lands; ``test_issue_targets`` is a strict xfail until then.
@@ -188,12 +192,12 @@ def test_the_data_ships_in_the_wheel():
 THRESHOLDS = {  # category: (median, p90) ceilings
     "distributed_training": (0.14, 0.30),  # 13.0% / 27.1% with attention FLOPs, CP, interleaving, CNN DP (2026-12-01)
     "energy_carbon": (0.12, 0.15),
-    "llm_serving": (0.28, 0.70),
+    "llm_serving": (0.11, 0.30),  # 9.7% / 27.8% with the size tables per kernel, launches, decoder traffic, pre-XQA KV reads
     "reliability": (1.0, 1.1),  # component classes from Llama 3's Table 5 (before: 299.5% / 524.8% with one per-GPU MTBF)
     "single_node": (0.26, 0.90),  # 23.5% / 82.4%: BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
     "vendors": (0.10, 0.25),  # gpt-fast batch-1 decoding (A100, MI250X) and two TP 8 rows: 7.3% / 22.2% with the weight-only kernels'
     # achieved bandwidth and size-dependent streams (60.5% / 117.4% before, int8/int4 as pure bandwidth)
-    "overall": (0.20, 0.70),  # 17.9% / 64.4% (22.4% / 102.2% before the weight-only kernels and BERT's memory-bound kernels)
+    "overall": (0.15, 0.50),  # 12.9% / 44.4% (17.9% / 64.4% before the serving tables; 22.4% / 102.2% before the weight-only kernels)
 }
 
 
@@ -242,6 +246,13 @@ def test_issue_target_distributed_training(report):
     # issue 17's per-category target, met by distributed training (attention FLOPs in both FLOP
     # conventions, context parallelism, interleaved schedules); the other categories are in the xfail above
     assert report.category("distributed_training").median <= 0.15
+
+
+def test_issue_target_llm_serving(report):
+    # issue 17's per-category target, met by LLM serving once each kernel reads the Software wall's table for its
+    # size and precision (FP8 GEMMs reach far less of their doubled peak), the decoder's memory-bound kernels move
+    # their activations, each pass pays its launches and TensorRT-LLM v0.6's decode attention reads GQA KV heads per query head
+    assert report.category("llm_serving").median <= 0.15
 
 
 def test_issue_target_vendors(report):

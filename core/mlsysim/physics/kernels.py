@@ -2316,3 +2316,24 @@ def decode_kv_read_factor(heads: int, kv_heads: int, per_query_head: bool) -> fl
     attention with grouped queries) loads it once for the group.
     """
     return heads / kv_heads if per_query_head and kv_heads > 0 else 1.0
+
+
+def decoder_elementwise_values(hidden: float, kv_width: float, ffn: float, gated: bool, tp: int) -> float:
+    """Activation values one accelerator's non-attention kernels of a decoder layer read + write per token (inference).
+
+    A fused inference runtime (TensorRT-LLM, vLLM) runs a Llama-style layer as RMSNorm, QKV GEMM,
+    rotary, attention, output GEMM, residual add, RMSNorm, FFN GEMMs, activation, down GEMM, residual
+    add, each kernel reading its input tensor from and writing its output to HBM (Ivanov et al. 2021's
+    data-movement view, applied to the decoder). Per token, h = hidden, h_kv = kv_heads x head_dim,
+    f = FFN width; under tensor parallelism (Shoeybi et al. 2019, Sec. 3) the h-wide tensors are whole
+    on every accelerator and the QKV, attention and FFN intermediates are split tp ways:
+      whole:  two RMSNorms 2 x 2h, two residual adds 2 x 3h, the inputs of the QKV and FFN GEMMs (h each,
+              gate and up read it apart: 3 GEMMs when gated) and the outputs of the output and down GEMMs 2h
+              = 14h (+ h gated);
+      split:  QKV out h + 2 h_kv, attention out h, rotary on q and k 2 (h + h_kv), FFN-up out f (2f gated),
+              the activation 2f (SiLU x up reads 2f, writes f: 3f gated), down-GEMM in f
+              = 4h + 4 h_kv + 4f (6f gated), over tp.
+    """
+    whole = 14.0 * hidden + (hidden if gated else 0.0)
+    split = 4.0 * hidden + 4.0 * kv_width + (6.0 if gated else 4.0) * ffn
+    return whole + split / tp

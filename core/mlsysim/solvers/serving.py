@@ -62,8 +62,8 @@ from . import _inputs, _system
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
 from .efficiency import efficiency_table_name
-from .weight_streams import (WEIGHT_ONLY_ARITHMETIC, PassTables, WeightOnlyKernel, check_weight_kernel, matrix_parameters,
-                             pass_tables, stream_size_factor, weight_note)
+from .weight_streams import (WEIGHT_ONLY_ARITHMETIC, PassTables, WeightOnlyKernel, check_weight_kernel, is_gated,
+                             matrix_parameters, pass_tables, stream_size_factor, weight_note)
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_LINK_LATENCY_S
 from ..wall_registry import LaunchOverheads
 from ..core import checks
@@ -72,6 +72,7 @@ DEFAULT_SEQ_LEN = 2048  # the single-length API's default context (tokens)
 SIXTEEN_BIT_KV = "fp16"  # the KV cache's precision when the weights are narrower than 16 bits
 TABLE = "table"  # efficiency="table": every kernel at the Software wall's table for its size (weight_streams.pass_tables)
 FLAT = PassTables(1.0, 1.0, 1.0, 1.0)  # one declared efficiency for every kernel: the device's rate and bandwidth as they are
+ACTIVATION_BYTES = 2.0  # activations between the kernels are 16-bit (FP8 weights quantise only the GEMM inputs)
 TP_KERNELS_PER_LAYER = 2  # the two all-reduces of a tensor-parallel layer are kernels of their own (Shoeybi et al. 2019, Sec. 3)
 
 
@@ -142,6 +143,7 @@ class ServingPlan:
     decode_tables: PassTables = FLAT  # the same for one decode step at the mean context
     pass_launch: float = 0.0  # s the host spends launching one pass's kernels (layers x kernels per layer x launch cost)
     kv_read_factor: float = 1.0  # times a decode step reads each KV head (heads / kv_heads for a kernel with a block per query head)
+    elementwise_bytes_per_token: float = 0.0  # the group's norm, residual, rotary and activation traffic per token (efficiency="table")
 
 
 @floats
@@ -201,21 +203,26 @@ def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: st
         fraction *= stream_size_factor([m * per_value_bytes / tp for m in matrices], float(model.layers), head * per_value_bytes / tp)
     tables = (FLAT, FLAT)
     kv_factor = kernels.decode_kv_read_factor(model.heads, model.kv_heads, kv_per_query_head)
+    elementwise = 0.0
     if tables_of is not None:
+        elementwise = tp * float(model.layers) * ACTIVATION_BYTES * kernels.decoder_elementwise_values(
+            float(model.hidden_dim), float(model.kv_heads * model.head_dim), float(model.ffn_dim or 4 * model.hidden_dim),
+            is_gated(model), tp)
         arithmetic = device.compute_precision or precision
         width, layers = float(model.heads * model.head_dim), float(model.layers)
         context = kernels.decode_mean_context(prompt, output) if output else float(seq)
         tables = (
             pass_tables(model, tables_of, arithmetic, prompt * batch,
                         prompt * batch * kernels.attention_flops_per_token(layers, kernels.causal_prefill_mean_context(prompt), width),
-                        kv_token * prompt * batch, tp, per_value_bytes, framework_factor),
+                        kv_token * prompt * batch, tp, per_value_bytes, framework_factor, elementwise * prompt * batch),
             pass_tables(model, tables_of, arithmetic, float(batch), batch * kernels.attention_flops_per_token(layers, context, width),
-                        kv_token * context * batch * kv_factor, tp, per_value_bytes, framework_factor),
+                        kv_token * context * batch * kv_factor, tp, per_value_bytes, framework_factor, elementwise * batch),
         )
     return ServingPlan(
         model.active_parameters_si, resident, prefill_read, decode_read, kv_token * seq * batch, seq, batch, device,
         prompt, output, float(model.layers), float(model.heads * model.head_dim), kv_token, tp, float(model.hidden_dim),
         max(kv_bytes, 2.0), link_bandwidth, link_latency, fraction, tables[0], tables[1], pass_launch, kv_factor,
+        elementwise,
     )
 
 
@@ -224,7 +231,7 @@ def with_device(p: ServingPlan, device: DeviceRates) -> ServingPlan:
     return ServingPlan(p.active, p.weight_memory, p.prefill_weight_bytes, p.decode_weight_bytes, p.kv_cache_size, p.seq, p.batch,
                        device, p.prompt, p.output, p.layers, p.attention_width, p.kv_bytes_per_token, p.tp, p.hidden,
                        p.activation_bytes, p.link_bandwidth, p.link_latency, p.weight_stream_fraction, p.prefill_tables,
-                       p.decode_tables, p.pass_launch, p.kv_read_factor)
+                       p.decode_tables, p.pass_launch, p.kv_read_factor, p.elementwise_bytes_per_token)
 
 
 def evaluate(p: ServingPlan) -> ServingFloats:
@@ -241,6 +248,8 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     p_time, p_compute, p_memory = kernels.sequential_roofline_rates(
         flops_token * tokens, p.prefill_weight_bytes, rate * pt.gemm, bandwidth * stream * pt.weights,
         prefill_attention, kv_token * tokens, rate * pt.attention, bandwidth * pt.kv)
+    p_elementwise = tokens * p.elementwise_bytes_per_token / (bandwidth * pt.elementwise)  # memory-bound kernels, one after another
+    p_time, p_memory = p_time + p_elementwise, p_memory + p_elementwise
     p_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, tokens, p.hidden, p.activation_bytes, tp,
                                                                              p.link_bandwidth, p.link_latency)
     ttft = p_time + d.tax + p_comm + p.pass_launch
@@ -250,6 +259,8 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     d_time, d_compute, d_memory = kernels.sequential_roofline_rates(
         flops_token * p.batch, p.decode_weight_bytes, rate * dt.gemm, bandwidth * stream * dt.weights,
         decode_attention, kv_read, rate * dt.attention, bandwidth * dt.kv)
+    d_elementwise = p.batch * p.elementwise_bytes_per_token / (bandwidth * dt.elementwise)
+    d_time, d_memory = d_time + d_elementwise, d_memory + d_elementwise
     d_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, p.batch, p.hidden, p.activation_bytes, tp,
                                                                              p.link_bandwidth, p.link_latency)
     itl = d_time + d.tax + d_comm + p.pass_launch
@@ -259,7 +270,8 @@ def evaluate(p: ServingPlan) -> ServingFloats:
         rps, tps, out_tps = p.batch / t, p.batch * (prompt + p.output) / t, p.batch * p.output / t
     else:
         t = rps = tps = out_tps = None
-    return ServingFloats(ttft, itl, footprint, p.batch / itl, p_compute, p_memory, d_compute, d_memory, p.decode_weight_bytes + kv_read,
+    return ServingFloats(ttft, itl, footprint, p.batch / itl, p_compute, p_memory, d_compute, d_memory,
+                         p.decode_weight_bytes + kv_read + p.batch * p.elementwise_bytes_per_token,
                          p_comm, d_comm, footprint / tp, d.memory_capacity * tp, t, rps, tps, out_tps)
 
 
@@ -419,7 +431,7 @@ class ServingModel:
             raise InputError("framework_factor", framework_factor, f"None unless efficiency='{TABLE}' (it scales the tables)")
         factor = 1.0 if framework_factor is None else _inputs.fraction(framework_factor, "framework_factor")
         per_layer = 0 if kernels_per_layer is None else _inputs.positive_int(kernels_per_layer, "kernels_per_layer")
-        over = LaunchOverheads.get(checks.choice(launch, "launch", [e.key for e in LaunchOverheads]))
+        over = _launch_overhead(launch) if per_layer else None
         bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
         bw, lat = link(hw, n, link_bandwidth, link_latency)
         kernel = check_weight_kernel(weight_kernel, precision)
@@ -428,7 +440,7 @@ class ServingModel:
             raise InputError("group_size", group_size, "None unless the weights are int8/int4 with a weight-only kernel")
         arithmetic = precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
         kernels_per_pass = per_layer + (TP_KERNELS_PER_LAYER if n > 1 and per_layer else 0)
-        launch_time = kernels.pass_launch_time(float(model.layers), float(kernels_per_pass), over._si["launch_time"])
+        launch_time = kernels.pass_launch_time(float(model.layers), float(kernels_per_pass), over._si["launch_time"]) if over else 0.0
         p = serving_plan(model, device_rates(hw, arithmetic, 1.0 if tabled else efficiency, bandwidth_efficiency), prompt + output, batch,
                          precision, kv_precision, prompt=float(prompt), output=float(output), tp=n, link_bandwidth=bw, link_latency=lat,
                          weight_kernel=kernel, group_size=groups, size_dependent_streams=bool(size_dependent_streams),
@@ -451,6 +463,18 @@ class ServingModel:
                          f"{efficiency_table_name('memory', None)} table's fraction for its bytes over the table's large-stream value")
         return result(model, hw.name, p, precision, kv_precision, efficiency, bandwidth_efficiency, kv_note,
                       "; ".join(n for n in notes if n) or None)
+
+
+_LAUNCH_CACHE: dict = {}
+
+
+def _launch_overhead(launch: str):
+    """The [[launch_overheads]] entry named ``launch`` (checked; memoised per loaded catalogue)."""
+    key = (launch, id(LaunchOverheads._loaded))
+    found = _LAUNCH_CACHE.get(key)
+    if found is None:
+        found = _LAUNCH_CACHE[key] = LaunchOverheads.get(checks.choice(launch, "launch", [e.key for e in LaunchOverheads]))
+    return found
 
 
 def tensor_parallel_group(hw, count: int):

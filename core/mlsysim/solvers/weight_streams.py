@@ -128,26 +128,41 @@ class PassTables:
     attention: float  # attention, of the weights' precision peak (the 16-bit peak over it, times the 16-bit table)
     weights: float  # weight streams together, of the bandwidth (HBM table by each matrix's bytes)
     kv: float  # KV-cache traffic of one layer's attention, of the bandwidth (HBM table by its bytes)
+    elementwise: float = 1.0  # the norms, residual adds, rotary and activation kernels, of the bandwidth (HBM table by their bytes)
+
+
+ELEMENTWISE_KERNELS = 6  # per layer: two RMSNorms, two residual adds, rotary, the FFN activation (decoder_elementwise_values)
+
+
+def is_gated(model) -> bool:
+    """Whether the FFN is gated (three d x f matrices per layer, SwiGLU as in Llama) by ``matrix_parameters``."""
+    return len(matrix_parameters(model)[0]) - 2 >= 3
 
 
 def pass_tables(model, hw, precision: str, tokens: float, attention_flops: float, kv_bytes: float, tp: int,
-                per_value_bytes: float, factor: float) -> PassTables:
+                per_value_bytes: float, factor: float, elementwise_bytes: float = 0.0) -> PassTables:
     """The Software wall's tables read for one pass of ``tokens`` tokens per accelerator group (checked inputs).
 
-    ``attention_flops`` and ``kv_bytes``: the pass's totals over all layers (the group's);
+    ``attention_flops``, ``kv_bytes`` and ``elementwise_bytes``: the pass's totals over all layers (the group's);
     each accelerator of ``tp`` runs 1/tp of every kernel. ``factor``: a framework's declared
     fraction of the table's kernels (1: the tables as measured).
     """
     key, layers = hw.key, float(model.layers)
     matrices, head = matrix_parameters(model)
-    sizes = [(2.0 * tokens * m / tp, layers) for m in matrices] + ([(2.0 * tokens * head / tp, 1.0)] if head > 0 else [])
-    gemm = kernels.time_weighted_efficiency([f * n for f, n in sizes],
-                                            [efficiency_for_key("gemm", f, key, precision) for f, _ in sizes])
+    counts: dict = {}  # matrix parameters -> how many such kernels one pass runs (a gated FFN's equal matrices once)
+    for m in matrices:
+        counts[m] = counts.get(m, 0.0) + layers
+    if head > 0:
+        counts[head] = counts.get(head, 0.0) + 1.0
+    shapes = list(counts.items())
+    gemm = kernels.time_weighted_efficiency([2.0 * tokens * m / tp * n for m, n in shapes],
+                                            [efficiency_for_key("gemm", 2.0 * tokens * m / tp, key, precision) for m, _ in shapes])
     peak, _ = hw.peak_flops_si(precision)
     peak16, _ = hw.peak_flops_si(ATTENTION_ARITHMETIC)
     per_layer = attention_flops / layers / tp
     attention = efficiency_for_key("gemm", per_layer, key, ATTENTION_ARITHMETIC) * (peak16 / peak if peak > 0 else 1.0)
-    streams = [(m * per_value_bytes / tp, layers) for m in matrices] + ([(head * per_value_bytes / tp, 1.0)] if head > 0 else [])
-    weights = kernels.time_weighted_efficiency([b * n for b, n in streams], [efficiency_for_key("memory", b, key) for b, _ in streams])
+    weights = kernels.time_weighted_efficiency([m * per_value_bytes / tp * n for m, n in shapes],
+                                               [efficiency_for_key("memory", m * per_value_bytes / tp, key) for m, _ in shapes])
     kv = efficiency_for_key("memory", kv_bytes / layers / tp, key)
-    return PassTables(gemm * factor, attention * factor, weights, kv)
+    elementwise = efficiency_for_key("memory", elementwise_bytes / layers / tp / ELEMENTWISE_KERNELS, key)
+    return PassTables(gemm * factor, attention * factor, weights, kv, elementwise)
