@@ -147,3 +147,22 @@ def test_the_tensorrt_llm_profile_scores_the_llama_70b_cases_once_pending():
     for cid in ("trtllm-tput-h100-llama70b-tp4-b480-128-2048", "trtllm-tput-h100-llama70b-tp2-b64-2048-2048"):
         assert by_id[cid].scored
         assert by_id[cid].profile["kv_reads"] == "per-query-head"
+
+
+def test_floats_is_the_public_float_view():
+    r = ServingModel().solve("llama2_7b", "h100", input_tokens=128, output_tokens=64, precision="fp8")
+    assert r.floats.ttft == r.ttft.m_as("s") and r.floats.itl == r.itl.m_as("s")
+    assert r.floats.request_latency == pytest.approx(r.request_latency.m_as("s"))
+
+
+@pytest.mark.parametrize("precision", ["int8", "int4"])
+def test_the_sensitivity_adapter_serves_int8_and_int4_as_the_solver_does(precision):
+    # the adapter's base point is ServingModel's own (weight-only kernel: 16-bit arithmetic, group scales, stream fraction)
+    from mlsysim.solvers.sensitivity import serving_problem
+    prob = serving_problem("llama2_7b", "a100_80gb", seq_len=1024, batch_size=4, precision=precision)
+    got = prob.function(dict(prob.knobs))
+    r = ServingModel().solve("llama2_7b", "a100_80gb", seq_len=1024, batch_size=4, precision=precision)
+    assert got["ttft"] == pytest.approx(r.floats.ttft, rel=1e-9)
+    assert got["itl"] == pytest.approx(r.floats.itl, rel=1e-9)
+    # the knob's peak is the 16-bit peak the weight-only kernel multiplies at (312 TFLOP/s), not int8's 624
+    assert prob.knobs["peak_flops"] == pytest.approx(312e12)

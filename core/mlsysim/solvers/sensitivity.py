@@ -32,6 +32,7 @@ from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_
 from ._device import DeviceRates, device_rates
 from .serving import ServingModel, serving_plan, with_device
 from .serving import evaluate as serve
+from .weight_streams import WEIGHT_ONLY_ARITHMETIC, check_weight_kernel
 from .single_node import RooflinePlan, SingleNodeModel, launch_cost, workload_plan
 from .single_node import evaluate as roofline
 
@@ -249,14 +250,18 @@ def serving_problem(model, hardware, seq_len: int = 2048, batch_size: int = 1, p
     m, hw = _inputs.transformer(model), _inputs.hardware(hardware)
     base = ServingModel().solve(m, hw, seq_len=seq_len, batch_size=batch_size, precision=precision, efficiency=efficiency,
                                 bandwidth_efficiency=bandwidth_efficiency)
-    peak0, got = hw.peak_flops_si(base.precision)
+    # int8 / int4 weights: the weight-only kernel ServingModel uses by default (dequantised, 16-bit arithmetic,
+    # its group scales and measured stream fraction), not integer arithmetic on pure bandwidth
+    kernel = check_weight_kernel(None, base.precision)
+    arithmetic = base.precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
+    peak0, got = hw.peak_flops_si(arithmetic)
     if got is None:
         raise InputError("precision", precision, f"a precision {hw.name} computes in")
     bw0 = hw.memory._si["bandwidth"]
     knobs = {"peak_flops": peak0, "bandwidth": bw0, "efficiency": float(efficiency), "bandwidth_efficiency": float(bandwidth_efficiency),
              "batch_size": float(base.batch_size), "seq_len": float(base.seq_len)}
     bounds = {"efficiency": (0.0, 1.0), "bandwidth_efficiency": (0.0, 1.0), "batch_size": (1.0, math.inf), "seq_len": (1.0, math.inf)}
-    d0 = device_rates(hw, base.precision, efficiency, bandwidth_efficiency)
+    d0 = device_rates(hw, arithmetic, efficiency, bandwidth_efficiency)
     shapes: dict = {}
 
     def f(k: dict) -> dict:
@@ -266,7 +271,7 @@ def serving_problem(model, hardware, seq_len: int = 2048, batch_size: int = 1, p
         seq, batch = int(k["seq_len"]), int(k["batch_size"])
         shape = shapes.get((seq, batch))
         if shape is None:  # the model's floats depend on the sequence and batch only: build each shape once
-            shape = shapes[(seq, batch)] = serving_plan(m, d0, seq, batch, base.precision, base.kv_precision)
+            shape = shapes[(seq, batch)] = serving_plan(m, d0, seq, batch, base.precision, base.kv_precision, weight_kernel=kernel)
         r = serve(with_device(shape, d))
         return {"ttft": r.ttft, "itl": r.itl, "decode_throughput": r.decode_throughput}
 

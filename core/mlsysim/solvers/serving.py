@@ -108,6 +108,15 @@ class ServingResult(Result):
     output_tokens_per_second = quantity("rate", None, "output tokens of the batch / request latency; None without output_tokens")
 
     @property
+    def floats(self) -> "ServingFloats":
+        """The solve's figures as plain floats in SI units (s, byte, 1/s): the ``ServingFloats`` this view reads.
+
+        For sweeps that read a few figures of many solves without building Quantities
+        (``r.floats.ttft``, ``r.floats.itl``, ``r.floats.request_latency``, None without output_tokens).
+        """
+        return self._outs[0]
+
+    @property
     def prefill_bottleneck(self) -> str:
         return self.prefill_wall.phrase
 

@@ -90,9 +90,10 @@ def point(model: str, hw: str, tp: int, batch: int, precision: str, kv: str, pol
     """One configuration: the engine's times, cost and bound (floats, s and USD)."""
     s = _SERVE.solve(model, hw, input_tokens=PROMPT, output_tokens=k * ANSWER, batch_size=batch, tp=tp,
                      precision=precision, kv_precision=kv)
-    # a result's floats in SI units (``results.quantity``: ``_<name>`` is what the Quantity is built
-    # from): a sweep of 36 points reads three of them and builds no Quantities
-    latency, itl, ttft = s._request_latency, s._itl, s._ttft
+    # the result's floats in SI units (``ServingResult.floats``): a sweep of 36 points reads three of them
+    # and builds no Quantities
+    f = s.floats
+    latency, itl, ttft = f.request_latency, f.itl, f.ttft
     room = fits(model, hw, tp, precision, kv, policy, k)
     usd_per_s = hourly_usd(hw) * tp / 3600.0
     answers_per_s = kernels.batch_throughput(batch * ANSWER, latency)  # useful (answer) tokens per second
