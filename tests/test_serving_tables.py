@@ -166,3 +166,25 @@ def test_the_sensitivity_adapter_serves_int8_and_int4_as_the_solver_does(precisi
     assert got["itl"] == pytest.approx(r.floats.itl, rel=1e-9)
     # the knob's peak is the 16-bit peak the weight-only kernel multiplies at (312 TFLOP/s), not int8's 624
     assert prob.knobs["peak_flops"] == pytest.approx(312e12)
+
+
+@pytest.mark.parametrize("profile, field", [
+    ({"compute": "tables"}, "compute"), ({"kernels_per_layer": 0}, "kernels_per_layer"),
+    ({"kernels_per_layer": 2.5}, "kernels_per_layer"), ({"kv_reads": "twice"}, "kv_reads"),
+    ({"launch": "warp"}, "launch"), ({"framework_factor": 1.2}, "framework_factor"),
+])
+def test_a_bad_serving_profile_field_is_named(profile, field):
+    raw = {"kind": "serving_ttft", "model": "llama2_7b", "hardware": "h100", "batch": 1, "input_len": 128,
+           "precision": "fp8", "measured": {"value": 7, "unit": "ms"}, "profile": profile}
+    with pytest.raises(InputError) as e:
+        measurements.make_case(raw)
+    assert e.value.field.endswith(field)
+
+
+def test_a_calibrated_table_profile_is_one_fitted_efficiency():
+    # calibrating a case whose profile reads the tables fits one efficiency, which then replaces the tables
+    _, cases = measurements.load_cases()
+    case = measurements.find("trtllm-ttft-h100-llama7b-in2048", cases)
+    fitted = measurements.predict(case.with_profile(efficiency=0.4))
+    assert "efficiency=0.4 of dense peak" in fitted.assumptions[0]
+    assert "Software wall's size tables" in measurements.predict(case).assumptions[0]

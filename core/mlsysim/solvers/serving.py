@@ -38,11 +38,25 @@ fraction for its size relative to a large stream, so ``bandwidth_efficiency`` ca
 weights with an FP16 KV cache is the common deployment) and to the weights'
 precision otherwise; ``assumptions`` says which applied.
 
+``efficiency="table"`` replaces the one declared efficiency by the Software wall's tables, kernel by
+kernel (``weight_streams.pass_tables``): each weight GEMM at its flop per accelerator in the weights'
+precision (``registry/walls/efficiency*.toml``: FP8 GEMMs on an H100 reach 0.11-0.69 of their
+doubled peak by size, DeepGEMM's measurements), the attention in 16 bits, the weight and KV streams
+and the decoder's norm / residual / rotary / activation traffic (``kernels.decoder_elementwise_values``,
+a third, memory-bound operator) at the HBM table's fraction for their bytes. ``kernels_per_layer``
+charges each pass layers x kernels x the launch cost of a ``[[launch_overheads]]`` entry;
+``kv_per_query_head`` reads a GQA model's KV heads once per query head, as a decode kernel with one
+thread block per query head does (TensorRT-LLM before its XQA kernel).
+
 Tensor parallelism (``tp=N``, Megatron-LM, Shoeybi et al. 2019, Sec. 3): every
 weight matrix and the KV heads are split N ways, so each accelerator holds and
 reads 1/N of the weights and of the KV cache and does 1/N of the arithmetic;
 each pass adds 2 all-reduces of the activations per layer over the node's
 scale-up link (``kernels.tensor_parallel_inference_comm_time``, ring all-reduce).
+
+The module runs past ~500 lines because the tensor-parallel group helpers the audit, the ledger and
+the labs import from here (``tensor_parallel_group``, ``serve_group``) sit next to the solver whose plan
+they build; the size tables are read in ``weight_streams``.
 
 The contract: ``ServingModel.solve`` checks its arguments into a ``ServingPlan``,
 ``evaluate(plan)`` returns ``ServingFloats`` and the result is their view; the
@@ -257,8 +271,10 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     p_time, p_compute, p_memory = kernels.sequential_roofline_rates(
         flops_token * tokens, p.prefill_weight_bytes, rate * pt.gemm, bandwidth * stream * pt.weights,
         prefill_attention, kv_token * tokens, rate * pt.attention, bandwidth * pt.kv)
-    p_elementwise = tokens * p.elementwise_bytes_per_token / (bandwidth * pt.elementwise)  # memory-bound kernels, one after another
-    p_time, p_memory = p_time + p_elementwise, p_memory + p_elementwise
+    ew = p.elementwise_bytes_per_token
+    if ew:  # the decoder's memory-bound kernels, one after another (efficiency="table")
+        p_elementwise = tokens * ew / (bandwidth * pt.elementwise)
+        p_time, p_memory = p_time + p_elementwise, p_memory + p_elementwise
     p_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, tokens, p.hidden, p.activation_bytes, tp,
                                                                              p.link_bandwidth, p.link_latency)
     ttft = p_time + d.tax + p_comm + p.pass_launch
@@ -268,8 +284,9 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     d_time, d_compute, d_memory = kernels.sequential_roofline_rates(
         flops_token * p.batch, p.decode_weight_bytes, rate * dt.gemm, bandwidth * stream * dt.weights,
         decode_attention, kv_read, rate * dt.attention, bandwidth * dt.kv)
-    d_elementwise = p.batch * p.elementwise_bytes_per_token / (bandwidth * dt.elementwise)
-    d_time, d_memory = d_time + d_elementwise, d_memory + d_elementwise
+    if ew:
+        d_elementwise = p.batch * ew / (bandwidth * dt.elementwise)
+        d_time, d_memory = d_time + d_elementwise, d_memory + d_elementwise
     d_comm = 0.0 if tp == 1 else kernels.tensor_parallel_inference_comm_time(p.layers, p.batch, p.hidden, p.activation_bytes, tp,
                                                                              p.link_bandwidth, p.link_latency)
     itl = d_time + d.tax + d_comm + p.pass_launch
@@ -280,7 +297,7 @@ def evaluate(p: ServingPlan) -> ServingFloats:
     else:
         t = rps = tps = out_tps = None
     return ServingFloats(ttft, itl, footprint, p.batch / itl, p_compute, p_memory, d_compute, d_memory,
-                         p.decode_weight_bytes + kv_read + p.batch * p.elementwise_bytes_per_token,
+                         p.decode_weight_bytes + kv_read + p.batch * ew,
                          p_comm, d_comm, footprint / tp, d.memory_capacity * tp, t, rps, tps, out_tps)
 
 
