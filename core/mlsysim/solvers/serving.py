@@ -400,7 +400,7 @@ class ServingModel:
         seq_len: int | None = None,
         batch_size: int = 1,
         precision: str = "fp16",
-        efficiency: float = DEFAULT_EFFICIENCY,
+        efficiency: float | str = DEFAULT_EFFICIENCY,
         kv_precision: str | None = None,
         bandwidth_efficiency: float = DEFAULT_BANDWIDTH_EFFICIENCY,
         input_tokens: int | None = None,
