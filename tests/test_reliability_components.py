@@ -84,20 +84,20 @@ def test_classes_without_an_accelerator_rate_are_refused():
 
 
 # Published comparisons. Tolerance: each case's error as derived below, to 0.5 percentage points.
-# Kokolis et al. 2024 (Meta RSC-1, A100): 8-GPU jobs' MTTF 47.7 days, 1,024-GPU jobs' 7.9 hours.
-RSC1_NODE_H = 47.7 * 24  # 1,144.8 node-hours per interruption, from the one-node jobs
+# Kokolis et al. 2024 (Meta's RSC research clusters, A100): 8-GPU jobs' MTTF 47.7 days, 1,024-GPU jobs' 7.9 hours.
+RSC_NODE_H = 47.7 * 24  # 1,144.8 node-hours per interruption, from the one-node jobs
 
 
-def test_rsc1_one_node_rate_predicts_its_1024_gpu_jobs():
+def test_meta_rsc_one_node_rate_predicts_its_1024_gpu_jobs():
     # 1,024 GPUs = 128 nodes of 8: 1,144.8 / 128 = 8.944 h against the measured 7.9 h (+13.2%):
     # within one fleet the 1/N law holds to 13% over 128x the nodes
-    (case,) = [c for c in measurements.load_cases()[1] if c.id == "rsc1-1024gpu-mttf"]
+    (case,) = [c for c in measurements.load_cases()[1] if c.id == "meta-rsc-1024gpu-mttf"]
     pred = measurements.predict(case)
-    assert pred.value == pytest.approx(RSC1_NODE_H / 128, rel=1e-6)
+    assert pred.value == pytest.approx(RSC_NODE_H / 128, rel=1e-6)
     assert (pred.value - 7.9) / 7.9 == pytest.approx(0.132, abs=0.005)
     # OPT-175B (992 A100 = 124 nodes, Azure) from the same A100 node rate: 1,144.8 / 124 = 9.232 h vs 7.5 h (+23.1%)
     (opt,) = [c for c in measurements.load_cases()[1] if c.id == "opt175b-jmtti"]
-    assert measurements.predict(opt).value == pytest.approx(RSC1_NODE_H / 124, rel=1e-6)
+    assert measurements.predict(opt).value == pytest.approx(RSC_NODE_H / 124, rel=1e-6)
 
 
 def test_glm130b_hardware_interruptions_from_llama3_classes():

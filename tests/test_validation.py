@@ -12,7 +12,7 @@ regression fails and an improvement passes:
     energy_carbon          9     10.2%    12.9%
     llm_serving           20     25.8%    67.0%   (was 11 cases, 25.5% / 66.3%, before input/output
                                                 lengths, the per-operator decode and the 9 TP cases)
-    reliability            4     28.5%    69.1%   (RSC-1's one-node rate for its 1,024-GPU jobs and for OPT's A100s,
+    reliability            4     28.5%    69.1%   (Meta RSC's one-node rate for its 1,024-GPU jobs and for OPT's A100s,
                                                    Llama 3's classes where a source counts only some; 94.3% / 102.4%
                                                    over 2 with Llama 3's H100 classes for every fleet)
     single_node           18     23.5%    82.4%   (59.4% / 225.9% before a Transformer's memory-bound kernels
