@@ -13,7 +13,9 @@ regression fails and an improvement passes:
                                                   source applies)
     llm_serving           20     25.8%    67.0%   (was 11 cases, 25.5% / 66.3%, before input/output
                                                 lengths, the per-operator decode and the 9 TP cases)
-    reliability            2     94.3%   102.4%   (component classes; 299.5% / 524.8% before)
+    reliability            4     28.5%    69.1%   (Meta RSC's one-node rate for its 1,024-GPU jobs and for OPT's A100s,
+                                                   Llama 3's classes where a source counts only some; 94.3% / 102.4%
+                                                   over 2 with Llama 3's H100 classes for every fleet)
     single_node           18     23.5%    82.4%   (59.4% / 225.9% before a Transformer's memory-bound kernels
                                                    (Ivanov et al. 2021's BERT encoder operators), the V100's measured
                                                    GEMM ceiling (Markidis et al. 2018) and the HBM table for separate
@@ -184,7 +186,8 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     "distributed_training": (0.14, 0.30),  # 13.0% / 27.1% with attention FLOPs, CP, interleaving, CNN DP (2026-12-01)
     "energy_carbon": (0.04, 0.10),
     "llm_serving": (0.28, 0.70),
-    "reliability": (1.0, 1.1),  # component classes from Llama 3's Table 5 (before: 299.5% / 524.8% with one per-GPU MTBF)
+    "reliability": (0.32, 0.75),  # 28.5% / 69.1% over 4: rates from the same fleet at another size or the same generation
+    # (94.3% / 102.4% over 2 with Llama 3's H100 classes for every fleet; 299.5% / 524.8% with one per-GPU MTBF)
     "single_node": (0.26, 0.90),  # 23.5% / 82.4%: BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
     "vendors": (0.10, 0.25),  # gpt-fast batch-1 decoding (A100, MI250X) and two TP 8 rows: 7.3% / 22.2% with the weight-only kernels'
     # achieved bandwidth and size-dependent streams (60.5% / 117.4% before, int8/int4 as pure bandwidth)
@@ -214,10 +217,10 @@ def test_issue_targets(report):
 
 
 def test_committed_ceilings_fail_the_check(tmp_path, capsys):
-    # a category whose one case is 100% off (predicted 2x the measured) exceeds a 15% ceiling, and only that one
+    # a category whose cases are 13-84% off (median 28.5%) exceeds a 15% ceiling, and only that one
     src = Path(measurements.validation_dir()) / "reliability.toml"
     text = src.read_text(encoding="utf-8")
-    (tmp_path / "reliability.toml").write_text(text.replace("ceiling = { median = 1.0, p90 = 1.1 }",
+    (tmp_path / "reliability.toml").write_text(text.replace("ceiling = { median = 0.32, p90 = 0.75 }",
                                                             "ceiling = { median = 0.15, p90 = 0.15 }"), encoding="utf-8")
     report = validation.run(tmp_path, transfers=False)
     failures = validation.exceeded(report)
@@ -227,7 +230,7 @@ def test_committed_ceilings_fail_the_check(tmp_path, capsys):
     # the shipped data meets every ceiling it commits to (this is what scripts/test.sh runs)
     assert validation.exceeded(validation.run(transfers=False)) == []
     assert "mlsysim validate --check" in (ROOT / "scripts" / "test.sh").read_text()
-    bad = text.replace("ceiling = { median = 1.0, p90 = 1.1 }", "ceiling = { median = -1 }")
+    bad = text.replace("ceiling = { median = 0.32, p90 = 0.75 }", "ceiling = { median = -1 }")
     (tmp_path / "reliability.toml").write_text(bad, encoding="utf-8")
     with pytest.raises(InputError, match="ceiling.median"):
         measurements.load_cases(tmp_path)
