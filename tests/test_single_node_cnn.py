@@ -101,11 +101,12 @@ def test_execution_modes_change_count_cost_and_traffic():
 def test_large_batch_eager_inference_by_hand():
     # V100 fp16, batch 256, eager: 256 x 8.18e9 / 54 = 38.8 GFLOP per GEMM-class kernel -> 0.664, the V100 fp16 table's
     # ceiling (Markidis et al. 2018: cuBLAS reaches 83 of 125 TFLOP/s); compute 2.09408e12 / 83e12 = 25.23 ms > GEMM
-    # traffic (51,114,064 + 256 x 44,455,936) / 900e9 = 12.702 ms; elementwise 256 x 118,218,752 B over 120 kernels
-    # (174 eager - 54 conv/fc) = 252 MB each -> 0.9 of the bandwidth (HBM table, >= 100 MB): 37.36 ms; latency 62.59 ms + 10 us
+    # traffic (51,114,064 + 256 x 44,455,936) / 54 = 211.7 MB per conv/fc kernel -> 0.833 of 900e9 (the V100 HBM table's
+    # ceiling, Jia et al. 2018: 750 of 900 GB/s) = 15.25 ms; elementwise 256 x 118,218,752 B over 120 kernels
+    # (174 eager - 54 conv/fc) = 252 MB each -> 0.833 likewise: 40.37 ms; latency 65.60 ms + 10 us
     r = Engine.solve("resnet50", "v100", batch_size=256, precision="fp16")
-    assert r.efficiency == 0.664
-    step = 256 * 8.18e9 / (V100_FP16 * 0.664) + 256 * 118_218_752 / (0.9 * V100_BW)
+    assert r.efficiency == 0.664 and r.bandwidth_efficiency == 0.833
+    step = 256 * 8.18e9 / (V100_FP16 * 0.664) + 256 * 118_218_752 / (0.833 * V100_BW)
     assert r.latency.m_as("s") == pytest.approx(step + TAX, rel=REL)
     assert r.bound == "memory"  # all bytes (46.3 ms) outweigh the compute (18.6 ms)
 
@@ -125,10 +126,11 @@ def test_non_gpu_parts_keep_the_one_number_default():
 def test_training_triples_traffic_and_launches():
     # V100 fp32 training, batch 112: 112 x 8.18e9 / 54 = 16.97 GFLOP per kernel -> 0.755, the V100 fp32 table's ceiling
     # (Markidis et al. 2018: SGEMM at 83 / 7 = 11.9 of 15.7 TFLOP/s); compute 3 x 112 x 8.18e9 / (15.7e12 x 0.755) = 231.87 ms
-    # > GEMM traffic 3 x (102,228,128 + 112 x 88,911,872) / 900e9 = 33.53 ms; elementwise 3 x 112 x 236,437,504 B over
-    # 3 x 120 launches = 221 MB each -> 0.9 of 900e9: 98.08 ms; step 329.95 ms
+    # > GEMM traffic 3 x (102,228,128 + 112 x 88,911,872) / (0.833 x 900e9) = 40.25 ms (186 MB per conv/fc kernel: the V100
+    # HBM table's ceiling, Jia et al. 2018); elementwise 3 x 112 x 236,437,504 B over 3 x 120 launches = 221 MB each
+    # -> 0.833 of 900e9: 105.97 ms; step 337.84 ms
     r = Engine.solve("resnet50", "v100", batch_size=112, precision="fp32", is_training=True)
-    step = 3 * 112 * 8.18e9 / (15.7e12 * 0.755) + 3 * 112 * 59_109_376 * 4 / (0.9 * V100_BW)
+    step = 3 * 112 * 8.18e9 / (15.7e12 * 0.755) + 3 * 112 * 59_109_376 * 4 / (0.833 * V100_BW)
     assert r.latency.m_as("s") == pytest.approx(step + TAX, rel=REL)
     assert r.launch_time.m_as("s") == pytest.approx(3 * 174 * 10e-6, rel=REL)
 

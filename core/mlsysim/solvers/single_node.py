@@ -16,8 +16,10 @@ forward + backward = 3x the forward operations, traffic and launches (Kaplan et 
 
 Efficiency: when the caller passes none, the Software wall's size-dependent tables
 (``efficiency.efficiency_for``: Calculon's GEMM table at the flops of one GEMM-class
-kernel, its HBM table at the bytes of one kernel) give the fraction of peak; the
-result's ``assumptions`` say which default applied. A passed efficiency wins.
+kernel, its HBM table at the bytes of one kernel, for the GEMM-class traffic and for the
+separate memory-bound kernels alike; where a part has its own HBM table it is capped at
+the part's measured sustained bandwidth, e.g. 750 of 900 GB/s on a V100) give the fraction
+of peak; the result's ``assumptions`` say which default applied. A passed efficiency wins.
 
 On-chip tier: where the registry lists ``memory.sram_capacity`` and ``sram_bandwidth``
 (Gaudi 3, Myriad X) and an inference working set (weights read + activations of
@@ -252,6 +254,26 @@ def default_kernel_bandwidth_efficiency(w: WorkloadPlan, hw_key: str, batch: int
     """The fraction of the datasheet bandwidth the separate memory-bound kernels reach: the Software wall's
     HBM table at the bytes of one such kernel (``memory_kernel_bytes``)."""
     return efficiency_for_key("memory", memory_kernel_bytes(w, batch), hw_key)
+
+
+def gemm_kernel_bytes(w: WorkloadPlan, batch: int) -> float:
+    """The average bytes one GEMM-class kernel moves: the pass's weights read and GEMM activations over its
+    GEMM-class kernels."""
+    return (w.weights_read + (w.act + w.gemm_io) * batch) / w.gemm_kernels
+
+
+def default_gemm_bandwidth_efficiency(w: WorkloadPlan, hw_key: str, batch: int) -> float:
+    """The fraction of the datasheet bandwidth the GEMM-class kernels' traffic reaches: the Software wall's
+    memory table at the bytes of one such kernel (``gemm_kernel_bytes``), capped, where the table is the
+    part's own, at its measured sustained bandwidth."""
+    return efficiency_for_key("memory", gemm_kernel_bytes(w, batch), hw_key)
+
+
+def _fits_sram(hw, w: WorkloadPlan, batch: int) -> bool:
+    """The inference working set fits the part's listed on-chip SRAM tier (capacity and bandwidth both listed)."""
+    mem = hw.memory._si
+    sram, sram_bw = mem.get("sram_capacity"), mem.get("sram_bandwidth")
+    return sram is not None and sram_bw is not None and w.weights_read + w.act * batch <= sram
 
 
 def working_set_fits_on_chip(w: WorkloadPlan, d: DeviceRates, batch: int) -> bool:
@@ -497,9 +519,15 @@ class SingleNodeModel:
             notes.append(f"efficiency={efficiency:g} of dense peak (given)")
         kernel_bw_eff = None
         if bandwidth_efficiency is None:
-            bandwidth_efficiency = DEFAULT_BANDWIDTH_EFFICIENCY
-            notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the datasheet bandwidth (the roofline convention) "
-                         "for the weights and the GEMMs' activations")
+            if tables and hw.tier in GPU_TIERS and not (on_chip and not is_training and _fits_sram(hw, w, batch)):
+                bandwidth_efficiency = default_gemm_bandwidth_efficiency(w, hw.key, batch)
+                notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the Software wall's memory table "
+                             f"({efficiency_table_name('memory', hw.key)}) at {gemm_kernel_bytes(w, batch) / 1e6:.3g} MB per GEMM-class kernel "
+                             "for the weights and the GEMMs' activations")
+            else:
+                bandwidth_efficiency = DEFAULT_BANDWIDTH_EFFICIENCY
+                notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the datasheet bandwidth (the roofline convention) "
+                             "for the weights and the GEMMs' activations")
             if tables and w.elementwise > 0.0 and hw.tier in GPU_TIERS:
                 kernel_bw_eff = default_kernel_bandwidth_efficiency(w, hw.key, batch)
                 notes.append(f"memory-bound kernels at {kernel_bw_eff:g} of the datasheet bandwidth: the Software wall's HBM table "
