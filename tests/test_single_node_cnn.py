@@ -139,3 +139,40 @@ def test_a_cnn_without_layers_says_so():
     r = Engine.solve("yolov8n", "h100", batch_size=8, precision="fp16")
     assert any("no per-layer shapes" in a for a in r.assumptions)
     assert any("no kernel count" in a for a in r.assumptions)
+
+
+# ---------------------------------------------------------------------------
+# NCHW tensors on tensor cores: a transpose before and after every convolution
+# ---------------------------------------------------------------------------
+
+
+def test_resnet50_conv_inputs_by_hand():
+    # He et al. 2016 Table 1 (v1.5: stride on the 3x3 conv): conv1 reads 3x224x224 = 150,528; conv2_x's first block
+    # reads 64x56x56 four times (1x1, 3x3, 1x1, projection) = 802,816, the next two 256x56x56 + 2 x 64x56x56 = 1,204,224
+    # each; conv3_x 2,107,392 + 3 x 602,112; conv4_x 1,053,696 + 5 x 301,056; conv5_x 526,848 + 2 x 150,528
+    total = 150_528 + (802_816 + 2 * 1_204_224) + (2_107_392 + 3 * 602_112) + (1_053_696 + 5 * 301_056) + (526_848 + 2 * 150_528)
+    assert total == 10_662_400 == Models.ResNet50.conv_input_values.m_as("count")
+    # each transpose reads and writes its tensor: 2 x (10,662,400 in + 11,113,984 out) = 43,552,768 values per image
+    assert kernels.layout_transpose_values(10_662_400, 11_113_984) == 43_552_768
+
+
+def test_nchw_tensor_core_training_pays_the_transposes():
+    # A100 TF32 training, batch 256: 3 passes x 256 x 43,552,768 values x 4 B = 133.8 GB more through memory-bound
+    # kernels; 120 + 2 x 53 = 226 of them per pass, (59,109,376 + 43,552,768) x 4 B x 256 / 226 = 465 MB each, so
+    # the HBM table's 0.9 of 2,039 GB/s (504 MB each without them: 0.9 too); the convs themselves are unchanged
+    nhwc = Engine.solve("resnet50", "a100_80gb", batch_size=256, precision="tf32", is_training=True)
+    nchw = Engine.solve("resnet50", "a100_80gb", batch_size=256, precision="tf32", is_training=True, memory_format="nchw")
+    extra = 3 * 256 * 43_552_768 * 4 / (0.9 * 2039e9)  # 72.9 ms
+    assert (nchw.latency - nhwc.latency).m_as("s") == pytest.approx(extra, rel=REL)
+    assert nchw.launch_time == nhwc.launch_time  # cuDNN launches them inside the conv call: no framework dispatch
+    assert any("memory_format=nchw" in a and "transpose" in a for a in nchw.assumptions)
+    assert any("memory_format=nhwc (none given)" in a for a in nhwc.assumptions)
+
+
+def test_no_transposes_off_the_tensor_cores():
+    # the V100 lists no tf32: fp32 runs on the CUDA cores, which take NCHW as it is
+    a = Engine.solve("resnet50", "v100", batch_size=112, precision="fp32", is_training=True, memory_format="nchw")
+    b = Engine.solve("resnet50", "v100", batch_size=112, precision="fp32", is_training=True, memory_format="nhwc")
+    assert a.latency == b.latency
+    with pytest.raises(InputError, match="memory_format"):
+        Engine.solve("resnet50", "v100", memory_format="chwn")

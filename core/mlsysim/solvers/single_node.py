@@ -48,8 +48,8 @@ from . import _inputs
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
 from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_EXECUTION,
-                       DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH, GEMMS_PER_TRANSFORMER_LAYER,
-                       MEMORY_KERNELS_PER_TRANSFORMER_LAYER)
+                       DEFAULT_MEMORY_FORMAT, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
+                       GEMMS_PER_TRANSFORMER_LAYER, MEMORY_FORMATS, MEMORY_KERNELS_PER_TRANSFORMER_LAYER, TENSOR_CORE_PRECISIONS)
 from .efficiency import efficiency_for_key, efficiency_table_name
 
 EXECUTIONS = tuple(EXECUTION_LAUNCH)
@@ -168,8 +168,13 @@ def kernel_counts(model, execution: str, is_training: bool = False) -> tuple[flo
 
 
 def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False,
-                  execution: str = DEFAULT_EXECUTION) -> WorkloadPlan:
-    """The model's side of a roofline solve, as floats."""
+                  execution: str = DEFAULT_EXECUTION, transposes: bool = False) -> WorkloadPlan:
+    """The model's side of a roofline solve, as floats.
+
+    ``transposes``: an eager CNN's convolutions run on tensor cores from NCHW tensors, so each conv's input
+    and output pass through an NCHW <-> NHWC transpose (``kernels.layout_transpose_values``): separate
+    memory-bound kernels, two per conv per pass, launched inside the conv call (no framework dispatch of their own).
+    """
     fwd = model.forward_ops_per_sample_si(seq_len)
     work = kernels.training_passes() if is_training else 1.0
     hw_work = kernels.training_passes(recompute) if is_training else 1.0
@@ -187,6 +192,11 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
         if execution == "eager" and isinstance(model, CNNWorkload):
             elementwise = model.elementwise_bytes_per_sample_si(precision) * work
     n_kernels, gemm_kernels, memory_kernels = kernel_counts(model, execution, is_training)
+    if transposes and execution == "eager" and isinstance(model, CNNWorkload):
+        moved = model.layout_transpose_bytes_per_sample_si(precision)
+        if moved > 0.0:
+            elementwise += moved * work
+            memory_kernels += 2.0 * (gemm_kernels - 1.0)  # an input and an output transpose per conv (not the fc layer)
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
                         gemm_kernels, gemm_io, memory_kernels)
 
@@ -478,6 +488,7 @@ class SingleNodeModel:
         activation_recompute: bool = False,
         on_chip: bool = True,
         execution: str | None = None,
+        memory_format: str | None = None,
     ) -> PerformanceProfile:
         """``efficiency`` / ``bandwidth_efficiency`` None: the Software wall's size-dependent tables for this
         work (``default_efficiencies``); a number wins. ``execution``: "eager" (PyTorch eager: every
@@ -503,7 +514,15 @@ class SingleNodeModel:
             execution_note = f" (none given: the default for a {hw.tier}-tier part)"
         elif execution not in EXECUTIONS:
             execution = _inputs.choice(execution, "execution", EXECUTIONS)
-        w = workload_plan(model, precision, is_training, seq_len, recompute, execution)
+        layout_note = ""
+        if memory_format is None:
+            memory_format = DEFAULT_MEMORY_FORMAT
+            layout_note = " (none given)"
+        elif memory_format not in MEMORY_FORMATS:
+            memory_format = _inputs.choice(memory_format, "memory_format", MEMORY_FORMATS)
+        transposes = (memory_format == "nchw" and execution == "eager" and isinstance(model, CNNWorkload) and hw.vendor == "NVIDIA"
+                      and hw.peak_flops_si(precision)[1] in TENSOR_CORE_PRECISIONS and model.conv_input_values is not None)
+        w = workload_plan(model, precision, is_training, seq_len, recompute, execution, transposes)
         notes = []
         tables = efficiency is None and bandwidth_efficiency is None  # the Software wall's tables for both sides
         if efficiency is None and hw.tier not in GPU_TIERS:
@@ -554,6 +573,10 @@ class SingleNodeModel:
             notes.append("activations: each conv output written once and read once by the next layer"
                          + ("; eager batch norm, activation, add and pooling kernels read and write their tensors again"
                             if execution == "eager" else " (conv + BN + activation + add fused)"))
+            if execution == "eager":
+                notes.append(f"memory_format={memory_format}{layout_note}: " + (
+                    "NCHW tensors on tensor cores, so each conv's input and output pass through an NCHW <-> NHWC transpose"
+                    if transposes else "no layout transposes (channels-last tensors, or convolutions off the tensor cores)"))
         elif isinstance(model, CNNWorkload):
             notes.append(f"activations: {model.name} has no per-layer shapes in the registry, so its memory term is the weights only")
         p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute,
