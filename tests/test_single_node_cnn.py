@@ -176,3 +176,19 @@ def test_no_transposes_off_the_tensor_cores():
     assert a.latency == b.latency
     with pytest.raises(InputError, match="memory_format"):
         Engine.solve("resnet50", "v100", memory_format="chwn")
+
+
+def test_t4_traffic_at_its_measured_sustained_bandwidth():
+    # T4 fp16, batch 256, eager: compute 256 x 8.18e9 / (65e12 x 0.9) = 35.80 ms (38.8 GFLOP per conv kernel: the
+    # generic GEMM table's 0.9); GEMM-class traffic 51,114,064 + 256 x 44,455,936 = 11,431,833,680 B, 211.7 MB per
+    # conv/fc kernel, at the T4 HBM table's ceiling 0.6875 of 320 GB/s = 220 GB/s (Jia et al. 2019) = 51.96 ms, which
+    # outlasts the compute; elementwise 256 x 118,218,752 B (252 MB per kernel) at 220 GB/s = 137.56 ms
+    r = Engine.solve("resnet50", "t4", batch_size=256, precision="fp16")
+    assert r.bandwidth_efficiency == 0.6875
+    expected = (51_114_064 + 256 * 44_455_936) / 220e9 + 256 * 118_218_752 / 220e9 + TAX
+    assert r.latency.m_as("s") == pytest.approx(expected, rel=REL)
+    assert r.bound == "memory"
+    # a given bandwidth efficiency wins over the table, for the GEMM traffic and the separate kernels alike: at the
+    # datasheet 320 GB/s the GEMM traffic takes 35.72 ms, just under the compute's 35.80 ms, which then binds that side
+    g = Engine.solve("resnet50", "t4", batch_size=256, precision="fp16", bandwidth_efficiency=1.0)
+    assert g.latency.m_as("s") == pytest.approx(256 * 8.18e9 / (65e12 * 0.9) + 256 * 118_218_752 / 320e9 + TAX, rel=REL)
