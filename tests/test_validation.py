@@ -16,7 +16,9 @@ regression fails and an improvement passes:
     reliability            4     28.5%    69.1%   (Meta RSC's one-node rate for its 1,024-GPU jobs and for OPT's A100s,
                                                    Llama 3's classes where a source counts only some; 94.3% / 102.4%
                                                    over 2 with Llama 3's H100 classes for every fleet)
-    single_node           18     23.5%    82.4%   (59.4% / 225.9% before a Transformer's memory-bound kernels
+    single_node           18     20.7%    56.0%   (23.5% / 82.4% before the V100/T4 sustained-bandwidth ceilings
+                                                   (Jia et al. 2018, 2019) and NCHW transposes on tensor cores;
+                                                   59.4% / 225.9% before a Transformer's memory-bound kernels
                                                    (Ivanov et al. 2021's BERT encoder operators), the V100's measured
                                                    GEMM ceiling (Markidis et al. 2018) and the HBM table for separate
                                                    kernels; 98.9% / 179.6% before the CNN activation traffic)
@@ -188,7 +190,7 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     "llm_serving": (0.28, 0.70),
     "reliability": (0.32, 0.75),  # 28.5% / 69.1% over 4: rates from the same fleet at another size or the same generation
     # (94.3% / 102.4% over 2 with Llama 3's H100 classes for every fleet; 299.5% / 524.8% with one per-GPU MTBF)
-    "single_node": (0.26, 0.90),  # 23.5% / 82.4%: BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
+    "single_node": (0.22, 0.60),  # 20.7% / 56.0% with V100/T4 sustained-bandwidth ceilings and NCHW transposes (23.5% / 82.4% before); BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
     "vendors": (0.10, 0.25),  # gpt-fast batch-1 decoding (A100, MI250X) and two TP 8 rows: 7.3% / 22.2% with the weight-only kernels'
     # achieved bandwidth and size-dependent streams (60.5% / 117.4% before, int8/int4 as pure bandwidth)
     "overall": (0.20, 0.70),  # 17.9% / 64.4% (22.4% / 102.2% before the weight-only kernels and BERT's memory-bound kernels)
@@ -385,10 +387,15 @@ def test_transfer_rows_use_the_fitted_value(report):
 # What the transfers reach today (2026-12-01), rounded up: a regression fails, an improvement passes.
 # Each target is predicted with the whole calibrated profile (the fitted parameter and the values the
 # fit held), so a case transferred to itself reproduces its measurement.
-#   batch or precision: 0 of 4 within 10%, median |error| 33.9%, worst 42.2% (29.2% / 56.3% when the
-#                       target took only the fitted parameter; 39.1% / 66.3% before the CNN traffic)
-#   GPU generation:     2 of 2 within 20%, median |error| 13.0%, worst 16.7% (15.9% / 30.7% before)
-TRANSFER_CEILINGS = {"batch or precision": (0.36, 0.45), "GPU generation": (0.14, 0.18)}  # (median, worst)
+# A single-node fit sets the parameter its bound names and leaves the other to the engine's size- and
+# precision-dependent default (the Software wall's tables at the target's own kernels), instead of holding it at
+# 0.5 / 1.0 as before.
+#   batch or precision: 1 of 4 within 10%, median |error| 20.5%, worst 36.1% (29.3% before the TF32 case's NCHW
+#                       transposes; 33.9% / 42.2% with the other
+#                       parameter held at 0.5 / 1.0; 29.2% / 56.3% when the target took only the fitted
+#                       parameter; 39.1% / 66.3% before the CNN traffic)
+#   GPU generation:     2 of 2 within 20%, median |error| 9.7%, worst 10.0% (13.0% / 16.7% held; 15.9% / 30.7% before)
+TRANSFER_CEILINGS = {"batch or precision": (0.22, 0.38), "GPU generation": (0.11, 0.12)}  # (median, worst)
 
 
 def test_transfer_summary_by_hand():

@@ -218,6 +218,12 @@ def _in_unit(quantity, unit: str) -> float:
     return float(quantity.to(unit).magnitude)
 
 
+def _declared(profile: dict, name: str, default: float) -> float:
+    """A profile's value for ``name``; ``default`` when it declares none (absent, or None: left to the engine)."""
+    v = profile.get(name)
+    return default if v is None else v
+
+
 def _single_node(case: Case) -> Prediction:
     c, p = case.config, case.profile
     # a profile that declares no efficiency gets the engine's own defaults (the Software wall's tables)
@@ -225,6 +231,7 @@ def _single_node(case: Case) -> Prediction:
         model=c["model"], hardware=c["hardware"], batch_size=c["batch"], precision=c["precision"],
         efficiency=p.get("efficiency"), bandwidth_efficiency=p.get("bandwidth_efficiency"),
         is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"), execution=c.get("execution", "eager"),
+        memory_format=c.get("memory_format"),
     )
     target = Q_(1.0, case.unit)
     value = _in_unit(r.latency, case.unit) if target.check("[time]") else _in_unit(r.throughput, case.unit)
@@ -236,8 +243,8 @@ def _serve(case: Case, output_tokens: int | None):
     c, p = case.config, case.profile
     return ServingModel().solve(
         c["model"], c["hardware"], input_tokens=c["input_len"], output_tokens=output_tokens, batch_size=c["batch"],
-        precision=c["precision"], efficiency=p.get("efficiency", 0.5), kv_precision=c.get("kv_precision"),
-        bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0), tp=c.get("tp", 1), weight_kernel=c.get("weight_kernel"),
+        precision=c["precision"], efficiency=_declared(p, "efficiency", 0.5), kv_precision=c.get("kv_precision"),
+        bandwidth_efficiency=_declared(p, "bandwidth_efficiency", 1.0), tp=c.get("tp", 1), weight_kernel=c.get("weight_kernel"),
         group_size=c.get("group_size"), size_dependent_streams=p.get("streams") == "size-dependent",
     )
 
@@ -286,7 +293,7 @@ def _distributed(case: Case) -> Prediction:
     c, p = case.config, case.profile
     fleet = fleet_of(c["fleet"], c["gpus"])
     r = DistributedModel().solve(
-        c["model"], fleet, batch_size=c["batch"], precision=c["precision"], efficiency=p.get("efficiency", 0.5),
+        c["model"], fleet, batch_size=c["batch"], precision=c["precision"], efficiency=_declared(p, "efficiency", 0.5),
         tp_size=c.get("tp", 1), pp_size=c.get("pp", 1), microbatch_count=c.get("microbatch_count"),
         zero_stage=c.get("zero_stage", 0), seq_len=c.get("seq_len"), recompute=c.get("recompute", "selective"),
         cp_size=c.get("cp", 1), virtual_stages=c.get("virtual_stages", 1), attention=c.get("attention", "causal"),
@@ -316,7 +323,7 @@ def _distributed_scaling(case: Case) -> Prediction:
     c, p = case.config, case.profile
     fleet = fleet_of(c["fleet"], c["gpus"])
     r = DistributedModel().solve(
-        c["model"], fleet, batch_size=c["batch_per_gpu"] * c["gpus"], precision=c["precision"], efficiency=p.get("efficiency", 0.5),
+        c["model"], fleet, batch_size=c["batch_per_gpu"] * c["gpus"], precision=c["precision"], efficiency=_declared(p, "efficiency", 0.5),
         microbatch_count=1, overlap_comm=bool(c.get("overlap_comm", False)),
     )
     return Prediction(c["gpus"] * float(r.scaling_efficiency), str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
@@ -331,7 +338,7 @@ def _footprint(case: Case):
         grid = GridProfile(name=f"{case.id} datacenter", carbon_intensity=Q_(ci["value"], ci["unit"]), pue=c.get("pue", 1.1))
     return SustainabilityModel().solve(
         c["hardware"], Q_(d["value"], d["unit"]), grid=grid, count=c.get("count", 1),
-        utilization=p.get("utilization", 1.0), pue=c.get("pue"),
+        utilization=_declared(p, "utilization", 1.0), pue=c.get("pue"),
     )
 
 

@@ -2259,3 +2259,20 @@ def replicated_accelerator_time(wall_time: float, accelerators: float, replicas:
     (r = 2 for dual, 3 for triple modular redundancy: each replica is a whole copy of the job).
     Accelerator-seconds when ``wall_time`` is in seconds."""
     return wall_time * accelerators * replicas
+
+
+# --- Accuracy: single node ---
+
+
+def layout_transpose_values(conv_input_values: float, conv_output_values: float) -> float:
+    """Values the NCHW <-> NHWC transposes around tensor-core convolutions read and write per sample, one pass.
+
+    Tensor cores run convolutions in NHWC; given NCHW tensors (PyTorch's default layout), cuDNN
+    transposes each convolution's input to NHWC before it and its output back to NCHW after it
+    (NVIDIA's convolution performance guide, as summarised in MosaicML Composer's "Channels Last"
+    method card: "the NCHW tensor must be transposed to NHWC before the convolution and transposed
+    back to NCHW after"). Each transpose reads and writes its tensor once:
+    2 x (sum of conv inputs + sum of conv outputs). Channels-last (NHWC) tensors need none.
+    """
+    return 2.0 * (conv_input_values + conv_output_values)
+
