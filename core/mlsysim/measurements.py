@@ -291,7 +291,7 @@ def _distributed(case: Case) -> Prediction:
         tp_size=c.get("tp", 1), pp_size=c.get("pp", 1), microbatch_count=c.get("microbatch_count"),
         zero_stage=c.get("zero_stage", 0), seq_len=c.get("seq_len"), recompute=c.get("recompute", "selective"),
         cp_size=c.get("cp", 1), virtual_stages=c.get("virtual_stages", 1), attention=c.get("attention", "causal"),
-        overlap_comm=bool(c.get("overlap_comm", False)),
+        overlap_comm=bool(c.get("overlap_comm", False)), overlap_p2p=bool(c.get("overlap_p2p", False)),
     )
     convention = c.get("flop_convention", "model")
     if convention not in FLOP_CONVENTIONS:

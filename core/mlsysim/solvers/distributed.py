@@ -11,6 +11,7 @@ context parallelism as in Llama 3, Dubey et al. 2024, Sec. 3.3.2):
   CP        = M x 2 all-gathers of a micro-batch's K and V per layer (Llama 3, Sec. 3.3.2)
   EP        = M x 4 all-to-alls of the routed tokens per layer      (Lepikhin et al. 2021)
   PP        = 2 V M point-to-point sends of a micro-batch          (Narayanan et al. 2021)
+              (exposed part only when asynchronous: overlap_p2p, Llama 3, Sec. 3.3.2)
   bubble    = (compute + TP + CP + EP) x f / (1 - f), f = (P-1)/(V M + P-1)
   DP        = hierarchical all-reduce of the gradients over the dp x cp ranks, in node,
               across nodes, and across pods on the slower tier when the group spans pods
@@ -32,7 +33,8 @@ pass per ``overlap_comm``.
 Memory per accelerator: weights, gradients and Adam state sharded by TP and PP
 (and ZeRO stage 0-3 over DP x CP, Rajbhandari et al. 2020) plus the first
 pipeline stage's activations of s / cp tokens per sequence (Korthikanti et al.
-2022).
+2022); when the layers do not split evenly that stage holds one layer fewer,
+its slot taken by the embedding (``kernels.first_stage_layers``, Llama 3).
 
 The float function ``evaluate`` is shared with ``ParallelismOptimizer``: the
 solver validates its inputs, builds a ``TrainingPlan`` of floats once, calls
@@ -109,11 +111,12 @@ class TrainingPlan:
     adam: float  # optimizer bytes per parameter (ZeRO's K = 12)
     is_transformer: bool
     sample_activation_bytes: float  # CNN: activation bytes of one sample at the training precision (0: not in the registry)
+    overlap_p2p: bool = False  # pipeline sends asynchronous, hidden behind the next chunk's compute (Llama 3, Sec. 3.3.2)
 
 
 def training_plan(model, fleet, batch: int, precision: str, efficiency: float, seq_len: int | None,
                   overlap: bool, overlap_efficiency: float, recompute: str, sequence_parallel: bool,
-                  attention: str = DEFAULT_ATTENTION_KERNEL) -> TrainingPlan:
+                  attention: str = DEFAULT_ATTENTION_KERNEL, overlap_p2p: bool = False) -> TrainingPlan:
     """The layout-independent floats of a training solve (checked inputs).
 
     The fleet's own numbers are checked here too, so a fabric built with an
@@ -156,7 +159,7 @@ def training_plan(model, fleet, batch: int, precision: str, efficiency: float, s
         fleet.node.accelerators_per_node, fleet.count, fleet.total_accelerators, fleet.node._si["intra_node_bw"],
         fleet.node._si["intra_node_latency"], fabric.effective_bandwidth_si, fabric._si["latency"], pod, pod_bw,
         overlap, overlap_efficiency, recompute, sequence_parallel, attention, model_flops, causal_model_flops, hardware_flops,
-        kernels.adam_state_bytes_per_parameter(), isinstance(model, TransformerWorkload), acts,
+        kernels.adam_state_bytes_per_parameter(), isinstance(model, TransformerWorkload), acts, overlap_p2p,
     )
 
 
@@ -221,6 +224,8 @@ def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatche
     if pp > 1:
         bw, lat = (plan.intra_bw, plan.intra_lat) if tp * cp * ep * dp * pp <= g else (plan.inter_bw, plan.inter_lat)
         pp_comm = kernels.pipeline_p2p_time(m, virtual_stages, mb_tokens * plan.hidden * plan.bpv / tp, bw, lat)
+        if plan.overlap_p2p:  # asynchronous sends run under the compute of the next chunk
+            pp_comm = kernels.exposed_communication(pp_comm, compute, plan.overlap_efficiency)
         bubble_fraction = kernels.pipeline_bubble_fraction(pp, m, virtual_stages)
         bubble = kernels.pipeline_bubble_time(compute + tp_comm + cp_comm + ep_comm, bubble_fraction)
     # data parallel gradient all-reduce: shared weights are replicated on the dp x cp x ep ranks of a
@@ -395,6 +400,7 @@ class TrainingInputs:
     recompute: str
     sequence_parallel: bool
     attention: str = DEFAULT_ATTENTION_KERNEL
+    overlap_p2p: bool = False
 
 
 def _trainable(value):
@@ -407,20 +413,21 @@ def _trainable(value):
 
 
 def check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_comm, overlap_efficiency,
-                          recompute, sequence_parallel, attention=DEFAULT_ATTENTION_KERNEL) -> TrainingInputs:
+                          recompute, sequence_parallel, attention=DEFAULT_ATTENTION_KERNEL, overlap_p2p=False) -> TrainingInputs:
     """Every argument common to the training solvers, checked once (errors name the argument)."""
     return TrainingInputs(
         _trainable(model), _inputs.fleet(fleet), _inputs.positive_int(batch_size, "batch_size"),
         _inputs.check_precision(precision), _inputs.fraction(efficiency, "efficiency"), _inputs.optional_int(seq_len, "seq_len"),
         _inputs.boolean(overlap_comm, "overlap_comm"), _inputs.fraction(overlap_efficiency, "overlap_efficiency"),
         _inputs.choice(recompute, "recompute", RECOMPUTE_MODES), _inputs.boolean(sequence_parallel, "sequence_parallel"),
-        _inputs.choice(attention, "attention", ATTENTION_KERNELS),
+        _inputs.choice(attention, "attention", ATTENTION_KERNELS), _inputs.boolean(overlap_p2p, "overlap_p2p"),
     )
 
 
 def plan_of(inputs: TrainingInputs) -> TrainingPlan:
     return training_plan(inputs.model, inputs.fleet, inputs.batch, inputs.precision, inputs.efficiency, inputs.seq_len,
-                         inputs.overlap, inputs.overlap_efficiency, inputs.recompute, inputs.sequence_parallel, inputs.attention)
+                         inputs.overlap, inputs.overlap_efficiency, inputs.recompute, inputs.sequence_parallel, inputs.attention,
+                         inputs.overlap_p2p)
 
 
 class DistributedModel:
@@ -446,12 +453,16 @@ class DistributedModel:
         sequence_parallel: bool = DEFAULT_SEQUENCE_PARALLEL,
         cp_size: int = 1,
         attention: str = DEFAULT_ATTENTION_KERNEL,
+        overlap_p2p: bool = False,
     ) -> DistributedResult:
         """``cp_size``: context parallelism, each sequence split over that many ranks. ``attention``: 'causal'
         (kernels skip the masked half, FlashAttention) or 'full' (dense masked s x s scores, as Megatron-LM 2021).
-        ``virtual_stages``: chunks per pipeline rank of the interleaved schedule, or 'auto' for the fastest that fits."""
+        ``virtual_stages``: chunks per pipeline rank of the interleaved schedule, or 'auto' for the fastest that fits.
+        ``overlap_p2p``: pipeline sends asynchronous, hidden behind compute up to ``overlap_efficiency`` of it (Llama 3
+        "adopt[s] asynchronous point-to-point communication in PP", Dubey et al. 2024, Sec. 3.3.2); False: blocking
+        sends on the critical path, as Megatron-LM 2021."""
         inputs = check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_comm,
-                                       overlap_efficiency, recompute, sequence_parallel, attention)
+                                       overlap_efficiency, recompute, sequence_parallel, attention, overlap_p2p)
         zero = _inputs.zero_stage(zero_stage)
         tp = _inputs.positive_int(tp_size, "tp_size")
         pp = _inputs.positive_int(pp_size, "pp_size")
@@ -525,7 +536,9 @@ def _assumptions(plan: TrainingPlan, tp: int, pp: int, dp: int, m: int, v: int, 
         + (" over the dp x cp ranks (CP ranks hold the same weights)" if cp > 1 else "")
         + ("; MoE: shared weights over dp x ep ranks, experts over dp" if plan.expert_params else "")
         + (f"; ZeRO-{zero_stage} traffic x{kernels.zero_communication_factor(zero_stage):g}" if zero_stage else ""),
-        f"DP all-reduce {'overlaps the backward pass (overlap_efficiency=' + format(plan.overlap_efficiency, 'g') + ')' if plan.overlap else 'not overlapped with compute'}; TP, CP, EP and PP traffic on the critical path",
+        f"DP all-reduce {'overlaps the backward pass (overlap_efficiency=' + format(plan.overlap_efficiency, 'g') + ')' if plan.overlap else 'not overlapped with compute'}; "
+        + ("TP, CP and EP traffic on the critical path, PP sends asynchronous (hidden behind compute, overlap_efficiency="
+           + format(plan.overlap_efficiency, 'g') + ")" if plan.overlap_p2p else "TP, CP, EP and PP traffic on the critical path"),
     ]
     if plan.is_transformer:
         out.append(f"memory: mixed-precision Adam (12 B/param state), ZeRO stage {zero_stage}; activations of the first stage "
