@@ -13,7 +13,7 @@ from mlsysim import measurements
 from mlsysim.core.errors import InputError
 from mlsysim.hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
 from mlsysim.physics import kernels
-from mlsysim.solvers import DistributedModel
+from mlsysim.solvers import DistributedModel, ParallelismOptimizer
 from mlsysim.systems.types import Fleet, NetworkFabric, Node
 from mlsysim.workloads.types import TransformerWorkload
 
@@ -132,3 +132,21 @@ def test_asynchronous_pipeline_sends_leave_the_critical_path():
     with pytest.raises(InputError) as exc:
         DistributedModel().solve(EVEN, fleet(1, 4), batch_size=4, pp_size=4, overlap_p2p="yes")
     assert exc.value.field == "overlap_p2p"
+
+
+def test_optimizer_searches_uneven_pipeline_splits():
+    # 15 layers on 4 GPUs: pp = 4 (4 + 4 + 4 + 3) was rejected for 15 % 4 != 0; it is a candidate now, and pp = 5 (3 each)
+    # and pp = 3 still are; pp = 16 > 15 layers is not (n = 16 GPUs gives pp in 1, 2, 4, 8, 16)
+    res = ParallelismOptimizer().solve(UNEVEN, fleet(4, 4), batch_size=16, zero_stages=(0,), microbatch_sizes=(1,))
+    assert 4 in {c["pp"] for c in res.ranked} and 8 in {c["pp"] for c in res.ranked}
+    assert 16 not in {c["pp"] for c in res.ranked}
+
+
+def test_optimizer_finds_llama3_table4_layout():
+    # Dubey et al. 2024, Table 4, 8,192 GPUs at 8,192 tokens, 16M tokens per batch: TP 8, CP 1, PP 16, DP 64, with an
+    # interleaved schedule (Sec. 3.3.2) and FSDP without reshard after forward (ZeRO-2-like). Llama 3 405B has 126 layers,
+    # which 16 stages split only unevenly; before uneven splits were searched the best was pp = 2 with ZeRO-3
+    fleet_ = measurements.fleet_of("meta_llama3_h100", 8192)
+    best = ParallelismOptimizer().solve("llama3_405b", fleet_, batch_size=2048, seq_len=8192).best_config
+    assert (best["tp"], best["pp"], best["dp"], best["zero_stage"]) == (8, 16, 64, 2)
+    assert best["virtual_stages"] > 1

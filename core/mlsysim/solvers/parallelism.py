@@ -118,7 +118,9 @@ class ParallelismOptimizer:
                 rest_pp = rest_tp // pp
                 ep_options = [e for e in divisors(rest_pp) if experts % e == 0] if experts > 1 else (1,)
                 per_ep = len(mbs_options) * n_zero  # candidates of one (tp, pp, ep) and v
-                if pp > layers or layers % pp:  # every candidate of this pp is rejected: count them at once
+                # more stages than layers leave a stage empty; an uneven split is a candidate: its heaviest stage
+                # (ceil(layers / pp)) sets the pace and the first holds one layer fewer (kernels.first_stage_layers)
+                if pp > layers:  # every candidate of this pp is rejected: count them at once
                     searched += len(ep_options) * per_ep
                     rejected["layers"] += len(ep_options) * per_ep
                     continue
@@ -155,7 +157,8 @@ class ParallelismOptimizer:
             for step, tp, pp, ep, dp, m, mbs, zero, v, compute, mem in keep
         ]
         assumptions = [
-            f"searched tp in {tp_options} (dividing {plan.heads} heads), every pp dividing {layers} layers, "
+            f"searched tp in {tp_options} (dividing {plan.heads} heads), every pp up to {layers} layers (uneven splits paced by "
+            "the heaviest stage, the first stage one layer fewer, as Llama 3's 126 layers on 16 stages), "
             + (f"ep dividing {experts} experts, " if experts > 1 else "")
             + f"micro-batch sizes {mbs_options}, ZeRO stages {zero_stages}; "
             + ("virtual stages: every v giving whole layers per chunk when pp > 1 and pp divides the micro-batches (interleaved 1F1B)"
