@@ -171,7 +171,7 @@ class ParallelismOptimizer:
                 None, best_config=None, ranked=[], total_searched=searched, feasible_count=0, rejected=rejected,
                 search_seconds=time.perf_counter() - t0, feasible=False,
                 reason=f"no layout of {n} accelerators fits {model.name} at batch {batch} ({rejected['memory']} rejected for memory, "
-                       f"{rejected['batch']} for batch divisibility, {rejected['layers']} for layer divisibility)",
+                       f"{rejected['batch']} for batch divisibility, {rejected['layers']} for more stages than layers)",
                 assumptions=assumptions, _step_time=None,
             )
         step, tp, pp, ep, dp, m, mbs, zero, v = feasible[0][:9]
