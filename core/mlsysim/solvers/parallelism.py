@@ -83,11 +83,13 @@ class ParallelismOptimizer:
         allow_cross_node_tp: bool = False,
         top_k: int | None = None,
         interleave: bool = True,
+        overlap_p2p: bool = False,
     ) -> OptimizerResult:
-        """``interleave``: also search the interleaved schedule's virtual stages (False: plain 1F1B, v = 1)."""
+        """``interleave``: also search the interleaved schedule's virtual stages (False: plain 1F1B, v = 1).
+        ``overlap_p2p``: asynchronous pipeline sends, as ``DistributedModel`` (False: blocking)."""
         t0 = time.perf_counter()
         inputs = check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_comm,
-                                       overlap_efficiency, recompute, sequence_parallel)
+                                       overlap_efficiency, recompute, sequence_parallel, overlap_p2p=overlap_p2p)
         if isinstance(zero_stages, int) and not isinstance(zero_stages, bool):
             zero_stages = (zero_stages,)  # one stage given bare, as before
         stages = [_inputs.zero_stage(z, f"zero_stages[{i}]") for i, z in enumerate(_inputs.sequence(zero_stages, "zero_stages", "ZeRO stages, e.g. (0, 1)"))]
