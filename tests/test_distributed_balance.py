@@ -52,6 +52,7 @@ def test_first_stage_activations_of_an_uneven_split_by_hand():
     even = DistributedModel().solve(EVEN, fleet(4, 1), batch_size=4, pp_size=4)
     assert uneven.activation_memory.m_as("B") == pytest.approx(1_711_276_032, rel=1e-12)
     assert even.activation_memory.m_as("B") == pytest.approx(2_281_701_376, rel=1e-12)
+    assert any("heaviest stage has 4" in a and "the first holds 3" in a for a in uneven.assumptions)
     # the pace is still the heaviest stage's: 4 layers of 15 per stage -> compute x 16/15, the same step as 16 layers
     # of the same total FLOPs would take per layer
     assert uneven.compute_time.m_as("s") == pytest.approx(

@@ -555,7 +555,9 @@ def _assumptions(plan: TrainingPlan, tp: int, pp: int, dp: int, m: int, v: int, 
         warnings.warn(msg, stacklevel=4)
         out.append(msg)
     if plan.layers % pp:
-        out.append(f"{plan.layers} layers do not split evenly over {pp} stages: the heaviest stage has {-(-plan.layers // pp)} and sets the pace")
+        out.append(f"{plan.layers} layers do not split evenly over {pp} stages: the heaviest stage has {-(-plan.layers // pp)} and sets the pace; "
+                   f"the first holds {kernels.first_stage_layers(plan.layers, pp)}, the embedding in the slot left over (Llama 3, Sec. 3.3.2), "
+                   "and its activations count")
     if plan.compute_precision is not None and plan.compute_precision != plan.precision:
         out.append(f"{hw.name} lists no {plan.precision} peak; compute runs at its {plan.compute_precision} peak")
     return out
