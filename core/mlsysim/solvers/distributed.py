@@ -20,8 +20,9 @@ context parallelism as in Llama 3, Dubey et al. 2024, Sec. 3.3.2):
 Three FLOP conventions are reported: ``mfu`` counts *model FLOPs*, 6 P D plus
 3 passes of the full-window attention (Chowdhery et al. 2022, PaLM, App. B);
 ``causal_mfu`` the same with causal attention (s/2 keys per query, the work a
-causal mask leaves: Dao 2023, FlashAttention-2, Sec. 3.1.1); ``hfu`` the *hardware FLOPs* the step executes, with the recompute pass
-(Narayanan et al. 2021, Eq. 3). Megatron-LM's TFLOP/s per GPU are hardware
+causal mask leaves: Dao 2023, FlashAttention-2, Sec. 3.1.1); ``hfu`` the
+*hardware FLOPs* the step executes, with the recompute pass (Narayanan et al.
+2021, Eq. 3). Megatron-LM's TFLOP/s per GPU are hardware
 FLOPs; PaLM's MFU counts model FLOPs, Llama 3's (Dubey et al. 2024, Table 4)
 agree across its 8K and 131K rows only with causal attention counted.
 
