@@ -38,9 +38,10 @@ CHOICE_FIELDS = {"streams": ("flat", "size-dependent")}
 # component-class reliability profiles (kind job_mtti): hours between interruptions of one unit of each class
 RATE_FIELDS = ("accelerator_mtbf_hours", "node_mtbf_hours", "job_mtbf_hours")
 COMPONENT_CLASSES = {"accelerator": "accelerator_mtbf_hours", "node": "node_mtbf_hours", "job": "job_mtbf_hours"}
-# what a distributed case's TFLOP/s or utilisation counts: model FLOPs (Chowdhery et al. 2022, App. B) or
-# hardware FLOPs with the recompute pass (Narayanan et al. 2021, Eq. 3)
-FLOP_CONVENTIONS = ("model", "hardware")
+# what a distributed case's TFLOP/s or utilisation counts: model FLOPs (Chowdhery et al. 2022, App. B), model
+# FLOPs with causal attention (s/2 keys per query, "model_causal"), or hardware FLOPs with the recompute pass
+# (Narayanan et al. 2021, Eq. 3)
+FLOP_CONVENTIONS = ("model", "model_causal", "hardware")
 
 
 def validation_dir() -> Path:
@@ -297,19 +298,21 @@ def _distributed(case: Case) -> Prediction:
         tp_size=c.get("tp", 1), pp_size=c.get("pp", 1), microbatch_count=c.get("microbatch_count"),
         zero_stage=c.get("zero_stage", 0), seq_len=c.get("seq_len"), recompute=c.get("recompute", "selective"),
         cp_size=c.get("cp", 1), virtual_stages=c.get("virtual_stages", 1), attention=c.get("attention", "causal"),
-        overlap_comm=bool(c.get("overlap_comm", False)),
+        overlap_comm=bool(c.get("overlap_comm", False)), overlap_p2p=bool(c.get("overlap_p2p", False)),
     )
     convention = c.get("flop_convention", "model")
     if convention not in FLOP_CONVENTIONS:
-        raise InputError(f"{case.id}.flop_convention", convention, "'model' (6PD + attention, PaLM App. B) or 'hardware' (with recompute, Megatron Eq. 3)")
+        raise InputError(f"{case.id}.flop_convention", convention,
+                         "'model' (6PD + full-window attention, PaLM App. B), 'model_causal' (6PD + causal attention) or 'hardware' "
+                         "(with recompute, Megatron Eq. 3)")
     if "flops_per_step" in c:  # the source's own FLOP count over the predicted step: its convention by construction
         flops = float(c["flops_per_step"]["value"])
         value = _in_unit(Q_(flops / _in_unit(r.step_time, "s") / c["gpus"], "flop/s"), case.unit)
     else:
         if Q_(1.0, case.unit).dimensionless:
-            value = float(r.mfu if convention == "model" else r.hfu)
+            value = float({"model": r.mfu, "model_causal": r.causal_mfu, "hardware": r.hfu}[convention])
         else:
-            flops = r.model_flops if convention == "model" else r.hardware_flops
+            flops = {"model": r.model_flops, "model_causal": r.causal_model_flops, "hardware": r.hardware_flops}[convention]
             value = _in_unit(flops / r.step_time / c["gpus"], case.unit)
     return Prediction(value, str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
 

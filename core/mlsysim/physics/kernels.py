@@ -2276,3 +2276,27 @@ def layout_transpose_values(conv_input_values: float, conv_output_values: float)
     """
     return 2.0 * (conv_input_values + conv_output_values)
 
+
+
+# --- Accuracy: distributed training, round three (stage balance) ---
+
+
+def first_stage_layers(layers: int, stages: int) -> int:
+    """Transformer layers on the first pipeline stage: ceil(L / P), one fewer when L / P is not whole.
+
+    The heaviest stage holds ceil(L / P) layers and sets the pipeline's pace;
+    the P ceil(L / P) - L layer slots left over go to the stages that also hold
+    the embedding (the first) and the output head and loss (the last). Llama 3
+    405B's 126 layers on 16 stages: "we reduce one Transformer layer each from
+    the first and the last stages ... the first model chunk on the first stage
+    has only the embedding" (Dubey et al. 2024, "The Llama 3 Herd of Models",
+    Sec. 3.3.2), i.e. 7, 8, ..., 8, 7; BLOOM's 70 layers on 12 stages likewise
+    (Megatron-DeepSpeed's partition_method "type:transformer|embedding" counts
+    the two embeddings as layers: 72 slots of 6). The first stage is the one
+    that keeps the most micro-batches' activations under 1F1B, so this count,
+    not ceil(L / P), sets the activation memory. L for one stage.
+    """
+    if stages <= 1:
+        return layers
+    heaviest = -(-layers // stages)
+    return heaviest - 1 if heaviest * stages > layers else heaviest
