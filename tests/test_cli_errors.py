@@ -90,8 +90,10 @@ def test_infeasible_exits_1_and_says_so_first(capsys):
 
 
 def test_optimize_with_no_layout_says_why(capsys):
-    # batch 7 is odd and prime: no data-parallel degree > 1 divides it, so no layout of 256 GPUs can take it
-    status, out, _ = run(capsys, "optimize", "llama3_70b", "research256", "--batch-size", "7")
+    # batch 7 is odd and prime: no data-parallel degree > 1 divides it, and 8,192 GPUs need dp >= 16 (tp <= 8 in a
+    # node, pp <= 64, the largest power of two up to the 80 layers), so no layout can take it (256 GPUs can, since
+    # uneven pipeline splits are searched: tp 8 x pp 32, dp 1)
+    status, out, _ = run(capsys, "optimize", "llama3_70b", "frontier8k", "--batch-size", "7")
     assert status == DOES_NOT_FIT and out.startswith("does not fit: no layout")
 
 

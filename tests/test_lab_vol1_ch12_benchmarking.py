@@ -74,8 +74,7 @@ def test_words_agree_with_the_calibration_report(src, tgt, scenario):
         assert row.met == met
         assert ("**meets it**" in verdict) == met and ("**misses it**" in verdict) == (not met)
     # where it breaks: the wall the engine says binds the target with the calibrated profile
-    tuned = measurements.predict(t.with_profile(efficiency=fit.efficiency, bandwidth_efficiency=fit.bandwidth_efficiency,
-                                                utilization=fit.utilization))
+    tuned = measurements.predict(t.with_profile(**cal.calibrated_profile(fit)))  # the fit's profile, as the report transfers it
     wall = {"efficiency": "compute", "bandwidth_efficiency": "memory"}[fit.parameter]
     if src == tgt:
         assert abs(row.error) < 1e-3 and "Pick another case" in explanation

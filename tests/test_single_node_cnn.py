@@ -101,11 +101,12 @@ def test_execution_modes_change_count_cost_and_traffic():
 def test_large_batch_eager_inference_by_hand():
     # V100 fp16, batch 256, eager: 256 x 8.18e9 / 54 = 38.8 GFLOP per GEMM-class kernel -> 0.664, the V100 fp16 table's
     # ceiling (Markidis et al. 2018: cuBLAS reaches 83 of 125 TFLOP/s); compute 2.09408e12 / 83e12 = 25.23 ms > GEMM
-    # traffic (51,114,064 + 256 x 44,455,936) / 900e9 = 12.702 ms; elementwise 256 x 118,218,752 B over 120 kernels
-    # (174 eager - 54 conv/fc) = 252 MB each -> 0.9 of the bandwidth (HBM table, >= 100 MB): 37.36 ms; latency 62.59 ms + 10 us
+    # traffic (51,114,064 + 256 x 44,455,936) / 54 = 211.7 MB per conv/fc kernel -> 0.833 of 900e9 (the V100 HBM table's
+    # ceiling, Jia et al. 2018: 750 of 900 GB/s) = 15.25 ms; elementwise 256 x 118,218,752 B over 120 kernels
+    # (174 eager - 54 conv/fc) = 252 MB each -> 0.833 likewise: 40.37 ms; latency 65.60 ms + 10 us
     r = Engine.solve("resnet50", "v100", batch_size=256, precision="fp16")
-    assert r.efficiency == 0.664
-    step = 256 * 8.18e9 / (V100_FP16 * 0.664) + 256 * 118_218_752 / (0.9 * V100_BW)
+    assert r.efficiency == 0.664 and r.bandwidth_efficiency == 0.833
+    step = 256 * 8.18e9 / (V100_FP16 * 0.664) + 256 * 118_218_752 / (0.833 * V100_BW)
     assert r.latency.m_as("s") == pytest.approx(step + TAX, rel=REL)
     assert r.bound == "memory"  # all bytes (46.3 ms) outweigh the compute (18.6 ms)
 
@@ -125,10 +126,11 @@ def test_non_gpu_parts_keep_the_one_number_default():
 def test_training_triples_traffic_and_launches():
     # V100 fp32 training, batch 112: 112 x 8.18e9 / 54 = 16.97 GFLOP per kernel -> 0.755, the V100 fp32 table's ceiling
     # (Markidis et al. 2018: SGEMM at 83 / 7 = 11.9 of 15.7 TFLOP/s); compute 3 x 112 x 8.18e9 / (15.7e12 x 0.755) = 231.87 ms
-    # > GEMM traffic 3 x (102,228,128 + 112 x 88,911,872) / 900e9 = 33.53 ms; elementwise 3 x 112 x 236,437,504 B over
-    # 3 x 120 launches = 221 MB each -> 0.9 of 900e9: 98.08 ms; step 329.95 ms
+    # > GEMM traffic 3 x (102,228,128 + 112 x 88,911,872) / (0.833 x 900e9) = 40.25 ms (186 MB per conv/fc kernel: the V100
+    # HBM table's ceiling, Jia et al. 2018); elementwise 3 x 112 x 236,437,504 B over 3 x 120 launches = 221 MB each
+    # -> 0.833 of 900e9: 105.97 ms; step 337.84 ms
     r = Engine.solve("resnet50", "v100", batch_size=112, precision="fp32", is_training=True)
-    step = 3 * 112 * 8.18e9 / (15.7e12 * 0.755) + 3 * 112 * 59_109_376 * 4 / (0.9 * V100_BW)
+    step = 3 * 112 * 8.18e9 / (15.7e12 * 0.755) + 3 * 112 * 59_109_376 * 4 / (0.833 * V100_BW)
     assert r.latency.m_as("s") == pytest.approx(step + TAX, rel=REL)
     assert r.launch_time.m_as("s") == pytest.approx(3 * 174 * 10e-6, rel=REL)
 
@@ -137,3 +139,56 @@ def test_a_cnn_without_layers_says_so():
     r = Engine.solve("yolov8n", "h100", batch_size=8, precision="fp16")
     assert any("no per-layer shapes" in a for a in r.assumptions)
     assert any("no kernel count" in a for a in r.assumptions)
+
+
+# ---------------------------------------------------------------------------
+# NCHW tensors on tensor cores: a transpose before and after every convolution
+# ---------------------------------------------------------------------------
+
+
+def test_resnet50_conv_inputs_by_hand():
+    # He et al. 2016 Table 1 (v1.5: stride on the 3x3 conv): conv1 reads 3x224x224 = 150,528; conv2_x's first block
+    # reads 64x56x56 four times (1x1, 3x3, 1x1, projection) = 802,816, the next two 256x56x56 + 2 x 64x56x56 = 1,204,224
+    # each; conv3_x 2,107,392 + 3 x 602,112; conv4_x 1,053,696 + 5 x 301,056; conv5_x 526,848 + 2 x 150,528
+    total = 150_528 + (802_816 + 2 * 1_204_224) + (2_107_392 + 3 * 602_112) + (1_053_696 + 5 * 301_056) + (526_848 + 2 * 150_528)
+    assert total == 10_662_400 == Models.ResNet50.conv_input_values.m_as("count")
+    # each transpose reads and writes its tensor: 2 x (10,662,400 in + 11,113,984 out) = 43,552,768 values per image
+    assert kernels.layout_transpose_values(10_662_400, 11_113_984) == 43_552_768
+
+
+def test_nchw_tensor_core_training_pays_the_transposes():
+    # A100 TF32 training, batch 256: 3 passes x 256 x 43,552,768 values x 4 B = 133.8 GB more through memory-bound
+    # kernels; 120 + 2 x 53 = 226 of them per pass, (59,109,376 + 43,552,768) x 4 B x 256 / 226 = 465 MB each, so
+    # the HBM table's 0.9 of 2,039 GB/s (504 MB each without them: 0.9 too); the convs themselves are unchanged
+    nhwc = Engine.solve("resnet50", "a100_80gb", batch_size=256, precision="tf32", is_training=True)
+    nchw = Engine.solve("resnet50", "a100_80gb", batch_size=256, precision="tf32", is_training=True, memory_format="nchw")
+    extra = 3 * 256 * 43_552_768 * 4 / (0.9 * 2039e9)  # 72.9 ms
+    assert (nchw.latency - nhwc.latency).m_as("s") == pytest.approx(extra, rel=REL)
+    assert nchw.launch_time == nhwc.launch_time  # cuDNN launches them inside the conv call: no framework dispatch
+    assert any("memory_format=nchw" in a and "transpose" in a for a in nchw.assumptions)
+    assert any("memory_format=nhwc (none given)" in a for a in nhwc.assumptions)
+
+
+def test_no_transposes_off_the_tensor_cores():
+    # the V100 lists no tf32: fp32 runs on the CUDA cores, which take NCHW as it is
+    a = Engine.solve("resnet50", "v100", batch_size=112, precision="fp32", is_training=True, memory_format="nchw")
+    b = Engine.solve("resnet50", "v100", batch_size=112, precision="fp32", is_training=True, memory_format="nhwc")
+    assert a.latency == b.latency
+    with pytest.raises(InputError, match="memory_format"):
+        Engine.solve("resnet50", "v100", memory_format="chwn")
+
+
+def test_t4_traffic_at_its_measured_sustained_bandwidth():
+    # T4 fp16, batch 256, eager: compute 256 x 8.18e9 / (65e12 x 0.9) = 35.80 ms (38.8 GFLOP per conv kernel: the
+    # generic GEMM table's 0.9); GEMM-class traffic 51,114,064 + 256 x 44,455,936 = 11,431,833,680 B, 211.7 MB per
+    # conv/fc kernel, at the T4 HBM table's ceiling 0.6875 of 320 GB/s = 220 GB/s (Jia et al. 2019) = 51.96 ms, which
+    # outlasts the compute; elementwise 256 x 118,218,752 B (252 MB per kernel) at 220 GB/s = 137.56 ms
+    r = Engine.solve("resnet50", "t4", batch_size=256, precision="fp16")
+    assert r.bandwidth_efficiency == 0.6875
+    expected = (51_114_064 + 256 * 44_455_936) / 220e9 + 256 * 118_218_752 / 220e9 + TAX
+    assert r.latency.m_as("s") == pytest.approx(expected, rel=REL)
+    assert r.bound == "memory"
+    # a given bandwidth efficiency wins over the table, for the GEMM traffic and the separate kernels alike: at the
+    # datasheet 320 GB/s the GEMM traffic takes 35.72 ms, just under the compute's 35.80 ms, which then binds that side
+    g = Engine.solve("resnet50", "t4", batch_size=256, precision="fp16", bandwidth_efficiency=1.0)
+    assert g.latency.m_as("s") == pytest.approx(256 * 8.18e9 / (65e12 * 0.9) + 256 * 118_218_752 / 320e9 + TAX, rel=REL)

@@ -7,24 +7,30 @@ The accuracy thresholds are the figures measured with the current physics
 regression fails and an improvement passes:
 
     category              cases  median   p90      (today)
-    distributed_training  17     13.0%    27.1%   (16.4% / 30.5% over 12 before attention
-                                                    FLOPs, CP, interleaving and the CNN DP cases)
-    energy_carbon          9     10.2%    12.9%
+    distributed_training  17      6.3%    16.6%   (13.0% / 27.1% before Llama 3's stage balance, FSDP, async
+                                                    PP sends, ZeRO-3 overlap and the causal MFU convention; 16.4% / 30.5%
+                                                    over 12 before attention FLOPs, CP, interleaving, CNN DP)
+    energy_carbon          9      2.5%     8.9%   (10.2% / 12.9% before the Llama cases took the PUE their
+                                                  source applies)
     llm_serving           22      9.7%    27.8%   (25.8% / 67.0% over 20 before the Software wall's size tables per
                                                 kernel, the per-pass launches, the decoder's norm/residual/activation
                                                 traffic and the pre-XQA per-query-head KV reads that score the two
                                                 Llama-70B cases once pending; 25.5% / 66.3% over 11 before
                                                 input/output lengths, the per-operator decode and the 9 TP cases)
-    reliability            2     94.3%   102.4%   (component classes; 299.5% / 524.8% before)
-    single_node           18     23.5%    82.4%   (59.4% / 225.9% before a Transformer's memory-bound kernels
+    reliability            4     28.5%    69.1%   (Meta RSC's one-node rate for its 1,024-GPU jobs and for OPT's A100s,
+                                                   Llama 3's classes where a source counts only some; 94.3% / 102.4%
+                                                   over 2 with Llama 3's H100 classes for every fleet)
+    single_node           18     20.7%    56.0%   (23.5% / 82.4% before the V100/T4 sustained-bandwidth ceilings
+                                                   (Jia et al. 2018, 2019) and NCHW transposes on tensor cores;
+                                                   59.4% / 225.9% before a Transformer's memory-bound kernels
                                                    (Ivanov et al. 2021's BERT encoder operators), the V100's measured
                                                    GEMM ceiling (Markidis et al. 2018) and the HBM table for separate
                                                    kernels; 98.9% / 179.6% before the CNN activation traffic)
     vendors                9      7.3%    22.2%   (7 cases, 59.7% / 116.4%, before the weight-only kernels, size-dependent
                                                   streams and the two TP 8 rows; bottleneck right in 4 of 4)
-    overall               77     12.9%    44.4%   (17.9% / 64.4% over 75 before the serving tables; 22.4% / 102.2% over 73
-                                                  before the weight-only kernels and the single-node Transformer traffic;
-                                                  docs/validation.md has each)
+    overall               79     10.1%    32.8%   (13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
+                                                  distributed round three; 22.4% / 102.2% over 73 before the weight-only kernels
+                                                  and the single-node Transformer traffic; docs/validation.md has each)
 
 Issue 17's targets (<= 15% per category, <= 10% overall) are for after the
 missing physics lands; ``test_issue_targets`` is a strict xfail until then.
@@ -190,14 +196,17 @@ def test_the_data_ships_in_the_wheel():
 # ---------------------------------------------------------------------------
 
 THRESHOLDS = {  # category: (median, p90) ceilings
-    "distributed_training": (0.14, 0.30),  # 13.0% / 27.1% with attention FLOPs, CP, interleaving, CNN DP (2026-12-01)
-    "energy_carbon": (0.12, 0.15),
+    "distributed_training": (0.08, 0.19),  # 6.3% / 16.6% with Llama 3's stage balance (chunks of one layer fit), its
+    # FSDP (ZeRO-2-like) and asynchronous pipeline sends, DeepSpeed ZeRO-3's overlapped traffic, the causal MFU
+    # convention (13.0% / 27.1% before, 2026-12-01)
+    "energy_carbon": (0.04, 0.10),
     "llm_serving": (0.11, 0.30),  # 9.7% / 27.8% with the size tables per kernel, launches, decoder traffic, pre-XQA KV reads
-    "reliability": (1.0, 1.1),  # component classes from Llama 3's Table 5 (before: 299.5% / 524.8% with one per-GPU MTBF)
-    "single_node": (0.26, 0.90),  # 23.5% / 82.4%: BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
+    "reliability": (0.32, 0.75),  # 28.5% / 69.1% over 4: rates from the same fleet at another size or the same generation
+    # (94.3% / 102.4% over 2 with Llama 3's H100 classes for every fleet; 299.5% / 524.8% with one per-GPU MTBF)
+    "single_node": (0.22, 0.60),  # 20.7% / 56.0% with V100/T4 sustained-bandwidth ceilings and NCHW transposes (23.5% / 82.4% before); BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
     "vendors": (0.10, 0.25),  # gpt-fast batch-1 decoding (A100, MI250X) and two TP 8 rows: 7.3% / 22.2% with the weight-only kernels'
     # achieved bandwidth and size-dependent streams (60.5% / 117.4% before, int8/int4 as pure bandwidth)
-    "overall": (0.15, 0.50),  # 12.9% / 44.4% (17.9% / 64.4% before the serving tables; 22.4% / 102.2% before the weight-only kernels)
+    "overall": (0.12, 0.36),  # 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
 }
 
 
@@ -223,10 +232,10 @@ def test_issue_targets(report):
 
 
 def test_committed_ceilings_fail_the_check(tmp_path, capsys):
-    # a category whose one case is 100% off (predicted 2x the measured) exceeds a 15% ceiling, and only that one
+    # a category whose cases are 13-84% off (median 28.5%) exceeds a 15% ceiling, and only that one
     src = Path(measurements.validation_dir()) / "reliability.toml"
     text = src.read_text(encoding="utf-8")
-    (tmp_path / "reliability.toml").write_text(text.replace("ceiling = { median = 1.0, p90 = 1.1 }",
+    (tmp_path / "reliability.toml").write_text(text.replace("ceiling = { median = 0.32, p90 = 0.75 }",
                                                             "ceiling = { median = 0.15, p90 = 0.15 }"), encoding="utf-8")
     report = validation.run(tmp_path, transfers=False)
     failures = validation.exceeded(report)
@@ -236,7 +245,7 @@ def test_committed_ceilings_fail_the_check(tmp_path, capsys):
     # the shipped data meets every ceiling it commits to (this is what scripts/test.sh runs)
     assert validation.exceeded(validation.run(transfers=False)) == []
     assert "mlsysim validate --check" in (ROOT / "scripts" / "test.sh").read_text()
-    bad = text.replace("ceiling = { median = 1.0, p90 = 1.1 }", "ceiling = { median = -1 }")
+    bad = text.replace("ceiling = { median = 0.32, p90 = 0.75 }", "ceiling = { median = -1 }")
     (tmp_path / "reliability.toml").write_text(bad, encoding="utf-8")
     with pytest.raises(InputError, match="ceiling.median"):
         measurements.load_cases(tmp_path)
@@ -398,10 +407,15 @@ def test_transfer_rows_use_the_fitted_value(report):
 # What the transfers reach today (2026-12-01), rounded up: a regression fails, an improvement passes.
 # Each target is predicted with the whole calibrated profile (the fitted parameter and the values the
 # fit held), so a case transferred to itself reproduces its measurement.
-#   batch or precision: 0 of 4 within 10%, median |error| 33.9%, worst 42.2% (29.2% / 56.3% when the
-#                       target took only the fitted parameter; 39.1% / 66.3% before the CNN traffic)
-#   GPU generation:     2 of 2 within 20%, median |error| 13.0%, worst 16.7% (15.9% / 30.7% before)
-TRANSFER_CEILINGS = {"batch or precision": (0.36, 0.45), "GPU generation": (0.14, 0.18)}  # (median, worst)
+# A single-node fit sets the parameter its bound names and leaves the other to the engine's size- and
+# precision-dependent default (the Software wall's tables at the target's own kernels), instead of holding it at
+# 0.5 / 1.0 as before.
+#   batch or precision: 1 of 4 within 10%, median |error| 20.5%, worst 36.1% (29.3% before the TF32 case's NCHW
+#                       transposes; 33.9% / 42.2% with the other
+#                       parameter held at 0.5 / 1.0; 29.2% / 56.3% when the target took only the fitted
+#                       parameter; 39.1% / 66.3% before the CNN traffic)
+#   GPU generation:     2 of 2 within 20%, median |error| 9.7%, worst 10.0% (13.0% / 16.7% held; 15.9% / 30.7% before)
+TRANSFER_CEILINGS = {"batch or precision": (0.22, 0.38), "GPU generation": (0.11, 0.12)}  # (median, worst)
 
 
 def test_transfer_summary_by_hand():

@@ -13,7 +13,10 @@ case fixes the compute efficiency, a memory-bound one the bandwidth
 efficiency; a network- or pipeline-bound training step fixes the compute
 efficiency that, with the engine's communication model, reproduces the step
 (its error absorbs the communication model's); an energy figure fixes the
-utilisation. The other parameters keep their declared values.
+utilisation. The other parameters keep their declared values; on a single
+accelerator, one the profile does not declare stays the engine's own default (the
+Software wall's tables for each kernel's size and precision), so a target with another
+batch or precision gets the table's value for its own kernels, not the calibration case's.
 
 The fit solves prediction(parameter) = measured by bisection on the logarithm
 of the parameter in [1e-4, 1] with the engine's own solver as the function,
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 
 from .core.errors import InputError
 from .measurements import Case, find, make_case, predict, signed_error
+from .solvers import Engine
 from .solvers.defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_UTILIZATION
 
 LOWEST = 1e-4  # the smallest efficiency the fit considers
@@ -41,7 +45,7 @@ ITERATIONS = 60  # halvings of log(1e4): the bracket shrinks to a ratio of 1e4 *
 class CalibratedProfile:
     """Efficiencies fitted to one measurement, usable as ``efficiency=p.efficiency, bandwidth_efficiency=p.bandwidth_efficiency``."""
 
-    efficiency: float
+    efficiency: float  # for a parameter in ``engine_defaults``: the value the engine's default took at the fitted case
     bandwidth_efficiency: float
     utilization: float
     parameter: str  # the one the measurement determined
@@ -50,6 +54,7 @@ class CalibratedProfile:
     predicted: float  # the engine's value with the fitted profile
     residual: float  # (predicted - measured) / measured; 0 when the fit reproduces the measurement
     case_id: str
+    engine_defaults: tuple[str, ...] = ()  # parameters left to the engine's size- and precision-dependent defaults
 
     @property
     def value(self) -> float:
@@ -103,6 +108,19 @@ def _solve(case: Case, parameter: str) -> tuple[float, float]:
     return x, predict(case.with_profile(**{parameter: x})).value
 
 
+def engine_values(case: Case, names: tuple[str, ...]) -> dict:
+    """The efficiencies the single-node engine applied to ``case`` for the parameters ``names`` its profile
+    leaves to the defaults (the Software wall's tables for its kernel sizes and precision)."""
+    if not names:
+        return {}
+    c, p = case.config, case.profile
+    r = Engine.solve(model=c["model"], hardware=c["hardware"], batch_size=c["batch"], precision=c["precision"],
+                     efficiency=p.get("efficiency"), bandwidth_efficiency=p.get("bandwidth_efficiency"),
+                     is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"), execution=c.get("execution", "eager"),
+                     memory_format=c.get("memory_format"))
+    return {name: getattr(r, name) for name in names}
+
+
 def calibrate(measurement, efficiency: float | None = None, bandwidth_efficiency: float | None = None,
               utilization: float | None = None) -> CalibratedProfile:
     """Fit the parameter one measurement determines; the others keep the given (or declared, or default) values.
@@ -110,8 +128,11 @@ def calibrate(measurement, efficiency: float | None = None, bandwidth_efficiency
     ``measurement``: a validation ``Case`` or a dict in the validation-file format.
     """
     case = measurement if isinstance(measurement, Case) else make_case(measurement)
-    start = {"efficiency": DEFAULT_EFFICIENCY, "bandwidth_efficiency": DEFAULT_BANDWIDTH_EFFICIENCY, "utilization": DEFAULT_UTILIZATION,
-             **case.profile}
+    if case.kind == "single_node":  # what the profile leaves out keeps the engine's size- and precision-dependent default
+        start = dict(case.profile)
+    else:
+        start = {"efficiency": DEFAULT_EFFICIENCY, "bandwidth_efficiency": DEFAULT_BANDWIDTH_EFFICIENCY, "utilization": DEFAULT_UTILIZATION,
+                 **case.profile}
     for name, given in (("efficiency", efficiency), ("bandwidth_efficiency", bandwidth_efficiency), ("utilization", utilization)):
         if given is not None:
             if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0.0 < given <= 1.0:
@@ -121,11 +142,13 @@ def calibrate(measurement, efficiency: float | None = None, bandwidth_efficiency
     at_start = predict(case)
     parameter, why = parameter_for(case, at_start.bound)
     value, predicted = _solve(case, parameter)
-    fitted = {**start, parameter: value}
+    held = tuple(k for k in ("efficiency", "bandwidth_efficiency") if k != parameter and k not in start) if case.kind == "single_node" else ()
+    fitted = {"utilization": DEFAULT_UTILIZATION, **start, parameter: value}
+    fitted.update(engine_values(case.with_profile(**{parameter: value}), held))
     residual = signed_error(predicted, case.measured)
     reason = why + ("" if abs(residual) < 1e-6 else f"; no {parameter} in [{LOWEST:g}, 1] reproduces the measurement, the nearest leaves {100 * residual:+.1f}%")
     return CalibratedProfile(fitted["efficiency"], fitted["bandwidth_efficiency"], fitted["utilization"], parameter, reason,
-                             case.measured, predicted, residual, case.id)
+                             case.measured, predicted, residual, case.id, held)
 
 
 # ---------------------------------------------------------------------------
@@ -193,8 +216,11 @@ class TransferRow:
 
 
 def calibrated_profile(fit: CalibratedProfile) -> dict:
-    """The efficiencies a prediction with a calibrated profile uses (``Case.with_profile(**...)``)."""
-    return {"efficiency": fit.efficiency, "bandwidth_efficiency": fit.bandwidth_efficiency, "utilization": fit.utilization}
+    """The efficiencies a prediction with a calibrated profile uses (``Case.with_profile(**...)``); None for a
+    parameter the fit left to the engine (``engine_defaults``): the target gets the Software wall's table value
+    for its own kernel sizes and precision, not the calibration case's."""
+    values = {"efficiency": fit.efficiency, "bandwidth_efficiency": fit.bandwidth_efficiency, "utilization": fit.utilization}
+    return {k: (None if k in fit.engine_defaults else v) for k, v in values.items()}
 
 
 def transfer(calibrate_on: Case, targets: list[tuple]) -> list[TransferRow]:

@@ -45,9 +45,10 @@ COUNT_FIELDS = ("kernels_per_layer",)
 # component-class reliability profiles (kind job_mtti): hours between interruptions of one unit of each class
 RATE_FIELDS = ("accelerator_mtbf_hours", "node_mtbf_hours", "job_mtbf_hours")
 COMPONENT_CLASSES = {"accelerator": "accelerator_mtbf_hours", "node": "node_mtbf_hours", "job": "job_mtbf_hours"}
-# what a distributed case's TFLOP/s or utilisation counts: model FLOPs (Chowdhery et al. 2022, App. B) or
-# hardware FLOPs with the recompute pass (Narayanan et al. 2021, Eq. 3)
-FLOP_CONVENTIONS = ("model", "hardware")
+# what a distributed case's TFLOP/s or utilisation counts: model FLOPs (Chowdhery et al. 2022, App. B), model
+# FLOPs with causal attention (s/2 keys per query, "model_causal"), or hardware FLOPs with the recompute pass
+# (Narayanan et al. 2021, Eq. 3)
+FLOP_CONVENTIONS = ("model", "model_causal", "hardware")
 
 
 def validation_dir() -> Path:
@@ -228,6 +229,12 @@ def _in_unit(quantity, unit: str) -> float:
     return float(quantity.to(unit).magnitude)
 
 
+def _declared(profile: dict, name: str, default: float) -> float:
+    """A profile's value for ``name``; ``default`` when it declares none (absent, or None: left to the engine)."""
+    v = profile.get(name)
+    return default if v is None else v
+
+
 def _single_node(case: Case) -> Prediction:
     c, p = case.config, case.profile
     # a profile that declares no efficiency gets the engine's own defaults (the Software wall's tables)
@@ -235,6 +242,7 @@ def _single_node(case: Case) -> Prediction:
         model=c["model"], hardware=c["hardware"], batch_size=c["batch"], precision=c["precision"],
         efficiency=p.get("efficiency"), bandwidth_efficiency=p.get("bandwidth_efficiency"),
         is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"), execution=c.get("execution", "eager"),
+        memory_format=c.get("memory_format"),
     )
     target = Q_(1.0, case.unit)
     value = _in_unit(r.latency, case.unit) if target.check("[time]") else _in_unit(r.throughput, case.unit)
@@ -245,11 +253,11 @@ def _serve(case: Case, output_tokens: int | None):
     """The case's configuration through ``ServingModel``: prompt, output, KV precision and tensor parallelism as published."""
     c, p = case.config, case.profile
     # the tables, unless a calibration fitted one efficiency to replace them (calibrate.py sets "efficiency")
-    tabled = p.get("compute") == "table" and "efficiency" not in p
+    tabled = p.get("compute") == "table" and p.get("efficiency") is None
     return ServingModel().solve(
         c["model"], c["hardware"], input_tokens=c["input_len"], output_tokens=output_tokens, batch_size=c["batch"],
-        precision=c["precision"], efficiency="table" if tabled else p.get("efficiency", 0.5), kv_precision=c.get("kv_precision"),
-        bandwidth_efficiency=p.get("bandwidth_efficiency", 1.0), tp=c.get("tp", 1), weight_kernel=c.get("weight_kernel"),
+        precision=c["precision"], efficiency="table" if tabled else _declared(p, "efficiency", 0.5), kv_precision=c.get("kv_precision"),
+        bandwidth_efficiency=_declared(p, "bandwidth_efficiency", 1.0), tp=c.get("tp", 1), weight_kernel=c.get("weight_kernel"),
         group_size=c.get("group_size"), size_dependent_streams=p.get("streams") == "size-dependent",
         framework_factor=p.get("framework_factor") if tabled else None, kernels_per_layer=p.get("kernels_per_layer"),
         launch=p.get("launch", "cuda_stream"), kv_per_query_head=p.get("kv_reads") == "per-query-head",
@@ -300,23 +308,25 @@ def _distributed(case: Case) -> Prediction:
     c, p = case.config, case.profile
     fleet = fleet_of(c["fleet"], c["gpus"])
     r = DistributedModel().solve(
-        c["model"], fleet, batch_size=c["batch"], precision=c["precision"], efficiency=p.get("efficiency", 0.5),
+        c["model"], fleet, batch_size=c["batch"], precision=c["precision"], efficiency=_declared(p, "efficiency", 0.5),
         tp_size=c.get("tp", 1), pp_size=c.get("pp", 1), microbatch_count=c.get("microbatch_count"),
         zero_stage=c.get("zero_stage", 0), seq_len=c.get("seq_len"), recompute=c.get("recompute", "selective"),
         cp_size=c.get("cp", 1), virtual_stages=c.get("virtual_stages", 1), attention=c.get("attention", "causal"),
-        overlap_comm=bool(c.get("overlap_comm", False)),
+        overlap_comm=bool(c.get("overlap_comm", False)), overlap_p2p=bool(c.get("overlap_p2p", False)),
     )
     convention = c.get("flop_convention", "model")
     if convention not in FLOP_CONVENTIONS:
-        raise InputError(f"{case.id}.flop_convention", convention, "'model' (6PD + attention, PaLM App. B) or 'hardware' (with recompute, Megatron Eq. 3)")
+        raise InputError(f"{case.id}.flop_convention", convention,
+                         "'model' (6PD + full-window attention, PaLM App. B), 'model_causal' (6PD + causal attention) or 'hardware' "
+                         "(with recompute, Megatron Eq. 3)")
     if "flops_per_step" in c:  # the source's own FLOP count over the predicted step: its convention by construction
         flops = float(c["flops_per_step"]["value"])
         value = _in_unit(Q_(flops / _in_unit(r.step_time, "s") / c["gpus"], "flop/s"), case.unit)
     else:
         if Q_(1.0, case.unit).dimensionless:
-            value = float(r.mfu if convention == "model" else r.hfu)
+            value = float({"model": r.mfu, "model_causal": r.causal_mfu, "hardware": r.hfu}[convention])
         else:
-            flops = r.model_flops if convention == "model" else r.hardware_flops
+            flops = {"model": r.model_flops, "model_causal": r.causal_model_flops, "hardware": r.hardware_flops}[convention]
             value = _in_unit(flops / r.step_time / c["gpus"], case.unit)
     return Prediction(value, str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
 
@@ -330,7 +340,7 @@ def _distributed_scaling(case: Case) -> Prediction:
     c, p = case.config, case.profile
     fleet = fleet_of(c["fleet"], c["gpus"])
     r = DistributedModel().solve(
-        c["model"], fleet, batch_size=c["batch_per_gpu"] * c["gpus"], precision=c["precision"], efficiency=p.get("efficiency", 0.5),
+        c["model"], fleet, batch_size=c["batch_per_gpu"] * c["gpus"], precision=c["precision"], efficiency=_declared(p, "efficiency", 0.5),
         microbatch_count=1, overlap_comm=bool(c.get("overlap_comm", False)),
     )
     return Prediction(c["gpus"] * float(r.scaling_efficiency), str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
@@ -345,7 +355,7 @@ def _footprint(case: Case):
         grid = GridProfile(name=f"{case.id} datacenter", carbon_intensity=Q_(ci["value"], ci["unit"]), pue=c.get("pue", 1.1))
     return SustainabilityModel().solve(
         c["hardware"], Q_(d["value"], d["unit"]), grid=grid, count=c.get("count", 1),
-        utilization=p.get("utilization", 1.0), pue=c.get("pue"),
+        utilization=_declared(p, "utilization", 1.0), pue=c.get("pue"),
     )
 
 

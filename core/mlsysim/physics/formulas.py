@@ -29,6 +29,14 @@ def _out(value: float, kind: str, what: str, **given):
     return make(checks.finite_result(value, what, ", ".join(given), tuple(given.values())), kind)
 
 
+def _out_in(value: float, kind: str, what: str, unit: str, **given):
+    """``_out`` converted to ``unit`` and checked again: a figure finite per second can overflow
+    per hour or per day (x 3,600, x 86,400), or in ms (x 1,000)."""
+    q = _out(value, kind, what, **given).to(unit)
+    checks.finite_result(q.magnitude, what, ", ".join(given), tuple(given.values()))
+    return q
+
+
 def _bytes_per_value(value, field: str = "bytes_per_value") -> float:
     """Bytes per stored value: a positive number such as 2 (fp16) or 0.5 (int4), not a precision name."""
     return checks.number(value, field, 0.0, low_open=True,
@@ -607,8 +615,8 @@ def calc_arrival_rate_for_gpu_load(gpu_load, total_gpus, gpus_per_job, duration)
     n = _pos(total_gpus, "total_gpus", "count")
     per_job = _pos(gpus_per_job, "gpus_per_job", "count")
     d = _pos(duration, "duration", "time")
-    return _out(k.arrival_rate_for_gpu_load(rho, n, per_job, d), "rate", "arrival rate", gpu_load=gpu_load,
-                total_gpus=total_gpus, gpus_per_job=gpus_per_job, duration=duration).to("1/hour")
+    return _out_in(k.arrival_rate_for_gpu_load(rho, n, per_job, d), "rate", "arrival rate", "1/hour", gpu_load=gpu_load,
+                   total_gpus=total_gpus, gpus_per_job=gpus_per_job, duration=duration)
 
 
 # --- Accuracy: distributed training ---
@@ -776,7 +784,7 @@ def calc_network_round_trip(distance, group_index: float, hops: int, hop_delay, 
     t = k.network_round_trip(_distance(distance, "distance"), v, h, _nonneg(hop_delay, "hop_delay", "time"),
                              _nonneg(access_round_trip, "access_round_trip", "time"), _nonneg(payload, "payload", "bytes"),
                              _pos(uplink_bandwidth, "uplink_bandwidth", "bandwidth"))
-    return _out(t, "time", "round trip", distance=distance).to("ms")
+    return _out_in(t, "time", "round trip", "ms", distance=distance)
 
 
 def calc_offload_break_even_distance(on_device_time, remote_time, fixed_round_trip, group_index: float):
@@ -966,11 +974,8 @@ def calc_event_rate(events, devices, duration):
     k_ = _nonneg(events, "events", "count")
     n = _pos(devices, "devices", "count")
     t = _pos(duration, "duration", "time")
-    per_day = _out(k.event_rate_per_device_day(k_, n, t), "rate", "rate per device", events=events, devices=devices,
-                   duration=duration).to("1/day")
-    # a rate finite per second can still overflow per day (x 86,400): check the figure returned
-    checks.finite_result(per_day.magnitude, "rate per device", "events, devices, duration", (events, devices, duration))
-    return per_day
+    return _out_in(k.event_rate_per_device_day(k_, n, t), "rate", "rate per device", "1/day", events=events, devices=devices,
+                   duration=duration)
 
 
 def calc_expected_poisson_events(rate, devices, duration):

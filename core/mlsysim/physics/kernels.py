@@ -2337,3 +2337,44 @@ def decoder_elementwise_values(hidden: float, kv_width: float, ffn: float, gated
     whole = 14.0 * hidden + (hidden if gated else 0.0)
     split = 4.0 * hidden + 4.0 * kv_width + (6.0 if gated else 4.0) * ffn
     return whole + split / tp
+
+
+# --- Accuracy: single node ---
+
+
+def layout_transpose_values(conv_input_values: float, conv_output_values: float) -> float:
+    """Values the NCHW <-> NHWC transposes around tensor-core convolutions read and write per sample, one pass.
+
+    Tensor cores run convolutions in NHWC; given NCHW tensors (PyTorch's default layout), cuDNN
+    transposes each convolution's input to NHWC before it and its output back to NCHW after it
+    (NVIDIA's convolution performance guide, as summarised in MosaicML Composer's "Channels Last"
+    method card: "the NCHW tensor must be transposed to NHWC before the convolution and transposed
+    back to NCHW after"). Each transpose reads and writes its tensor once:
+    2 x (sum of conv inputs + sum of conv outputs). Channels-last (NHWC) tensors need none.
+    """
+    return 2.0 * (conv_input_values + conv_output_values)
+
+
+
+# --- Accuracy: distributed training, round three (stage balance) ---
+
+
+def first_stage_layers(layers: int, stages: int) -> int:
+    """Transformer layers on the first pipeline stage: ceil(L / P), one fewer when L / P is not whole.
+
+    The heaviest stage holds ceil(L / P) layers and sets the pipeline's pace;
+    the P ceil(L / P) - L layer slots left over go to the stages that also hold
+    the embedding (the first) and the output head and loss (the last). Llama 3
+    405B's 126 layers on 16 stages: "we reduce one Transformer layer each from
+    the first and the last stages ... the first model chunk on the first stage
+    has only the embedding" (Dubey et al. 2024, "The Llama 3 Herd of Models",
+    Sec. 3.3.2), i.e. 7, 8, ..., 8, 7; BLOOM's 70 layers on 12 stages likewise
+    (Megatron-DeepSpeed's partition_method "type:transformer|embedding" counts
+    the two embeddings as layers: 72 slots of 6). The first stage is the one
+    that keeps the most micro-batches' activations under 1F1B, so this count,
+    not ceil(L / P), sets the activation memory. L for one stage.
+    """
+    if stages <= 1:
+        return layers
+    heaviest = -(-layers // stages)
+    return heaviest - 1 if heaviest * stages > layers else heaviest

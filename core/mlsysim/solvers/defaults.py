@@ -134,3 +134,14 @@ GEMMS_PER_TRANSFORMER_LAYER = 6
 ATTENTION_GEMMS_PER_TRANSFORMER_LAYER = 2
 MEMORY_KERNELS_PER_TRANSFORMER_LAYER = {"eager": 15, "fused": 7, "graph": 7}
 DROPOUT_KERNELS_PER_TRANSFORMER_LAYER = 3
+
+# Tensor layout of an eager CNN (PyTorch's memory_format): "nchw" (torch.contiguous_format, PyTorch's default)
+# or "nhwc" (torch.channels_last). NVIDIA tensor cores run convolutions in NHWC, so with NCHW tensors cuDNN
+# transposes each convolution's input and output (physics/kernels.py, layout_transpose_values) in the
+# precisions that run on them. The solver assumes channels-last when none is given: the layout NVIDIA's
+# DeepLearningExamples configure for mixed-precision CNNs (PyTorch/Classification/ConvNets/configs.yml:
+# memory_format: nhwc) and the one that needs no transposes; pass memory_format="nchw" for PyTorch's default.
+DEFAULT_MEMORY_FORMAT = "nhwc"
+MEMORY_FORMATS = ("nchw", "nhwc")
+TENSOR_CORE_PRECISIONS = ("fp16", "bf16", "tf32", "int8", "fp8")
+

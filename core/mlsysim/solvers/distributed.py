@@ -11,16 +11,20 @@ context parallelism as in Llama 3, Dubey et al. 2024, Sec. 3.3.2):
   CP        = M x 2 all-gathers of a micro-batch's K and V per layer (Llama 3, Sec. 3.3.2)
   EP        = M x 4 all-to-alls of the routed tokens per layer      (Lepikhin et al. 2021)
   PP        = 2 V M point-to-point sends of a micro-batch          (Narayanan et al. 2021)
+              (exposed part only when asynchronous: overlap_p2p, Llama 3, Sec. 3.3.2)
   bubble    = (compute + TP + CP + EP) x f / (1 - f), f = (P-1)/(V M + P-1)
   DP        = hierarchical all-reduce of the gradients over the dp x cp ranks, in node,
               across nodes, and across pods on the slower tier when the group spans pods
   step      = compute + TP + CP + EP + PP + bubble + exposed DP
 
-Two FLOP conventions are reported: ``mfu`` counts *model FLOPs*, 6 P D plus
+Three FLOP conventions are reported: ``mfu`` counts *model FLOPs*, 6 P D plus
 3 passes of the full-window attention (Chowdhery et al. 2022, PaLM, App. B);
-``hfu`` the *hardware FLOPs* the step executes, with the recompute pass
-(Narayanan et al. 2021, Eq. 3). Megatron-LM's TFLOP/s per GPU are hardware
-FLOPs; PaLM's and Llama 3's MFU are model FLOPs.
+``causal_mfu`` the same with causal attention (s/2 keys per query, the work a
+causal mask leaves: Dao 2023, FlashAttention-2, Sec. 3.1.1); ``hfu`` the
+*hardware FLOPs* the step executes, with the recompute pass (Narayanan et al.
+2021, Eq. 3). Megatron-LM's TFLOP/s per GPU are hardware
+FLOPs; PaLM's MFU counts model FLOPs, Llama 3's (Dubey et al. 2024, Table 4)
+agree across its 8K and 131K rows only with causal attention counted.
 
 A CNN (any non-Transformer workload with a forward FLOP count) trains by data
 parallelism only: compute = 3 x forward FLOPs x B / (N x rate), the gradients
@@ -30,7 +34,8 @@ pass per ``overlap_comm``.
 Memory per accelerator: weights, gradients and Adam state sharded by TP and PP
 (and ZeRO stage 0-3 over DP x CP, Rajbhandari et al. 2020) plus the first
 pipeline stage's activations of s / cp tokens per sequence (Korthikanti et al.
-2022).
+2022); when the layers do not split evenly that stage holds one layer fewer,
+its slot taken by the embedding (``kernels.first_stage_layers``, Llama 3).
 
 The float function ``evaluate`` is shared with ``ParallelismOptimizer``: the
 solver validates its inputs, builds a ``TrainingPlan`` of floats once, calls
@@ -102,15 +107,17 @@ class TrainingPlan:
     sequence_parallel: bool
     attention: str  # 'causal' (masked blocks skipped) or 'full' (dense masked scores)
     model_flops: float  # of one step: 6 P D + 3 full-window attention passes (Chowdhery et al. 2022, App. B)
+    causal_model_flops: float  # the same with the s/2 keys a causal mask leaves (what causal kernels must compute)
     hardware_flops: float  # of one step as executed: recompute passes, causal or full attention
     adam: float  # optimizer bytes per parameter (ZeRO's K = 12)
     is_transformer: bool
     sample_activation_bytes: float  # CNN: activation bytes of one sample at the training precision (0: not in the registry)
+    overlap_p2p: bool = False  # pipeline sends asynchronous, hidden behind the next chunk's compute (Llama 3, Sec. 3.3.2)
 
 
 def training_plan(model, fleet, batch: int, precision: str, efficiency: float, seq_len: int | None,
                   overlap: bool, overlap_efficiency: float, recompute: str, sequence_parallel: bool,
-                  attention: str = DEFAULT_ATTENTION_KERNEL) -> TrainingPlan:
+                  attention: str = DEFAULT_ATTENTION_KERNEL, overlap_p2p: bool = False) -> TrainingPlan:
     """The layout-independent floats of a training solve (checked inputs).
 
     The fleet's own numbers are checked here too, so a fabric built with an
@@ -133,6 +140,7 @@ def training_plan(model, fleet, batch: int, precision: str, efficiency: float, s
         expert_params = model.experts * per_expert if model.is_moe else 0.0
         tokens = batch * seq
         model_flops = model.training_flops_per_token_si(seq) * tokens
+        causal_model_flops = model.training_flops_per_token_si(seq, "none", True) * tokens
         hardware_flops = model.training_flops_per_token_si(seq, recompute, attention == "causal") * tokens
         shape = (model.active_parameters_si, params - expert_params, expert_params, model.layers, model.hidden_dim, model.heads,
                  model.kv_heads, model.head_dim, model.experts, model.experts_per_token)
@@ -141,6 +149,7 @@ def training_plan(model, fleet, batch: int, precision: str, efficiency: float, s
         seq = 1
         forward = model.forward_ops_per_sample_si()
         model_flops = kernels.training_passes() * forward * batch
+        causal_model_flops = model_flops
         hardware_flops = kernels.training_passes(recompute == "full") * forward * batch
         shape = (params, params, 0.0, 1, 0, 1, 1, 0, 1, 1)
         acts = model.activation_bytes_per_sample_si(precision)
@@ -150,8 +159,8 @@ def training_plan(model, fleet, batch: int, precision: str, efficiency: float, s
         heads, kv_heads, head_dim, experts, k, bpv, device.peak, device.rate, device.memory_capacity,
         fleet.node.accelerators_per_node, fleet.count, fleet.total_accelerators, fleet.node._si["intra_node_bw"],
         fleet.node._si["intra_node_latency"], fabric.effective_bandwidth_si, fabric._si["latency"], pod, pod_bw,
-        overlap, overlap_efficiency, recompute, sequence_parallel, attention, model_flops, hardware_flops,
-        kernels.adam_state_bytes_per_parameter(), isinstance(model, TransformerWorkload), acts,
+        overlap, overlap_efficiency, recompute, sequence_parallel, attention, model_flops, causal_model_flops, hardware_flops,
+        kernels.adam_state_bytes_per_parameter(), isinstance(model, TransformerWorkload), acts, overlap_p2p,
     )
 
 
@@ -216,6 +225,8 @@ def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatche
     if pp > 1:
         bw, lat = (plan.intra_bw, plan.intra_lat) if tp * cp * ep * dp * pp <= g else (plan.inter_bw, plan.inter_lat)
         pp_comm = kernels.pipeline_p2p_time(m, virtual_stages, mb_tokens * plan.hidden * plan.bpv / tp, bw, lat)
+        if plan.overlap_p2p:  # asynchronous sends run under the compute of the next chunk
+            pp_comm = kernels.exposed_communication(pp_comm, compute, plan.overlap_efficiency)
         bubble_fraction = kernels.pipeline_bubble_fraction(pp, m, virtual_stages)
         bubble = kernels.pipeline_bubble_time(compute + tp_comm + cp_comm + ep_comm, bubble_fraction)
     # data parallel gradient all-reduce: shared weights are replicated on the dp x cp x ep ranks of a
@@ -240,8 +251,8 @@ def evaluate(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, microbatche
     if expert > 0:
         ew, eg, eo = kernels.zero_memory_bytes(expert, plan.bpv, plan.bpv, adam, replicas, zero_stage)
         weights, grads, optimizer = weights + ew, grads + eg, optimizer + eo
-    if plan.is_transformer:
-        acts = kernels.activation_memory_bytes(plan.seq / cp, mb_seqs, plan.hidden, plan.heads, stage_layers, tp,
+    if plan.is_transformer:  # the first stage's layers (one fewer when they do not split evenly: it also holds the embedding)
+        acts = kernels.activation_memory_bytes(plan.seq / cp, mb_seqs, plan.hidden, plan.heads, kernels.first_stage_layers(plan.layers, pp), tp,
                                                plan.sequence_parallel, plan.recompute)
         acts *= kernels.pipeline_activation_factor(pp, m, virtual_stages) * plan.bpv / 2.0  # the kernel counts 16-bit values
     else:
@@ -277,7 +288,7 @@ class DistributedResult(Result):
     _plain_names = (
         "model", "fleet", "precision", "total_accelerators", "tp_size", "cp_size", "pp_size", "ep_size", "dp_size",
         "microbatch_count", "microbatch_size", "virtual_stages", "zero_stage", "global_batch", "seq_len",
-        "bubble_fraction", "scaling_efficiency", "mfu", "hfu", "flop_convention", "feasible", "reason", "bound", "limiter", "assumptions",
+        "bubble_fraction", "scaling_efficiency", "mfu", "causal_mfu", "hfu", "flop_convention", "feasible", "reason", "bound", "limiter", "assumptions",
     )
 
     step_time = quantity("time", "ms", "one optimizer step of the global batch")
@@ -293,6 +304,7 @@ class DistributedResult(Result):
     throughput = quantity("rate", None, "samples (sequences) per second")
     token_throughput = quantity("rate", None, "tokens per second")
     model_flops = quantity("ops", "PFLOP", "model FLOPs of one step: 6 P D + 3 passes of full-window attention (PaLM, App. B)")
+    causal_model_flops = quantity("ops", "PFLOP", "model FLOPs of one step with causal attention: 6 P D + 3 passes over the s/2 keys a causal mask leaves")
     hardware_flops = quantity("ops", "PFLOP", "FLOPs one step executes: with the recompute pass, causal or full attention")
     memory_per_accelerator = quantity("bytes", "GB", "weights + gradients + optimizer + activations")
     memory_capacity = quantity("bytes", "GB")
@@ -349,8 +361,13 @@ def check_layout(plan: TrainingPlan, tp: int, pp: int, ep: int, microbatch_count
         raise InputError("cp_size", cp, f"a divisor of the sequence length {plan.seq} (each CP rank holds seq_len / cp_size tokens)")
     if ep > 1 and plan.experts % ep:
         raise InputError("ep_size", ep, f"a divisor of the model's {plan.experts} experts" if plan.experts > 1 else "1 for a dense (non-MoE) model")
-    if pp * virtual_stages > plan.layers:
-        raise InputError("pp_size", pp, f"at most layers / virtual_stages = {plan.layers}/{virtual_stages} (each stage needs a layer)")
+    if pp > plan.layers:
+        raise InputError("pp_size", pp, f"at most the model's {plan.layers} layers (each stage needs a layer)")
+    if virtual_stages > -(-plan.layers // pp):
+        # the heaviest stage holds ceil(layers / pp) layers; stages with one fewer hold the embedding or the output
+        # head in its slot (kernels.first_stage_layers), so each of its v chunks has a layer
+        raise InputError("virtual_stages", virtual_stages,
+                         f"at most ceil(layers / pp_size) = ceil({plan.layers}/{pp}) = {-(-plan.layers // pp)} (each model chunk needs a layer)")
     if plan.batch % dp:
         raise InputError("batch_size", plan.batch, f"a multiple of dp_size={dp} (= {n} accelerators / (tp*cp*pp*ep = {inner})): each replica needs whole sequences")
     local = plan.batch // dp
@@ -384,6 +401,7 @@ class TrainingInputs:
     recompute: str
     sequence_parallel: bool
     attention: str = DEFAULT_ATTENTION_KERNEL
+    overlap_p2p: bool = False
 
 
 def _trainable(value):
@@ -396,20 +414,21 @@ def _trainable(value):
 
 
 def check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_comm, overlap_efficiency,
-                          recompute, sequence_parallel, attention=DEFAULT_ATTENTION_KERNEL) -> TrainingInputs:
+                          recompute, sequence_parallel, attention=DEFAULT_ATTENTION_KERNEL, overlap_p2p=False) -> TrainingInputs:
     """Every argument common to the training solvers, checked once (errors name the argument)."""
     return TrainingInputs(
         _trainable(model), _inputs.fleet(fleet), _inputs.positive_int(batch_size, "batch_size"),
         _inputs.check_precision(precision), _inputs.fraction(efficiency, "efficiency"), _inputs.optional_int(seq_len, "seq_len"),
         _inputs.boolean(overlap_comm, "overlap_comm"), _inputs.fraction(overlap_efficiency, "overlap_efficiency"),
         _inputs.choice(recompute, "recompute", RECOMPUTE_MODES), _inputs.boolean(sequence_parallel, "sequence_parallel"),
-        _inputs.choice(attention, "attention", ATTENTION_KERNELS),
+        _inputs.choice(attention, "attention", ATTENTION_KERNELS), _inputs.boolean(overlap_p2p, "overlap_p2p"),
     )
 
 
 def plan_of(inputs: TrainingInputs) -> TrainingPlan:
     return training_plan(inputs.model, inputs.fleet, inputs.batch, inputs.precision, inputs.efficiency, inputs.seq_len,
-                         inputs.overlap, inputs.overlap_efficiency, inputs.recompute, inputs.sequence_parallel, inputs.attention)
+                         inputs.overlap, inputs.overlap_efficiency, inputs.recompute, inputs.sequence_parallel, inputs.attention,
+                         inputs.overlap_p2p)
 
 
 class DistributedModel:
@@ -435,12 +454,16 @@ class DistributedModel:
         sequence_parallel: bool = DEFAULT_SEQUENCE_PARALLEL,
         cp_size: int = 1,
         attention: str = DEFAULT_ATTENTION_KERNEL,
+        overlap_p2p: bool = False,
     ) -> DistributedResult:
         """``cp_size``: context parallelism, each sequence split over that many ranks. ``attention``: 'causal'
         (kernels skip the masked half, FlashAttention) or 'full' (dense masked s x s scores, as Megatron-LM 2021).
-        ``virtual_stages``: chunks per pipeline rank of the interleaved schedule, or 'auto' for the fastest that fits."""
+        ``virtual_stages``: chunks per pipeline rank of the interleaved schedule, or 'auto' for the fastest that fits.
+        ``overlap_p2p``: pipeline sends asynchronous, hidden behind compute up to ``overlap_efficiency`` of it (Llama 3
+        "adopt[s] asynchronous point-to-point communication in PP", Dubey et al. 2024, Sec. 3.3.2); False: blocking
+        sends on the critical path, as Megatron-LM 2021."""
         inputs = check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_comm,
-                                       overlap_efficiency, recompute, sequence_parallel, attention)
+                                       overlap_efficiency, recompute, sequence_parallel, attention, overlap_p2p)
         zero = _inputs.zero_stage(zero_stage)
         tp = _inputs.positive_int(tp_size, "tp_size")
         pp = _inputs.positive_int(pp_size, "pp_size")
@@ -485,6 +508,7 @@ def fastest_virtual_stages(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: in
 
 
 FLOP_CONVENTION = ("mfu: model FLOPs = 6 P D + 3 passes of full-window attention 4 l s d_attn per token (Chowdhery et al. 2022, App. B); "
+                   "causal_mfu: the same with causal attention, s/2 keys per query (the work a causal mask leaves, Dao 2023, Sec. 3.1.1); "
                    "hfu: hardware FLOPs as executed, with the recompute pass (Narayanan et al. 2021, Eq. 3)")
 
 
@@ -513,7 +537,9 @@ def _assumptions(plan: TrainingPlan, tp: int, pp: int, dp: int, m: int, v: int, 
         + (" over the dp x cp ranks (CP ranks hold the same weights)" if cp > 1 else "")
         + ("; MoE: shared weights over dp x ep ranks, experts over dp" if plan.expert_params else "")
         + (f"; ZeRO-{zero_stage} traffic x{kernels.zero_communication_factor(zero_stage):g}" if zero_stage else ""),
-        f"DP all-reduce {'overlaps the backward pass (overlap_efficiency=' + format(plan.overlap_efficiency, 'g') + ')' if plan.overlap else 'not overlapped with compute'}; TP, CP, EP and PP traffic on the critical path",
+        f"DP all-reduce {'overlaps the backward pass (overlap_efficiency=' + format(plan.overlap_efficiency, 'g') + ')' if plan.overlap else 'not overlapped with compute'}; "
+        + ("TP, CP and EP traffic on the critical path, PP sends asynchronous (hidden behind compute, overlap_efficiency="
+           + format(plan.overlap_efficiency, 'g') + ")" if plan.overlap_p2p else "TP, CP, EP and PP traffic on the critical path"),
     ]
     if plan.is_transformer:
         out.append(f"memory: mixed-precision Adam (12 B/param state), ZeRO stage {zero_stage}; activations of the first stage "
@@ -530,7 +556,9 @@ def _assumptions(plan: TrainingPlan, tp: int, pp: int, dp: int, m: int, v: int, 
         warnings.warn(msg, stacklevel=4)
         out.append(msg)
     if plan.layers % pp:
-        out.append(f"{plan.layers} layers do not split evenly over {pp} stages: the heaviest stage has {-(-plan.layers // pp)} and sets the pace")
+        out.append(f"{plan.layers} layers do not split evenly over {pp} stages: the heaviest stage has {-(-plan.layers // pp)} and sets the pace; "
+                   f"the first holds {kernels.first_stage_layers(plan.layers, pp)}, the embedding in the slot left over (Llama 3, Sec. 3.3.2), "
+                   "and its activations count")
     if plan.compute_precision is not None and plan.compute_precision != plan.precision:
         out.append(f"{hw.name} lists no {plan.precision} peak; compute runs at its {plan.compute_precision} peak")
     return out
@@ -545,14 +573,14 @@ def build_result(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, m: int,
         model=plan.model.name, fleet=plan.fleet.name, precision=plan.precision, total_accelerators=plan.total,
         tp_size=tp, cp_size=cp, pp_size=pp, ep_size=ep, dp_size=dp, microbatch_count=m, microbatch_size=plan.batch // dp // m,
         virtual_stages=v, zero_stage=zero_stage, global_batch=plan.batch, seq_len=plan.seq, assumptions=assumptions,
-        flop_convention=FLOP_CONVENTION, _memory_capacity=plan.capacity, _model_flops=plan.model_flops,
+        flop_convention=FLOP_CONVENTION, _memory_capacity=plan.capacity, _model_flops=plan.model_flops, _causal_model_flops=plan.causal_model_flops,
         _hardware_flops=plan.hardware_flops,
     )
     if plan.compute_precision is None:
         inf = math.inf
         never = StepFloats(inf, inf, *(None,) * 13)  # no arithmetic in that precision: the step never ends
         return DistributedResult.view(
-            never, **common, bubble_fraction=0.0, scaling_efficiency=0.0, mfu=0.0, hfu=0.0, feasible=False, bound=Wall.CAPACITY,
+            never, **common, bubble_fraction=0.0, scaling_efficiency=0.0, mfu=0.0, causal_mfu=0.0, hfu=0.0, feasible=False, bound=Wall.CAPACITY,
             limiter=None, reason=f"{hw.name} has no {plan.precision} compute", _communication_time=None,
             _throughput=0.0, _token_throughput=0.0,
         )
@@ -570,6 +598,7 @@ def build_result(plan: TrainingPlan, tp: int, pp: int, ep: int, dp: int, m: int,
     return DistributedResult.view(
         out, **common, bubble_fraction=out.bubble_fraction, scaling_efficiency=out.compute_time / step,
         mfu=kernels.model_flops_utilization(plan.model_flops, step, peak),
+        causal_mfu=kernels.model_flops_utilization(plan.causal_model_flops, step, peak),
         hfu=kernels.model_flops_utilization(plan.hardware_flops, step, peak),
         feasible=feasible, reason=reason, limiter=limiter, bound=LIMITER_WALL[limiter] if feasible else Wall.CAPACITY,
         _communication_time=comm, _throughput=plan.batch / step, _token_throughput=plan.batch * plan.seq / step,

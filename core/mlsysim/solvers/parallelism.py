@@ -83,11 +83,13 @@ class ParallelismOptimizer:
         allow_cross_node_tp: bool = False,
         top_k: int | None = None,
         interleave: bool = True,
+        overlap_p2p: bool = False,
     ) -> OptimizerResult:
-        """``interleave``: also search the interleaved schedule's virtual stages (False: plain 1F1B, v = 1)."""
+        """``interleave``: also search the interleaved schedule's virtual stages (False: plain 1F1B, v = 1).
+        ``overlap_p2p``: asynchronous pipeline sends, as ``DistributedModel`` (False: blocking)."""
         t0 = time.perf_counter()
         inputs = check_training_inputs(model, fleet, batch_size, precision, efficiency, seq_len, overlap_comm,
-                                       overlap_efficiency, recompute, sequence_parallel)
+                                       overlap_efficiency, recompute, sequence_parallel, overlap_p2p=overlap_p2p)
         if isinstance(zero_stages, int) and not isinstance(zero_stages, bool):
             zero_stages = (zero_stages,)  # one stage given bare, as before
         stages = [_inputs.zero_stage(z, f"zero_stages[{i}]") for i, z in enumerate(_inputs.sequence(zero_stages, "zero_stages", "ZeRO stages, e.g. (0, 1)"))]
@@ -118,7 +120,9 @@ class ParallelismOptimizer:
                 rest_pp = rest_tp // pp
                 ep_options = [e for e in divisors(rest_pp) if experts % e == 0] if experts > 1 else (1,)
                 per_ep = len(mbs_options) * n_zero  # candidates of one (tp, pp, ep) and v
-                if pp > layers or layers % pp:  # every candidate of this pp is rejected: count them at once
+                # more stages than layers leave a stage empty; an uneven split is a candidate: its heaviest stage
+                # (ceil(layers / pp)) sets the pace and the first holds one layer fewer (kernels.first_stage_layers)
+                if pp > layers:  # every candidate of this pp is rejected: count them at once
                     searched += len(ep_options) * per_ep
                     rejected["layers"] += len(ep_options) * per_ep
                     continue
@@ -155,7 +159,8 @@ class ParallelismOptimizer:
             for step, tp, pp, ep, dp, m, mbs, zero, v, compute, mem in keep
         ]
         assumptions = [
-            f"searched tp in {tp_options} (dividing {plan.heads} heads), every pp dividing {layers} layers, "
+            f"searched tp in {tp_options} (dividing {plan.heads} heads), every pp up to {layers} layers (uneven splits paced by "
+            "the heaviest stage, the first stage one layer fewer, as Llama 3's 126 layers on 16 stages), "
             + (f"ep dividing {experts} experts, " if experts > 1 else "")
             + f"micro-batch sizes {mbs_options}, ZeRO stages {zero_stages}; "
             + ("virtual stages: every v giving whole layers per chunk when pp > 1 and pp divides the micro-batches (interleaved 1F1B)"
@@ -168,7 +173,7 @@ class ParallelismOptimizer:
                 None, best_config=None, ranked=[], total_searched=searched, feasible_count=0, rejected=rejected,
                 search_seconds=time.perf_counter() - t0, feasible=False,
                 reason=f"no layout of {n} accelerators fits {model.name} at batch {batch} ({rejected['memory']} rejected for memory, "
-                       f"{rejected['batch']} for batch divisibility, {rejected['layers']} for layer divisibility)",
+                       f"{rejected['batch']} for batch divisibility, {rejected['layers']} for more stages than layers)",
                 assumptions=assumptions, _step_time=None,
             )
         step, tp, pp, ep, dp, m, mbs, zero, v = feasible[0][:9]

@@ -129,13 +129,17 @@ class ReliabilityModel:
 
         ``node_mtbf`` (one node's host + network) and ``job_mtbf`` (software and other causes that do not
         scale with the hardware) turn on the component-class model; ``accelerator_mtbf`` is then the
-        accelerator class alone and should be given with them."""
+        accelerator class alone and must be given with them (an InputError otherwise: the all-cause default
+        already contains the node and job shares)."""
         sys_ = _system.resolve(system, count)
         t = _system.duration(job_duration, "job_duration")
-        mtbf_acc = DEFAULT_ACCELERATOR_MTBF_HOURS * 3600.0 if accelerator_mtbf is None else _system.positive(accelerator_mtbf, "accelerator_mtbf", "time")
         restart = DEFAULT_RESTART_TIME_S if restart_time is None else _system.nonneg(restart_time, "restart_time", "time")
         mtbf_node = math.inf if node_mtbf is None else _system.positive(node_mtbf, "node_mtbf", "time")
         mtbf_job = math.inf if job_mtbf is None else _system.positive(job_mtbf, "job_mtbf", "time")
+        if accelerator_mtbf is None and (node_mtbf is not None or job_mtbf is not None):
+            raise InputError("accelerator_mtbf", None, "the accelerator class's own MTBF when node_mtbf or job_mtbf is given: the "
+                             "all-cause default already holds the node and job shares, so adding classes to it would count them twice")
+        mtbf_acc = DEFAULT_ACCELERATOR_MTBF_HOURS * 3600.0 if accelerator_mtbf is None else _system.positive(accelerator_mtbf, "accelerator_mtbf", "time")
         nodes = -(-sys_.count // sys_.per_node)
         size = None
         if checkpoint_time is not None:

@@ -16,8 +16,10 @@ forward + backward = 3x the forward operations, traffic and launches (Kaplan et 
 
 Efficiency: when the caller passes none, the Software wall's size-dependent tables
 (``efficiency.efficiency_for``: Calculon's GEMM table at the flops of one GEMM-class
-kernel, its HBM table at the bytes of one kernel) give the fraction of peak; the
-result's ``assumptions`` say which default applied. A passed efficiency wins.
+kernel, its HBM table at the bytes of one kernel, for the GEMM-class traffic and for the
+separate memory-bound kernels alike; where a part has its own HBM table it is capped at
+the part's measured sustained bandwidth, e.g. 750 of 900 GB/s on a V100) give the fraction
+of peak; the result's ``assumptions`` say which default applied. A passed efficiency wins.
 
 On-chip tier: where the registry lists ``memory.sram_capacity`` and ``sram_bandwidth``
 (Gaudi 3, Myriad X) and an inference working set (weights read + activations of
@@ -46,8 +48,8 @@ from . import _inputs
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
 from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_EXECUTION,
-                       DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH, GEMMS_PER_TRANSFORMER_LAYER,
-                       MEMORY_KERNELS_PER_TRANSFORMER_LAYER)
+                       DEFAULT_MEMORY_FORMAT, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
+                       GEMMS_PER_TRANSFORMER_LAYER, MEMORY_FORMATS, MEMORY_KERNELS_PER_TRANSFORMER_LAYER, TENSOR_CORE_PRECISIONS)
 from .efficiency import efficiency_for_key, efficiency_table_name
 
 EXECUTIONS = tuple(EXECUTION_LAUNCH)
@@ -166,8 +168,13 @@ def kernel_counts(model, execution: str, is_training: bool = False) -> tuple[flo
 
 
 def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False,
-                  execution: str = DEFAULT_EXECUTION) -> WorkloadPlan:
-    """The model's side of a roofline solve, as floats."""
+                  execution: str = DEFAULT_EXECUTION, transposes: bool = False) -> WorkloadPlan:
+    """The model's side of a roofline solve, as floats.
+
+    ``transposes``: an eager CNN's convolutions run on tensor cores from NCHW tensors, so each conv's input
+    and output pass through an NCHW <-> NHWC transpose (``kernels.layout_transpose_values``): separate
+    memory-bound kernels, two per conv per pass, launched inside the conv call (no framework dispatch of their own).
+    """
     fwd = model.forward_ops_per_sample_si(seq_len)
     work = kernels.training_passes() if is_training else 1.0
     hw_work = kernels.training_passes(recompute) if is_training else 1.0
@@ -185,6 +192,11 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
         if execution == "eager" and isinstance(model, CNNWorkload):
             elementwise = model.elementwise_bytes_per_sample_si(precision) * work
     n_kernels, gemm_kernels, memory_kernels = kernel_counts(model, execution, is_training)
+    if transposes and execution == "eager" and isinstance(model, CNNWorkload):
+        moved = model.layout_transpose_bytes_per_sample_si(precision)
+        if moved > 0.0:
+            elementwise += moved * work
+            memory_kernels += 2.0 * (gemm_kernels - 1.0)  # an input and an output transpose per conv (not the fc layer)
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
                         gemm_kernels, gemm_io, memory_kernels)
 
@@ -252,6 +264,26 @@ def default_kernel_bandwidth_efficiency(w: WorkloadPlan, hw_key: str, batch: int
     """The fraction of the datasheet bandwidth the separate memory-bound kernels reach: the Software wall's
     HBM table at the bytes of one such kernel (``memory_kernel_bytes``)."""
     return efficiency_for_key("memory", memory_kernel_bytes(w, batch), hw_key)
+
+
+def gemm_kernel_bytes(w: WorkloadPlan, batch: int) -> float:
+    """The average bytes one GEMM-class kernel moves: the pass's weights read and GEMM activations over its
+    GEMM-class kernels."""
+    return (w.weights_read + (w.act + w.gemm_io) * batch) / w.gemm_kernels
+
+
+def default_gemm_bandwidth_efficiency(w: WorkloadPlan, hw_key: str, batch: int) -> float:
+    """The fraction of the datasheet bandwidth the GEMM-class kernels' traffic reaches: the Software wall's
+    memory table at the bytes of one such kernel (``gemm_kernel_bytes``), capped, where the table is the
+    part's own, at its measured sustained bandwidth."""
+    return efficiency_for_key("memory", gemm_kernel_bytes(w, batch), hw_key)
+
+
+def _fits_sram(hw, w: WorkloadPlan, batch: int) -> bool:
+    """The inference working set fits the part's listed on-chip SRAM tier (capacity and bandwidth both listed)."""
+    mem = hw.memory._si
+    sram, sram_bw = mem.get("sram_capacity"), mem.get("sram_bandwidth")
+    return sram is not None and sram_bw is not None and w.weights_read + w.act * batch <= sram
 
 
 def working_set_fits_on_chip(w: WorkloadPlan, d: DeviceRates, batch: int) -> bool:
@@ -456,6 +488,7 @@ class SingleNodeModel:
         activation_recompute: bool = False,
         on_chip: bool = True,
         execution: str | None = None,
+        memory_format: str | None = None,
     ) -> PerformanceProfile:
         """``efficiency`` / ``bandwidth_efficiency`` None: the Software wall's size-dependent tables for this
         work (``default_efficiencies``); a number wins. ``execution``: "eager" (PyTorch eager: every
@@ -481,7 +514,15 @@ class SingleNodeModel:
             execution_note = f" (none given: the default for a {hw.tier}-tier part)"
         elif execution not in EXECUTIONS:
             execution = _inputs.choice(execution, "execution", EXECUTIONS)
-        w = workload_plan(model, precision, is_training, seq_len, recompute, execution)
+        layout_note = ""
+        if memory_format is None:
+            memory_format = DEFAULT_MEMORY_FORMAT
+            layout_note = " (none given)"
+        elif memory_format not in MEMORY_FORMATS:
+            memory_format = _inputs.choice(memory_format, "memory_format", MEMORY_FORMATS)
+        transposes = (memory_format == "nchw" and execution == "eager" and isinstance(model, CNNWorkload) and hw.vendor == "NVIDIA"
+                      and hw.peak_flops_si(precision)[1] in TENSOR_CORE_PRECISIONS and model.conv_input_values is not None)
+        w = workload_plan(model, precision, is_training, seq_len, recompute, execution, transposes)
         notes = []
         tables = efficiency is None and bandwidth_efficiency is None  # the Software wall's tables for both sides
         if efficiency is None and hw.tier not in GPU_TIERS:
@@ -497,9 +538,15 @@ class SingleNodeModel:
             notes.append(f"efficiency={efficiency:g} of dense peak (given)")
         kernel_bw_eff = None
         if bandwidth_efficiency is None:
-            bandwidth_efficiency = DEFAULT_BANDWIDTH_EFFICIENCY
-            notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the datasheet bandwidth (the roofline convention) "
-                         "for the weights and the GEMMs' activations")
+            if tables and hw.tier in GPU_TIERS and not (on_chip and not is_training and _fits_sram(hw, w, batch)):
+                bandwidth_efficiency = default_gemm_bandwidth_efficiency(w, hw.key, batch)
+                notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the Software wall's memory table "
+                             f"({efficiency_table_name('memory', hw.key)}) at {gemm_kernel_bytes(w, batch) / 1e6:.3g} MB per GEMM-class kernel "
+                             "for the weights and the GEMMs' activations")
+            else:
+                bandwidth_efficiency = DEFAULT_BANDWIDTH_EFFICIENCY
+                notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the datasheet bandwidth (the roofline convention) "
+                             "for the weights and the GEMMs' activations")
             if tables and w.elementwise > 0.0 and hw.tier in GPU_TIERS:
                 kernel_bw_eff = default_kernel_bandwidth_efficiency(w, hw.key, batch)
                 notes.append(f"memory-bound kernels at {kernel_bw_eff:g} of the datasheet bandwidth: the Software wall's HBM table "
@@ -526,6 +573,10 @@ class SingleNodeModel:
             notes.append("activations: each conv output written once and read once by the next layer"
                          + ("; eager batch norm, activation, add and pooling kernels read and write their tensors again"
                             if execution == "eager" else " (conv + BN + activation + add fused)"))
+            if execution == "eager":
+                notes.append(f"memory_format={memory_format}{layout_note}: " + (
+                    "NCHW tensors on tensor cores, so each conv's input and output pass through an NCHW <-> NHWC transpose"
+                    if transposes else "no layout transposes (channels-last tensors, or convolutions off the tensor cores)"))
         elif isinstance(model, CNNWorkload):
             notes.append(f"activations: {model.name} has no per-layer shapes in the registry, so its memory term is the weights only")
         p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute,

@@ -76,12 +76,15 @@ class CNNWorkload(Workload):
     the separate batch-norm, activation, residual-add and pooling kernels of an eager
     framework read and write per sample; ``kernels`` / ``fused_kernels``: kernel launches of
     one forward pass eager / with conv + BN + activation (+ add) fused; ``conv_layers``: the
-    GEMM-class layers (convs and fully connected), over which the forward work is spread.
+    GEMM-class layers (convs and fully connected), over which the forward work is spread;
+    ``conv_input_values``: values the convolutions read per sample (the sum of their inputs'
+    C x H x W), which NCHW tensor-core convolutions transpose.
     All counted layer by layer in the registry (the notes show the arithmetic).
     """
 
     architecture: str = "CNN"
     activation_values: Count | None = None
+    conv_input_values: Count | None = None
     elementwise_values: Count | None = None
     conv_layers: PositiveInt | None = None
     kernels: PositiveInt | None = None
@@ -102,6 +105,14 @@ class CNNWorkload(Workload):
         if values is None:
             return super().activation_bytes_per_sample_si(precision, seq_len)
         return kernels.activation_traffic_bytes(values, bytes_per_value(precision), 2.0)
+
+    def layout_transpose_bytes_per_sample_si(self, precision: str) -> float:
+        """Bytes the NCHW <-> NHWC transposes around tensor-core convolutions move per sample, one pass
+        (``kernels.layout_transpose_values``; 0 when the conv inputs or outputs are not listed)."""
+        ins, outs = self._si.get("conv_input_values"), self._si.get("activation_values")
+        if ins is None or outs is None:
+            return 0.0
+        return kernels.activation_traffic_bytes(kernels.layout_transpose_values(ins, outs), bytes_per_value(precision), 1.0)
 
     def elementwise_bytes_per_sample_si(self, precision: str) -> float:
         """Bytes the eager framework's separate BN / activation / add / pooling kernels move per sample (0 when not listed)."""
