@@ -528,6 +528,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         notes.append(f"load average (1 min) {load_start:.2f} at start, {load_end:.2f} at end"
                      + (": other work shared the cores, so absolute times may be inflated "
                         "(ratios are taken in the same run)." if busy else "."))
+    notes.append("the labs' redraw times (30 ms a control change) are timed apart: "
+                 "`PYTHONPATH=$PWD/core:$PWD/labs python3 benchmarks/labs_redraw.py`.")
     for n in notes:
         print(f"- {n}")
 

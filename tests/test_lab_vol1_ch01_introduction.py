@@ -58,7 +58,6 @@ def test_explanation_agrees_with_the_engine_and_the_charts(controls):
     assert f"**{chosen[0]['model']}**" in d["explanation"] and f"**{chosen[0]['days_label']}**" in d["explanation"]
     # compute rises with the year in the registry's landmarks
     assert [r["year"] for r in compute_rows] == sorted(r["year"] for r in compute_rows)
-    assert d["update_ms"] < 30 or not controls
 
 
 def test_duration_text_picks_the_unit():

@@ -98,19 +98,17 @@ def test_explanation_agrees_with_the_engine_and_the_chart(model, devs, network, 
     assert "Traceback" not in text
 
 
-def test_a_redraw_is_fast():
-    # the update cell's work (four solves, kept once solved, and the 41-point chart) as the distance moves:
-    # the median of several redraws, so one garbage collection on a shared machine does not decide it
-    import time
-
-    chapter.compare("gpt2", chapter.DEFAULTS, "lte", 1000, 12, 20)
-    times = []
+def test_moving_the_distance_moves_the_marked_point_and_lengthens_the_cloud_answer():
+    # the update cell's work as the distance moves (its time is measured by benchmarks/labs_redraw.py):
+    # the marked point follows the slider, and a farther data centre answers strictly later (more fibre)
+    cloud_ms = []
     for km in range(100, 1100, 100):
-        t0 = time.perf_counter()
         cmp = chapter.compare("gpt2", chapter.DEFAULTS, "lte", km, 12, 20)
-        chapter.chart(cmp, "lte", km, 12, 20)
-        times.append((time.perf_counter() - t0) * 1e3)
-    assert sorted(times)[len(times) // 2] < 30, times
+        (you,) = chapter.chart(cmp, "lte", km, 12, 20).datasets["you"]
+        cloud = next(r for r in cmp["rows"] if r["tier"] == "cloud")
+        assert you["km"] == km and you["ms"] == pytest.approx(cloud["total_ms"])
+        cloud_ms.append(cloud["total_ms"])
+    assert all(a < b for a, b in zip(cloud_ms, cloud_ms[1:])), cloud_ms
 
 
 def test_controls_reach_every_check_yourself_variant():

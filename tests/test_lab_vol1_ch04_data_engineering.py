@@ -87,18 +87,13 @@ def test_explanation_agrees_with_the_engine_and_the_chart(model, hw, gpus, preci
     assert "Traceback" not in text
 
 
-def test_a_redraw_is_fast():
-    # the update cell's work (two solves and the chart) as the cores change: the median of several redraws
-    import time
-
-    chapter.pipeline("resnet50", "h100", 8, "fp16", "local_nvme", 32, 5.0)
-    times = []
+def test_each_core_count_redraws_the_decode_stage_by_hand():
+    # the update cell's work as the cores change (its time is measured by benchmarks/labs_redraw.py):
+    # n cores at 5 ms of CPU per sample decode n / 0.005 s = 200 n samples/s (16 cores: 3,200/s)
     for cores in range(16, 176, 16):
-        t0 = time.perf_counter()
         data, _ = chapter.pipeline("resnet50", "h100", 8, "fp16", "local_nvme", cores, 5.0)
-        chapter.chart(data, 8, "H100")
-        times.append((time.perf_counter() - t0) * 1e3)
-    assert sorted(times)[len(times) // 2] < 30, times
+        stages = {s["key"]: s for s in chapter.chart(data, 8, "H100").datasets["stages"]}
+        assert stages["cpu"]["rate"] == pytest.approx(200.0 * cores)
 
 
 def test_controls_reach_every_check_yourself_variant():

@@ -60,7 +60,6 @@ def test_the_explanations_agree_with_the_kernels_and_the_charts(controls):
         assert "no weights at all" in expl and c.weight_bytes == 0
         # doubling the positions: scores x4, the rest x2, FLOPs x4 (the words say what the kernels give)
         assert "scores would move" in expl and "(4×)" in expl and "(2×)" in expl
-    assert d["update_ms"] < 30
 
 
 def test_layer_costs_by_hand():

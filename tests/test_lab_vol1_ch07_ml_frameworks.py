@@ -61,7 +61,6 @@ def test_the_explanation_agrees_with_the_engine(controls):
     if batch > 1:
         assert f"**{(batch / t) / (1 / one):,.3g}×**" in d["batch_text"]
         assert f"{t / one:,.3g}× as long" in d["batch_text"]
-    assert d["update_ms"] < 30
 
 
 def test_launch_overhead_by_hand():

@@ -70,7 +70,6 @@ def test_the_verdict_and_the_chart_agree_with_the_engine(controls):
         assert "save no memory" in expl
     if controls["precision"] == "fp8" and controls["hw"] == "v100":
         assert "lists no fp8" in text
-    assert d["update_ms"] < 30
 
 
 def test_plain_data_parallel_saves_nothing_and_zero3_divides_everything():

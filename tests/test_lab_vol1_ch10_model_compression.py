@@ -115,7 +115,6 @@ def test_the_explanation_agrees_with_the_engine(controls):
         assert chart.datasets["chosen"] == [] and len(chart.datasets["unplaced"]) == 1
         assert chart.datasets["unplaced"][0]["time"] * scale == pytest.approx(r.compressed_time.m_as("s"), rel=1e-9)
     assert chart.datasets["points"], "the chart always draws at least the fp16 point"
-    assert d["update_ms"] < 30
 
 
 def test_memory_bound_decode_by_hand():

@@ -5,7 +5,6 @@ while the physics behind the validation table improves; the chart draws the same
 controls reach every check-yourself variant; the download grades offline."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -169,15 +168,18 @@ def test_prediction_is_the_report_s():
     assert chapter.PREDICTIONS[0].truth() == bucket
 
 
-def test_a_redraw_is_fast():
-    chapter.study("rn50-train-a100-amp", "rn50-train-v100-amp")
-    times = []
+def test_each_target_redraws_the_chart_with_that_target_marked():
+    # the update cell's work as the target changes (its time is measured by benchmarks/labs_redraw.py):
+    # five targets, five different measured values marked; the calibrated-on source stays put
+    marked, source = [], []
     for tgt in ["rn50-train-a100-tf32", "rn50-train-v100-fp32", "rn50-infer-t4-amp-b256", "bert-infer-v100-fp16-s384",
                 "trtllm-ttft-a100-llama7b-in128"]:
-        t0 = time.perf_counter()
-        chapter.chart(chapter.study("rn50-train-a100-amp", tgt), "offline")
-        times.append((time.perf_counter() - t0) * 1e3)
-    assert sorted(times)[len(times) // 2] < 30, times
+        chart = chapter.chart(chapter.study("rn50-train-a100-amp", tgt), "offline")
+        marks = {m["label"]: m for m in chart.datasets["marked_left"] + chart.datasets["marked_right"]}
+        assert sorted(marks) == ["calibrated on", "target"]  # the two marks, on whichever side has room
+        marked.append(marks["target"]["measured"])
+        source.append(marks["calibrated on"]["measured"])
+    assert len(set(marked)) == 5 and len(set(source)) == 1, (marked, source)
 
 
 def test_the_download_grades_offline():

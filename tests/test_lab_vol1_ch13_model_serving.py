@@ -88,18 +88,18 @@ def test_explanation_agrees_with_the_engine_and_the_chart(hw, precision, policy,
     assert "Traceback" not in text
 
 
-def test_a_redraw_is_fast():
-    import time
-
-    chapter.queue("h100", "fp16", 32, 8, 50)
-    times = []
+def test_more_load_on_the_same_replicas_never_answers_sooner():
+    # the update cell's work as the rate moves (its time is measured by benchmarks/labs_redraw.py):
+    # the marked point follows the rate; with the servers fixed, more arrivals mean no shorter p99 and
+    # never fewer replicas needed for the same SLA
+    p99, needed = [], []
     for rate in range(40, 60, 2):
-        t0 = time.perf_counter()
         r = chapter.queue("h100", "fp16", 32, 8, rate)
-        chapter.replicas_needed("h100", "fp16", 32, rate, 30)
-        chapter.chart(r, 30, "t")
-        times.append((time.perf_counter() - t0) * 1e3)
-    assert sorted(times)[len(times) // 2] < 30, times
+        needed.append(chapter.replicas_needed("h100", "fp16", 32, rate, 30))
+        (you,) = chapter.chart(r, 30, "t").datasets["you"]
+        assert you["load"] == rate
+        p99.append(you["s"])
+    assert p99 == sorted(p99) and needed == sorted(needed), (p99, needed)
 
 
 def test_controls_reach_every_check_yourself_variant():

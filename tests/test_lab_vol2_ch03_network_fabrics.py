@@ -76,7 +76,6 @@ def test_explanation_agrees_with_the_engine_and_the_chart(topology, gpus, over, 
     ar = {t: [row["time"] for row in rows if row["topology"] == t] for t in chapter.TOPOLOGIES.values()}
     if collective == "allreduce" and over == 1.0:
         assert all(a == pytest.approx(b) for a, b in zip(ar["fat-tree"], ar["torus"]))
-    assert d["update_ms"] < 30
 
 
 def test_the_prediction_is_the_engines():

@@ -88,7 +88,6 @@ def test_explanation_agrees_with_the_engine_and_the_chart(algorithm, gpus, messa
     assert yours["bytes"] == m and f"{chapter.NAMES[algorithm]}:" in yours["label"] and unit in yours["label"]
     scale = dict((u, s) for s, u in TIME_UNITS)[unit]
     assert yours["time"] == pytest.approx(t_mine / scale)
-    assert d["update_ms"] < 30
 
 
 def test_controls_reach_every_check_yourself_variant():

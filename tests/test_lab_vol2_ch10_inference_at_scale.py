@@ -141,18 +141,20 @@ def test_reasoning_costs_about_k_times():
     assert chapter.point("llama3_8b", "h100", 1, 16, "fp16", "fp16", "continuous", 8)["usd_per_m"] == pytest.approx(eight[2])
 
 
-def test_a_redraw_is_fast():
-    import time
-
-    chapter.sweep("llama3_8b", "h100", "fp16", "fp16", "continuous", 1)
-    times = []
+def test_each_redraw_marks_the_cheapest_point_under_the_target():
+    # the update cell's work as the accelerator and k change (its time is measured by
+    # benchmarks/labs_redraw.py): the marked point is, by a search written here, the cheapest under 20 s
     for hw, k in itertools.product(["h200", "b200"], [2, 4, 8]):
-        t0 = time.perf_counter()
         pts = chapter.sweep("llama3_70b", hw, "fp8", "fp16", "static", k)
         best = chapter.cheapest_under(pts, 20)
-        chapter.chart(pts, pts[10], best, 20, "t")
-        times.append((time.perf_counter() - t0) * 1e3)
-    assert sorted(times)[len(times) // 2] < 30, times
+        chart = chapter.chart(pts, pts[10], best, 20, "t")
+        under = [p for p in pts if p["feasible"] and p["latency"] <= 20]
+        if not under:
+            assert best is None and chart.datasets["cheapest"] == [], (hw, k)
+            continue
+        (marked,) = chart.datasets["cheapest"]
+        assert marked["usd_per_m"] == pytest.approx(min(p["usd_per_m"] for p in under)), (hw, k)
+        assert marked["latency"] <= 20
 
 
 def test_controls_reach_every_check_yourself_variant():

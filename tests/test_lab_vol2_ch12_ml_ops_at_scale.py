@@ -84,11 +84,21 @@ def test_explanation_agrees_with_the_registry_and_the_chart(source, gpus, days, 
     assert ("Outside the model's range" in explanation) == (mu * tau / dur > 0.5)
 
 
-def test_a_redraw_is_light():
+def test_a_longer_job_redraws_the_chart_with_proportionally_more_failures():
+    # the redraw's time is measured by benchmarks/labs_redraw.py. Expected failures are rate x GPUs x days:
+    # 30 -> 45 days multiplies the marked job and every point of the rate's curve by 45 / 30 = 1.5 (the
+    # fleet prevalence's curve counts machines, not days, and stays put)
     base = dict(zip(("source", "gpus", "days", "check_min", "interval_h"), CONFIGS[0]))
-    run_lab(LAB, base)
+    _, before, _ = run_lab(LAB, base)
     _, d, _ = run_lab(LAB, base | {"days": 45})
-    assert d["update_ms"] < 30, d["update_ms"]
+    assert d["controls"]["days"] == 45
+    (mine_before,), (mine,) = before["chart"].datasets["yours"], d["chart"].datasets["yours"]
+    assert mine["expected"] == pytest.approx(1.5 * mine_before["expected"])
+    curve_before = {(r["source"], r["gpus"]): r["expected"] for r in before["chart"].datasets["curves"]}
+    curve = {(r["source"], r["gpus"]): r["expected"] for r in d["chart"].datasets["curves"]}
+    assert curve.keys() == curve_before.keys() and any(src.endswith("rate") for src, _ in curve)
+    for (src, gpus), e in curve_before.items():
+        assert curve[src, gpus] == pytest.approx(1.5 * e if src.endswith("rate") else e), (src, gpus)
 
 
 def test_controls_reach_every_check_yourself_variant():

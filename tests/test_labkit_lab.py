@@ -129,7 +129,6 @@ def test_roofline_explanation_agrees_with_the_engine(hw, model, precision, batch
         assert "lists no" in explanation
         title = d["chart"].spec["title"]
         assert f"({r.compute_precision})" in title["text"] and precision in " ".join(title["subtitle"])
-    assert d["update_ms"] < 30
 
 
 def test_the_batch_control_reaches_every_check_yourself_answer():
@@ -179,8 +178,6 @@ def test_every_accelerator_model_and_precision_gives_a_chart_or_a_reason():
     try:
         lab = asyncio.run(kit.open_lab(module.LAB, chapter_module("vol1_ch11_roofline")))
 
-        times = []
-
         async def sweep():
             n = 0
             for hw in Hardware.list():
@@ -191,7 +188,6 @@ def test_every_accelerator_model_and_precision_gives_a_chart_or_a_reason():
                                                   precision=Control(value=p), batch=Control(value=b),
                                                   efficiency=Control(value=0.5))
                         n += 1
-                        times.append(out["update_ms"])
                         if out["chart"] is None:
                             assert not out["has_peak"] and out["result"].reason, (hw.key, m.key, p)
                             continue
@@ -200,8 +196,5 @@ def test_every_accelerator_model_and_precision_gives_a_chart_or_a_reason():
             return n
 
         assert asyncio.run(sweep()) == len(Hardware.list()) * len(Models.list()) * 5
-        times.sort()
-        # CPython is ~5x faster than Pyodide; the browser test checks the 30 ms there
-        assert times[len(times) // 2] < 6, times[len(times) // 2]
     finally:
         storage._store = None

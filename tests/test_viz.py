@@ -7,7 +7,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -98,13 +97,9 @@ def test_roofline_from_engine_results_in_plain_python():
     assert spec["datasets"]["points"][0]["label"] == "Llama-3-8B, batch 1"
 
 
-def test_a_redraw_is_fast_and_fills_only_data():
+def test_a_redraw_fills_only_data():
+    # its time is measured by benchmarks/labs_redraw.py; the browser test records Pyodide's
     point = [{"label": "x", "intensity": 10.0, "flops": 1e13, "bound": "memory", "feasible": True}]
-    t0 = time.perf_counter()
-    for _ in range(200):
-        viz.roofline_spec(989.4e12, 3.35e12, point, 0.5, 1.0, title="t")
-    per_redraw_ms = (time.perf_counter() - t0) / 200 * 1e3
-    assert per_redraw_ms < 3, per_redraw_ms  # CPython; the browser test checks Pyodide's <= 30 ms
     stored = template.load_templates()["roofline"]
     filled = viz.roofline_spec(989.4e12, 3.35e12, point, 0.5, 1.0).spec
     assert filled["layer"][1] is stored["layer"][1]  # shared, not copied
