@@ -2408,3 +2408,23 @@ def weight_update_bytes(params: float, accumulation_steps: float, state_bytes: f
     else:
         per_value = 7.0 * s / a + 3.0 * s * later
     return params * per_value
+
+
+def autocast_cast_bytes(params: float, accumulation_steps: float, state_bytes: float, half_bytes: float,
+                        training: bool) -> float:
+    """Bytes PyTorch's native mixed precision (torch.cuda.amp) moves per micro-batch for its casts of the weights.
+
+    autocast keeps the model in fp32 and casts each weight to 16 bits the first time an op in the autocast
+    region uses it, caching the copy until the region exits (PyTorch docs, "Automatic Mixed Precision
+    package - torch.amp": autocast "caches" casts of leaf tensors "within an autocast-enabled region"), so
+    every forward pass reads each fp32 weight (``state_bytes``) and writes its 16-bit copy (``half_bytes``).
+    Training adds the cast's backward, the 16-bit gradient read and written as the fp32 gradient
+    (``half_bytes + state_bytes``), and once per optimizer step GradScaler.unscale_ reads and writes every
+    fp32 gradient with the inf/NaN check in the same pass (torch._amp_foreach_non_finite_check_and_unscale_):
+    2 ``state_bytes`` / ``accumulation_steps``. The fp32 optimizer step itself is ``weight_update_bytes``.
+    Per micro-batch: P (s + m) inference; P ((s + m) + (m + s) + 2 s / a) training.
+    """
+    cast = state_bytes + half_bytes
+    if not training:
+        return params * cast
+    return params * (2.0 * cast + 2.0 * state_bytes / accumulation_steps)

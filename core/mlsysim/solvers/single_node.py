@@ -48,7 +48,8 @@ from . import _inputs
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
 from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_EXECUTION,
-                       DEFAULT_MEMORY_FORMAT, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
+                       DEFAULT_MEMORY_FORMAT, DEFAULT_MIXED_PRECISION, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
+                       MIXED_PRECISIONS,
                        GEMMS_PER_TRANSFORMER_LAYER, MEMORY_FORMATS, MEMORY_KERNELS_PER_TRANSFORMER_LAYER, TENSOR_CORE_PRECISIONS)
 from .efficiency import efficiency_for_key, efficiency_table_name
 
@@ -110,7 +111,7 @@ class WorkloadPlan:
     gemm_kernels: float = 1.0  # GEMM-class kernels the forward work is spread over (the efficiency table's size)
     gemm_io: float = 0.0  # activation bytes per sample per pass the GEMMs move beyond ``act`` (a Transformer's projections)
     memory_kernels: float = 0.0  # memory-bound kernels of one forward pass (sizes the HBM table's look-up)
-    update_bytes: float = 0.0  # bytes of the weight update per micro-batch (training: kernels.weight_update_bytes)
+    update_bytes: float = 0.0  # weight-side bytes per micro-batch: the update (training) and autocast's weight casts
 
 
 @plan
@@ -170,7 +171,8 @@ def kernel_counts(model, execution: str, is_training: bool = False) -> tuple[flo
 
 
 def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False,
-                  execution: str = DEFAULT_EXECUTION, transposes: bool = False, accumulation_steps: int = 1) -> WorkloadPlan:
+                  execution: str = DEFAULT_EXECUTION, transposes: bool = False, accumulation_steps: int = 1,
+                  mixed_precision: str = DEFAULT_MIXED_PRECISION) -> WorkloadPlan:
     """The model's side of a roofline solve, as floats.
 
     ``transposes``: an eager CNN's convolutions run on tensor cores from NCHW tensors, so each conv's input
@@ -178,7 +180,9 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
     memory-bound kernels, two per conv per pass, launched inside the conv call (no framework dispatch of their own).
     ``accumulation_steps`` (training): micro-batches per optimizer step (1: a step per batch); the weight
     update's traffic (``kernels.weight_update_bytes``: fused Adam in fp32, with fp32 master weights below
-    4 bytes per value) is charged per micro-batch as one more memory-bound pass.
+    4 bytes per value) is charged per micro-batch as one more memory-bound pass. ``mixed_precision`` (below 4
+    bytes per value): "master" (a 16-bit model, fp32 master weights in training) or "autocast" (an fp32 model
+    cast per forward, ``kernels.autocast_cast_bytes``, with an fp32 update; inference pays the casts too).
     """
     fwd = model.forward_ops_per_sample_si(seq_len)
     work = kernels.training_passes() if is_training else 1.0
@@ -203,9 +207,12 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
             elementwise += moved * work
             memory_kernels += 2.0 * (gemm_kernels - 1.0)  # an input and an output transpose per conv (not the fc layer)
     update = 0.0
+    value, params, a = bytes_per_value(precision), model._si["parameters"], float(accumulation_steps)
+    autocast = mixed_precision == "autocast" and value < FP32_BYTES
+    if autocast:
+        update = kernels.autocast_cast_bytes(params, a, FP32_BYTES, value, is_training)
     if is_training:
-        value = bytes_per_value(precision)
-        update = kernels.weight_update_bytes(model._si["parameters"], float(accumulation_steps), FP32_BYTES, value)
+        update += kernels.weight_update_bytes(params, a, FP32_BYTES, FP32_BYTES if autocast else value)
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
                         gemm_kernels, gemm_io, memory_kernels, update)
 
@@ -502,6 +509,7 @@ class SingleNodeModel:
         execution: str | None = None,
         memory_format: str | None = None,
         accumulation_steps: int = 1,
+        mixed_precision: str | None = None,
     ) -> PerformanceProfile:
         """``efficiency`` / ``bandwidth_efficiency`` None: the Software wall's size-dependent tables for this
         work (``default_efficiencies``); a number wins. ``execution``: "eager" (PyTorch eager: every
@@ -509,7 +517,9 @@ class SingleNodeModel:
         or "graph" (the fused kernels in a CUDA graph). ``on_chip=True``: inference whose weights read +
         activations fit in the accelerator's on-chip SRAM (registry ``memory.sram_capacity`` and
         ``sram_bandwidth``) moves them at SRAM bandwidth. ``accumulation_steps`` (training): micro-batches
-        (of ``batch_size`` each) per optimizer step; the weight update's traffic is charged per micro-batch."""
+        (of ``batch_size`` each) per optimizer step; the weight update's traffic is charged per micro-batch.
+        ``mixed_precision`` (16-bit work): "master" (a 16-bit model with fp32 master weights, apex amp O2) or
+        "autocast" (PyTorch's torch.cuda.amp: fp32 weights cast on every forward); None: "master"."""
         model = _inputs.workload(model)
         hw = _inputs.hardware(hardware)
         batch = _inputs.positive_int(batch_size, "batch_size")
@@ -523,6 +533,11 @@ class SingleNodeModel:
         recompute = _inputs.boolean(activation_recompute, "activation_recompute")
         on_chip = _inputs.boolean(on_chip, "on_chip")
         accumulation = _inputs.positive_int(accumulation_steps, "accumulation_steps")
+        amp_note = ""
+        if mixed_precision is None:
+            mixed_precision, amp_note = DEFAULT_MIXED_PRECISION, " (none given)"
+        elif mixed_precision not in MIXED_PRECISIONS:
+            mixed_precision = _inputs.choice(mixed_precision, "mixed_precision", MIXED_PRECISIONS)
         execution_note = ""
         if execution is None:
             execution = default_execution(hw)
@@ -537,7 +552,7 @@ class SingleNodeModel:
             memory_format = _inputs.choice(memory_format, "memory_format", MEMORY_FORMATS)
         transposes = (memory_format == "nchw" and execution == "eager" and isinstance(model, CNNWorkload) and hw.vendor == "NVIDIA"
                       and hw.peak_flops_si(precision)[1] in TENSOR_CORE_PRECISIONS and model.conv_input_values is not None)
-        w = workload_plan(model, precision, is_training, seq_len, recompute, execution, transposes, accumulation)
+        w = workload_plan(model, precision, is_training, seq_len, recompute, execution, transposes, accumulation, mixed_precision)
         notes = []
         tables = efficiency is None and bandwidth_efficiency is None  # the Software wall's tables for both sides
         if efficiency is None and hw.tier not in GPU_TIERS:
@@ -576,16 +591,25 @@ class SingleNodeModel:
             notes.append(f"execution={execution}{execution_note}: {model.name} has no kernel count in the registry, so no launch cost is charged")
         update_bw_eff = None
         if w.update_bytes > 0.0:
-            master = bytes_per_value(precision) < FP32_BYTES
+            half = bytes_per_value(precision) < FP32_BYTES
+            master = half and mixed_precision == "master"
+            autocast = half and mixed_precision == "autocast"
             if tables and hw.tier in GPU_TIERS:  # one fused multi-tensor stream: the HBM table at its bytes
                 update_bw_eff = efficiency_for_key("memory", w.update_bytes, hw.key)
                 rate = (f"at {update_bw_eff:g} of the datasheet bandwidth (the Software wall's HBM table "
-                        f"({efficiency_table_name('memory', hw.key)}) at its bytes, one fused multi-tensor pass)")
+                        f"({efficiency_table_name('memory', hw.key)}) at its bytes)")
             else:
                 rate = "at the memory-bound kernels' bandwidth"
-            notes.append(f"weight update: fused Adam in fp32{' with fp32 master weights (mixed precision)' if master else ''}, "
-                         f"one optimizer step per {accumulation} micro-batch{'es' if accumulation > 1 else ''}: "
-                         f"{w.update_bytes / 1e9:.3g} GB per micro-batch {rate} (kernels.weight_update_bytes)")
+            casts = (f"mixed_precision=autocast{amp_note}: fp32 weights cast to {precision} on every forward"
+                     + (", the gradients cast back and unscaled" if is_training else "") + "; ") if autocast else ""
+            if is_training:
+                update = (f"{casts}weight update: fused Adam in fp32"
+                          f"{f' with fp32 master weights (mixed_precision=master{amp_note})' if master else ''}, "
+                          f"one optimizer step per {accumulation} micro-batch{'es' if accumulation > 1 else ''}")
+            else:
+                update = casts.rstrip("; ")
+            notes.append(f"{update}: {w.update_bytes / 1e9:.3g} GB per micro-batch {rate} "
+                         "(kernels.weight_update_bytes, kernels.autocast_cast_bytes)")
         if isinstance(model, TransformerWorkload) and model.layer_ops is None:
             notes.append(f"activations: {model.name} has no layer operator list (layer_ops) in the registry, so its memory term is "
                          "the weights only and no attention flops or kernel launches are counted")
