@@ -20,7 +20,9 @@ regression fails and an improvement passes:
     reliability            4     28.5%    69.1%   (Meta RSC's one-node rate for its 1,024-GPU jobs and for OPT's A100s,
                                                    Llama 3's classes where a source counts only some; 94.3% / 102.4%
                                                    over 2 with Llama 3's H100 classes for every fleet)
-    single_node           18     20.7%    56.0%   (23.5% / 82.4% before the V100/T4 sustained-bandwidth ceilings
+    single_node           18     19.1%    54.4%   (20.7% / 56.0% before the weight update's traffic (fused Adam and
+                                                   apex O2's fp32 master copy per micro-batch) and autocast's weight
+                                                   casts for the ResNet-50 AMP rows; 23.5% / 82.4% before the V100/T4 sustained-bandwidth ceilings
                                                    (Jia et al. 2018, 2019) and NCHW transposes on tensor cores;
                                                    59.4% / 225.9% before a Transformer's memory-bound kernels
                                                    (Ivanov et al. 2021's BERT encoder operators), the V100's measured
@@ -28,7 +30,7 @@ regression fails and an improvement passes:
                                                    kernels; 98.9% / 179.6% before the CNN activation traffic)
     vendors                9      7.3%    22.2%   (7 cases, 59.7% / 116.4%, before the weight-only kernels, size-dependent
                                                   streams and the two TP 8 rows; bottleneck right in 4 of 4)
-    overall               79     10.1%    32.8%   (13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
+    overall               79      9.9%    32.8%   (10.1% / 32.8% before the weight update's traffic; 13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
                                                   distributed round three; 22.4% / 102.2% over 73 before the weight-only kernels
                                                   and the single-node Transformer traffic; docs/validation.md has each)
 
@@ -203,10 +205,10 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     "llm_serving": (0.11, 0.30),  # 9.7% / 27.8% with the size tables per kernel, launches, decoder traffic, pre-XQA KV reads
     "reliability": (0.32, 0.75),  # 28.5% / 69.1% over 4: rates from the same fleet at another size or the same generation
     # (94.3% / 102.4% over 2 with Llama 3's H100 classes for every fleet; 299.5% / 524.8% with one per-GPU MTBF)
-    "single_node": (0.22, 0.60),  # 20.7% / 56.0% with V100/T4 sustained-bandwidth ceilings and NCHW transposes (23.5% / 82.4% before); BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
+    "single_node": (0.21, 0.58),  # 19.1% / 54.4% with the weight update's traffic and autocast's casts (20.7% / 56.0% before); 20.7% / 56.0% with V100/T4 sustained-bandwidth ceilings and NCHW transposes (23.5% / 82.4% before); BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
     "vendors": (0.10, 0.25),  # gpt-fast batch-1 decoding (A100, MI250X) and two TP 8 rows: 7.3% / 22.2% with the weight-only kernels'
     # achieved bandwidth and size-dependent streams (60.5% / 117.4% before, int8/int4 as pure bandwidth)
-    "overall": (0.12, 0.36),  # 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
+    "overall": (0.11, 0.36),  # 9.9% / 32.8% over 79 with the weight update's traffic; 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
 }
 
 
@@ -249,6 +251,12 @@ def test_committed_ceilings_fail_the_check(tmp_path, capsys):
     (tmp_path / "reliability.toml").write_text(bad, encoding="utf-8")
     with pytest.raises(InputError, match="ceiling.median"):
         measurements.load_cases(tmp_path)
+
+
+def test_issue_target_overall(report):
+    # issue 17's overall target (median <= 10%), met once training charges the weight update's traffic per
+    # micro-batch (BERT-Large SQuAD fine-tuning, one FusedAdam step per batch: +20.2% -> +8.2%)
+    assert report.overall.median <= 0.10
 
 
 def test_issue_target_distributed_training(report):

@@ -243,6 +243,8 @@ def _single_node(case: Case) -> Prediction:
         efficiency=p.get("efficiency"), bandwidth_efficiency=p.get("bandwidth_efficiency"),
         is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"), execution=c.get("execution", "eager"),
         memory_format=c.get("memory_format"),
+        accumulation_steps=c.get("accumulation_steps", 1),
+        mixed_precision=c.get("mixed_precision"),
     )
     target = Q_(1.0, case.unit)
     value = _in_unit(r.latency, case.unit) if target.check("[time]") else _in_unit(r.throughput, case.unit)

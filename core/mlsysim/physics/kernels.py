@@ -2378,3 +2378,53 @@ def first_stage_layers(layers: int, stages: int) -> int:
         return layers
     heaviest = -(-layers // stages)
     return heaviest - 1 if heaviest * stages > layers else heaviest
+
+
+# --- Accuracy: single node, round four ---
+
+
+def weight_update_bytes(params: float, accumulation_steps: float, state_bytes: float, model_bytes: float) -> float:
+    """Bytes the weight update moves per micro-batch of training: Adam, plus mixed precision's master copy.
+
+    Adam (Kingma & Ba 2015, Algorithm 1) reads each parameter, its gradient and both moments and writes the
+    parameter and both moments back: 7 values of ``state_bytes`` per parameter per optimizer step, in one
+    pass when fused (apex FusedAdam / FusedLAMB, one multi-tensor kernel). The step runs once per
+    ``accumulation_steps`` micro-batches.
+    Mixed precision with fp32 master weights (Micikevicius et al. 2018, "Mixed Precision Training",
+    Sec. 3.1; apex amp opt_level O2, as NVIDIA's DeepLearningExamples BERT uses) adds, with
+    ``model_bytes < state_bytes``: after every backward, the loss-scaled model gradient (``model_bytes``)
+    is unscaled into the fp32 master gradient (``state_bytes`` written; from the second micro-batch of an
+    accumulation on, read and written: apex's unscale_with_stashed), and after each optimizer step the
+    master weights (``state_bytes``) are copied to the model's (``model_bytes``).
+    Without master weights (``model_bytes >= state_bytes``: fp32 training), a micro-batch after the first
+    of an accumulation adds its gradient to the stored one (PyTorch's AccumulateGrad: read both, write one).
+    a = ``accumulation_steps``; per micro-batch:
+    master weights: (7 s + s + m) / a + m + s + s (a - 1) / a;  otherwise: 7 s / a + 3 s (a - 1) / a.
+    """
+    a, s, m = accumulation_steps, state_bytes, model_bytes
+    later = (a - 1.0) / a  # the share of micro-batches that add into a stored gradient
+    if m < s:
+        per_value = (7.0 * s + s + m) / a + m + s + s * later
+    else:
+        per_value = 7.0 * s / a + 3.0 * s * later
+    return params * per_value
+
+
+def autocast_cast_bytes(params: float, accumulation_steps: float, state_bytes: float, half_bytes: float,
+                        training: bool) -> float:
+    """Bytes PyTorch's native mixed precision (torch.cuda.amp) moves per micro-batch for its casts of the weights.
+
+    autocast keeps the model in fp32 and casts each weight to 16 bits the first time an op in the autocast
+    region uses it, caching the copy until the region exits (PyTorch docs, "Automatic Mixed Precision
+    package - torch.amp": autocast "caches" casts of leaf tensors "within an autocast-enabled region"), so
+    every forward pass reads each fp32 weight (``state_bytes``) and writes its 16-bit copy (``half_bytes``).
+    Training adds the cast's backward, the 16-bit gradient read and written as the fp32 gradient
+    (``half_bytes + state_bytes``), and once per optimizer step GradScaler.unscale_ reads and writes every
+    fp32 gradient with the inf/NaN check in the same pass (torch._amp_foreach_non_finite_check_and_unscale_):
+    2 ``state_bytes`` / ``accumulation_steps``. The fp32 optimizer step itself is ``weight_update_bytes``.
+    Per micro-batch: P (s + m) inference; P ((s + m) + (m + s) + 2 s / a) training.
+    """
+    cast = state_bytes + half_bytes
+    if not training:
+        return params * cast
+    return params * (2.0 * cast + 2.0 * state_bytes / accumulation_steps)

@@ -31,10 +31,12 @@ class DeviceRates:
     sram_bandwidth: float = 0.0  # its bandwidth x bandwidth efficiency
     launch: float = 0.0  # host cost of launching one kernel (0: launches not charged)
     kernel_bandwidth: float = 0.0  # what the separate memory-bound kernels reach (0: ``bandwidth``)
+    update_bandwidth: float = 0.0  # what the weight update's fused pass reaches (0: ``kernel_bandwidth``)
 
 
 def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: float = 1.0, on_chip: bool = False,
-                 launch: float = 0.0, kernel_bandwidth_efficiency: float | None = None) -> DeviceRates:
+                 launch: float = 0.0, kernel_bandwidth_efficiency: float | None = None,
+                 update_bandwidth_efficiency: float | None = None) -> DeviceRates:
     """The ceilings of ``hw`` for ``precision`` (already-checked inputs).
 
     ``on_chip``: give the on-chip tier where the entry lists both ``memory.sram_capacity`` and
@@ -42,6 +44,8 @@ def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: fl
     ``launch``: seconds the host spends per kernel launch (``registry/walls/efficiency.toml``).
     ``kernel_bandwidth_efficiency``: the fraction of the datasheet bandwidth the separate memory-bound
     kernels reach (the Software wall's HBM table at their size); None: ``bandwidth_efficiency``.
+    ``update_bandwidth_efficiency``: the fraction the training step's weight update reaches (the HBM table
+    at its bytes); None: as the memory-bound kernels.
     """
     peak, compute_precision = hw.peak_flops_si(precision)
     if not 0.0 < peak < math.inf:  # a listed peak of 0 is no arithmetic in that precision
@@ -52,7 +56,8 @@ def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: fl
     return DeviceRates(peak, kernels.effective_flops(peak, efficiency), mem["bandwidth"] * bandwidth_efficiency,
                        mem["bandwidth"], hw._si["dispatch_tax"], mem["capacity"], compute_precision,
                        sram if tier else 0.0, sram_bw * bandwidth_efficiency if tier else 0.0, launch,
-                       0.0 if kernel_bandwidth_efficiency is None else mem["bandwidth"] * kernel_bandwidth_efficiency)
+                       0.0 if kernel_bandwidth_efficiency is None else mem["bandwidth"] * kernel_bandwidth_efficiency,
+                       0.0 if update_bandwidth_efficiency is None else mem["bandwidth"] * update_bandwidth_efficiency)
 
 
 def fallback_note(hw_name: str, precision: str, device: DeviceRates) -> str | None:

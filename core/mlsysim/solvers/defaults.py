@@ -145,3 +145,11 @@ DEFAULT_MEMORY_FORMAT = "nhwc"
 MEMORY_FORMATS = ("nchw", "nhwc")
 TENSOR_CORE_PRECISIONS = ("fp16", "bf16", "tf32", "int8", "fp8")
 
+# How a framework keeps the weights of 16-bit work (kernels.weight_update_bytes, kernels.autocast_cast_bytes):
+# "master": a 16-bit model whose training keeps fp32 master weights (Micikevicius et al. 2018; apex amp O2, as
+# NVIDIA's DeepLearningExamples BERT runs it; a model.half() inference casts nothing); "autocast": PyTorch's
+# native torch.cuda.amp, an fp32 model whose weights are cast to 16 bits on every forward pass (NVIDIA's
+# DeepLearningExamples ConvNets, image_classification/training.py). The solver assumes "master" when none is given.
+DEFAULT_MIXED_PRECISION = "master"
+MIXED_PRECISIONS = ("master", "autocast")
+

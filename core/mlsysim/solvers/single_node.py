@@ -48,7 +48,8 @@ from . import _inputs
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
 from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_EXECUTION,
-                       DEFAULT_MEMORY_FORMAT, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
+                       DEFAULT_MEMORY_FORMAT, DEFAULT_MIXED_PRECISION, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
+                       MIXED_PRECISIONS,
                        GEMMS_PER_TRANSFORMER_LAYER, MEMORY_FORMATS, MEMORY_KERNELS_PER_TRANSFORMER_LAYER, TENSOR_CORE_PRECISIONS)
 from .efficiency import efficiency_for_key, efficiency_table_name
 
@@ -59,6 +60,7 @@ COMPUTE_BOUND = Wall.COMPUTE.phrase  # "Compute Bound"
 MEMORY_BOUND = Wall.MEMORY.phrase  # "Memory Bound"
 SOFTWARE_BOUND = Wall.SOFTWARE.phrase  # "Software Bound": the host's kernel launches outlast the device
 UNSUPPORTED = "Unsupported Precision"
+FP32_BYTES = bytes_per_value("fp32")  # optimizer state and master weights are kept in fp32 (Micikevicius et al. 2018)
 
 
 class PerformanceProfile(Result):
@@ -109,6 +111,7 @@ class WorkloadPlan:
     gemm_kernels: float = 1.0  # GEMM-class kernels the forward work is spread over (the efficiency table's size)
     gemm_io: float = 0.0  # activation bytes per sample per pass the GEMMs move beyond ``act`` (a Transformer's projections)
     memory_kernels: float = 0.0  # memory-bound kernels of one forward pass (sizes the HBM table's look-up)
+    update_bytes: float = 0.0  # weight-side bytes per micro-batch: the update (training) and autocast's weight casts
 
 
 @plan
@@ -168,12 +171,18 @@ def kernel_counts(model, execution: str, is_training: bool = False) -> tuple[flo
 
 
 def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False,
-                  execution: str = DEFAULT_EXECUTION, transposes: bool = False) -> WorkloadPlan:
+                  execution: str = DEFAULT_EXECUTION, transposes: bool = False, accumulation_steps: int = 1,
+                  mixed_precision: str = DEFAULT_MIXED_PRECISION) -> WorkloadPlan:
     """The model's side of a roofline solve, as floats.
 
     ``transposes``: an eager CNN's convolutions run on tensor cores from NCHW tensors, so each conv's input
     and output pass through an NCHW <-> NHWC transpose (``kernels.layout_transpose_values``): separate
     memory-bound kernels, two per conv per pass, launched inside the conv call (no framework dispatch of their own).
+    ``accumulation_steps`` (training): micro-batches per optimizer step (1: a step per batch); the weight
+    update's traffic (``kernels.weight_update_bytes``: fused Adam in fp32, with fp32 master weights below
+    4 bytes per value) is charged per micro-batch as one more memory-bound pass. ``mixed_precision`` (below 4
+    bytes per value): "master" (a 16-bit model, fp32 master weights in training) or "autocast" (an fp32 model
+    cast per forward, ``kernels.autocast_cast_bytes``, with an fp32 update; inference pays the casts too).
     """
     fwd = model.forward_ops_per_sample_si(seq_len)
     work = kernels.training_passes() if is_training else 1.0
@@ -197,24 +206,33 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
         if moved > 0.0:
             elementwise += moved * work
             memory_kernels += 2.0 * (gemm_kernels - 1.0)  # an input and an output transpose per conv (not the fc layer)
+    update = 0.0
+    value, params, a = bytes_per_value(precision), model._si["parameters"], float(accumulation_steps)
+    autocast = mixed_precision == "autocast" and value < FP32_BYTES
+    if autocast:
+        update = kernels.autocast_cast_bytes(params, a, FP32_BYTES, value, is_training)
+    if is_training:
+        update += kernels.weight_update_bytes(params, a, FP32_BYTES, FP32_BYTES if autocast else value)
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
-                        gemm_kernels, gemm_io, memory_kernels)
+                        gemm_kernels, gemm_io, memory_kernels, update)
 
 
 def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_efficiency: float, is_training: bool,
                   seq_len: int | None, recompute: bool = False, workload: WorkloadPlan | None = None,
-                  on_chip: bool = False, launch: float = 0.0, kernel_bandwidth_efficiency: float | None = None) -> RooflinePlan:
+                  on_chip: bool = False, launch: float = 0.0, kernel_bandwidth_efficiency: float | None = None,
+                  update_bandwidth_efficiency: float | None = None) -> RooflinePlan:
     """The batch-independent part of a solve; ``workload`` when the caller already has it.
 
     ``on_chip`` (inference only: training's gradients and optimizer state are not in the
     working set below) gives the device its SRAM tier, where the registry lists one.
     ``launch``: seconds per kernel launch (0, the default, charges none: what sweeps and the
     other solvers that build plans get unless they ask). ``kernel_bandwidth_efficiency``: what the
-    separate memory-bound kernels reach (None: ``bandwidth_efficiency``).
+    separate memory-bound kernels reach (None: ``bandwidth_efficiency``); ``update_bandwidth_efficiency``:
+    what the weight update reaches (None: as the memory-bound kernels).
     """
     return RooflinePlan(workload or workload_plan(model, precision, is_training, seq_len, recompute),
                         device_rates(hw, precision, efficiency, bandwidth_efficiency, on_chip and not is_training, launch,
-                                     kernel_bandwidth_efficiency))
+                                     kernel_bandwidth_efficiency, update_bandwidth_efficiency))
 
 
 def default_execution(hw) -> str:
@@ -304,12 +322,12 @@ def evaluate(p: RooflinePlan, batch: int) -> RooflineFloats:
     kernel_bw = bw if on_chip or not d.kernel_bandwidth else d.kernel_bandwidth
     compute = w.fwd * w.hw_work / d.rate * batch
     memory = w.weights_read * w.work / bw + (w.act + w.gemm_io) * w.work / bw * batch
-    elementwise = w.elementwise / kernel_bw * batch
+    elementwise = w.elementwise / kernel_bw * batch + w.update_bytes / (d.update_bandwidth or kernel_bw)
     device = kernels.sequential_kernels_time(compute if compute > memory else memory, elementwise)
     launches = w.kernels * w.hw_work
     latency = kernels.host_bound_time(device, launches, d.launch) + d.tax
     return RooflineFloats(latency, compute, memory + elementwise, w.fwd * w.work * batch,
-                          (w.weights_read + (w.act + w.gemm_io) * batch) * w.work + w.elementwise * batch,
+                          (w.weights_read + (w.act + w.gemm_io) * batch) * w.work + w.elementwise * batch + w.update_bytes,
                           launches * d.launch, device)
 
 
@@ -326,19 +344,20 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
             bw = d.sram_bandwidth if on_chip else d.bandwidth
             kernel_bw = bw if on_chip or not d.kernel_bandwidth else d.kernel_bandwidth
             memory.append(w.weights_read * w.work / bw + act * w.work / bw * b)
-            elementwise.append(w.elementwise / kernel_bw * b)
+            elementwise.append(w.elementwise / kernel_bw * b + w.update_bytes / (d.update_bandwidth or kernel_bw))
     else:
         fixed_memory = w.weights_read * w.work / d.bandwidth
         per_sample_memory = act * w.work / d.bandwidth
         per_sample_elementwise = w.elementwise / (d.kernel_bandwidth or d.bandwidth)
+        fixed_elementwise = w.update_bytes / (d.update_bandwidth or d.kernel_bandwidth or d.bandwidth)
         memory = [fixed_memory + per_sample_memory * b for b in batches]
-        elementwise = [per_sample_elementwise * b for b in batches]
+        elementwise = [fixed_elementwise + per_sample_elementwise * b for b in batches]
     tax = d.tax
     host = w.kernels * w.hw_work * d.launch
     device = [(c if c > m else m) + e for c, m, e in zip(compute, memory, elementwise)]
     latency = [(t if t > host else host) + tax for t in device]
     ops = [w.fwd * w.work * b for b in batches]
-    nbytes = [(w.weights_read + act * b) * w.work + w.elementwise * b for b in batches]
+    nbytes = [(w.weights_read + act * b) * w.work + w.elementwise * b + w.update_bytes for b in batches]
     return RooflineFloats(latency, compute, [m + e for m, e in zip(memory, elementwise)], ops, nbytes,
                           [host] * len(batches), device)
 
@@ -489,13 +508,18 @@ class SingleNodeModel:
         on_chip: bool = True,
         execution: str | None = None,
         memory_format: str | None = None,
+        accumulation_steps: int = 1,
+        mixed_precision: str | None = None,
     ) -> PerformanceProfile:
         """``efficiency`` / ``bandwidth_efficiency`` None: the Software wall's size-dependent tables for this
         work (``default_efficiencies``); a number wins. ``execution``: "eager" (PyTorch eager: every
         operator its own kernel and launch), "fused" (conv + BN + activation fused, launched on a stream)
         or "graph" (the fused kernels in a CUDA graph). ``on_chip=True``: inference whose weights read +
         activations fit in the accelerator's on-chip SRAM (registry ``memory.sram_capacity`` and
-        ``sram_bandwidth``) moves them at SRAM bandwidth."""
+        ``sram_bandwidth``) moves them at SRAM bandwidth. ``accumulation_steps`` (training): micro-batches
+        (of ``batch_size`` each) per optimizer step; the weight update's traffic is charged per micro-batch.
+        ``mixed_precision`` (16-bit work): "master" (a 16-bit model with fp32 master weights, apex amp O2) or
+        "autocast" (PyTorch's torch.cuda.amp: fp32 weights cast on every forward); None: "master"."""
         model = _inputs.workload(model)
         hw = _inputs.hardware(hardware)
         batch = _inputs.positive_int(batch_size, "batch_size")
@@ -508,6 +532,12 @@ class SingleNodeModel:
         is_training = _inputs.boolean(is_training, "is_training")
         recompute = _inputs.boolean(activation_recompute, "activation_recompute")
         on_chip = _inputs.boolean(on_chip, "on_chip")
+        accumulation = _inputs.positive_int(accumulation_steps, "accumulation_steps")
+        amp_note = ""
+        if mixed_precision is None:
+            mixed_precision, amp_note = DEFAULT_MIXED_PRECISION, " (none given)"
+        elif mixed_precision not in MIXED_PRECISIONS:
+            mixed_precision = _inputs.choice(mixed_precision, "mixed_precision", MIXED_PRECISIONS)
         execution_note = ""
         if execution is None:
             execution = default_execution(hw)
@@ -522,7 +552,7 @@ class SingleNodeModel:
             memory_format = _inputs.choice(memory_format, "memory_format", MEMORY_FORMATS)
         transposes = (memory_format == "nchw" and execution == "eager" and isinstance(model, CNNWorkload) and hw.vendor == "NVIDIA"
                       and hw.peak_flops_si(precision)[1] in TENSOR_CORE_PRECISIONS and model.conv_input_values is not None)
-        w = workload_plan(model, precision, is_training, seq_len, recompute, execution, transposes)
+        w = workload_plan(model, precision, is_training, seq_len, recompute, execution, transposes, accumulation, mixed_precision)
         notes = []
         tables = efficiency is None and bandwidth_efficiency is None  # the Software wall's tables for both sides
         if efficiency is None and hw.tier not in GPU_TIERS:
@@ -559,6 +589,27 @@ class SingleNodeModel:
                          f"({launch_name}), launched asynchronously: the host's launches and the device's work overlap")
         else:
             notes.append(f"execution={execution}{execution_note}: {model.name} has no kernel count in the registry, so no launch cost is charged")
+        update_bw_eff = None
+        if w.update_bytes > 0.0:
+            half = bytes_per_value(precision) < FP32_BYTES
+            master = half and mixed_precision == "master"
+            autocast = half and mixed_precision == "autocast"
+            if tables and hw.tier in GPU_TIERS:  # one fused multi-tensor stream: the HBM table at its bytes
+                update_bw_eff = efficiency_for_key("memory", w.update_bytes, hw.key)
+                rate = (f"at {update_bw_eff:g} of the datasheet bandwidth (the Software wall's HBM table "
+                        f"({efficiency_table_name('memory', hw.key)}) at its bytes)")
+            else:
+                rate = "at the memory-bound kernels' bandwidth"
+            casts = (f"mixed_precision=autocast{amp_note}: fp32 weights cast to {precision} on every forward"
+                     + (", the gradients cast back and unscaled" if is_training else "") + "; ") if autocast else ""
+            if is_training:
+                update = (f"{casts}weight update: fused Adam in fp32"
+                          f"{f' with fp32 master weights (mixed_precision=master{amp_note})' if master else ''}, "
+                          f"one optimizer step per {accumulation} micro-batch{'es' if accumulation > 1 else ''}")
+            else:
+                update = casts.rstrip("; ")
+            notes.append(f"{update}: {w.update_bytes / 1e9:.3g} GB per micro-batch {rate} "
+                         "(kernels.weight_update_bytes, kernels.autocast_cast_bytes)")
         if isinstance(model, TransformerWorkload) and model.layer_ops is None:
             notes.append(f"activations: {model.name} has no layer operator list (layer_ops) in the registry, so its memory term is "
                          "the weights only and no attention flops or kernel launches are counted")
@@ -580,7 +631,8 @@ class SingleNodeModel:
         elif isinstance(model, CNNWorkload):
             notes.append(f"activations: {model.name} has no per-layer shapes in the registry, so its memory term is the weights only")
         p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute,
-                          workload=w, on_chip=on_chip, launch=launch, kernel_bandwidth_efficiency=kernel_bw_eff)
+                          workload=w, on_chip=on_chip, launch=launch, kernel_bandwidth_efficiency=kernel_bw_eff,
+                          update_bandwidth_efficiency=update_bw_eff)
         mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
         return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training, notes, execution)
 
