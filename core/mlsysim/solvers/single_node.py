@@ -31,6 +31,11 @@ The contract: ``SingleNodeModel.solve`` checks its arguments, builds a
 ``evaluate(plan, batch)`` and ``memory_plan`` and views the floats as a
 ``PerformanceProfile``. ``mlsysim.sweep`` runs ``roofline_columns``, the same
 arithmetic over lists of batch sizes.
+
+Why one module of ~650 lines: the workload plan, the float evaluation, the sweep's columns and
+the notes ``solve`` writes into ``assumptions`` all read the same plan fields (kernel counts,
+GEMM and elementwise bytes, the weight update, the tables' efficiencies); kept together, a new
+term of the roofline is added in one file and the sweep cannot drift from the solve.
 """
 
 from __future__ import annotations
