@@ -34,8 +34,9 @@ regression fails and an improvement passes:
                                                   distributed round three; 22.4% / 102.2% over 73 before the weight-only kernels
                                                   and the single-node Transformer traffic; docs/validation.md has each)
 
-Issue 17's targets (<= 15% per category, <= 10% overall) are for after the
-missing physics lands; ``test_issue_targets`` is a strict xfail until then.
+Issue 17's targets: <= 10% overall (met, ``test_issue_target_overall``) and <= 15% per category (met by
+four of six, each with its own test; ``test_issue_targets`` is a strict xfail until single_node and
+reliability meet it too).
 """
 
 from __future__ import annotations
@@ -226,7 +227,8 @@ def test_error_thresholds_today(report, name):
     assert s.p90 <= p90, f"{name}: p90 |error| {s.p90:.1%} > {p90:.0%}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17's targets need the missing physics (CNN activations, per-kernel launch cost, TP serving, ...)")
+@pytest.mark.xfail(strict=True, reason="issue 17's per-category target (<= 15%) is not met by single_node (19.1%: ResNet-50 batch-1 "
+                   "host cost, fp16 BERT's non-GEMM time) nor by reliability (28.5%: a failure rate belongs to a fleet)")
 def test_issue_targets(report):
     assert report.overall.median <= 0.10
     for s in report.categories:
@@ -270,6 +272,11 @@ def test_issue_target_llm_serving(report):
     # size and precision (FP8 GEMMs reach far less of their doubled peak), the decoder's memory-bound kernels move
     # their activations, each pass pays its launches and TensorRT-LLM v0.6's decode attention reads GQA KV heads per query head
     assert report.category("llm_serving").median <= 0.15
+
+
+def test_issue_target_energy_carbon(report):
+    # issue 17's per-category target, met by the energy and carbon cases with each source's own PUE and grid
+    assert report.category("energy_carbon").median <= 0.15
 
 
 def test_issue_target_vendors(report):
