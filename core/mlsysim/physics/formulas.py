@@ -996,9 +996,7 @@ def calc_binomial_at_least_one(fraction, count):
     """1 - (1 - p)^n: the chance at least one of ``count`` devices is defective at prevalence ``fraction`` (Feller 1968). Returns a ratio."""
     p = checks.number(fraction, "fraction", 0.0, 1.0, accepted="a fraction of devices in [0, 1], e.g. 0.001")
     n = checks.nonneg(count, "count")
-    if p == 1.0:
-        return make(1.0 if n > 0 else 0.0, "ratio")
-    return make(k.binomial_at_least_one(p, n), "ratio")
+    return make(k.binomial_at_least_one(p, n), "ratio")  # the kernel takes p = 1 (certain) itself
 
 
 def calc_silent_check_loss_fraction(check_time, interval, events, duration):

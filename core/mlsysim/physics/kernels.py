@@ -1476,11 +1476,7 @@ def sequential_roofline(ops_a: float, bytes_a: float, ops_b: float, bytes_b: flo
     predict a step). The compute and memory times returned are the sums over
     both operators; a rate of 0 (no arithmetic in that precision) takes forever.
     """
-    if flops <= 0:
-        return math.inf, math.inf, (bytes_a + bytes_b) / bandwidth
-    ca, cb = ops_a / flops, ops_b / flops
-    ma, mb = bytes_a / bandwidth, bytes_b / bandwidth
-    return max(ca, ma) + max(cb, mb), ca + cb, ma + mb
+    return sequential_roofline_rates(ops_a, bytes_a, flops, bandwidth, ops_b, bytes_b, flops, bandwidth)
 
 
 # --- Accuracy: reliability by component class ---
@@ -2078,7 +2074,6 @@ def logits_traffic_values(vocab: float) -> float:
     return 3.0 * vocab
 
 
-
 # --- Accuracy: serving, round two (weight-only dequantisation, size-dependent streams) ---
 
 
@@ -2302,7 +2297,7 @@ def pass_launch_time(layers: float, kernels_per_layer: float, launch_time: float
     kernel (``launch_overhead``); a Transformer pass launches the same kernels in every
     layer (norm, QKV GEMM, attention, output GEMM, norm, FFN GEMMs, activation, residual).
     """
-    return layers * kernels_per_layer * launch_time
+    return launch_overhead(layers * kernels_per_layer, launch_time)
 
 
 def decode_kv_read_factor(heads: int, kv_heads: int, per_query_head: bool) -> float:
@@ -2353,7 +2348,6 @@ def layout_transpose_values(conv_input_values: float, conv_output_values: float)
     2 x (sum of conv inputs + sum of conv outputs). Channels-last (NHWC) tensors need none.
     """
     return 2.0 * (conv_input_values + conv_output_values)
-
 
 
 # --- Accuracy: distributed training, round three (stage balance) ---
