@@ -73,6 +73,21 @@ def efficiency_table_name(op_kind: str, hardware_key: str | None, precision: str
     return name
 
 
+_LAUNCH_CACHE: dict = {}
+
+
+def launch_overhead_entry(launch: str):
+    """The ``[[launch_overheads]]`` entry named ``launch`` (an InputError naming ``launch`` lists the
+    accepted keys), memoised per loaded catalogue: the look-up by name costs more than a solve's arithmetic."""
+    key = (launch, id(LaunchOverheads._loaded)) if isinstance(launch, str) else None  # anything else: checked, never cached
+    found = _LAUNCH_CACHE.get(key)
+    if found is None:
+        found = LaunchOverheads.get(checks.choice(launch, "launch", [e.key for e in LaunchOverheads]))
+        if key is not None:
+            _LAUNCH_CACHE[key] = found
+    return found
+
+
 def efficiency_for(op_kind: str, size: float, hardware=None, precision: str | None = None) -> float:
     """Achieved fraction of peak for one kernel of ``size`` (flop for gemm/vector, bytes for memory).
 
@@ -154,7 +169,7 @@ class EfficiencyModel:
         fused = n_k if fused_kernels is None else checks.positive_int(fused_kernels, "fused_kernels")
         if fused > n_k:
             raise InputError("fused_kernels", fused_kernels, f"at most kernels_per_step ({n_k}): fusion merges kernels, it never adds any")
-        over = LaunchOverheads.get(checks.choice(launch, "launch", [e.key for e in LaunchOverheads]))
+        over = launch_overhead_entry(launch)
         b = bytes_per_value(precision)
         if m is not None or n is not None or k is not None:
             if flops is not None or nbytes is not None:
@@ -184,9 +199,10 @@ class EfficiencyModel:
             bound = Wall.SOFTWARE
         else:
             bound = Wall.COMPUTE if out.compute_time >= out.memory_time else Wall.MEMORY
+        table = _table(kind, hw.key, precision)  # the table ce was read from, named with its provenance
         assumptions = [
             shape,
-            f"efficiencies from the {_table(kind, hw.key, precision).key} and {_table('memory', hw.key).key} tables ({_table(kind, hw.key).provenance('points.0').kind})",
+            f"efficiencies from the {table.key} and {_table('memory', hw.key).key} tables ({table.provenance('points.0').kind})",
             f"launch cost {over._si['launch_time'] * 1e6:.3g} us per kernel ({over.name}); launches do not overlap the kernels",
             "fusion: the same flops and bytes in fused_kernels larger kernels (traffic saved by fusion is left out)",
         ]

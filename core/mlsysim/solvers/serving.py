@@ -75,12 +75,10 @@ from ..workloads.precision import BYTES_PER_VALUE
 from . import _inputs, _system
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
-from .efficiency import efficiency_table_name
+from .efficiency import efficiency_table_name, launch_overhead_entry
 from .weight_streams import (WEIGHT_ONLY_ARITHMETIC, PassTables, WeightOnlyKernel, check_weight_kernel, is_gated,
                              matrix_parameters, pass_tables, stream_size_factor, weight_note)
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_LINK_LATENCY_S
-from ..wall_registry import LaunchOverheads
-from ..core import checks
 
 DEFAULT_SEQ_LEN = 2048  # the single-length API's default context (tokens)
 SIXTEEN_BIT_KV = "fp16"  # the KV cache's precision when the weights are narrower than 16 bits
@@ -457,7 +455,7 @@ class ServingModel:
             raise InputError("framework_factor", framework_factor, f"None unless efficiency='{TABLE}' (it scales the tables)")
         factor = 1.0 if framework_factor is None else _inputs.fraction(framework_factor, "framework_factor")
         per_layer = 0 if kernels_per_layer is None else _inputs.positive_int(kernels_per_layer, "kernels_per_layer")
-        over = _launch_overhead(launch) if per_layer else None
+        over = launch_overhead_entry(launch) if per_layer else None
         bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
         bw, lat = link(hw, n, link_bandwidth, link_latency)
         kernel = check_weight_kernel(weight_kernel, precision)
@@ -490,17 +488,6 @@ class ServingModel:
         return result(model, hw.name, p, precision, kv_precision, efficiency, bandwidth_efficiency, kv_note,
                       "; ".join(n for n in notes if n) or None)
 
-
-_LAUNCH_CACHE: dict = {}
-
-
-def _launch_overhead(launch: str):
-    """The [[launch_overheads]] entry named ``launch`` (checked; memoised per loaded catalogue)."""
-    key = (launch, id(LaunchOverheads._loaded))
-    found = _LAUNCH_CACHE.get(key)
-    if found is None:
-        found = _LAUNCH_CACHE[key] = LaunchOverheads.get(checks.choice(launch, "launch", [e.key for e in LaunchOverheads]))
-    return found
 
 
 def tensor_parallel_group(hw, count: int):

@@ -47,7 +47,6 @@ from ..physics import kernels
 from ..results import Result, quantity
 from ..walls import Wall
 from ..workloads.precision import bytes_per_value
-from ..wall_registry import LaunchOverheads
 from ..workloads.types import CNNWorkload, TransformerWorkload
 from . import _inputs
 from ._device import DeviceRates, device_rates, fallback_note
@@ -56,7 +55,7 @@ from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_
                        DEFAULT_MEMORY_FORMAT, DEFAULT_MIXED_PRECISION, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
                        MIXED_PRECISIONS,
                        GEMMS_PER_TRANSFORMER_LAYER, MEMORY_FORMATS, MEMORY_KERNELS_PER_TRANSFORMER_LAYER, TENSOR_CORE_PRECISIONS)
-from .efficiency import efficiency_for_key, efficiency_table_name
+from .efficiency import efficiency_for_key, efficiency_table_name, launch_overhead_entry
 
 EXECUTIONS = tuple(EXECUTION_LAUNCH)
 GPU_TIERS = ("cloud", "workstation")  # the parts the Software wall's GPU tables and PyTorch eager describe
@@ -248,20 +247,10 @@ def default_execution(hw) -> str:
     return DEFAULT_EXECUTION if hw.tier in GPU_TIERS else "fused"
 
 
-_LAUNCH_CACHE: dict = {}
-
-
 def launch_cost(execution: str) -> tuple[float, str]:
-    """(seconds per kernel launch, the registry entry's name) for an execution mode.
-
-    Memoised per loaded catalogue (a reloaded registry has a new ``_loaded`` list, so a new key):
-    the look-up by name costs more than the rest of a solve's arithmetic."""
-    key = (execution, id(LaunchOverheads._loaded))
-    found = _LAUNCH_CACHE.get(key)
-    if found is None:
-        entry = LaunchOverheads.get(EXECUTION_LAUNCH[execution])
-        found = _LAUNCH_CACHE[key] = (entry._si["launch_time"], entry.name)
-    return found
+    """(seconds per kernel launch, the registry entry's name) for an execution mode (``launch_overhead_entry``)."""
+    entry = launch_overhead_entry(EXECUTION_LAUNCH[execution])
+    return entry._si["launch_time"], entry.name
 
 
 def default_efficiency(w: WorkloadPlan, hw_key: str, batch: int, precision: str | None = None) -> float:
