@@ -17,7 +17,7 @@ from mlsysim.core.errors import InputError
 from mlsysim.physics import kernels
 from mlsysim.solvers import ServingModel
 from mlsysim.solvers.efficiency import efficiency_for
-from mlsysim.solvers.weight_streams import pass_tables
+from mlsysim.solvers.weight_streams import matrix_parameters, pass_tables
 from mlsysim import measurements
 
 
@@ -75,7 +75,7 @@ def test_fp8_attention_computes_at_the_16_bit_peak():
     # of the FP16 peak, which is 989.4 / 1978.9 = 0.49997 of the FP8 peak the plan's rates are scaled from
     m, hw = Models.get("llama2_7b"), Hardware.get("h100")
     attention = 2048 * kernels.attention_flops_per_token(32, 1024.5, 4096)
-    t = pass_tables(m, hw, "fp8", 2048.0, attention, 2048 * 262144.0, 1, 1.0, 1.0)
+    t = pass_tables(m, matrix_parameters(m), hw, "fp8", 2048.0, attention, 2048 * 262144.0, 1, 1.0, 1.0)
     assert t.attention == pytest.approx(0.9 * 989.4 / 1978.9)
     # GEMMs in FP8 at M = 2048: QKV 206 GFLOP -> 0.580, output 68.7 -> 0.326, FFN 184.7 -> 0.518, head 537 -> 0.686
     f = [206.2e9 * 32, 68.72e9 * 32, 184.7e9 * 96, 536.9e9]

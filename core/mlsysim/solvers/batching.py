@@ -37,7 +37,7 @@ from . import _inputs
 from .contract import floats, plan
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
 from .serving import check_kv_precision
-from .weight_streams import WEIGHT_ONLY_ARITHMETIC, check_weight_kernel, weight_note
+from .weight_streams import arithmetic_precision, check_weight_kernel, stored_bytes_factor, weight_note
 
 DEFAULT_BLOCK_SIZE = 16  # vLLM --block-size default (engine arguments docs); Kwon et al. 2023, Sec. 7.2
 DEFAULT_MEMORY_FRACTION = 0.9  # vLLM --gpu-memory-utilization default (engine arguments docs)
@@ -210,13 +210,9 @@ class ContinuousBatchingModel:
         bw_eff = checks.fraction(bandwidth_efficiency, "bandwidth_efficiency")
 
         kernel = check_weight_kernel(None, precision)  # int8/int4: the weight-only kernel, as ServingModel
-        peak, compute_precision = hw.peak_flops_si(precision if kernel is None else WEIGHT_ONLY_ARITHMETIC)
-        scaled, stream = 1.0, 1.0
-        if kernel is not None:  # group scales stored and read with the weights, streamed at the kernel's fraction
-            per_value = bytes_per_value(precision)
-            scaled = kernels.group_quantized_weight_bytes(1.0, per_value, kernels.group_scale_bytes_per_weight(
-                kernel.group_size, kernel.scale_bytes)) / per_value
-            stream = kernel.bandwidth_fraction
+        peak, compute_precision = hw.peak_flops_si(arithmetic_precision(kernel, precision))
+        # group scales stored and read with the weights, streamed at the kernel's fraction
+        scaled, stream = stored_bytes_factor(kernel, precision), 1.0 if kernel is None else kernel.bandwidth_fraction
         weights = m.weight_bytes_si(precision) * scaled
         if m.is_moe:  # split the resident weights as the model's own routing arithmetic does
             one = m.expected_weight_bytes_read_si(precision, 1) * scaled

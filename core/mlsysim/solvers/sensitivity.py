@@ -32,7 +32,7 @@ from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_
 from ._device import DeviceRates, device_rates
 from .serving import ServingModel, serving_plan, with_device
 from .serving import evaluate as serve
-from .weight_streams import WEIGHT_ONLY_ARITHMETIC, check_weight_kernel
+from .weight_streams import arithmetic_precision, check_weight_kernel
 from .single_node import RooflinePlan, SingleNodeModel, launch_cost, workload_plan
 from .single_node import evaluate as roofline
 
@@ -253,7 +253,7 @@ def serving_problem(model, hardware, seq_len: int = 2048, batch_size: int = 1, p
     # int8 / int4 weights: the weight-only kernel ServingModel uses by default (dequantised, 16-bit arithmetic,
     # its group scales and measured stream fraction), not integer arithmetic on pure bandwidth
     kernel = check_weight_kernel(None, base.precision)
-    arithmetic = base.precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
+    arithmetic = arithmetic_precision(kernel, base.precision)
     peak0, got = hw.peak_flops_si(arithmetic)
     if got is None:
         raise InputError("precision", precision, f"a precision {hw.name} computes in")

@@ -76,8 +76,8 @@ from . import _inputs, _system
 from ._device import DeviceRates, device_rates, fallback_note
 from .contract import floats, plan
 from .efficiency import efficiency_table_name, launch_overhead_entry
-from .weight_streams import (WEIGHT_ONLY_ARITHMETIC, PassTables, WeightOnlyKernel, check_weight_kernel, is_gated,
-                             matrix_parameters, pass_tables, stream_size_factor, weight_note)
+from .weight_streams import (PassTables, WeightOnlyKernel, arithmetic_precision, check_weight_kernel, is_gated,
+                             matrix_parameters, pass_tables, stored_bytes_factor, stream_size_factor, weight_note)
 from .defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_LINK_LATENCY_S
 
 DEFAULT_SEQ_LEN = 2048  # the single-length API's default context (tokens)
@@ -210,33 +210,28 @@ def serving_plan(model, device: DeviceRates, seq: int, batch: int, precision: st
     resident = model.weight_bytes_si(precision)
     prefill_read = model.expected_weight_bytes_read_si(precision, prompt * batch)
     decode_read = model.expected_weight_bytes_read_si(precision, batch)
-    per_value_bytes = BYTES_PER_VALUE[precision]
-    fraction = 1.0
-    if weight_kernel is not None:
-        g = weight_kernel.group_size if group_size is None else group_size
-        per_value = BYTES_PER_VALUE[precision]
-        scaled = kernels.group_quantized_weight_bytes(1.0, per_value, kernels.group_scale_bytes_per_weight(g, weight_kernel.scale_bytes)) / per_value
-        resident, prefill_read, decode_read = resident * scaled, prefill_read * scaled, decode_read * scaled
-        fraction = weight_kernel.bandwidth_fraction
-        per_value_bytes *= scaled
+    scaled = stored_bytes_factor(weight_kernel, precision, group_size)  # a weight-only kernel's group scales ride along
+    resident, prefill_read, decode_read = resident * scaled, prefill_read * scaled, decode_read * scaled
+    per_value_bytes = BYTES_PER_VALUE[precision] * scaled
+    fraction = 1.0 if weight_kernel is None else weight_kernel.bandwidth_fraction
+    shapes = matrix_parameters(model) if size_dependent_streams or tables_of is not None else None
     if size_dependent_streams:
-        matrices, head = matrix_parameters(model)
+        matrices, head = shapes
         fraction *= stream_size_factor([m * per_value_bytes / tp for m in matrices], float(model.layers), head * per_value_bytes / tp)
     tables = (FLAT, FLAT)
     kv_factor = kernels.decode_kv_read_factor(model.heads, model.kv_heads, kv_per_query_head)
     elementwise = 0.0
     if tables_of is not None:
         elementwise = tp * float(model.layers) * ACTIVATION_BYTES * kernels.decoder_elementwise_values(
-            float(model.hidden_dim), float(model.kv_heads * model.head_dim), float(model.ffn_dim or 4 * model.hidden_dim),
-            is_gated(model), tp)
+            float(model.hidden_dim), float(model.kv_heads * model.head_dim), float(model.ffn_width), is_gated(shapes[0]), tp)
         arithmetic = device.compute_precision or precision
         width, layers = float(model.heads * model.head_dim), float(model.layers)
         context = kernels.decode_mean_context(prompt, output) if output else float(seq)
         tables = (
-            pass_tables(model, tables_of, arithmetic, prompt * batch,
+            pass_tables(model, shapes, tables_of, arithmetic, prompt * batch,
                         prompt * batch * kernels.attention_flops_per_token(layers, kernels.causal_prefill_mean_context(prompt), width),
                         kv_token * prompt * batch, tp, per_value_bytes, framework_factor, elementwise * prompt * batch),
-            pass_tables(model, tables_of, arithmetic, float(batch), batch * kernels.attention_flops_per_token(layers, context, width),
+            pass_tables(model, shapes, tables_of, arithmetic, float(batch), batch * kernels.attention_flops_per_token(layers, context, width),
                         kv_token * context * batch * kv_factor, tp, per_value_bytes, framework_factor, elementwise * batch),
         )
     return ServingPlan(
@@ -462,7 +457,7 @@ class ServingModel:
         groups = None if group_size is None else _inputs.positive_int(group_size, "group_size")
         if groups is not None and kernel is None:
             raise InputError("group_size", group_size, "None unless the weights are int8/int4 with a weight-only kernel")
-        arithmetic = precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
+        arithmetic = arithmetic_precision(kernel, precision)
         kernels_per_pass = per_layer + (TP_KERNELS_PER_LAYER if n > 1 and per_layer else 0)
         launch_time = kernels.pass_launch_time(float(model.layers), float(kernels_per_pass), over._si["launch_time"]) if over else 0.0
         p = serving_plan(model, device_rates(hw, arithmetic, 1.0 if tabled else efficiency, bandwidth_efficiency), prompt + output, batch,
@@ -529,8 +524,7 @@ def serve_group(model, hw, n: int, seq: int, batch: int, precision: str, efficie
     """
     kv, note = check_kv_precision(kv_precision, precision)
     kernel = check_weight_kernel(None, precision)  # int8/int4 weights: the weight-only kernel, as ServingModel.solve
-    arithmetic = precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
-    p = serving_plan(model, device_rates(hw, arithmetic, efficiency), seq, batch, precision, kv, tp=n,
+    p = serving_plan(model, device_rates(hw, arithmetic_precision(kernel, precision), efficiency), seq, batch, precision, kv, tp=n,
                      link_bandwidth=link_bandwidth, link_latency=link_latency, weight_kernel=kernel)
     sr = result(model, hw.name, p, precision, kv, efficiency, DEFAULT_BANDWIDTH_EFFICIENCY, note, weight_note(kernel, None))
     out = sr._outs[0]

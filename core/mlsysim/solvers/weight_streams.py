@@ -22,6 +22,7 @@ import math
 from ..core.errors import InputError
 from ..physics import kernels
 from ..wall_registry import WeightOnlyKernel, WeightOnlyKernels
+from ..workloads.precision import bytes_per_value
 from .contract import floats
 from .efficiency import efficiency_for_key
 
@@ -82,6 +83,21 @@ def check_weight_kernel(weight_kernel, precision: str) -> WeightOnlyKernel | Non
                      f"({', '.join(k.key for k in choices) or 'none in registry/walls/weight_only.toml'})")
 
 
+def arithmetic_precision(kernel: WeightOnlyKernel | None, precision: str) -> str:
+    """The precision a solve computes in: the weights' own, or the 16-bit activations' under a weight-only kernel."""
+    return precision if kernel is None else WEIGHT_ONLY_ARITHMETIC
+
+
+def stored_bytes_factor(kernel: WeightOnlyKernel | None, precision: str, group_size: int | None = None) -> float:
+    """Bytes stored (and streamed) per weight over the bare precision's: 1 without a weight-only kernel, else
+    (bytes per value + its group's scale bytes per weight) / bytes per value (``group_size``: the kernel's if None)."""
+    if kernel is None:
+        return 1.0
+    g = kernel.group_size if group_size is None else group_size
+    per_value = bytes_per_value(precision)
+    return kernels.group_quantized_weight_bytes(1.0, per_value, kernels.group_scale_bytes_per_weight(g, kernel.scale_bytes)) / per_value
+
+
 _KERNELS_CACHE: dict = {}
 
 
@@ -134,21 +150,22 @@ class PassTables:
 ELEMENTWISE_KERNELS = 6  # per layer: two RMSNorms, two residual adds, rotary, the FFN activation (decoder_elementwise_values)
 
 
-def is_gated(model) -> bool:
-    """Whether the FFN is gated (three d x f matrices per layer, SwiGLU as in Llama) by ``matrix_parameters``."""
-    return len(matrix_parameters(model)[0]) - 2 >= 3
+def is_gated(matrices: list[float]) -> bool:
+    """Whether the FFN is gated (three d x f matrices per layer, SwiGLU as in Llama): ``matrix_parameters``'s list."""
+    return len(matrices) - 2 >= 3
 
 
-def pass_tables(model, hw, precision: str, tokens: float, attention_flops: float, kv_bytes: float, tp: int,
-                per_value_bytes: float, factor: float, elementwise_bytes: float = 0.0) -> PassTables:
+def pass_tables(model, shapes: tuple[list[float], float], hw, precision: str, tokens: float, attention_flops: float,
+                kv_bytes: float, tp: int, per_value_bytes: float, factor: float, elementwise_bytes: float = 0.0) -> PassTables:
     """The Software wall's tables read for one pass of ``tokens`` tokens per accelerator group (checked inputs).
 
+    ``shapes``: the model's ``matrix_parameters`` (computed once per plan for both passes).
     ``attention_flops``, ``kv_bytes`` and ``elementwise_bytes``: the pass's totals over all layers (the group's);
     each accelerator of ``tp`` runs 1/tp of every kernel. ``factor``: a framework's declared
     fraction of the table's kernels (1: the tables as measured).
     """
     key, layers = hw.key, float(model.layers)
-    matrices, head = matrix_parameters(model)
+    matrices, head = shapes
     counts: dict = {}  # matrix parameters -> how many such kernels one pass runs (a gated FFN's equal matrices once)
     for m in matrices:
         counts[m] = counts.get(m, 0.0) + layers
