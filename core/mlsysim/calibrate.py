@@ -33,8 +33,7 @@ import math
 from dataclasses import dataclass
 
 from .core.errors import InputError
-from .measurements import Case, find, make_case, predict, signed_error
-from .solvers import Engine
+from .measurements import Case, find, make_case, predict, signed_error, single_node_result
 from .solvers.defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_UTILIZATION
 
 LOWEST = 1e-4  # the smallest efficiency the fit considers
@@ -113,11 +112,7 @@ def engine_values(case: Case, names: tuple[str, ...]) -> dict:
     leaves to the defaults (the Software wall's tables for its kernel sizes and precision)."""
     if not names:
         return {}
-    c, p = case.config, case.profile
-    r = Engine.solve(model=c["model"], hardware=c["hardware"], batch_size=c["batch"], precision=c["precision"],
-                     efficiency=p.get("efficiency"), bandwidth_efficiency=p.get("bandwidth_efficiency"),
-                     is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"), execution=c.get("execution", "eager"),
-                     memory_format=c.get("memory_format"))
+    r = single_node_result(case)  # the same solve as the case's prediction (its accumulation, mixed precision, ...)
     return {name: getattr(r, name) for name in names}
 
 

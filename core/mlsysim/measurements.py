@@ -235,10 +235,12 @@ def _declared(profile: dict, name: str, default: float) -> float:
     return default if v is None else v
 
 
-def _single_node(case: Case) -> Prediction:
+def single_node_result(case: Case):
+    """The engine's ``PerformanceProfile`` of a single-node case, configured as published (what ``predict``
+    reads, and what calibration reads the engine's own defaults from)."""
     c, p = case.config, case.profile
     # a profile that declares no efficiency gets the engine's own defaults (the Software wall's tables)
-    r = Engine.solve(
+    return Engine.solve(
         model=c["model"], hardware=c["hardware"], batch_size=c["batch"], precision=c["precision"],
         efficiency=p.get("efficiency"), bandwidth_efficiency=p.get("bandwidth_efficiency"),
         is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"), execution=c.get("execution", "eager"),
@@ -246,6 +248,10 @@ def _single_node(case: Case) -> Prediction:
         accumulation_steps=c.get("accumulation_steps", 1),
         mixed_precision=c.get("mixed_precision"),
     )
+
+
+def _single_node(case: Case) -> Prediction:
+    r = single_node_result(case)
     target = Q_(1.0, case.unit)
     value = _in_unit(r.latency, case.unit) if target.check("[time]") else _in_unit(r.throughput, case.unit)
     return Prediction(value, str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
