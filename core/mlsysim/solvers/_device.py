@@ -34,6 +34,14 @@ class DeviceRates:
     update_bandwidth: float = 0.0  # what the weight update's fused pass reaches (0: ``kernel_bandwidth``)
 
 
+def sram_tier_capacity(hw) -> float:
+    """The on-chip SRAM a working set may live in: ``memory.sram_capacity`` where the entry lists it with
+    its ``sram_bandwidth`` (a tier needs both), else 0 (no tier)."""
+    mem = hw.memory._si
+    sram, sram_bw = mem.get("sram_capacity"), mem.get("sram_bandwidth")
+    return sram if sram is not None and sram_bw is not None else 0.0
+
+
 def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: float = 1.0, on_chip: bool = False,
                  launch: float = 0.0, kernel_bandwidth_efficiency: float | None = None,
                  update_bandwidth_efficiency: float | None = None) -> DeviceRates:
@@ -52,7 +60,7 @@ def device_rates(hw, precision: str, efficiency: float, bandwidth_efficiency: fl
         peak, compute_precision = 0.0, None
     mem = hw.memory._si
     sram, sram_bw = mem.get("sram_capacity"), mem.get("sram_bandwidth")
-    tier = on_chip and sram is not None and sram_bw is not None
+    tier = on_chip and sram_tier_capacity(hw) > 0.0
     return DeviceRates(peak, kernels.effective_flops(peak, efficiency), mem["bandwidth"] * bandwidth_efficiency,
                        mem["bandwidth"], hw._si["dispatch_tax"], mem["capacity"], compute_precision,
                        sram if tier else 0.0, sram_bw * bandwidth_efficiency if tier else 0.0, launch,

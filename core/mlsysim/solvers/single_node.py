@@ -49,7 +49,7 @@ from ..walls import Wall
 from ..workloads.precision import bytes_per_value
 from ..workloads.types import CNNWorkload, TransformerWorkload
 from . import _inputs
-from ._device import DeviceRates, device_rates, fallback_note
+from ._device import DeviceRates, device_rates, fallback_note, sram_tier_capacity
 from .contract import floats, plan
 from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_EXECUTION,
                        DEFAULT_MEMORY_FORMAT, DEFAULT_MIXED_PRECISION, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
@@ -291,16 +291,14 @@ def default_gemm_bandwidth_efficiency(w: WorkloadPlan, hw_key: str, batch: int) 
     return efficiency_for_key("memory", gemm_kernel_bytes(w, batch), hw_key)
 
 
-def _fits_sram(hw, w: WorkloadPlan, batch: int) -> bool:
-    """The inference working set fits the part's listed on-chip SRAM tier (capacity and bandwidth both listed)."""
-    mem = hw.memory._si
-    sram, sram_bw = mem.get("sram_capacity"), mem.get("sram_bandwidth")
-    return sram is not None and sram_bw is not None and w.weights_read + w.act * batch <= sram
+def fits_in(w: WorkloadPlan, sram_capacity: float, batch: int) -> bool:
+    """Weights read + activations of the batch fit in ``sram_capacity`` bytes of on-chip SRAM (never, with 0: no tier)."""
+    return sram_capacity > 0.0 and w.weights_read + w.act * batch <= sram_capacity
 
 
 def working_set_fits_on_chip(w: WorkloadPlan, d: DeviceRates, batch: int) -> bool:
-    """Weights read + activations of the batch fit in the on-chip SRAM (never, without an SRAM tier)."""
-    return d.sram_capacity > 0.0 and w.weights_read + w.act * batch <= d.sram_capacity
+    """Weights read + activations of the batch fit in the device's on-chip SRAM tier (``fits_in``)."""
+    return fits_in(w, d.sram_capacity, batch)
 
 
 def evaluate(p: RooflinePlan, batch: int) -> RooflineFloats:
@@ -562,7 +560,7 @@ class SingleNodeModel:
             notes.append(f"efficiency={efficiency:g} of dense peak (given)")
         kernel_bw_eff = None
         if bandwidth_efficiency is None:
-            if tables and hw.tier in GPU_TIERS and not (on_chip and not is_training and _fits_sram(hw, w, batch)):
+            if tables and hw.tier in GPU_TIERS and not (on_chip and not is_training and fits_in(w, sram_tier_capacity(hw), batch)):
                 bandwidth_efficiency = default_gemm_bandwidth_efficiency(w, hw.key, batch)
                 notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the Software wall's memory table "
                              f"({efficiency_table_name('memory', hw.key)}) at {gemm_kernel_bytes(w, batch) / 1e6:.3g} MB per GEMM-class kernel "
