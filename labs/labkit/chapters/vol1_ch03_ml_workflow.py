@@ -21,7 +21,7 @@ from mlsysim import Fleets, Models, viz
 from mlsysim.physics import kernels
 from mlsysim.solvers.scaling import ScalingModel
 from mlsysim.systems.types import Fleet
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 from .vol2_ch01_introduction import PER_SERVER, REFERENCE_FLEET  # 8 x H100 per server, N. Virginia grid, PUE 1.15
@@ -160,12 +160,7 @@ _X = {"field": "gpus", "type": "quantitative", "title": "GPUs (log scale)",
 _Y = {"field": "runs", "type": "quantitative", "title": "Runs allowed (log scale)",
       "scale": {"type": "log"}, "axis": {"format": "~g"}}
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12, "columns": 3}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300, legend={"columns": 3}),
     "layer": [
         {"data": {"name": "curves"}, "mark": {"type": "line", "point": True, "strokeWidth": 2},
          "encoding": {"x": _X, "y": _Y, "color": {"field": "limit", "type": "nominal", "title": None,
