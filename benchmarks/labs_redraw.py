@@ -8,9 +8,11 @@ A redraw is the work one control change runs in the page: the notebook's update 
 chapter module's solves -> chart spec). Two kinds of case are timed, the same work the lab tests
 once timed with wall-clock assertions:
 
-* ``notebook``: the notebook is run as a student who saved those controls would see it (labkit's
-  in-memory store, as tests/test_labkit_lab.py ``run_lab`` does) and its own ``update_ms`` is read:
-  the time of the update cell, which the page shows under the chart;
+* ``notebook``: the notebook is run as a student who saved those controls would see it
+  (tests/test_labkit_lab.py's ``run_lab``, labkit's in-memory store) and its own ``update_ms`` is
+  read: the time of the update cell, which the page shows under the chart. The controls are the
+  ``CONFIGS`` of the lab's test (so the tests need pytest importable), except where one control
+  moves alone (the workflow lab's tokens and days, the operations lab's job length);
 * ``chapter``: the chapter module's update functions called directly with one control moving
   (distance, cores, target case, arrival rate, accelerator and k), as the tests called them.
 
@@ -42,12 +44,13 @@ from typing import Any, Callable, Dict, List, Optional
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "labs"))  # labkit and the notebooks, as the tests put them
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))  # the lab tests' configurations and run_lab
 import _common as C  # noqa: E402
 import mlsysim  # noqa: E402
-from labkit import storage  # noqa: E402
 from labkit.questions import chapter_module  # noqa: E402
 from mlsysim import viz  # noqa: E402
 from mlsysim.solvers import SingleNodeModel  # noqa: E402
+from test_labkit_lab import run_lab  # noqa: E402
 
 TARGET_MS = 30.0
 TARGET_FRESH_MS = 150.0
@@ -60,135 +63,50 @@ QUICK_REDRAWS = 3
 _CH03 = {"model": "llama3_8b", "tokens_b": 10, "gpus": 64, "days": 7, "budget_usd": 15000, "rate": 2.5, "carbon_t": 2.0}
 _CH12 = {"source": "llama3_405b", "gpus": 4096, "days": 30, "check_min": 2.0, "interval_h": 12.0}
 
+def configs_of_test(lab: str, keys: Optional[List[str]] = None) -> List[Dict[str, Any]]:
+    """The saved controls of the lab's test: the ``CONFIGS`` of tests/test_lab_<lab>.py (the roofline
+    lab's are in tests/test_labkit_lab.py), each a dict of controls, or a tuple whose fields ``keys``
+    names in order (the test's own parameter names are not the controls' keys)."""
+    module = importlib.import_module("test_labkit_lab" if lab == "vol1_ch11_roofline" else f"test_lab_{lab}")
+    return [dict(zip(keys, c)) if keys else dict(c) for c in module.CONFIGS]
+
+
 NOTEBOOK_CASES: List[Dict[str, Any]] = [
-    {"lab": "vol1_ch01_introduction", "moves": "model, accelerator, GPUs, efficiency", "controls": [
-        {},
-        {"model": "gpt3", "hw": "v100", "gpus": 1024, "efficiency": 0.3},
-        {"model": "alexnet", "hw": "b200", "gpus": 1, "efficiency": 0.1},
-        {"model": "gpt4", "hw": "a100_80gb", "gpus": 25000, "efficiency": 0.35},
-    ]},
+    {"lab": "vol1_ch01_introduction", "moves": "model, accelerator, GPUs, efficiency",
+     "controls": configs_of_test("vol1_ch01_introduction")},
     # a new design (tokens) solves the 12 runs of the curve afresh: no earlier redraw cached it
     {"lab": "vol1_ch03_ml_workflow", "moves": "tokens (a new design, uncached)", "target_ms": TARGET_FRESH_MS,
      "warmup": _CH03, "controls": [dict(_CH03, tokens_b=t) for t in (37, 23, 41, 29, 17, 45)]},
     # a new limit (days) re-reads the solved design: nothing is solved again
     {"lab": "vol1_ch03_ml_workflow", "moves": "days (a new limit)", "warmup": dict(_CH03, tokens_b=37),
      "controls": [dict(_CH03, tokens_b=37, days=d) for d in (9, 10, 12, 14, 5, 8)]},
-    {"lab": "vol1_ch05_neural_computation", "moves": "layer kind, width, batch, positions", "controls": [
-        {"kind": "dense", "width": "4096", "batch": 8, "seq": "1024", "precision": "bf16", "layers": "32"},
-        {"kind": "attention", "width": "256", "batch": 8, "seq": "16384", "precision": "bf16", "layers": "32"},
-        {"kind": "attention", "width": "8192", "batch": 1, "seq": "64", "precision": "bf16", "layers": "32"},
-        {"kind": "conv", "width": "4096", "batch": 1, "seq": "64", "precision": "bf16", "layers": "32"},
-        {"kind": "dense", "width": "4096", "batch": 1, "seq": "64", "precision": "fp32", "layers": "1"},
-        {"kind": "conv", "width": "256", "batch": 1024, "seq": "16384", "precision": "fp8", "layers": "96"},
-    ]},
-    {"lab": "vol1_ch06_nn_architectures", "moves": "accelerator, models, batch, context", "controls": [
-        {"hw": "h100", "cnn": "resnet50", "transformer": "llama3_8b", "batch": 1, "seq": "2048", "precision": "fp16"},
-        {"hw": "h100", "cnn": "resnet50", "transformer": "llama3_8b", "batch": 64, "seq": "131072", "precision": "fp16"},
-        {"hw": "l4", "cnn": "mobilenetv2", "transformer": "llama3_8b", "batch": 1, "seq": "2048", "precision": "fp8"},
-        {"hw": "v100", "cnn": "resnet50", "transformer": "llama3_8b", "batch": 1, "seq": "2048", "precision": "fp8"},
-        {"hw": "a100_80gb", "cnn": "yolov8n", "transformer": "gpt2", "batch": 512, "seq": "128", "precision": "fp16"},
-    ]},
-    {"lab": "vol1_ch07_ml_frameworks", "moves": "model, batch, kernels, launch", "controls": [
-        {"model": "gpt2", "hw": "h100", "batch": 1, "kpl": "20", "fused": "4", "launch": "pytorch_eager"},
-        {"model": "llama3_8b", "hw": "h100", "batch": 1024, "kpl": "20", "fused": "4", "launch": "cuda_graph"},
-        {"model": "gpt2", "hw": "h100", "batch": 1, "kpl": "4", "fused": "12", "launch": "pytorch_eager"},
-        {"model": "llama2_7b", "hw": "l4", "batch": 64, "kpl": "20", "fused": "4", "launch": "cuda_stream"},
-        {"model": "gpt2", "hw": "mi300x", "batch": 4096, "kpl": "48", "fused": "1", "launch": "pytorch_eager"},
-    ]},
-    {"lab": "vol1_ch08_training", "moves": "model, batch, recompute, ZeRO, replicas", "controls": [
-        {"model": "llama3_8b", "hw": "h100", "precision": "bf16", "batch": 1, "seq": "2048", "recompute": "none",
-         "zero": "0", "dp": "1"},
-        {"model": "gpt2", "hw": "h100", "precision": "bf16", "batch": 4, "seq": "2048", "recompute": "full",
-         "zero": "0", "dp": "1"},
-        {"model": "llama3_8b", "hw": "h100", "precision": "bf16", "batch": 1, "seq": "2048", "recompute": "full",
-         "zero": "3", "dp": "8"},
-        {"model": "llama3_8b", "hw": "h100", "precision": "bf16", "batch": 1, "seq": "2048", "recompute": "none",
-         "zero": "0", "dp": "8"},
-        {"model": "llama3_8b", "hw": "h100", "precision": "bf16", "batch": 1, "seq": "2048", "recompute": "none",
-         "zero": "2", "dp": "1"},
-        {"model": "gpt2", "hw": "v100", "precision": "fp8", "batch": 1, "seq": "2048", "recompute": "none",
-         "zero": "0", "dp": "1"},
-    ]},
-    {"lab": "vol1_ch09_data_selection", "moves": "budget, tokens per parameter, efficiency", "controls": [
-        {"budget": "1e22", "tpp": "20", "efficiency": "1"},
-        {"budget": "1e23", "tpp": "80", "efficiency": "2"},
-        {"budget": "1e19", "tpp": "1", "efficiency": "5"},
-        {"budget": "1e26", "tpp": "640", "efficiency": "1.5"},
-    ]},
-    {"lab": "vol1_ch10_model_compression", "moves": "model, method, bits, sparsity, device, batch", "controls": [
-        {"model": "llama1_7b", "method": "gptq", "bits": "4", "sparsity": "none", "hw": "jetson_orin_nx_16gb", "batch": 1},
-        {"model": "llama1_7b", "method": "gptq", "bits": "4", "sparsity": "none", "hw": "jetson_orin_nx_16gb",
-         "batch": 128},
-        {"model": "llama1_7b", "method": "gptq", "bits": "3", "sparsity": "none", "hw": "iphone15pro", "batch": 1},
-        {"model": "llama1_7b", "method": "rtn", "bits": "8", "sparsity": "none", "hw": "jetson_orin_nx_16gb", "batch": 1},
-        {"model": "llama1_7b", "method": "gptq", "bits": "4", "sparsity": "2:4", "hw": "h100", "batch": 64},
-        {"model": "bert_base", "method": "distillation", "bits": "4", "sparsity": "none", "hw": "snapdragon_8_gen3",
-         "batch": 1},
-        {"model": "resnet50", "method": "distillation", "bits": "4", "sparsity": "none", "hw": "jetson_orin_nx_16gb",
-         "batch": 1},
-        {"model": "resnet50", "method": "llm_int8", "bits": "4", "sparsity": "none", "hw": "h100", "batch": 64},
-        {"model": "llama2_7b", "method": "gptq", "bits": "4", "sparsity": "none", "hw": "l4", "batch": 1},
-        {"model": "llama1_7b", "method": "none", "bits": "4", "sparsity": "none", "hw": "iphone15pro", "batch": 1},
-        {"model": "llama1_7b", "method": "none", "bits": "4", "sparsity": "unstructured", "hw": "edge_server_a2",
-         "batch": 16},
-    ]},
-    {"lab": "vol1_ch11_roofline", "moves": "accelerator, model, precision, batch", "controls": [
-        {"hw": "h100", "model": "llama3_8b", "precision": "fp16", "batch": 1, "efficiency": 0.5},
-        {"hw": "h100", "model": "llama3_8b", "precision": "fp16", "batch": 148, "efficiency": 0.5},
-        {"hw": "h100", "model": "llama3_8b", "precision": "fp16", "batch": 200, "efficiency": 1.0},
-        {"hw": "h100", "model": "resnet50", "precision": "fp16", "batch": 1, "efficiency": 0.5},
-        {"hw": "a100_80gb", "model": "llama3_8b", "precision": "fp8", "batch": 64, "efficiency": 0.5},
-        {"hw": "esp32_s3", "model": "llama3_8b", "precision": "fp8", "batch": 1, "efficiency": 0.5},
-        {"hw": "t4", "model": "llama3_70b", "precision": "fp16", "batch": 1, "efficiency": 0.5},
-    ]},
-    {"lab": "vol2_ch01_introduction", "moves": "GPUs, model, MTBF", "controls": [
-        {"gpus": 8, "model": "llama3_8b", "mtbf_years": 5.8},
-        {"gpus": 1024, "model": "llama3_8b", "mtbf_years": 5.8},
-        {"gpus": 16384, "model": "llama3_8b", "mtbf_years": 5.8},
-        {"gpus": 16, "model": "llama3_70b", "mtbf_years": 5.8},
-        {"gpus": 4100, "model": "llama3_70b", "mtbf_years": 3.0},
-        {"gpus": 16384, "model": "llama3_70b", "mtbf_years": 1.0},
-    ]},
-    {"lab": "vol2_ch03_network_fabrics", "moves": "topology, GPUs, oversubscription, message", "controls": [
-        {"topology": "fat-tree", "gpus": 1024, "oversubscription": 1.0, "collective": "allreduce", "message": "1000000000"},
-        {"topology": "fat-tree", "gpus": 1024, "oversubscription": 4.0, "collective": "all_to_all",
-         "message": "1000000000"},
-        {"topology": "torus", "gpus": 2048, "oversubscription": 2.0, "collective": "all_to_all", "message": "100000000"},
-        {"topology": "dragonfly", "gpus": 16384, "oversubscription": 4.0, "collective": "allreduce", "message": "1000"},
-        {"topology": "rail-optimized", "gpus": 17, "oversubscription": 1.0, "collective": "allreduce", "message": "10000"},
-        {"topology": "dragonfly", "gpus": 64, "oversubscription": 1.0, "collective": "all_to_all",
-         "message": "10000000000"},
-    ]},
-    {"lab": "vol2_ch06_collective_communication", "moves": "algorithm, GPUs, message, link", "controls": [
-        {"algorithm": "ring", "gpus": "1024", "message": "1000000", "alpha_us": 5.0, "bw_gbps": 50},
-        {"algorithm": "tree", "gpus": "256", "message": "100000", "alpha_us": 10.0, "bw_gbps": 25},
-        {"algorithm": "hierarchical", "gpus": "2", "message": "1000", "alpha_us": 5.0, "bw_gbps": 50},
-        {"algorithm": "ring", "gpus": "8192", "message": "10000000000", "alpha_us": 0.5, "bw_gbps": 200},
-        {"algorithm": "tree", "gpus": "8", "message": "30000000", "alpha_us": 20.0, "bw_gbps": 5},
-        {"algorithm": "hierarchical", "gpus": "64", "message": "300000", "alpha_us": 2.0, "bw_gbps": 100},
-    ]},
-    {"lab": "vol2_ch07_fault_tolerance", "moves": "GPUs, MTBF, checkpoint, interval", "controls": [
-        {"gpus": 16384, "mtbf_years": 5.8, "checkpoint_s": 60, "interval_min": 60},
-        {"gpus": 16384, "mtbf_years": 5.8, "checkpoint_s": 60, "interval_min": 5},
-        {"gpus": 16384, "mtbf_years": 5.8, "checkpoint_s": 60, "interval_min": 19},
-        {"gpus": 64, "mtbf_years": 5.8, "checkpoint_s": 60, "interval_min": 60},
-        {"gpus": 16384, "mtbf_years": 5.8, "checkpoint_s": 60, "interval_min": 200},
-        {"gpus": 131072, "mtbf_years": 1.0, "checkpoint_s": 600, "interval_min": 30},
-    ]},
-    {"lab": "vol2_ch11_edge_intelligence", "moves": "device, model, network, rate", "controls": [
-        {"hw": "iphone15pro", "model": "gpt2", "battery": "iphone15pro_battery", "network": "lte", "km": 1000,
-         "payload_kb": 20, "rate": r} for r in (0.5, 2, 4, 50)] + [
-        {"hw": "pixel8", "model": "gpt2", "battery": "pixel8_battery", "network": "lte", "km": 1000,
-         "payload_kb": 20, "rate": 0.01},
-        {"hw": "pixel8", "model": "mobilenetv2", "battery": "pixel8_battery", "network": "5g", "km": 3000,
-         "payload_kb": 100, "rate": 1},
-        {"hw": "esp32_s3", "model": "resnet50", "battery": "cr2032", "network": "broadband", "km": 100,
-         "payload_kb": 10, "rate": 0.1},
-        {"hw": "nrf52840", "model": "ds_cnn", "battery": "cr2032", "network": "broadband", "km": 100,
-         "payload_kb": 2, "rate": 1},
-        {"hw": "jetson_orin_nx_16gb", "model": "yolov8n", "battery": "li18650_4s", "network": "5g", "km": 500,
-         "payload_kb": 1000, "rate": 20},
-    ]},
+    {"lab": "vol1_ch05_neural_computation", "moves": "layer kind, width, batch, positions",
+     "controls": configs_of_test("vol1_ch05_neural_computation")},
+    {"lab": "vol1_ch06_nn_architectures", "moves": "accelerator, models, batch, context",
+     "controls": configs_of_test("vol1_ch06_nn_architectures")},
+    {"lab": "vol1_ch07_ml_frameworks", "moves": "model, batch, kernels, launch",
+     "controls": configs_of_test("vol1_ch07_ml_frameworks")},
+    {"lab": "vol1_ch08_training", "moves": "model, batch, recompute, ZeRO, replicas",
+     "controls": configs_of_test("vol1_ch08_training")},
+    {"lab": "vol1_ch09_data_selection", "moves": "budget, tokens per parameter, efficiency",
+     "controls": configs_of_test("vol1_ch09_data_selection")},
+    {"lab": "vol1_ch10_model_compression", "moves": "model, method, bits, sparsity, device, batch",
+     "controls": configs_of_test("vol1_ch10_model_compression")},
+    {"lab": "vol1_ch11_roofline", "moves": "accelerator, model, precision, batch",
+     "controls": configs_of_test("vol1_ch11_roofline", ["hw", "model", "precision", "batch", "efficiency"])},
+    {"lab": "vol2_ch01_introduction", "moves": "GPUs, model, MTBF",
+     "controls": configs_of_test("vol2_ch01_introduction", ["gpus", "model", "mtbf_years"])},
+    {"lab": "vol2_ch03_network_fabrics", "moves": "topology, GPUs, oversubscription, message",
+     "controls": configs_of_test("vol2_ch03_network_fabrics",
+                              ["topology", "gpus", "oversubscription", "collective", "message"])},
+    {"lab": "vol2_ch06_collective_communication", "moves": "algorithm, GPUs, message, link",
+     "controls": configs_of_test("vol2_ch06_collective_communication",
+                              ["algorithm", "gpus", "message", "alpha_us", "bw_gbps"])},
+    {"lab": "vol2_ch07_fault_tolerance", "moves": "GPUs, MTBF, checkpoint, interval",
+     "controls": configs_of_test("vol2_ch07_fault_tolerance", ["gpus", "mtbf_years", "checkpoint_s", "interval_min"])},
+    {"lab": "vol2_ch11_edge_intelligence", "moves": "device, model, network, rate",
+     "controls": configs_of_test("vol2_ch11_edge_intelligence",
+                              ["hw", "model", "battery", "network", "km", "payload_kb", "rate"])},
     {"lab": "vol2_ch12_ml_ops_at_scale", "moves": "job length (days)", "warmup": _CH12,
      "controls": [dict(_CH12, days=d) for d in (45, 60, 20, 90, 10, 75)]},
 ]
@@ -259,21 +177,6 @@ def chapter_cases() -> List[Dict[str, Any]]:
 # Timing
 # --------------------------------------------------------------------------
 
-def run_notebook(lab: str, controls: Dict[str, Any]) -> Dict[str, Any]:
-    """Run the notebook as a student who saved ``controls`` and locked every prediction; its definitions."""
-    chapter = chapter_module(lab)
-    store = storage.MemoryStore()
-    store.put(lab, {"controls": dict(controls), "answers": {},
-                    "predictions": {p.id: {"value": p.options[0] if p.options else 1.0, "at": "t"}
-                                    for p in chapter.PREDICTIONS}})
-    storage._store = store
-    try:
-        _, defs = importlib.import_module(lab).app.run()
-    finally:
-        storage._store = None
-    return defs
-
-
 def refused(asked: Dict[str, Any], got: Dict[str, Any]) -> List[str]:
     """The saved controls the notebook did not take (it would have redrawn its default instead)."""
     return [f"{k}={v}" for k, v in asked.items() if str(got.get(k)) != str(v) and got.get(k) != v]
@@ -282,10 +185,10 @@ def refused(asked: Dict[str, Any], got: Dict[str, Any]) -> List[str]:
 def time_notebook(case: Dict[str, Any], quick: bool) -> Dict[str, Any]:
     lab = case["lab"]
     controls = case["controls"][:QUICK_REDRAWS] if quick else case["controls"]
-    first = run_notebook(lab, case.get("warmup", {}))["update_ms"]
+    first = run_lab(lab, case.get("warmup", {}))[1]["update_ms"]
     samples, notes = [], []
     for c in controls:
-        defs = run_notebook(lab, c)
+        _, defs, _ = run_lab(lab, c)
         samples.append(float(defs["update_ms"]))
         notes += refused(c, defs.get("controls", {}))
     return {"first_ms": float(first), "samples_ms": samples,

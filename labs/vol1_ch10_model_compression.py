@@ -13,7 +13,7 @@ with app.setup:
     from mlsysim import Hardware, Models, TransformerWorkload
     from mlsysim.solvers.defaults import DEFAULT_EFFICIENCY
 
-    chapter.prepare()  # the chart template, the catalogues and first solves, before the first redraw
+    chapter.prepare()  # the catalogues and first solves, before the first redraw
 
     # What the site's index shows for this lab (read by the build without running the notebook).
     LAB = {

@@ -89,9 +89,9 @@ def _(gpus, interval_min, lab, model, per_object, sample_kb, tier):
                              "sample_kb": sample_kb.value, "per_object": per_object.value,
                              "interval_min": interval_min.value})
     _obj = int(per_object.value)
-    data = chapter.feed(tier.value, gpus.value, sample_kb.value, _obj)
     fed = {k: chapter.gpus_fed(k, sample_kb.value, _obj) for k in chapter.TIERS}
     feeds = {k: chapter.feed(k, gpus.value, sample_kb.value, _obj) for k in chapter.TIERS}
+    data = feeds[tier.value]
     ckpts = {k: chapter.checkpoint(k, gpus.value, model.value) for k in chapter.TIERS}
     ckpt = ckpts[tier.value]
     interval_s = interval_min.value * chapter.MINUTE

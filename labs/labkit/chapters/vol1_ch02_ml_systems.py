@@ -17,7 +17,7 @@ from mlsysim import EdgeGuardian, Engine, Hardware, MobileNomad, Models, Network
 from mlsysim.core.units import Q_
 from mlsysim.physics import kernels
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -108,12 +108,7 @@ def _row(tier: str, key: str, r, total_s: float, break_even: float | None) -> di
 _ENC_X = {"field": "km", "type": "quantitative", "title": "Distance to the datacenter (km)"}
 _COLOUR = {"field": "where", "type": "nominal", "title": None}
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12, "columns": 1}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300, legend={"columns": 1}),
     "layer": [
         {"data": {"name": "lines"}, "mark": {"type": "line", "strokeWidth": 2},
          "encoding": {"x": _ENC_X, "y": {"field": "ms", "type": "quantitative", "title": "Time to answer (ms, log)",

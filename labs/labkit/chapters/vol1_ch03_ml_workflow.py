@@ -21,19 +21,19 @@ from mlsysim import Fleets, Models, viz
 from mlsysim.physics import kernels
 from mlsysim.solvers.scaling import ScalingModel
 from mlsysim.systems.types import Fleet
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 
 from ..questions import Prediction, Question
-from .vol2_ch01_introduction import PER_SERVER, REFERENCE_FLEET  # 8 x H100 per server, N. Virginia grid, PUE 1.15
+# II.1's reference cluster, its curve of GPU counts (8 ... 16,384, one point per doubling) and its layouts
+from .vol2_ch01_introduction import CURVE_GPUS, MAX_GPUS, PER_SERVER, REFERENCE_FLEET, gpus_used
+from .vol2_ch01_introduction import LAYOUTS as CLUSTER_LAYOUTS
 from .vol2_ch01_introduction import fleet as reference_fleet
 
 MODELS = {"GPT-2 (1.5B)": "gpt2", "Llama-3-8B": "llama3_8b", "Llama-3-70B": "llama3_70b"}
-# The layout held fixed while the cluster grows (one sequence per data-parallel replica): small models
-# are data parallel (GPT-2 with ZeRO-1, 8B sharded with ZeRO-3, FSDP-style); 70B is tensor parallel
-# over the 8 GPUs of a server and data parallel across servers (ZeRO-1).
-LAYOUTS = {"gpt2": {"zero_stage": 1}, "llama3_8b": {"zero_stage": 3}, "llama3_70b": {"tp_size": 8, "zero_stage": 1}}
-MAX_GPUS = 16384
-CURVE_GPUS = [PER_SERVER * 2**i for i in range(12)]  # 8 ... 16,384: one point per doubling
+# The layout held fixed while the cluster grows (one sequence per data-parallel replica): GPT-2 is
+# data parallel with ZeRO-1; the 8B and 70B models are laid out as in II.1 (8B sharded with ZeRO-3,
+# FSDP-style; 70B tensor parallel over the 8 GPUs of a server and data parallel across servers, ZeRO-1).
+LAYOUTS = {"gpt2": {"zero_stage": 1}, **CLUSTER_LAYOUTS}
 HOUR_S, DAY_S = 3600.0, 86400.0  # seconds per hour and per day, for display only
 # the three limits, in the order a tie is broken, and how the page names them
 LIMITS = ("time", "money", "carbon")
@@ -48,11 +48,6 @@ def fleet(gpus: int) -> Fleet:
     """The registry's H100 cluster (server, fabric, site) with ``gpus`` // 8 servers (at least one):
     II.1's reference cluster, with its site for the carbon cap."""
     return reference_fleet(gpus, with_site=True)
-
-
-def gpus_used(gpus: int) -> int:
-    """The GPUs of whole servers that ``gpus`` asks for."""
-    return fleet(gpus).total_accelerators
 
 
 @lru_cache(maxsize=1024)
@@ -160,12 +155,7 @@ _X = {"field": "gpus", "type": "quantitative", "title": "GPUs (log scale)",
 _Y = {"field": "runs", "type": "quantitative", "title": "Runs allowed (log scale)",
       "scale": {"type": "log"}, "axis": {"format": "~g"}}
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12, "columns": 3}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300, legend={"columns": 3}),
     "layer": [
         {"data": {"name": "curves"}, "mark": {"type": "line", "point": True, "strokeWidth": 2},
          "encoding": {"x": _X, "y": _Y, "color": {"field": "limit", "type": "nominal", "title": None,

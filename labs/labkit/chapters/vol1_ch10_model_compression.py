@@ -21,7 +21,7 @@ from mlsysim.core.errors import InputError
 from mlsysim.solvers.compression import CompressionModel
 from mlsysim.viz import data as viz_data
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import PALETTE
+from mlsysim.viz.template import PALETTE, lab_frame
 from mlsysim.wall_registry import CompressionResults
 
 from ..questions import Prediction, Question
@@ -137,11 +137,7 @@ _X = {"field": "time", "type": "quantitative", "title": "Time per step (ms)", "s
 _Y = {"field": "kept", "type": "quantitative", "title": "Published quality kept (%)", "scale": {"zero": False}}
 _KINDS = {"domain": ["measured", "claim", "fp16"], "range": [PALETTE["blue"], PALETTE["orange"], PALETTE["black"]]}
 FRONTIER_TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-    "width": "container", "height": 300, "autosize": {"type": "fit", "contains": "padding"},
-    "usermeta": {"embedOptions": {"renderer": "svg", "actions": False}},
-    "config": {"axis": {"labelFontSize": 12, "titleFontSize": 12, "gridColor": "#dddddd"},
-               "legend": {"orient": "bottom", "labelFontSize": 11, "titleFontSize": 11}},
+    **lab_frame(300, legend={"labelFontSize": 11, "titleFontSize": 11}),
     "layer": [
         {"data": {"name": "unplaced"}, "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 2,
                                                 "color": PALETTE["vermillion"]},
@@ -236,8 +232,8 @@ def duration(seconds: float) -> str:
 
 
 def prepare() -> None:
-    """Pay at the lab's start what the first redraw would otherwise pay (templates, catalogues, first solves)."""
-    viz.load_templates()
+    """Pay at the lab's start what the first redraw would otherwise pay (catalogues, first solves; the
+    chart's template is this module's, so mlsysim.viz's stored ones are not loaded)."""
     rows, mine, _ = compare("llama1_7b", "jetson_orin_nx_16gb", Recipe("gptq", 4), 1, 4)
     frontier_chart(rows, mine, "warm-up")
 

@@ -22,7 +22,7 @@ from mlsysim.solvers.defaults import DEFAULT_ACCELERATOR_MTBF_HOURS
 from mlsysim.solvers.scaling import ScalingModel
 from mlsysim.systems.types import Fleet
 from mlsysim.viz.data import fmt
-from mlsysim.viz.template import CATEGORY_COLOURS, PALETTE
+from mlsysim.viz.template import CATEGORY_COLOURS, PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -108,12 +108,7 @@ def _template(y_title: str, y_log: bool, series: list[str]) -> dict:
     y = {"field": "value", "type": "quantitative", "title": y_title,
          "scale": {"type": "log"} if y_log else {"zero": False}, "axis": {"format": "~g"}}
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-        "autosize": {"contains": "padding", "type": "fit"},
-        "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-                   "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12}},
-        "height": 260, "width": "container",
-        "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+        **lab_frame(260),
         "layer": [
             {"data": {"name": "curves"}, "mark": {"type": "line", "point": True, "strokeWidth": 2},
              "encoding": {"x": x, "y": y, "color": colour}},

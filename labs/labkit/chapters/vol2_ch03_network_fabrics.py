@@ -20,7 +20,7 @@ from mlsysim.core.units import Q_
 from mlsysim.physics import kernels
 from mlsysim.solvers.topology import TopologyModel
 from mlsysim.viz.data import TIME_UNITS, fmt, pick_unit
-from mlsysim.viz.template import CATEGORY_COLOURS, PALETTE
+from mlsysim.viz.template import CATEGORY_COLOURS, PALETTE, lab_frame
 
 from ..questions import Prediction, Question
 
@@ -80,12 +80,7 @@ def curves(gpus: int, oversubscription: float) -> dict[str, list[tuple[float, fl
 
 TOPO_ORDER = list(TOPOLOGIES.values())
 TEMPLATE = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-    "autosize": {"contains": "padding", "type": "fit"},
-    "config": {"axis": {"gridColor": "#dddddd", "labelFontSize": 12, "titleFontSize": 12},
-               "legend": {"labelFontSize": 12, "orient": "bottom", "titleFontSize": 12, "columns": 2}},
-    "height": 300, "width": "container",
-    "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
+    **lab_frame(300, legend={"columns": 2}),
     "layer": [
         {"data": {"name": "curves"}, "mark": {"type": "line", "point": True},
          "encoding": {"x": {"field": "bytes", "type": "quantitative", "title": "Message per GPU (bytes, log scale)",
