@@ -1082,7 +1082,7 @@ def calc_replicated_accelerator_time(wall_time, accelerators, replicas=1):
 
 def calc_calendar_interruption_interval(running_mtbf, downtime):
     """MTBF + downtime: mean wall-clock time between a job's interruptions (alternating renewal,
-    Barlow & Proschan 1975, Ch. 7). Returns hours."""
+    Ross, "Introduction to Probability Models", Ch. 7). Returns hours."""
     return make(k.calendar_interruption_interval(_pos(running_mtbf, "running_mtbf", "time"),
                                                  _nonneg(downtime, "downtime", "time")), "time").to("hour")
 

@@ -2431,9 +2431,9 @@ def calendar_interruption_interval(running_mtbf: float, downtime: float) -> floa
     """Mean wall-clock time between a job's interruptions when each one costs ``downtime`` before it runs again.
 
     An alternating renewal process of up periods (mean ``running_mtbf``) and repair periods (mean
-    ``downtime``): the mean cycle is their sum, and the steady-state availability is
-    MTBF / (MTBF + MTTR) (Barlow & Proschan 1975, "Statistical Theory of Reliability and Life Testing",
-    Ch. 7, alternating renewal processes). A job accrues failures only while it runs, so a log that
+    ``downtime``): the mean cycle is their sum, and the long-run share of time up is
+    MTBF / (MTBF + MTTR) (S. M. Ross, "Introduction to Probability Models", Ch. 7, renewal theory:
+    alternating renewal processes). A job accrues failures only while it runs, so a log that
     counts its interruptions over a calendar window sees one every MTBF + downtime on average.
     downtime = 0 gives the running MTBF back.
     """

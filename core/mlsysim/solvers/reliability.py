@@ -3,7 +3,7 @@
   node MTBF   = accelerator MTBF / accelerators per node     (failure rates add)
   fleet MTBF  = accelerator MTBF / N                         (any failure stops the job)
   job MTBF    = 1 / (N / MTBF_acc + nodes / MTBF_node + 1 / MTBF_job)   (with component classes)
-  interval    = MTBF_fleet + R                             (wall clock between interruptions; Barlow & Proschan 1975)
+  interval    = MTBF_fleet + R                             (wall clock between interruptions; alternating renewal)
   P(failure)  = 1 - exp(-T / MTBF_fleet)
   delta       = checkpoint size / storage bandwidth          (size = P x (weight + 12 Adam) bytes)
   tau*        = sqrt(2 delta MTBF_fleet)                     (Young 1974; Daly 2006)
