@@ -163,6 +163,9 @@ GOOD_ARGS = {
     "calc_dual_redundancy_rerun_probability": dict(p=0.1),
     "calc_triple_redundancy_failure_probability": dict(p=0.1),
     "calc_replicated_accelerator_time": dict(wall_time="2 hour", accelerators=1024, replicas=3),
+    # reliability: wall-clock interval between interruptions, repeat offenders
+    "calc_calendar_interruption_interval": dict(running_mtbf="77.7 hour", downtime="4.15 hour"),
+    "calc_expected_distinct_units": dict(units=63, events=17),
 }
 VARARGS = {"calc_node_mtbf": ["1000 hour", "2000 hour"], "calc_stacked_availability": [0.99, 0.999]}
 PUBLIC = sorted(n for n in f.__all__ if callable(getattr(f, n)))

@@ -103,10 +103,13 @@ def test_meta_rsc_one_node_rate_predicts_its_1024_gpu_jobs():
 def test_glm130b_hardware_interruptions_from_llama3_classes():
     # GLM-130B's log: 11 hardware/infrastructure interruptions in 1,292 h (2022-05-06 04:00 to 06-29 00:00)
     # on 96 DGX-A100 = 768 GPUs -> 117.45 h measured. Llama 3's accelerator and node classes:
-    # 768 / 79,230.09 + 96 / 30,161.45 = 0.0096932 + 0.0031829 = 0.0128761 /h -> 77.66 h (-33.9%)
+    # 768 / 79,230.09 + 96 / 30,161.45 = 0.0096932 + 0.0031829 = 0.0128761 /h -> 77.66 h of running time between
+    # interruptions; the log's window is wall clock and each restart took 4.15 h on average (45.65 h over the
+    # 11, read from the log's entry and run-id times), so 77.66 + 4.15 = 81.81 h between them (-30.3%;
+    # -33.9% before the downtime was counted)
     (case,) = [c for c in measurements.load_cases()[1] if c.id == "glm130b-hardware-interruptions"]
     assert case.measured == pytest.approx(1292 / 11, rel=1e-3)
     pred = measurements.predict(case)
-    assert pred.value == pytest.approx(1 / (768 / GPU_H + 96 / NODE_H), rel=1e-6)
-    assert pred.value == pytest.approx(77.66, abs=0.01)
-    assert (pred.value - case.measured) / case.measured == pytest.approx(-0.339, abs=0.005)
+    assert pred.value == pytest.approx(1 / (768 / GPU_H + 96 / NODE_H) + 4.15, rel=1e-6)
+    assert pred.value == pytest.approx(81.81, abs=0.01)
+    assert (pred.value - case.measured) / case.measured == pytest.approx(-0.303, abs=0.005)

@@ -394,9 +394,30 @@ def _job_mtti(case: Case) -> Prediction:
     hours = {name: (Q_(p[COMPONENT_CLASSES[name]], "hour") if name in classes else None) for name in COMPONENT_CLASSES}
     if hours["accelerator"] is None:  # the solver needs an accelerator MTBF: a class left out is an infinite one
         hours["accelerator"] = Q_(1e30, "s")
+    downtime = _downtime(case)
     r = ReliabilityModel().solve(fleet_of(c["fleet"], c["gpus"]), Q_(30, "day"), checkpoint_time=Q_(0, "s"),
-                                 accelerator_mtbf=hours["accelerator"], node_mtbf=hours["node"], job_mtbf=hours["job"])
-    return Prediction(_in_unit(r.fleet_mtbf, case.unit), str(r.bound), True, "", tuple(r.assumptions))
+                                 accelerator_mtbf=hours["accelerator"], node_mtbf=hours["node"], job_mtbf=hours["job"],
+                                 restart_time=downtime)
+    # a log that counts interruptions over a calendar window, with the time each took to restart, sees
+    # one every MTBF + downtime (kernels.calendar_interruption_interval); otherwise the running MTBF
+    interval = r.fleet_mtbf if downtime is None else r.interruption_interval
+    return Prediction(_in_unit(interval, case.unit), str(r.bound), True, "", tuple(r.assumptions))
+
+
+def _downtime(case: Case):
+    """A job_mtti case's published mean downtime per interruption (``downtime = { value, unit }``), or None."""
+    d = case.config.get("downtime")
+    if d is None:
+        return None
+    if not isinstance(d, dict) or not isinstance(d.get("value"), (int, float)) or d["value"] < 0 or "unit" not in d:
+        raise InputError(f"{case.id}.downtime", d, "a table { value = <hours, >= 0>, unit = \"hour\" }: the mean time "
+                         "from an interruption to the restarted run, as the source logs it")
+    try:
+        q = Q_(d["value"], d["unit"])
+        q.to("s")
+    except Exception as exc:  # pint's undefined-unit and dimensionality errors
+        raise InputError(f"{case.id}.downtime", d, "a time, e.g. { value = 4.1, unit = \"hour\" }") from exc
+    return q
 
 
 PREDICTORS = {

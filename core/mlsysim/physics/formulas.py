@@ -1075,3 +1075,18 @@ def calc_replicated_accelerator_time(wall_time, accelerators, replicas=1):
     r = checks.positive(replicas, "replicas")
     return _out(k.replicated_accelerator_time(t, n, r), "time", "accelerator time", wall_time=wall_time,
                 accelerators=accelerators, replicas=replicas).to("hour")
+
+
+# --- Accuracy: reliability, round five ---
+
+
+def calc_calendar_interruption_interval(running_mtbf, downtime):
+    """MTBF + downtime: mean wall-clock time between a job's interruptions (alternating renewal,
+    Ross, "Introduction to Probability Models", Ch. 7). Returns hours."""
+    return make(k.calendar_interruption_interval(_pos(running_mtbf, "running_mtbf", "time"),
+                                                 _nonneg(downtime, "downtime", "time")), "time").to("hour")
+
+
+def calc_expected_distinct_units(units: int, events: int):
+    """n (1 - (1 - 1/n)^k): distinct units expected among k independent, uniformly spread failures (Feller 1968)."""
+    return make(k.expected_distinct_units(_int(units, "units"), checks.nonneg(events, "events")), "count")

@@ -2422,3 +2422,33 @@ def autocast_cast_bytes(params: float, accumulation_steps: float, state_bytes: f
     if not training:
         return params * cast
     return params * (2.0 * cast + 2.0 * state_bytes / accumulation_steps)
+
+
+# --- Accuracy: reliability, round five ---
+
+
+def calendar_interruption_interval(running_mtbf: float, downtime: float) -> float:
+    """Mean wall-clock time between a job's interruptions when each one costs ``downtime`` before it runs again.
+
+    An alternating renewal process of up periods (mean ``running_mtbf``) and repair periods (mean
+    ``downtime``): the mean cycle is their sum, and the long-run share of time up is
+    MTBF / (MTBF + MTTR) (S. M. Ross, "Introduction to Probability Models", Ch. 7, renewal theory:
+    alternating renewal processes). A job accrues failures only while it runs, so a log that
+    counts its interruptions over a calendar window sees one every MTBF + downtime on average.
+    downtime = 0 gives the running MTBF back.
+    """
+    return running_mtbf + downtime
+
+
+def expected_distinct_units(units: float, events: float) -> float:
+    """Expected number of distinct units hit by ``events`` independent failures, each equally likely on any of ``units``.
+
+    Occupancy (Feller 1968, "An Introduction to Probability Theory and Its Applications", Vol. I,
+    Ch. II.5 and IV.2): a unit escapes one event with probability 1 - 1/n, all k with (1 - 1/n)^k, so
+    E[distinct] = n (1 - (1 - 1/n)^k). A log in which fewer distinct units failed than this shows
+    failures repeating on the same units beyond chance (Kokolis et al. 2024's "lemon" nodes); as many
+    shows that the failures spread as independent per-unit rates predict.
+    """
+    if units <= 0 or events <= 0:
+        return 0.0
+    return units * (1.0 - (1.0 - 1.0 / units) ** events)

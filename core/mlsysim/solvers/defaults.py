@@ -96,7 +96,10 @@ DEFAULT_STORAGE_BANDWIDTH_BPS = 2e12
 # Time to restart a job after a failure (detect, reschedule, reload the last
 # checkpoint): 10 minutes, an estimate; Llama 3 reports automated recovery
 # without a figure (Dubey et al. 2024, Sec. 3.3.4), and published restart
-# times range from minutes to tens of minutes.
+# times range from minutes to tens of minutes. Measured: automated retries
+# 11 minutes apart (median, IQR 10-11) on a 504-GPU B200 cluster (Lablup 2026,
+# arXiv 2605.09370); restarts a person drives take hours (GLM-130B's training
+# log: 4.15 h on average over 11 hardware interruptions, validation/reliability.toml).
 DEFAULT_RESTART_TIME_S = 600.0
 
 # Per-step latency (alpha) of a collective on the scale-up link when serving on

@@ -3,6 +3,7 @@
   node MTBF   = accelerator MTBF / accelerators per node     (failure rates add)
   fleet MTBF  = accelerator MTBF / N                         (any failure stops the job)
   job MTBF    = 1 / (N / MTBF_acc + nodes / MTBF_node + 1 / MTBF_job)   (with component classes)
+  interval    = MTBF_fleet + R                             (wall clock between interruptions; alternating renewal)
   P(failure)  = 1 - exp(-T / MTBF_fleet)
   delta       = checkpoint size / storage bandwidth          (size = P x (weight + 12 Adam) bytes)
   tau*        = sqrt(2 delta MTBF_fleet)                     (Young 1974; Daly 2006)
@@ -45,6 +46,8 @@ class ReliabilityResult(Result):
     accelerator_mtbf = quantity("time", "year")
     node_mtbf = quantity("time", "hour")
     fleet_mtbf = quantity("time", "hour")
+    interruption_interval = quantity("time", "hour", "fleet MTBF + restart time: mean wall-clock time between interruptions, "
+                                     "what a log counting them over a calendar window sees")
     checkpoint_size = quantity("bytes", "TB", "None when the checkpoint time was given directly")
     checkpoint_time = quantity("time", "s", "time to write one checkpoint")
     restart_time = quantity("time", "minute")
@@ -86,6 +89,7 @@ class FailureFloats:
     expected_failures: float
     wasted_time: float
     wasted_accelerator_hours: float
+    interruption_interval: float  # running MTBF + restart time (wall clock)
 
 
 def evaluate(p: FailurePlan) -> FailureFloats:
@@ -103,6 +107,7 @@ def evaluate(p: FailurePlan) -> FailureFloats:
         restart, interval, kernels.checkpoint_overhead_fraction(delta, interval),
         kernels.failure_loss_fraction(interval, fleet_mtbf, restart), waste, kernels.failure_probability(t, fleet_mtbf),
         kernels.expected_failures(t, fleet_mtbf), waste * t, waste * t * p.accelerators,
+        kernels.calendar_interruption_interval(fleet_mtbf, restart),
     )
 
 
