@@ -2422,3 +2422,19 @@ def autocast_cast_bytes(params: float, accumulation_steps: float, state_bytes: f
     if not training:
         return params * cast
     return params * (2.0 * cast + 2.0 * state_bytes / accumulation_steps)
+
+
+# --- Accuracy: BERT non-GEMM ---
+
+
+def operator_class_time(layer_time: float, runtime_share: float) -> float:
+    """The time one operator class takes of a measured layer: share x layer time (s).
+
+    Ivanov, Dryden, Ben-Nun, Li & Hoefler 2021 ("Data Movement Is All You Need", MLSys; Table 1) split a
+    BERT-Large encoder layer's forward + backward in PyTorch on a V100 (fp16, batch 8, sequence 512) into
+    tensor contractions (99.80% of the flop, 61.0% of the runtime), statistical normalizations (0.17%, 25.5%)
+    and element-wise operators (0.03%, 13.5%). With the layer's measured time this gives each class's time,
+    e.g. the memory-bound classes of a 9.14 ms layer: (0.255 + 0.135) x 9.14 ms = 3.565 ms. The bandwidth those
+    kernels reached is then their bytes over that time (``required_bandwidth`` at efficiency 1).
+    """
+    return runtime_share * layer_time
