@@ -124,37 +124,3 @@ def test_the_engine_splits_the_layer_as_pytorch_does():
     assert flops / measured_contractions / V100_TC == pytest.approx(0.481, abs=0.001)
     assert contractions == pytest.approx(measured_contractions, rel=0.15)
     assert contractions < measured_contractions
-
-
-def test_python_gelu_moves_what_its_six_ops_and_their_gradients_move():
-    # DeepLearningExamples' bias_gelu unscripted: x = b + y; x * 0.5 * (1 + erf(x / 1.41421)), each op on f values:
-    # forward add 2f, divide 2f, erf 2f, add 2f, x 0.5 2f, multiply 3f = 13f; the eager list holds 4f (bias add + GELU)
-    assert kernels.python_gelu_extra_values(F, training=False) == (2 + 2 + 2 + 2 + 2 + 3 - 4) * F
-    # backward: the product 2 x 3f, the 0.5 2f, erf's derivative pow 2f + neg 2f + exp 2f + scale 2f + multiply 3f,
-    # the division 2f, x's two gradients summed 3f, the bias reduction f = 25f; 13f + 25f = 38f against 2.5 x 4f = 10f
-    assert kernels.python_gelu_extra_values(F, training=True) == (13 + 6 + 2 + 11 + 2 + 3 + 1 - 10) * F
-    assert kernels.python_gelu_extra_kernels() == 6 - 2
-
-
-def test_a_script_that_leaves_bias_gelu_unscripted_moves_more_and_launches_more():
-    # BERT-Large SQuAD fine-tuning shape: batch 10 x sequence 384, fp16, 24 layers; the plain-op GELU adds
-    # 24 x 3,840 tokens x 28f x 2 B = 24 x 3,840 x 229,376 = 21.14 GB per step and 4 kernels per layer and pass
-    from mlsysim import Engine
-
-    kw = dict(batch_size=10, precision="fp16", is_training=True, seq_len=384, accumulation_steps=1)
-    aten = Engine.solve("bert_large", "v100", **kw)
-    plain = Engine.solve("bert_large", "v100", layer_ops="bert_encoder_python_gelu", **kw)
-    assert plain.bytes_moved.m_as("B") - aten.bytes_moved.m_as("B") == pytest.approx(24 * 3840 * 28 * F * 2, rel=1e-9)
-    # launches reported for the step: 24 layers x 4 kernels x 3 passes (training launches 3x a forward's)
-    assert plain.kernels - aten.kernels == 24 * 4 * 3
-    # the same model object is not changed by the solve
-    assert Engine.solve("bert_large", "v100", **kw).bytes_moved == aten.bytes_moved
-
-
-def test_layer_ops_is_checked():
-    from mlsysim import Engine, InputError
-
-    with pytest.raises(InputError, match="layer_ops"):
-        Engine.solve("bert_large", "v100", layer_ops="gpt")
-    with pytest.raises(InputError, match="layer_ops"):
-        Engine.solve("resnet50", "v100", layer_ops="bert_encoder")

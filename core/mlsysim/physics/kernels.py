@@ -2452,25 +2452,3 @@ def attention_operand_copy_values(hidden: float, training: bool) -> float:
     another 6h, so 12h in training (a copy's backward moves what its forward does, not 1.5x).
     """
     return (12.0 if training else 6.0) * hidden
-
-
-def python_gelu_extra_values(ffn: float, training: bool) -> float:
-    """Values per token and layer that a bias + GELU written as plain PyTorch ops moves beyond a bias add and one GELU kernel.
-
-    DeepLearningExamples' ``bias_gelu(bias, y)``: x = bias + y; x * 0.5 * (1.0 + torch.erf(x / 1.41421)).
-    Unscripted (run_squad.py and run_pretraining_inference.py leave it so; run_pretraining.py wraps it in
-    torch.jit.script) each op is its own kernel on the f-wide FFN activation: add 2f, divide 2f, erf 2f,
-    add 2f, multiply by 0.5 2f, multiply 3f = 13f forward, against the 4f (bias add 2f + GELU 2f) of the
-    eager list (``transformer_elementwise_values``): 9f more. Backward, PyTorch autograd's derivatives
-    (tools/autograd/derivatives.yaml): the product's two gradients 2 x 3f, the 0.5 2f, erf's
-    2/sqrt(pi) exp(-t^2) grad as pow 2f, neg 2f, exp 2f, scale 2f, multiply 3f, the division 2f, the sum of
-    x's two gradients 3f and the bias gradient's reduction f = 25f; forward + backward 38f, against the eager
-    list's 2.5 x 4f = 10f (``elementwise_training_factor``): 28f more.
-    """
-    return (28.0 if training else 9.0) * ffn
-
-
-def python_gelu_extra_kernels() -> float:
-    """Kernels one forward pass of the plain-op bias_gelu launches beyond the eager list's bias add + GELU: 6 - 2 = 4
-    (add, divide, erf, add, multiply, multiply; ``python_gelu_extra_values``)."""
-    return 4.0

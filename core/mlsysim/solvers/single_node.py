@@ -47,7 +47,7 @@ from ..physics import kernels
 from ..results import Result, quantity
 from ..walls import Wall
 from ..workloads.precision import bytes_per_value
-from ..workloads.types import LAYER_OPS, PYTHON_GELU_LAYER_OPS, CNNWorkload, TransformerWorkload
+from ..workloads.types import CNNWorkload, TransformerWorkload
 from . import _inputs
 from ._device import DeviceRates, device_rates, fallback_note, sram_tier_capacity
 from .contract import floats, plan
@@ -157,7 +157,7 @@ def kernel_counts(model, execution: str, is_training: bool = False) -> tuple[flo
     ``conv_layers``; the eager kernels that are not convs or fc layers are the memory-bound ones);
     Transformers whose entry lists ``layer_ops``: per layer the 6 weight GEMMs, the 2 attention batched
     GEMMs and the memory-bound kernels of the execution mode (``solvers.defaults``: 15 eager + 3 dropouts
-    in training, 7 fused; eager ``bert_encoder_python_gelu`` 4 more); without ``layer_ops``: (0, layers x 6, 0), launches not charged;
+    in training, 7 fused); without ``layer_ops``: (0, layers x 6, 0), launches not charged;
     other workloads: (0, 1, 0): no kernel count, launches not charged.
     """
     eager = execution == "eager"
@@ -169,8 +169,6 @@ def kernel_counts(model, execution: str, is_training: bool = False) -> tuple[flo
         return 0.0, float(model.layers * GEMMS_PER_TRANSFORMER_LAYER), 0.0
     if isinstance(model, TransformerWorkload):
         memory = MEMORY_KERNELS_PER_TRANSFORMER_LAYER[execution] + (DROPOUT_KERNELS_PER_TRANSFORMER_LAYER if eager and is_training else 0)
-        if eager and model.layer_ops == PYTHON_GELU_LAYER_OPS:  # bias + GELU as 6 plain ops, not 2 kernels
-            memory += kernels.python_gelu_extra_kernels()
         per_layer = GEMMS_PER_TRANSFORMER_LAYER + ATTENTION_GEMMS_PER_TRANSFORMER_LAYER + memory
         return float(model.layers * per_layer), float(model.layers * GEMMS_PER_TRANSFORMER_LAYER), float(model.layers * memory)
     return 0.0, 1.0, 0.0
@@ -504,7 +502,6 @@ class SingleNodeModel:
         memory_format: str | None = None,
         accumulation_steps: int = 1,
         mixed_precision: str | None = None,
-        layer_ops: str | None = None,
     ) -> PerformanceProfile:
         """``efficiency`` / ``bandwidth_efficiency`` None: the Software wall's size-dependent tables for this
         work (``default_efficiencies``); a number wins. ``execution``: "eager" (PyTorch eager: every
@@ -514,14 +511,8 @@ class SingleNodeModel:
         ``sram_bandwidth``) moves them at SRAM bandwidth. ``accumulation_steps`` (training): micro-batches
         (of ``batch_size`` each) per optimizer step; the weight update's traffic is charged per micro-batch.
         ``mixed_precision`` (16-bit work): "master" (a 16-bit model with fp32 master weights, apex amp O2) or
-        "autocast" (PyTorch's torch.cuda.amp: fp32 weights cast on every forward); None: "master".
-        ``layer_ops`` (Transformers): the layer's operator list as the script runs it, one of ``LAYER_OPS``
-        (e.g. "bert_encoder_python_gelu" for a bias + GELU written as plain PyTorch ops); None: the entry's."""
+        "autocast" (PyTorch's torch.cuda.amp: fp32 weights cast on every forward); None: "master"."""
         model = _inputs.workload(model)
-        if layer_ops is not None:
-            if not isinstance(model, TransformerWorkload):
-                raise _inputs.InputError("layer_ops", layer_ops, f"None for {model.name} (an operator list belongs to a Transformer)")
-            model = model.model_copy(update={"layer_ops": _inputs.choice(layer_ops, "layer_ops", LAYER_OPS)})
         hw = _inputs.hardware(hardware)
         batch = _inputs.positive_int(batch_size, "batch_size")
         precision = _inputs.check_precision(precision)

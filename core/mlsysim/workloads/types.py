@@ -120,12 +120,7 @@ class CNNWorkload(Workload):
         return 0.0 if values is None else kernels.activation_traffic_bytes(values, bytes_per_value(precision), 1.0)
 
 
-# Transformer layer operator lists whose memory-bound traffic the engine counts: "bert_encoder" (the post-layernorm
-# encoder of Ivanov et al. 2021 as PyTorch runs it: biased projections, GELU, dropouts, layernorms; in eager mode
-# torch.matmul's copies of the permuted Q, K and V) and "bert_encoder_python_gelu" (the same with the FFN's
-# bias + GELU written as plain PyTorch ops, DeepLearningExamples' unscripted bias_gelu: 6 kernels, not 2)
-LAYER_OPS = ("bert_encoder", "bert_encoder_python_gelu")
-PYTHON_GELU_LAYER_OPS = "bert_encoder_python_gelu"
+LAYER_OPS = ("bert_encoder",)  # Transformer layer operator lists whose memory-bound traffic the engine counts
 
 
 class TransformerWorkload(Workload):
@@ -263,9 +258,8 @@ class TransformerWorkload(Workload):
         written forward and read backward; plus, where the entry lists a vocabulary, the output layer's
         logits (``kernels.logits_traffic_values``). Training multiplies the element-wise traffic by
         ``kernels.elementwise_training_factor()`` and the attention GEMMs' by their 3 passes.
-        Eager only: torch.matmul's copies of the permuted Q, K and V (``kernels.attention_operand_copy_values``)
-        and, for ``layer_ops="bert_encoder_python_gelu"``, the plain-op bias + GELU's extra traffic
-        (``kernels.python_gelu_extra_values``), both counted forward + backward by their own kernels.
+        Eager only: torch.matmul's copies of the permuted Q, K and V (``kernels.attention_operand_copy_values``),
+        counted forward + backward by their kernel.
         0 when the entry lists no ``layer_ops`` (its operators, and so their traffic, unknown).
         """
         if self.layer_ops is None:
@@ -284,8 +278,6 @@ class TransformerWorkload(Workload):
             per_layer = elementwise + logits + attention
         if not fused:
             per_layer += kernels.attention_operand_copy_values(h, training) * b
-            if self.layer_ops == PYTHON_GELU_LAYER_OPS:
-                per_layer += kernels.python_gelu_extra_values(f, training) * b
         return self.layers * s * per_layer
 
     def expected_weight_bytes_read_si(self, precision: str, tokens: float) -> float:
