@@ -9,7 +9,7 @@ Three computations of the same roofline must agree to 1e-12 relative:
    bytes are its weights + 2 x conv outputs x bytes per value per image; PyTorch eager (a
    cloud GPU's default) adds its elementwise values and 174 launches of 10 us (ResNet-50); a
    Transformer's GEMM bytes add its projections' inputs and outputs, and eager adds the traffic of
-   its biases, softmax, layernorms, residual adds and attention scores (op list written out below).
+   its biases, softmax, layernorms, residual adds, attention scores and operand copies (op list written out below).
 """
 
 import pytest
@@ -41,8 +41,9 @@ def reference_latency(model, hw, batch, precision, eff):
         nbytes = nbytes + L * s * (8 * h + 2 * f) * b * batch
         # PyTorch eager inference, per token and layer: 6 biases 2(3h + h + h) + FFN-up bias 2f + GELU 2f +
         # transpose copy 2h + 2 residual adds 2 x 3h + 2 layernorms 2 x 2h = 22h + 4f; scale, mask, softmax
-        # 3 x 2 a s; the attention GEMMs' Q, K, V, context 4h and scores 2 a s; logits 3 x vocab per token
-        per_token = L * (22 * h + 4 * f + 6 * a * s + 4 * h + 2 * a * s) + 3 * (model.vocab_size or 0)
+        # 3 x 2 a s; the attention GEMMs' Q, K, V, context 4h and scores 2 a s; torch.matmul's copies of the
+        # permuted Q, K, V before its bmm 3 x 2h = 6h; logits 3 x vocab per token
+        per_token = L * (22 * h + 4 * f + 6 * a * s + 4 * h + 2 * a * s + 6 * h) + 3 * (model.vocab_size or 0)
         elementwise = per_token * s * b * batch
         launches = L * (6 + 2 + 15) * Q_("10 us")  # 6 weight GEMMs, 2 attention GEMMs, 15 memory-bound kernels
     else:

@@ -53,15 +53,16 @@ def test_encoder_layer_training_by_hand():
     #   -> 0.664 (V100 fp16 table's ceiling): 948.0e9 / 83e12 = 11.422 ms
     # GEMM-class traffic 3 x (2 x 12,596,224 + 12,288 x 2 x (8h + 2f)) = 1.28 GB / 900e9 = 1.42 ms < compute
     # memory-bound bytes per token: 2.5 x 2 x (26h + 4f + 8 a s) + 3 x 2 x (4h + 2 a s) + 2 x (a s + 2h) masks
-    #   = 296,960 + 49,152 + 8,192 = 354,304 B; x 12,288 = 4.3537 GB over 3 x 18 launches = 80.6 MB each -> 0.75
-    #   -> 4.3537e9 / (0.75 x 900e9) = 6.450 ms
+    #   + 2 x 12h (torch.matmul's copies of the permuted Q, K, V, forward 6h and backward 6h)
+    #   = 296,960 + 49,152 + 8,192 + 24,576 = 378,880 B; x 12,288 = 4.6557 GB over 3 x 18 launches = 86.2 MB each
+    #   -> 0.75 -> 4.6557e9 / (0.75 x 900e9) = 6.897 ms
     # weight update, one fused Adam step per batch with fp32 master weights (apex amp O2): 28 B Adam + 6 B master ->
     #   fp16 copy + 6 B unscale = 40 B x 12,596,224 = 503.8 MB in one pass -> 0.833 of 900e9 (V100 HBM table): 0.672 ms;
-    #   step 18.544 ms + 10 us (Substation measures 18.43 ms for forward + backward without the update)
+    #   step 18.991 ms + 10 us (Substation measures 18.43 ms for forward + backward without the update)
     tokens = 96 * 128
     flops = 3 * tokens * (2 * LAYER_PARAMS + 4 * 128 * H)
-    per_token = 2.5 * 2 * (26 * H + 4 * F + 8 * 2048) + 3 * 2 * (4 * H + 2 * 2048) + 2 * (2048 + 2 * H)
-    assert per_token == 354_304
+    per_token = 2.5 * 2 * (26 * H + 4 * F + 8 * 2048) + 3 * 2 * (4 * H + 2 * 2048) + 2 * (2048 + 2 * H) + 2 * 12 * H
+    assert per_token == 378_880
     step = flops / (0.664 * V100_TC) + per_token * tokens / (0.75 * V100_BW) + 40 * LAYER_PARAMS / (0.833 * V100_BW)
     r = Engine.solve(bert_large_layer(128), "v100", batch_size=96, precision="fp16", is_training=True, seq_len=128)
     assert r.efficiency == 0.664

@@ -2452,3 +2452,33 @@ def expected_distinct_units(units: float, events: float) -> float:
     if units <= 0 or events <= 0:
         return 0.0
     return units * (1.0 - (1.0 - 1.0 / units) ** events)
+
+
+# --- Accuracy: BERT non-GEMM ---
+
+
+def operator_class_time(layer_time: float, runtime_share: float) -> float:
+    """The time one operator class takes of a measured layer: share x layer time (s).
+
+    Ivanov, Dryden, Ben-Nun, Li & Hoefler 2021 ("Data Movement Is All You Need", MLSys; Table 1) split a
+    BERT-Large encoder layer's forward + backward in PyTorch on a V100 (fp16, batch 8, sequence 512) into
+    tensor contractions (99.80% of the flop, 61.0% of the runtime), statistical normalizations (0.17%, 25.5%)
+    and element-wise operators (0.03%, 13.5%). With the layer's measured time this gives each class's time,
+    e.g. the memory-bound classes of a 9.14 ms layer: (0.255 + 0.135) x 9.14 ms = 3.565 ms. The bandwidth those
+    kernels reached is then their bytes over that time (``required_bandwidth`` at efficiency 1).
+    """
+    return runtime_share * layer_time
+
+
+def attention_operand_copy_values(hidden: float, training: bool) -> float:
+    """Values one token's attention operands copy per layer when torch.matmul makes them contiguous: 6h, 12h training.
+
+    BERT in PyTorch (NVIDIA DeepLearningExamples' modeling.py, BertSelfAttention) views Q, K and V per head
+    with ``permute`` and multiplies them with ``torch.matmul``, which hands batched operands to bmm only
+    after ``.contiguous()`` (ATen, LinearAlgebra.cpp, matmul): one copy kernel per permuted operand, reading
+    and writing its h values, 3 x 2h = 6h (the probabilities are already contiguous; the context's own
+    ``permute(...).contiguous()`` is in ``transformer_elementwise_values``). In backward each gradient
+    reaches its projection in the permuted layout and is copied once more before the projection's GEMMs:
+    another 6h, so 12h in training (a copy's backward moves what its forward does, not 1.5x).
+    """
+    return (12.0 if training else 6.0) * hidden

@@ -258,6 +258,8 @@ class TransformerWorkload(Workload):
         written forward and read backward; plus, where the entry lists a vocabulary, the output layer's
         logits (``kernels.logits_traffic_values``). Training multiplies the element-wise traffic by
         ``kernels.elementwise_training_factor()`` and the attention GEMMs' by their 3 passes.
+        Eager only: torch.matmul's copies of the permuted Q, K and V (``kernels.attention_operand_copy_values``),
+        counted forward + backward by their kernel.
         0 when the entry lists no ``layer_ops`` (its operators, and so their traffic, unknown).
         """
         if self.layer_ops is None:
@@ -274,6 +276,8 @@ class TransformerWorkload(Workload):
                 + 2.0 * kernels.transformer_dropout_mask_values(h, a, s)
         else:
             per_layer = elementwise + logits + attention
+        if not fused:
+            per_layer += kernels.attention_operand_copy_values(h, training) * b
         return self.layers * s * per_layer
 
     def expected_weight_bytes_read_si(self, precision: str, tokens: float) -> float:
