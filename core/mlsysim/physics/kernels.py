@@ -2422,3 +2422,19 @@ def autocast_cast_bytes(params: float, accumulation_steps: float, state_bytes: f
     if not training:
         return params * cast
     return params * (2.0 * cast + 2.0 * state_bytes / accumulation_steps)
+
+
+# --- Accuracy: framework-bound floor ---
+
+
+def autocast_cast_launches(weight_kernels: float, autocast: bool) -> float:
+    """Eager operators torch.autocast adds to one forward pass: one weight cast per GEMM-class kernel.
+
+    Under ``torch.autocast`` an op on the float16 list (conv, linear, matmul, ...) with an fp32 weight
+    first casts the weight to 16 bits, a separate ``aten::_to_copy`` operator with its own kernel; the
+    weight cache keeps the cast for the rest of the autocast region (PyTorch docs, "Automatic Mixed
+    Precision package - torch.amp", ``cache_enabled``), so a region that wraps one forward pass casts
+    each weight once per pass. Each cast is dispatched from the host like any eager operator. The
+    input's and biases' casts (one each) are not counted. 0 when autocast is off.
+    """
+    return weight_kernels if autocast else 0.0
