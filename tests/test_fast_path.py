@@ -7,7 +7,7 @@ Three computations of the same roofline must agree to 1e-12 relative:
    iron law itself, per kernel class: device = max(ops / (peak x eff), GEMM bytes / bw)
    + elementwise bytes / bw; latency = max(device, kernels x launch) + tax. A CNN's GEMM
    bytes are its weights + 2 x conv outputs x bytes per value per image; PyTorch eager (a
-   cloud GPU's default) adds its elementwise values and 174 launches of 10 us (ResNet-50); a
+   cloud GPU's default) adds its elementwise values and 174 launches of 48 us (ResNet-50); a
    Transformer's GEMM bytes add its projections' inputs and outputs, and eager adds the traffic of
    its biases, softmax, layernorms, residual adds, attention scores and operand copies (op list written out below).
 """
@@ -45,13 +45,13 @@ def reference_latency(model, hw, batch, precision, eff):
         # permuted Q, K, V before its bmm 3 x 2h = 6h; logits 3 x vocab per token
         per_token = L * (22 * h + 4 * f + 6 * a * s + 4 * h + 2 * a * s + 6 * h) + 3 * (model.vocab_size or 0)
         elementwise = per_token * s * b * batch
-        launches = L * (6 + 2 + 15) * Q_("10 us")  # 6 weight GEMMs, 2 attention GEMMs, 15 memory-bound kernels
+        launches = L * (6 + 2 + 15) * Q_("48 us")  # 6 weight GEMMs, 2 attention GEMMs, 15 memory-bound kernels
     else:
         ops = model.inference_flops * batch
     if model.architecture == "CNN":
         nbytes = nbytes + 2 * model.activation_values * b * batch
         elementwise = model.elementwise_values * b * batch
-        launches = model.kernels * Q_("10 us")  # registry pytorch_eager launch cost
+        launches = model.kernels * Q_("48 us")  # registry pytorch_eager launch cost (Fernandez et al. 2023's floor)
     peak = hw.compute.precision_flops[precision]
     compute = (ops / (peak * eff)).to("s")
     memory = (nbytes / hw.memory.bandwidth).to("s")

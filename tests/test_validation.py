@@ -22,8 +22,10 @@ regression fails and an improvement passes:
                                                    Meta RSC's one-node rate for its 1,024-GPU jobs and for OPT's A100s,
                                                    Llama 3's classes where a source counts only some; 94.3% / 102.4%
                                                    over 2 with Llama 3's H100 classes for every fleet)
-    single_node           18     18.8%    54.4%   (19.1% / 54.4% before torch.matmul's copies of BERT's permuted Q, K, V;
-                                                   20.7% / 56.0% before the weight update's traffic (fused Adam and
+    single_node           18     15.4%    25.8%   (16.0% / 26.9% before torch.matmul's copies of BERT's permuted Q, K, V;
+                                                   19.1% / 54.4% before the eager host floor: 48 us per operator from
+                                                   Fernandez et al. 2023's released latencies, autocast's weight-cast
+                                                   operators; 20.7% / 56.0% before the weight update's traffic (fused Adam and
                                                    apex O2's fp32 master copy per micro-batch) and autocast's weight
                                                    casts for the ResNet-50 AMP rows; 23.5% / 82.4% before the V100/T4 sustained-bandwidth ceilings
                                                    (Jia et al. 2018, 2019) and NCHW transposes on tensor cores;
@@ -33,7 +35,7 @@ regression fails and an improvement passes:
                                                    kernels; 98.9% / 179.6% before the CNN activation traffic)
     vendors                9      7.3%    22.2%   (7 cases, 59.7% / 116.4%, before the weight-only kernels, size-dependent
                                                   streams and the two TP 8 rows; bottleneck right in 4 of 4)
-    overall               80     10.0%    32.5%   (9.9% / 32.8% over 79 before the B200 case and BERT's operand copies; 10.1% / 32.8% before the weight update's traffic; 13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
+    overall               80     10.0%    26.1%   (9.9% / 32.8% over 79 before the eager host floor, the B200 case and BERT's operand copies; 10.1% / 32.8% before the weight update's traffic; 13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
                                                   distributed round three; 22.4% / 102.2% over 73 before the weight-only kernels
                                                   and the single-node Transformer traffic; docs/validation.md has each)
 
@@ -210,10 +212,11 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     "reliability": (0.25, 0.65),  # 23.1% / 62.7% over 5 with the B200 cluster's GPU failures and GLM-130B's restart downtime
     # (28.5% / 69.1% over 4 before); rates from the same fleet at another size or the same generation
     # (94.3% / 102.4% over 2 with Llama 3's H100 classes for every fleet; 299.5% / 524.8% with one per-GPU MTBF)
-    "single_node": (0.20, 0.56),  # 18.8% / 54.4% with torch.matmul's copies of BERT's permuted Q, K, V; 19.1% / 54.4% with the weight update's traffic and autocast's casts (20.7% / 56.0% before); 20.7% / 56.0% with V100/T4 sustained-bandwidth ceilings and NCHW transposes (23.5% / 82.4% before); BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
+    "single_node": (0.17, 0.29),  # 16.0% / 26.9% with the eager host floor (48 us per operator, Fernandez et al. 2023) and
+    # autocast's weight-cast operators (19.1% / 54.4% before); 19.1% / 54.4% with the weight update's traffic and autocast's casts (20.7% / 56.0% before); 20.7% / 56.0% with V100/T4 sustained-bandwidth ceilings and NCHW transposes (23.5% / 82.4% before); BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
     "vendors": (0.10, 0.25),  # gpt-fast batch-1 decoding (A100, MI250X) and two TP 8 rows: 7.3% / 22.2% with the weight-only kernels'
     # achieved bandwidth and size-dependent streams (60.5% / 117.4% before, int8/int4 as pure bandwidth)
-    "overall": (0.11, 0.36),  # 9.9% / 32.8% over 79 with the weight update's traffic; 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
+    "overall": (0.11, 0.30),  # 9.9% / 27.4% over 79 with the eager host floor; 9.9% / 32.8% with the weight update's traffic; 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
 }
 
 
@@ -231,8 +234,8 @@ def test_error_thresholds_today(report, name):
     assert s.p90 <= p90, f"{name}: p90 |error| {s.p90:.1%} > {p90:.0%}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17's per-category target (<= 15%) is not met by single_node (18.8%: ResNet-50 batch-1 "
-                   "host cost, fp16 BERT's time outside the encoder layer) nor by reliability (23.1%: a failure rate belongs to a fleet)")
+@pytest.mark.xfail(strict=True, reason="issue 17's per-category target (<= 15%) is not met by single_node (15.4%: the ResNet-50 "
+                   "batch-1 harness work, fp16 BERT's non-GEMM time) nor by reliability (23.1%: a failure rate belongs to a fleet)")
 def test_issue_targets(report):
     assert report.overall.median <= 0.10
     for s in report.categories:

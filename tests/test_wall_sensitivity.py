@@ -44,17 +44,18 @@ def test_serving_decode_is_bandwidth_bound_by_hand():
 
 
 def test_single_node_with_grid_and_price():
-    r = SensitivitySolver().solve(single_node_problem("resnet50", "h100", batch_size=64, grid="quebec", price_per_hour="3 USD/hour"))
+    r = SensitivitySolver().solve(single_node_problem("resnet50", "h100", batch_size=256, grid="quebec", price_per_hour="3 USD/hour"))
     assert r.elasticities["carbon"]["carbon_intensity"] == pytest.approx(1.0, abs=1e-9)
     assert r.elasticities["carbon"]["pue"] == pytest.approx(1.0, abs=1e-9)
     assert r.elasticities["cost"]["price"] == pytest.approx(1.0, abs=1e-9)
-    # ResNet-50 batch 64 on an H100, eager, efficiency 0.5: compute 64 x 8.18e9 / 494.7e12 = 1.0583 ms binds the
-    # convolutions (their traffic (51,114,064 + 64 x 44,455,936) B / 3.35e12 = 0.8646 ms), then the BN / ReLU / add
-    # kernels move 64 x 118,218,752 B / 3.35e12 = 2.2585 ms; + 10 us: latency 3.3268 ms. Elasticities:
-    # peak -1.0583 / 3.3268 = -0.318, bandwidth -2.2585 / 3.3268 = -0.679 (before the activation traffic: compute
+    # ResNet-50 batch 256 on an H100, eager, efficiency 0.5: compute 256 x 8.18e9 / 494.7e12 = 4.2330 ms binds the
+    # convolutions (their traffic (51,114,064 + 256 x 44,455,936) B / 3.35e12 = 3.4125 ms), then the BN / ReLU / add
+    # kernels move 256 x 118,218,752 B / 3.35e12 = 9.0340 ms; + 10 us: latency 13.277 ms, above the host's 174 x 48 us
+    # = 8.352 ms of launches (at batch 64, 3.327 ms of device work, the launches bind). Elasticities:
+    # peak -4.2330 / 13.277 = -0.319, bandwidth -9.0340 / 13.277 = -0.680 (before the activation traffic: compute
     # bound, peak ~ -1)
-    assert r.elasticities["latency"]["peak_flops"] == pytest.approx(-1.0583 / 3.3268, abs=0.01)
-    assert r.elasticities["latency"]["bandwidth"] == pytest.approx(-2.2585 / 3.3268, abs=0.01)
+    assert r.elasticities["latency"]["peak_flops"] == pytest.approx(-4.2330 / 13.277, abs=0.01)
+    assert r.elasticities["latency"]["bandwidth"] == pytest.approx(-9.0340 / 13.277, abs=0.01)
     assert r.best_upgrade["throughput"] == "bandwidth"  # tie with bandwidth_efficiency goes to the knob listed first
     assert any("one-sided" in a for a in r.assumptions)  # bandwidth_efficiency = 1.0 sits at its bound
 
@@ -87,9 +88,9 @@ def test_all_walls_have_solvers_in_this_branch_set():
 
 def test_audit_row():
     ctx = SimpleNamespace(model=Models.get("resnet50"), hardware=Hardware.get("h100"), fleet=None, workload="inference",
-                          batch_size=64, precision="fp16", seq_len=None, count=1, grid=None, duration=None, knobs={"sensitivity": True})
+                          batch_size=256, precision="fp16", seq_len=None, count=1, grid=None, duration=None, knobs={"sensitivity": True})
     row = audit_row(ctx)
-    # batch 64 eager: bandwidth is the best upgrade (elasticity -0.679, derived in test_single_node_with_grid_and_price)
+    # batch 256 eager: bandwidth is the best upgrade (elasticity -0.680, derived in test_single_node_with_grid_and_price)
     assert row["wall"] is Wall.SENSITIVITY and "bandwidth" in row["note"]
     assert audit_row(SimpleNamespace(**{**vars(ctx), "knobs": {}})) is None
 

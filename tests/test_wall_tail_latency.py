@@ -141,12 +141,12 @@ def test_zero_load_waits_nothing():
 
 def test_service_time_from_single_node_and_serving_results():
     prof = SingleNodeModel().solve(Models.ResNet50, Hardware.Cloud.H100, batch_size=8)
-    # service 174 eager launches x 10 us + 10 us = 1.75 ms (launch bound); 100/s on 2 servers: utilisation 0.0875
+    # service 174 eager launches x 48 us + 10 us = 8.362 ms (launch bound); 100/s on 2 servers: utilisation 0.418
     # (1000/s before kernel launches were charged, when one batch took ~0.2 ms)
     r = M.solve("100 1/s", prof, servers=2)
     assert r.service_time.m_as("s") == pytest.approx(prof.latency.m_as("s"))
     assert any("SingleNodeModel" in a for a in r.assumptions)
-    assert r.bound is Wall(prof.bound)  # waiting (utilisation ~0.1) is below the service time
+    assert r.bound is Wall(prof.bound)  # waiting (utilisation 0.42: M/M/2 mean wait ~1.8 ms) is below the service time
     serve = ServingModel().solve(Models.Language.Llama3_8B, Hardware.Cloud.H100, batch_size=1)
     r = M.solve("0.5 1/s", serve, servers=2, output_tokens=100)
     # one request = TTFT + 100 tokens x ITL

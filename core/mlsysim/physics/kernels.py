@@ -2482,3 +2482,19 @@ def attention_operand_copy_values(hidden: float, training: bool) -> float:
     another 6h, so 12h in training (a copy's backward moves what its forward does, not 1.5x).
     """
     return (12.0 if training else 6.0) * hidden
+
+
+# --- Accuracy: framework-bound floor ---
+
+
+def autocast_cast_launches(weight_kernels: float, autocast: bool) -> float:
+    """Eager operators torch.autocast adds to one forward pass: one weight cast per GEMM-class kernel.
+
+    Under ``torch.autocast`` an op on the float16 list (conv, linear, matmul, ...) with an fp32 weight
+    first casts the weight to 16 bits, a separate ``aten::_to_copy`` operator with its own kernel; the
+    weight cache keeps the cast for the rest of the autocast region (PyTorch docs, "Automatic Mixed
+    Precision package - torch.amp", ``cache_enabled``), so a region that wraps one forward pass casts
+    each weight once per pass. Each cast is dispatched from the host like any eager operator. The
+    input's and biases' casts (one each) are not counted. 0 when autocast is off.
+    """
+    return weight_kernels if autocast else 0.0

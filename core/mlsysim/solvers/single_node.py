@@ -150,8 +150,15 @@ class MemoryFloats:
     memory_footprint: float
 
 
-def kernel_counts(model, execution: str, is_training: bool = False) -> tuple[float, float, float]:
+def kernel_counts(model, execution: str, is_training: bool = False,
+                  autocast: bool = False) -> tuple[float, float, float]:
     """(kernel launches of one forward pass, GEMM-class kernels among them, memory-bound kernels among them).
+
+    ``autocast`` (eager only): torch.autocast casts each fp32 weight of an autocast-listed op (conv,
+    linear, matmul) to 16 bits, one ``aten::_to_copy`` operator per weight per autocast region, kept in
+    the region's weight cache (PyTorch docs, "Automatic Mixed Precision package - torch.amp": the
+    float16 op list and ``cache_enabled``); a pass run in one region adds one eager operator per
+    GEMM-class kernel (``kernels.autocast_cast_launches``). Their traffic is ``kernels.autocast_cast_bytes``.
 
     CNNs: the registry's layer-by-layer counts (``kernels`` eager, ``fused_kernels`` otherwise,
     ``conv_layers``; the eager kernels that are not convs or fc layers are the memory-bound ones);
@@ -164,13 +171,16 @@ def kernel_counts(model, execution: str, is_training: bool = False) -> tuple[flo
     if isinstance(model, CNNWorkload):
         n = float((model.kernels if eager else model.fused_kernels) or 0)
         gemms = float(model.conv_layers or 1)
-        return n, gemms, (n - gemms if eager and n > gemms else 0.0)
+        casts = kernels.autocast_cast_launches(gemms, eager and autocast and n > 0.0)
+        return n + casts, gemms, (n - gemms if eager and n > gemms else 0.0)
     if isinstance(model, TransformerWorkload) and model.layer_ops is None:  # operators unknown: launches not charged
         return 0.0, float(model.layers * GEMMS_PER_TRANSFORMER_LAYER), 0.0
     if isinstance(model, TransformerWorkload):
         memory = MEMORY_KERNELS_PER_TRANSFORMER_LAYER[execution] + (DROPOUT_KERNELS_PER_TRANSFORMER_LAYER if eager and is_training else 0)
         per_layer = GEMMS_PER_TRANSFORMER_LAYER + ATTENTION_GEMMS_PER_TRANSFORMER_LAYER + memory
-        return float(model.layers * per_layer), float(model.layers * GEMMS_PER_TRANSFORMER_LAYER), float(model.layers * memory)
+        gemms = float(model.layers * GEMMS_PER_TRANSFORMER_LAYER)
+        casts = kernels.autocast_cast_launches(gemms, eager and autocast)
+        return float(model.layers * per_layer) + casts, gemms, float(model.layers * memory)
     return 0.0, 1.0, 0.0
 
 
@@ -204,7 +214,8 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
         weights_read = model.weight_bytes_si(precision)
         if execution == "eager" and isinstance(model, CNNWorkload):
             elementwise = model.elementwise_bytes_per_sample_si(precision) * work
-    n_kernels, gemm_kernels, memory_kernels = kernel_counts(model, execution, is_training)
+    n_kernels, gemm_kernels, memory_kernels = kernel_counts(
+        model, execution, is_training, mixed_precision == "autocast" and bytes_per_value(precision) < FP32_BYTES)
     if transposes and execution == "eager" and isinstance(model, CNNWorkload):
         moved = model.layout_transpose_bytes_per_sample_si(precision)
         if moved > 0.0:
