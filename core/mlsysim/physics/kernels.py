@@ -2422,3 +2422,56 @@ def autocast_cast_bytes(params: float, accumulation_steps: float, state_bytes: f
     if not training:
         return params * cast
     return params * (2.0 * cast + 2.0 * state_bytes / accumulation_steps)
+
+
+# --- Accuracy: CNN per layer ---
+
+def conv_layer_flops(in_channels: float, out_channels: float, kernel: float, out_size: float) -> float:
+    """Forward FLOPs of one 2-D convolution per sample: 2 C_in k^2 C_out H_out W_out (square maps, H_out = W_out).
+
+    One multiply-add (2 FLOPs) per weight per output position (He et al. 2016, Table 1 counts the
+    multiply-adds; torchvision reports 4.09 G of them for ResNet-50 v1.5). A fully connected layer is
+    the case k = 1, H_out = 1. Example: ResNet-50's first 3x3 conv of conv2_x, 64 -> 64 channels on
+    56x56: 2 x 64 x 9 x 64 x 3,136 = 231.2 MFLOP.
+    """
+    return 2.0 * in_channels * kernel * kernel * out_channels * out_size * out_size
+
+
+def conv_layer_io_values(in_channels: float, out_channels: float, stride: float, out_size: float) -> float:
+    """Activation values one convolution moves per sample: its input read once (C_in (s H_out)^2) and its
+    output written once (C_out H_out^2), the traffic of one kernel on the roofline (Williams et al. 2009).
+
+    The input map is s x H_out on a side for stride s with 'same' padding (ResNet's convs). Example: the
+    stride-2 projection of conv3_x, 256 -> 512 channels to 28x28: 256 x 56^2 + 512 x 28^2 = 1,204,224.
+    """
+    return in_channels * (stride * out_size) ** 2 + out_channels * out_size * out_size
+
+
+def winograd_multiply_reduction(output_tile: float, kernel: float) -> float:
+    """How many times fewer multiplies Winograd's minimal filtering F(m x m, r x r) needs than a direct
+    convolution: (m r)^2 / (m + r - 1)^2 (Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural
+    Networks", CVPR, Sec. 4: F(2x2, 3x3) uses 16 multiplies where direct convolution uses 36, 2.25x;
+    F(4x4, 3x3) 36 where direct uses 144, 4x). The input and output transforms add work (and error)
+    that grows with the tile, so the realised speedup lies below this bound.
+    """
+    return (output_tile * kernel) ** 2 / (output_tile + kernel - 1.0) ** 2
+
+
+def layer_roofline_time(flops: tuple, weight_bytes: tuple, io_bytes: tuple, seconds_per_flop: float,
+                        seconds_per_weight_byte: float, seconds_per_io_byte: float) -> float:
+    """The roofline applied kernel by kernel and summed (Williams, Waterman & Patterson 2009 apply it to
+    one kernel; kernels of a pass run one after another):
+
+        T = sum_i max(flops_i x t_flop, weights_i x t_weight + io_i x t_io)
+
+    ``flops``, ``weight_bytes``, ``io_bytes``: one entry per layer (or per group of identical layers, whose
+    times simply add); the three scales carry the batch, the passes and the rates (e.g. t_flop = passes x
+    batch / FLOP/s). T >= max(sum of compute, sum of traffic): a pass of mixed layers is slower than its
+    totals suggest. Example: two layers, (2 s compute, 1 s traffic) and (1 s, 3 s): 2 + 3 = 5 s, not max(3, 4) = 4 s.
+    """
+    total = 0.0
+    for f, w, a in zip(flops, weight_bytes, io_bytes):
+        c = f * seconds_per_flop
+        m = w * seconds_per_weight_byte + a * seconds_per_io_byte
+        total += c if c > m else m
+    return total
