@@ -94,3 +94,15 @@ def test_bad_layer_shapes_are_refused():
         CNNWorkload(name="x", parameters=1000, inference_flops="1 GFLOP", layer_shapes=((3, 64, 7, 2, 112),))
     with pytest.raises(ValidationError, match="layer_shapes"):
         CNNWorkload(name="x", parameters=1000, inference_flops="1 GFLOP", layer_shapes=((3, 64, 0, 2, 112, 1),))
+
+
+def test_the_sweep_form_of_the_per_layer_sum_agrees_with_the_scalar_one():
+    # the same sum by crossover batches (kernels.layer_roofline_times) and batch by batch (layer_roofline_time)
+    flops, weights, io = Models.ResNet50.layer_table_si("fp16")
+    batches = [1, 3, 7, 64, 256, 2, 1024]
+    t_flop, t_w, t_io = 1 / 62.5e12, 1 / 900e9, 1 / 900e9
+    swept = kernels.layer_roofline_times(flops, weights, io, batches, t_flop, t_w, t_io)
+    for b, t in zip(batches, swept):
+        assert t == pytest.approx(kernels.layer_roofline_time(flops, weights, io, t_flop * b, t_w, t_io * b), rel=1e-12)
+    # the two-layer example per sample: (2 s, 1 s) and (1 s, 3 s) give 5 b s
+    assert kernels.layer_roofline_times((2.0, 1.0), (0.0, 0.0), (1.0, 3.0), [1, 4], 1.0, 1.0, 1.0) == [5.0, 20.0]

@@ -2475,3 +2475,39 @@ def layer_roofline_time(flops: tuple, weight_bytes: tuple, io_bytes: tuple, seco
         m = w * seconds_per_weight_byte + a * seconds_per_io_byte
         total += c if c > m else m
     return total
+
+
+def layer_roofline_times(flops: tuple, weight_bytes: tuple, io_bytes: tuple, batches: list, seconds_per_flop: float,
+                         seconds_per_weight_byte: float, seconds_per_io_byte: float) -> list:
+    """``layer_roofline_time`` for each batch size b of ``batches`` (the same sum, for a sweep), where
+    ``seconds_per_flop`` and ``seconds_per_io_byte`` are per sample (multiplied by b here).
+
+    Layer i is compute-bound from the batch b_i = w_i t_weight / (f_i t_flop - a_i t_io) on (never when
+    f_i t_flop <= a_i t_io): below it its time is w_i t_weight + a_i t_io b, above it f_i t_flop b. Sorting the
+    layers by b_i, each batch sums the compute of those it has passed and the traffic of the rest, so the
+    work is one pass over the layers plus one over the batches. Example: layers (2 s, 0 + 1 s) and (1 s, 0 + 3 s)
+    per sample give 5 b s (see ``layer_roofline_time``).
+    """
+    breaks = []
+    mem_fixed = mem_rate = 0.0
+    for f, w, a in zip(flops, weight_bytes, io_bytes):
+        c, m_fixed, m_rate = f * seconds_per_flop, w * seconds_per_weight_byte, a * seconds_per_io_byte
+        mem_fixed += m_fixed
+        mem_rate += m_rate
+        if c > m_rate:
+            breaks.append((m_fixed / (c - m_rate), c, m_fixed, m_rate))
+    breaks.sort()
+    order = sorted(range(len(batches)), key=batches.__getitem__)
+    out = [0.0] * len(batches)
+    comp_rate = 0.0
+    k, n = 0, len(breaks)
+    for j in order:
+        b = batches[j]
+        while k < n and breaks[k][0] <= b:
+            _, c, m_fixed, m_rate = breaks[k]
+            comp_rate += c
+            mem_fixed -= m_fixed
+            mem_rate -= m_rate
+            k += 1
+        out[j] = comp_rate * b + mem_fixed + mem_rate * b
+    return out

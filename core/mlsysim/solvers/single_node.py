@@ -369,19 +369,40 @@ def evaluate(p: RooflinePlan, batch: int) -> RooflineFloats:
 
 
 def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> RooflineFloats:
-    """``evaluate`` of ``RooflinePlan(w, d)`` over a list of batch sizes: each field is a list (same arithmetic,
-    operation for operation: ``gemm_side`` for the GEMM-class kernels). Takes the plan's two halves, so a sweep
-    builds each once per model or accelerator."""
-    compute, memory, gemm, elementwise = [], [], [], []
-    for b in batches:
-        on_chip = working_set_fits_on_chip(w, d, b)  # an on-chip tier: each batch size's working set decides its bandwidth
-        bw = d.sram_bandwidth if on_chip else d.bandwidth
-        kernel_bw = bw if on_chip or not d.kernel_bandwidth else d.kernel_bandwidth
-        c, m, g = gemm_side(w, d.rate, bw, b)
-        compute.append(c)
-        memory.append(m)
-        gemm.append(g)
-        elementwise.append(w.elementwise / kernel_bw * b + w.update_bytes / (d.update_bandwidth or kernel_bw))
+    """``evaluate`` of ``RooflinePlan(w, d)`` over a list of batch sizes: each field is a list (same arithmetic:
+    ``gemm_side``'s, with ``kernels.layer_roofline_times`` for listed layers). Takes the plan's two halves, so a
+    sweep builds each once per model or accelerator."""
+    if d.sram_capacity > 0.0:  # an on-chip tier: each batch size's working set decides its bandwidth
+        compute, memory, gemm, elementwise = [], [], [], []
+        for b in batches:
+            on_chip = working_set_fits_on_chip(w, d, b)
+            bw = d.sram_bandwidth if on_chip else d.bandwidth
+            kernel_bw = bw if on_chip or not d.kernel_bandwidth else d.kernel_bandwidth
+            c, m, g = gemm_side(w, d.rate, bw, b)
+            compute.append(c)
+            memory.append(m)
+            gemm.append(g)
+            elementwise.append(w.elementwise / kernel_bw * b + w.update_bytes / (d.update_bandwidth or kernel_bw))
+    else:
+        bw = d.bandwidth
+        if w.layer_flops:
+            per_sample_compute = w.layer_flops_total * w.hw_work / d.rate
+            fixed_memory = w.layer_bytes_fixed * w.work / bw
+            per_sample_memory = w.layer_bytes_per_sample * w.work / bw
+        else:
+            per_sample_compute = w.fwd * w.hw_work / d.rate
+            fixed_memory = w.weights_read * w.work / bw
+            per_sample_memory = (w.act + w.gemm_io) * w.work / bw
+        compute = [per_sample_compute * b for b in batches]
+        memory = [fixed_memory + per_sample_memory * b for b in batches]
+        if w.layer_flops:
+            gemm = kernels.layer_roofline_times(w.layer_flops, w.layer_weights, w.layer_io, batches, w.hw_work / d.rate,
+                                                w.work / bw, w.work / bw)
+        else:
+            gemm = [c if c > m else m for c, m in zip(compute, memory)]
+        per_sample_elementwise = w.elementwise / (d.kernel_bandwidth or bw)
+        fixed_elementwise = w.update_bytes / (d.update_bandwidth or d.kernel_bandwidth or bw)
+        elementwise = [fixed_elementwise + per_sample_elementwise * b for b in batches]
     tax = d.tax
     host = w.kernels * w.hw_work * d.launch
     device = [g + e for g, e in zip(gemm, elementwise)]

@@ -112,6 +112,10 @@ class CNNWorkload(Workload):
         ``winograd_reduction`` > 1: the 3x3 stride-1 convolutions execute that many times fewer flops
         (``kernels.winograd_multiply_reduction``); the model's own flops are unchanged. Empty without shapes.
         """
+        key = (precision, winograd_reduction)
+        cached = self.__dict__.get("_layer_tables", {}).get(key)
+        if cached is not None:  # a solve reads it every call: built once per instance (the entry is frozen)
+            return cached
         b = bytes_per_value(precision)
         flops, weights, io = [], [], []
         for c_in, c_out, k, stride, size, count in self.layer_shapes or ():
@@ -119,7 +123,11 @@ class CNNWorkload(Workload):
             flops.append(f / winograd_reduction if k == 3 and stride == 1 else f)
             weights.append(kernels.weight_bytes(c_in * k * k * c_out * count, b))
             io.append(kernels.activation_traffic_bytes(kernels.conv_layer_io_values(c_in, c_out, stride, size) * count, b, 1.0))
-        return tuple(flops), tuple(weights), tuple(io)
+        table = (tuple(flops), tuple(weights), tuple(io))
+        if "_layer_tables" not in self.__dict__:
+            object.__setattr__(self, "_layer_tables", {})  # in the instance __dict__, like _si (see core.types.Model)
+        self.__dict__["_layer_tables"][key] = table
+        return table
 
     def activation_bytes_per_sample_si(self, precision: str, seq_len: int | None = None) -> float:
         """Activation traffic of the GEMM-class layers per sample: each conv output written once, read once by the next layer.
