@@ -3,7 +3,10 @@
     device  = max(ops / (peak x efficiency), GEMM bytes / bandwidth) + elementwise bytes / bandwidth
     latency = max(device, kernels x launch cost) + dispatch tax
 
-(Williams, Waterman & Patterson 2009, per kernel class). GEMM bytes are the weights read
+(Williams, Waterman & Patterson 2009, per kernel class). A CNN whose entry lists its layers
+(``layer_shapes``) takes the first term layer by layer, sum_i max(flops_i / rate, bytes_i / bandwidth)
+(``kernels.layer_roofline_time``: each conv reads its input and weights and writes its output once), and
+in fp32 on NVIDIA CUDA cores its 3x3 stride-1 convolutions run Winograd (``winograd_reduction``). GEMM bytes are the weights read
 plus the activations each GEMM-class layer writes and the next reads (for a CNN, every
 conv output once each way); elementwise bytes are those of the separate batch-norm,
 activation, add and pooling kernels an eager framework runs between them, which cannot
