@@ -106,3 +106,18 @@ def test_the_sweep_form_of_the_per_layer_sum_agrees_with_the_scalar_one():
         assert t == pytest.approx(kernels.layer_roofline_time(flops, weights, io, t_flop * b, t_w, t_io * b), rel=1e-12)
     # the two-layer example per sample: (2 s, 1 s) and (1 s, 3 s) give 5 b s
     assert kernels.layer_roofline_times((2.0, 1.0), (0.0, 0.0), (1.0, 3.0), [1, 4], 1.0, 1.0, 1.0) == [5.0, 20.0]
+
+
+def test_eager_adds_the_elementwise_kernels_after_the_per_layer_convs():
+    # as the fused fp32 case (every layer compute-bound: 256 x 6,508,511,232 / 7.85e12 = 212.25 ms), plus the eager
+    # BN / ReLU / add / pool kernels: 59,109,376 values x 4 B x 256 / 900e9 = 67.25 ms, which run after the convs
+    # (kernels.sequential_kernels_time); 174 launches x 10 us = 1.74 ms overlap the device
+    r = Engine.solve("resnet50", "v100", batch_size=256, precision="fp32", efficiency=0.5, bandwidth_efficiency=1.0,
+                     execution="eager")
+    compute = 256 * 6_508_511_232 / 7.85e12
+    elementwise = 59_109_376 * 4 * 256 / 900e9
+    assert r.latency.m_as("s") == pytest.approx(compute + elementwise + TAX, rel=1e-12)
+    # the memory column: the convs' own traffic (weights 25,502,912 x 4 B once, inputs + outputs
+    # (10,662,400 + 11,113,984 + 3,048) x 4 B per image) + the elementwise traffic, all at 900 GB/s
+    conv_traffic = (25_502_912 * 4 + 256 * (10_662_400 + 11_113_984 + 3048) * 4) / 900e9
+    assert r.memory_time.m_as("s") == pytest.approx(conv_traffic + elementwise, rel=1e-12)

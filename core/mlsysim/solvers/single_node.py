@@ -35,7 +35,7 @@ The contract: ``SingleNodeModel.solve`` checks its arguments, builds a
 ``PerformanceProfile``. ``mlsysim.sweep`` runs ``roofline_columns``, the same
 arithmetic over lists of batch sizes.
 
-Why one module of ~650 lines: the workload plan, the float evaluation, the sweep's columns and
+Why one module of ~700 lines: the workload plan, the float evaluation, the sweep's columns and
 the notes ``solve`` writes into ``assumptions`` all read the same plan fields (kernel counts,
 GEMM and elementwise bytes, the weight update, the tables' efficiencies); kept together, a new
 term of the roofline is added in one file and the sweep cannot drift from the solve.
