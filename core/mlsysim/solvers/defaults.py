@@ -155,7 +155,7 @@ TENSOR_CORE_PRECISIONS = ("fp16", "bf16", "tf32", "int8", "fp8")
 # DeepBench measures 20.7, 23.4, 25.0 and 13.6 TFLOP/s (direct-convolution flops per second) for the
 # 56/28/14/7 maps against 8.8-12.2 for the 1x1 convolutions of the same maps, about 2x, so the engine
 # takes the 2x2 tile (an estimate of the realised reduction; the source gives times, not a tile size).
-WINOGRAD_OUTPUT_TILE = 2
+DEFAULT_WINOGRAD_TILE = 2
 
 # How a framework keeps the weights of 16-bit work (kernels.weight_update_bytes, kernels.autocast_cast_bytes):
 # "master": a 16-bit model whose training keeps fp32 master weights (Micikevicius et al. 2018; apex amp O2, as

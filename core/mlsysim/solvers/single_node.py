@@ -58,7 +58,7 @@ from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_
                        DEFAULT_MEMORY_FORMAT, DEFAULT_MIXED_PRECISION, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
                        MIXED_PRECISIONS,
                        GEMMS_PER_TRANSFORMER_LAYER, MEMORY_FORMATS, MEMORY_KERNELS_PER_TRANSFORMER_LAYER, TENSOR_CORE_PRECISIONS,
-                       WINOGRAD_OUTPUT_TILE)
+                       DEFAULT_WINOGRAD_TILE)
 from .efficiency import efficiency_for_key, efficiency_table_name, launch_overhead_entry
 
 EXECUTIONS = tuple(EXECUTION_LAUNCH)
@@ -266,14 +266,14 @@ def default_execution(hw) -> str:
 
 def winograd_reduction(model, hw, precision: str) -> float:
     """The multiply reduction a CNN's 3x3 stride-1 convolutions run with on this part in this precision:
-    ``kernels.winograd_multiply_reduction`` at ``WINOGRAD_OUTPUT_TILE`` where cuDNN's Winograd algorithms apply
+    ``kernels.winograd_multiply_reduction`` at ``DEFAULT_WINOGRAD_TILE`` where cuDNN's Winograd algorithms apply
     (an NVIDIA cloud or workstation GPU computing in fp32 on its CUDA cores, e.g. a V100 or T4; the entry
     lists its layers), else 1 (tensor-core convolutions run implicit GEMM: ``solvers.defaults``)."""
     if not (isinstance(model, CNNWorkload) and model.layer_shapes and hw.vendor == "NVIDIA" and hw.tier in GPU_TIERS):
         return 1.0
     if hw.peak_flops_si(precision)[1] != "fp32":  # tensor-core (and lower-precision) convolutions: implicit GEMM
         return 1.0
-    return kernels.winograd_multiply_reduction(WINOGRAD_OUTPUT_TILE, 3.0)
+    return kernels.winograd_multiply_reduction(DEFAULT_WINOGRAD_TILE, 3.0)
 
 
 def launch_cost(execution: str) -> tuple[float, str]:
@@ -679,7 +679,7 @@ class SingleNodeModel:
         if isinstance(model, CNNWorkload) and model.layer_shapes:
             notes.append(f"GEMM-class layers one by one ({len(model.layer_shapes)} groups of the registry's layer_shapes): "
                          "max(compute, traffic) per layer, summed (kernels.layer_roofline_time)"
-                         + (f"; 3x3 stride-1 convolutions with Winograd F({WINOGRAD_OUTPUT_TILE}x{WINOGRAD_OUTPUT_TILE}, 3x3), "
+                         + (f"; 3x3 stride-1 convolutions with Winograd F({DEFAULT_WINOGRAD_TILE}x{DEFAULT_WINOGRAD_TILE}, 3x3), "
                             f"{winograd:.3g}x fewer multiplies (cuDNN's choice off the tensor cores)" if winograd > 1.0 else ""))
         if isinstance(model, CNNWorkload) and model.activation_values is not None:
             notes.append("activations: each conv output written once and read once by the next layer"
