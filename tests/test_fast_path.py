@@ -5,8 +5,9 @@ Three computations of the same roofline must agree to 1e-12 relative:
 2. ``SingleNodeModel.solve`` (validated inputs, Quantity results),
 3. an independent reference written here with pint Quantities from the
    iron law itself, per kernel class: device = max(ops / (peak x eff), GEMM bytes / bw)
-   + elementwise bytes / bw; latency = max(device, kernels x launch) + tax. A CNN's GEMM
-   bytes are its weights + 2 x conv outputs x bytes per value per image; PyTorch eager (a
+   + elementwise bytes / bw; latency = max(device, kernels x launch) + tax. A CNN whose entry
+   lists its layers takes the max layer by layer (each conv its input, output and weights once),
+   otherwise its GEMM bytes are its weights + 2 x conv outputs x bytes per value per image; PyTorch eager (a
    cloud GPU's default) adds its elementwise values and 174 launches of 48 us (ResNet-50); a
    Transformer's GEMM bytes add its projections' inputs and outputs, and eager adds the traffic of
    its biases, softmax, layernorms, residual adds, attention scores and operand copies (op list written out below).
@@ -48,11 +49,26 @@ def reference_latency(model, hw, batch, precision, eff):
         launches = L * (6 + 2 + 15) * Q_("48 us")  # 6 weight GEMMs, 2 attention GEMMs, 15 memory-bound kernels
     else:
         ops = model.inference_flops * batch
+    peak = hw.compute.precision_flops[precision]
     if model.architecture == "CNN":
-        nbytes = nbytes + 2 * model.activation_values * b * batch
         elementwise = model.elementwise_values * b * batch
         launches = model.kernels * Q_("48 us")  # registry pytorch_eager launch cost (Fernandez et al. 2023's floor)
-    peak = hw.compute.precision_flops[precision]
+    if model.architecture == "CNN" and model.layer_shapes:
+        # the roofline per layer (Williams et al. 2009, per kernel): each conv reads its input C_in (s H)^2,
+        # writes its output C_out H^2 and reads its weights C_in k^2 C_out once; 2 C_in k^2 C_out H^2 flops.
+        # In fp32 (CUDA cores) the 3x3 stride-1 convs run Winograd F(2x2, 3x3): (2 x 3)^2 / (2 + 3 - 1)^2 = 36 / 16.
+        winograd = 36 / 16 if precision == "fp32" else 1
+        gemm = Q_("0 s")
+        for c_in, c_out, k, s, h, n in model.layer_shapes:
+            flops = 2 * c_in * k * k * c_out * h * h * n * batch * Q_("1 flop")
+            if k == 3 and s == 1:
+                flops = flops / winograd
+            moved = (c_in * k * k * c_out * n + (c_in * (s * h) ** 2 + c_out * h * h) * n * batch) * b
+            gemm = gemm + max((flops / (peak * eff)).to("s"), (moved / hw.memory.bandwidth).to("s"))
+        device = gemm + (elementwise / hw.memory.bandwidth).to("s")
+        return (max(device, launches.to("s")) + hw.dispatch_tax).m_as("s")
+    if model.architecture == "CNN":
+        nbytes = nbytes + 2 * model.activation_values * b * batch
     compute = (ops / (peak * eff)).to("s")
     memory = (nbytes / hw.memory.bandwidth).to("s")
     device = max(compute, memory) + (elementwise / hw.memory.bandwidth).to("s")

@@ -15,6 +15,7 @@ import pytest
 from mlsysim import Q_, Engine, Hardware, HardwareNode, Models, Workload
 from mlsysim.hardware.types import ComputeCore, MemoryHierarchy
 from mlsysim.solvers import SingleNodeModel
+from pass_as_one_kernel import RESNET50_TOTALS  # the whole pass as one kernel, as these tests derive it
 
 TAX = 10e-6
 
@@ -22,7 +23,7 @@ TAX = 10e-6
 def test_resnet50_h100_batch1_fp16():
     # (the weights-only roofline this test checked before activations and launches were modelled said compute bound
     # at 26.5 us; re-derived by hand for the new physics)
-    r = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=1, precision="fp16", efficiency=0.5)
+    r = Engine.solve(model=RESNET50_TOTALS, hardware=Hardware.Cloud.H100, batch_size=1, precision="fp16", efficiency=0.5)
     compute = 8.18e9 / (989.4e12 * 0.5)  # 16.535 us
     gemm_bytes = 51_114_064 + 44_455_936  # weights + conv activations = 95,570,000 B -> 28.528 us
     elementwise = 118_218_752  # -> 35.289 us
@@ -45,7 +46,7 @@ def test_resnet50_h100_batch1_fp16():
 
 def test_low_efficiency_tips_to_memory_bound():
     # (re-derived for activation traffic: at batch 1 the launches bind now, so batch 64, fused)
-    r = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=64, precision="fp16", efficiency=1.0,
+    r = Engine.solve(model=RESNET50_TOTALS, hardware=Hardware.Cloud.H100, batch_size=64, precision="fp16", efficiency=1.0,
                      execution="fused")
     # compute 64 x 8.18e9 / 989.4e12 = 529.1 us < memory (51,114,064 + 64 x 44,455,936) / 3.35e12 = 864.6 us;
     # launches 56 x 3.25 us = 182 us < device -> memory bound
@@ -54,7 +55,7 @@ def test_low_efficiency_tips_to_memory_bound():
 
 
 def test_training_resnet50_a100():
-    r = SingleNodeModel().solve(Models.Vision.ResNet50, Hardware.Cloud.A100, batch_size=256, efficiency=0.10, is_training=True, precision="fp16")
+    r = SingleNodeModel().solve(RESNET50_TOTALS, Hardware.Cloud.A100, batch_size=256, efficiency=0.10, is_training=True, precision="fp16")
     # forward + backward = 3 x 8.18e9 x 256 = 6.28224e12 flop at 31.2e12 flop/s = 0.201354 s
     compute = 3 * 8.18e9 * 256 / 31.2e12
     # traffic x 3 passes: GEMM 3 x (51,114,064 + 256 x 44,455,936) B / 2.039e12 = 16.82 ms < compute, so compute;
@@ -94,7 +95,7 @@ def test_unsupported_precision_is_infeasible_with_reason():
 
 def test_int4_runs_at_int8_peak_when_int4_not_listed():
     # H100 lists no int4 peak; the solver computes at the int8 peak 1978.9 TOP/s and says so
-    r = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=64, precision="int4", efficiency=0.5)
+    r = Engine.solve(model=RESNET50_TOTALS, hardware=Hardware.Cloud.H100, batch_size=64, precision="int4", efficiency=0.5)
     assert r.compute_precision == "int8"
     assert r.compute_time.m_as("s") == pytest.approx(8.18e9 * 64 / (1978.9e12 * 0.5))
     assert any("int4" in a for a in r.assumptions)
@@ -121,13 +122,13 @@ def test_mcu_weights_in_flash_activations_in_sram():
 def test_fp4_on_b200_uses_its_dense_fp4_peak():
     # HGX B200 datasheet: FP4 Tensor Core 18 PFLOPS with sparsity -> 9 PFLOP/s dense per GPU.
     # ResNet-50 at batch 4096: 8.18e9 x 4096 / (9e15 x 0.5) = 7.4457 ms of compute
-    r = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.B200, batch_size=4096, precision="fp4", efficiency=0.5)
+    r = Engine.solve(model=RESNET50_TOTALS, hardware=Hardware.Cloud.B200, batch_size=4096, precision="fp4", efficiency=0.5)
     assert r.compute_precision == "fp4"
     assert r.compute_time.m_as("s") == pytest.approx(8.18e9 * 4096 / 4.5e15)
     # fp4 weights are half a byte: 25,557,032 x 0.5 B
     assert r.weight_memory.m_as("byte") == pytest.approx(25_557_032 * 0.5)
     # H100 lists no fp4: it computes at its fp8 peak and says so
-    h = Engine.solve(model=Models.ResNet50, hardware=Hardware.Cloud.H100, batch_size=8, precision="fp4")
+    h = Engine.solve(model=RESNET50_TOTALS, hardware=Hardware.Cloud.H100, batch_size=8, precision="fp4")
     assert h.compute_precision == "fp8" and any("fp4" in a for a in h.assumptions)
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from mlsysim import Engine, InputError, Models, SingleNodeModel
 from mlsysim.physics import kernels
+from pass_as_one_kernel import RESNET50_TOTALS  # the whole pass as one kernel, as these tests derive it
 
 REL = 1e-9
 V100_FP16, V100_BW, TAX = 125e12, 900e9, 10e-6
@@ -90,13 +91,13 @@ def test_batch1_eager_is_bound_by_launches():
 
 def test_execution_modes_change_count_cost_and_traffic():
     # fused: 56 x 3.25 us = 182 us; device = max(654.4 us, 106.2 us) = 654.4 us: compute binds again
-    fused = Engine.solve("resnet50", "v100", batch_size=1, precision="fp16", execution="fused")
+    fused = Engine.solve(RESNET50_TOTALS, "v100", batch_size=1, precision="fp16", execution="fused")
     assert fused.latency.m_as("s") == pytest.approx(8.18e9 / (V100_FP16 * 0.1) + TAX, rel=REL)
     assert fused.bound == "compute" and fused.launch_time.m_as("s") == pytest.approx(56 * 3.25e-6, rel=REL)
-    graph = Engine.solve("resnet50", "v100", batch_size=1, precision="fp16", execution="graph")
+    graph = Engine.solve(RESNET50_TOTALS, "v100", batch_size=1, precision="fp16", execution="graph")
     assert graph.launch_time.m_as("s") == pytest.approx(56 * 0.875e-6, rel=REL)
     with pytest.raises(InputError, match="execution"):
-        Engine.solve("resnet50", "v100", execution="jit")
+        Engine.solve(RESNET50_TOTALS, "v100", execution="jit")
 
 
 def test_large_batch_eager_inference_by_hand():
@@ -105,7 +106,7 @@ def test_large_batch_eager_inference_by_hand():
     # traffic (51,114,064 + 256 x 44,455,936) / 54 = 211.7 MB per conv/fc kernel -> 0.833 of 900e9 (the V100 HBM table's
     # ceiling, Jia et al. 2018: 750 of 900 GB/s) = 15.25 ms; elementwise 256 x 118,218,752 B over 120 kernels
     # (174 eager - 54 conv/fc) = 252 MB each -> 0.833 likewise: 40.37 ms; latency 65.60 ms + 10 us
-    r = Engine.solve("resnet50", "v100", batch_size=256, precision="fp16")
+    r = Engine.solve(RESNET50_TOTALS, "v100", batch_size=256, precision="fp16")
     assert r.efficiency == 0.664 and r.bandwidth_efficiency == 0.833
     step = 256 * 8.18e9 / (V100_FP16 * 0.664) + 256 * 118_218_752 / (0.833 * V100_BW)
     assert r.latency.m_as("s") == pytest.approx(step + TAX, rel=REL)
@@ -131,7 +132,7 @@ def test_training_triples_traffic_and_launches():
     # HBM table's ceiling, Jia et al. 2018); elementwise 3 x 112 x 236,437,504 B over 3 x 120 launches = 221 MB each
     # -> 0.833 of 900e9: 105.97 ms; the weight update (fp32 Adam, no master copy, one step per batch): 7 x 4 B x 25,557,032
     # = 715.6 MB in one pass -> 0.833 of 900e9: 0.955 ms; step 338.80 ms
-    r = Engine.solve("resnet50", "v100", batch_size=112, precision="fp32", is_training=True)
+    r = Engine.solve(RESNET50_TOTALS, "v100", batch_size=112, precision="fp32", is_training=True)
     step = (3 * 112 * 8.18e9 / (15.7e12 * 0.755) + 3 * 112 * 59_109_376 * 4 / (0.833 * V100_BW)
             + 28 * 25_557_032 / (0.833 * V100_BW))
     assert r.latency.m_as("s") == pytest.approx(step + TAX, rel=REL)
@@ -187,12 +188,12 @@ def test_t4_traffic_at_its_measured_sustained_bandwidth():
     # generic GEMM table's 0.9); GEMM-class traffic 51,114,064 + 256 x 44,455,936 = 11,431,833,680 B, 211.7 MB per
     # conv/fc kernel, at the T4 HBM table's ceiling 0.6875 of 320 GB/s = 220 GB/s (Jia et al. 2019) = 51.96 ms, which
     # outlasts the compute; elementwise 256 x 118,218,752 B (252 MB per kernel) at 220 GB/s = 137.56 ms
-    r = Engine.solve("resnet50", "t4", batch_size=256, precision="fp16")
+    r = Engine.solve(RESNET50_TOTALS, "t4", batch_size=256, precision="fp16")
     assert r.bandwidth_efficiency == 0.6875
     expected = (51_114_064 + 256 * 44_455_936) / 220e9 + 256 * 118_218_752 / 220e9 + TAX
     assert r.latency.m_as("s") == pytest.approx(expected, rel=REL)
     assert r.bound == "memory"
     # a given bandwidth efficiency wins over the table, for the GEMM traffic and the separate kernels alike: at the
     # datasheet 320 GB/s the GEMM traffic takes 35.72 ms, just under the compute's 35.80 ms, which then binds that side
-    g = Engine.solve("resnet50", "t4", batch_size=256, precision="fp16", bandwidth_efficiency=1.0)
+    g = Engine.solve(RESNET50_TOTALS, "t4", batch_size=256, precision="fp16", bandwidth_efficiency=1.0)
     assert g.latency.m_as("s") == pytest.approx(256 * 8.18e9 / (65e12 * 0.9) + 256 * 118_218_752 / 320e9 + TAX, rel=REL)

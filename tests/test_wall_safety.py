@@ -22,6 +22,7 @@ from mlsysim.core.errors import InputError
 from mlsysim.physics import formulas, kernels
 from mlsysim.solvers.responsible import ResponsibleEngineeringModel, audit_row
 from mlsysim.walls import WALLS, Wall
+from pass_as_one_kernel import RESNET50_TOTALS  # the whole pass as one kernel, as these tests derive it
 
 MNIST_Q = 256 / 60000
 
@@ -89,7 +90,7 @@ def test_plain_step_and_dp_slowdown_by_hand():
     # then move 3 x 256 x 59,109,376 values x 4 B / 3.35e12 = 54.20 ms: 0.24202 s (+10 us dispatch)
     # (0.18781 s before the activation traffic was modelled); the weight update, fp32 Adam once per batch:
     # 7 x 4 B x 25,557,032 = 715.6 MB / 3.35e12 = 0.214 ms: 0.24224 s
-    r = ResponsibleEngineeringModel().solve("resnet50", "h100", batch_size=256)
+    r = ResponsibleEngineeringModel().solve(RESNET50_TOTALS, "h100", batch_size=256)
     plain = 8.18e9 * 3 * 256 / (66.9e12 * 0.5) + 3 * 256 * 59_109_376 * 4 / 3.35e12 + 28 * 25_557_032 / 3.35e12
     assert r.baseline_step_time.m_as("s") == pytest.approx(plain + 10e-6, rel=1e-6)
     # Opacus' measured slowdown, 2.6x at the low end and 8x at the high end (Rodriguez Beltran et al. 2024)
@@ -97,7 +98,7 @@ def test_plain_step_and_dp_slowdown_by_hand():
     assert r.step_time_worst.m_as("s") == pytest.approx(8.0 * r.baseline_step_time.m_as("s"))
     assert r.bound is Wall.SAFETY and r.feasible
     assert r.training_time is None and r.epsilon is None  # no steps, no noise: unknown, not zero
-    ghost = ResponsibleEngineeringModel().solve("resnet50", "h100", batch_size=256, dp_implementation="ghost_clipping")
+    ghost = ResponsibleEngineeringModel().solve(RESNET50_TOTALS, "h100", batch_size=256, dp_implementation="ghost_clipping")
     assert ghost.compute_factor == pytest.approx(1.3)
 
 

@@ -19,6 +19,7 @@ from mlsysim.core.errors import InputError
 from mlsysim.physics import kernels
 from mlsysim.solvers.sensitivity import SensitivityProblem, SensitivitySolver, audit_row, serving_problem, single_node_problem
 from mlsysim.walls import WALLS, Wall, missing
+from pass_as_one_kernel import RESNET50_TOTALS  # the whole pass as one kernel, as these tests derive it
 
 
 def test_power_law_is_exact():
@@ -44,7 +45,7 @@ def test_serving_decode_is_bandwidth_bound_by_hand():
 
 
 def test_single_node_with_grid_and_price():
-    r = SensitivitySolver().solve(single_node_problem("resnet50", "h100", batch_size=256, grid="quebec", price_per_hour="3 USD/hour"))
+    r = SensitivitySolver().solve(single_node_problem(RESNET50_TOTALS, "h100", batch_size=256, grid="quebec", price_per_hour="3 USD/hour"))
     assert r.elasticities["carbon"]["carbon_intensity"] == pytest.approx(1.0, abs=1e-9)
     assert r.elasticities["carbon"]["pue"] == pytest.approx(1.0, abs=1e-9)
     assert r.elasticities["cost"]["price"] == pytest.approx(1.0, abs=1e-9)

@@ -16,7 +16,7 @@ from .solvers import _inputs
 from .solvers.defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY
 from .solvers.single_node import (
     COMPUTE_BOUND, EXECUTIONS, MEMORY_BOUND, SOFTWARE_BOUND, UNSUPPORTED, default_execution, largest_inference_batch,
-    launch_cost, memory_plan, memory_verdict, roofline_columns, workload_plan,
+    launch_cost, memory_plan, memory_verdict, roofline_columns, winograd_reduction, workload_plan,
 )
 from .solvers._device import device_rates
 
@@ -108,13 +108,16 @@ def sweep(
     devices = [{p: device_rates(hw, p, efficiency, bandwidth_efficiency, not is_training, launch_cost(mode)[0]) for p in precs}
                for hw, mode in zip(hw_list, modes)]
     for model in model_list:
-        plans = {mode: {p: workload_plan(model, p, is_training, seq_len, execution=mode) for p in precs} for mode in set(modes)}
+        plans = {}  # (execution, precision, Winograd reduction) -> plan, as SingleNodeModel.solve builds it per accelerator
         model_label = [model.name] * n
         for hw, (hw_label, bw_label, cap_label), device, mode in zip(hw_list, hw_labels, devices, modes):
-            workloads = plans[mode]
             bw_peak = hw.memory._si["bandwidth"]
             for p in precs:
-                workload = workloads[p]
+                winograd = winograd_reduction(model, hw, p)
+                workload = plans.get((mode, p, winograd))
+                if workload is None:
+                    workload = plans[mode, p, winograd] = workload_plan(model, p, is_training, seq_len, execution=mode,
+                                                                        winograd=winograd)
                 d = device[p]
                 peak, compute_precision = d.peak, d.compute_precision
                 c_model += model_label

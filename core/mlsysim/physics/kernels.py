@@ -2498,3 +2498,92 @@ def autocast_cast_launches(weight_kernels: float, autocast: bool) -> float:
     input's and biases' casts (one each) are not counted. 0 when autocast is off.
     """
     return weight_kernels if autocast else 0.0
+
+
+# --- Accuracy: CNN per layer ---
+
+def conv_layer_flops(in_channels: float, out_channels: float, kernel: float, out_size: float) -> float:
+    """Forward FLOPs of one 2-D convolution per sample: 2 C_in k^2 C_out H_out W_out (square maps, H_out = W_out).
+
+    One multiply-add (2 FLOPs) per weight per output position (He et al. 2016, Table 1 counts the
+    multiply-adds; torchvision reports 4.09 G of them for ResNet-50 v1.5). A fully connected layer is
+    the case k = 1, H_out = 1. Example: ResNet-50's first 3x3 conv of conv2_x, 64 -> 64 channels on
+    56x56: 2 x 64 x 9 x 64 x 3,136 = 231.2 MFLOP.
+    """
+    return 2.0 * in_channels * kernel * kernel * out_channels * out_size * out_size
+
+
+def conv_layer_io_values(in_channels: float, out_channels: float, stride: float, out_size: float) -> float:
+    """Activation values one convolution moves per sample: its input read once (C_in (s H_out)^2) and its
+    output written once (C_out H_out^2), the traffic of one kernel on the roofline (Williams et al. 2009).
+
+    The input map is s x H_out on a side for stride s with 'same' padding (ResNet's convs). Example: the
+    stride-2 projection of conv3_x, 256 -> 512 channels to 28x28: 256 x 56^2 + 512 x 28^2 = 1,204,224.
+    """
+    return in_channels * (stride * out_size) ** 2 + out_channels * out_size * out_size
+
+
+def winograd_multiply_reduction(output_tile: float, kernel: float) -> float:
+    """How many times fewer multiplies Winograd's minimal filtering F(m x m, r x r) needs than a direct
+    convolution: (m r)^2 / (m + r - 1)^2 (Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural
+    Networks", CVPR, Sec. 4: F(2x2, 3x3) uses 16 multiplies where direct convolution uses 36, 2.25x;
+    F(4x4, 3x3) 36 where direct uses 144, 4x). The input and output transforms add work (and error)
+    that grows with the tile, so the realised speedup lies below this bound.
+    """
+    return (output_tile * kernel) ** 2 / (output_tile + kernel - 1.0) ** 2
+
+
+def layer_roofline_time(flops: tuple, weight_bytes: tuple, io_bytes: tuple, seconds_per_flop: float,
+                        seconds_per_weight_byte: float, seconds_per_io_byte: float) -> float:
+    """The roofline applied kernel by kernel and summed (Williams, Waterman & Patterson 2009 apply it to
+    one kernel; kernels of a pass run one after another):
+
+        T = sum_i max(flops_i x t_flop, weights_i x t_weight + io_i x t_io)
+
+    ``flops``, ``weight_bytes``, ``io_bytes``: one entry per layer (or per group of identical layers, whose
+    times simply add); the three scales carry the batch, the passes and the rates (e.g. t_flop = passes x
+    batch / FLOP/s). T >= max(sum of compute, sum of traffic): a pass of mixed layers is slower than its
+    totals suggest. Example: two layers, (2 s compute, 1 s traffic) and (1 s, 3 s): 2 + 3 = 5 s, not max(3, 4) = 4 s.
+    """
+    total = 0.0
+    for f, w, a in zip(flops, weight_bytes, io_bytes):
+        c = f * seconds_per_flop
+        m = w * seconds_per_weight_byte + a * seconds_per_io_byte
+        total += c if c > m else m
+    return total
+
+
+def layer_roofline_times(flops: tuple, weight_bytes: tuple, io_bytes: tuple, batches: list, seconds_per_flop: float,
+                         seconds_per_weight_byte: float, seconds_per_io_byte: float) -> list:
+    """``layer_roofline_time`` for each batch size b of ``batches`` (the same sum, for a sweep), where
+    ``seconds_per_flop`` and ``seconds_per_io_byte`` are per sample (multiplied by b here).
+
+    Layer i is compute-bound from the batch b_i = w_i t_weight / (f_i t_flop - a_i t_io) on (never when
+    f_i t_flop <= a_i t_io): below it its time is w_i t_weight + a_i t_io b, above it f_i t_flop b. Sorting the
+    layers by b_i, each batch sums the compute of those it has passed and the traffic of the rest, so the
+    work is one pass over the layers plus one over the batches. Example: layers (2 s, 0 + 1 s) and (1 s, 0 + 3 s)
+    per sample give 5 b s (see ``layer_roofline_time``).
+    """
+    breaks = []
+    mem_fixed = mem_rate = 0.0
+    for f, w, a in zip(flops, weight_bytes, io_bytes):
+        c, m_fixed, m_rate = f * seconds_per_flop, w * seconds_per_weight_byte, a * seconds_per_io_byte
+        mem_fixed += m_fixed
+        mem_rate += m_rate
+        if c > m_rate:
+            breaks.append((m_fixed / (c - m_rate), c, m_fixed, m_rate))
+    breaks.sort()
+    order = sorted(range(len(batches)), key=batches.__getitem__)
+    out = [0.0] * len(batches)
+    comp_rate = 0.0
+    k, n = 0, len(breaks)
+    for j in order:
+        b = batches[j]
+        while k < n and breaks[k][0] <= b:
+            _, c, m_fixed, m_rate = breaks[k]
+            comp_rate += c
+            mem_fixed -= m_fixed
+            mem_rate -= m_rate
+            k += 1
+        out[j] = comp_rate * b + mem_fixed + mem_rate * b
+    return out

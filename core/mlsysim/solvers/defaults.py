@@ -148,6 +148,18 @@ DEFAULT_MEMORY_FORMAT = "nhwc"
 MEMORY_FORMATS = ("nchw", "nhwc")
 TENSOR_CORE_PRECISIONS = ("fp16", "bf16", "tf32", "int8", "fp8")
 
+# The Winograd tile of a CNN's 3x3 stride-1 convolutions where they run off the tensor cores (fp32 on CUDA
+# cores): with cudnn.benchmark (set by DeepLearningExamples' ConvNets main.py) cuDNN times its algorithms and
+# keeps the fastest, and for these shapes in fp32 that is WINOGRAD / WINOGRAD_NONFUSED, while the fp16
+# tensor-core convolutions of the same shapes run IMPLICIT_PRECOMP_GEMM (DeepBench, results/train/
+# DeepBench_NV_V100.xlsx, cuDNN 7.6.2: the 'Forward Algorithm' column of both sheets). F(2x2, 3x3) does
+# 2.25x fewer multiplies (Lavin & Gray 2016, Sec. 4; kernels.winograd_multiply_reduction); the larger
+# F(4x4, 3x3) bound (4x) is not reached once its transforms are paid: at ResNet-50's 3x3 shapes (N = 16)
+# DeepBench measures 20.7, 23.4, 25.0 and 13.6 TFLOP/s (direct-convolution flops per second) for the
+# 56/28/14/7 maps against 8.8-12.2 for the 1x1 convolutions of the same maps, about 2x, so the engine
+# takes the 2x2 tile (an estimate of the realised reduction; the source gives times, not a tile size).
+DEFAULT_WINOGRAD_TILE = 2
+
 # How a framework keeps the weights of 16-bit work (kernels.weight_update_bytes, kernels.autocast_cast_bytes):
 # "master": a 16-bit model whose training keeps fp32 master weights (Micikevicius et al. 2018; apex amp O2, as
 # NVIDIA's DeepLearningExamples BERT runs it; a model.half() inference casts nothing); "autocast": PyTorch's

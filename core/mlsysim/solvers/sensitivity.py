@@ -33,7 +33,7 @@ from ._device import DeviceRates, device_rates
 from .serving import ServingModel, serving_plan, with_device
 from .serving import evaluate as serve
 from .weight_streams import arithmetic_precision, check_weight_kernel
-from .single_node import RooflinePlan, SingleNodeModel, launch_cost, workload_plan
+from .single_node import RooflinePlan, SingleNodeModel, launch_cost, winograd_reduction, workload_plan
 from .single_node import evaluate as roofline
 
 # Which way is better, per output name (+1: higher is better, -1: lower is better).
@@ -213,7 +213,8 @@ def single_node_problem(model, hardware, batch_size: int = 1, precision: str = "
     # the float path: the workload's floats once; per evaluation a DeviceRates from the knobs and the
     # roofline's float function (what SingleNodeModel.solve runs, without re-checking or copying the part)
     on_chip = not is_training
-    work = workload_plan(m, base.precision, is_training, seq_len, execution=base.execution)
+    work = workload_plan(m, base.precision, is_training, seq_len, execution=base.execution,
+                         winograd=winograd_reduction(m, hw, base.precision))
     d0 = device_rates(hw, base.precision, efficiency, bandwidth_efficiency, on_chip, launch_cost(base.execution)[0])
     sram_bw0 = hw.memory._si.get("sram_bandwidth") or 0.0
     if work.kernels > 0 and d0.launch > 0:

@@ -3,7 +3,10 @@
     device  = max(ops / (peak x efficiency), GEMM bytes / bandwidth) + elementwise bytes / bandwidth
     latency = max(device, kernels x launch cost) + dispatch tax
 
-(Williams, Waterman & Patterson 2009, per kernel class). GEMM bytes are the weights read
+(Williams, Waterman & Patterson 2009, per kernel class). A CNN whose entry lists its layers
+(``layer_shapes``) takes the first term layer by layer, sum_i max(flops_i / rate, bytes_i / bandwidth)
+(``kernels.layer_roofline_time``: each conv reads its input and weights and writes its output once), and
+in fp32 on NVIDIA CUDA cores its 3x3 stride-1 convolutions run Winograd (``winograd_reduction``). GEMM bytes are the weights read
 plus the activations each GEMM-class layer writes and the next reads (for a CNN, every
 conv output once each way); elementwise bytes are those of the separate batch-norm,
 activation, add and pooling kernels an eager framework runs between them, which cannot
@@ -32,7 +35,7 @@ The contract: ``SingleNodeModel.solve`` checks its arguments, builds a
 ``PerformanceProfile``. ``mlsysim.sweep`` runs ``roofline_columns``, the same
 arithmetic over lists of batch sizes.
 
-Why one module of ~650 lines: the workload plan, the float evaluation, the sweep's columns and
+Why one module of ~700 lines: the workload plan, the float evaluation, the sweep's columns and
 the notes ``solve`` writes into ``assumptions`` all read the same plan fields (kernel counts,
 GEMM and elementwise bytes, the weight update, the tables' efficiencies); kept together, a new
 term of the roofline is added in one file and the sweep cannot drift from the solve.
@@ -54,7 +57,8 @@ from .contract import floats, plan
 from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_EXECUTION,
                        DEFAULT_MEMORY_FORMAT, DEFAULT_MIXED_PRECISION, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
                        MIXED_PRECISIONS,
-                       GEMMS_PER_TRANSFORMER_LAYER, MEMORY_FORMATS, MEMORY_KERNELS_PER_TRANSFORMER_LAYER, TENSOR_CORE_PRECISIONS)
+                       GEMMS_PER_TRANSFORMER_LAYER, MEMORY_FORMATS, MEMORY_KERNELS_PER_TRANSFORMER_LAYER, TENSOR_CORE_PRECISIONS,
+                       DEFAULT_WINOGRAD_TILE)
 from .efficiency import efficiency_for_key, efficiency_table_name, launch_overhead_entry
 
 EXECUTIONS = tuple(EXECUTION_LAUNCH)
@@ -116,6 +120,16 @@ class WorkloadPlan:
     gemm_io: float = 0.0  # activation bytes per sample per pass the GEMMs move beyond ``act`` (a Transformer's projections)
     memory_kernels: float = 0.0  # memory-bound kernels of one forward pass (sizes the HBM table's look-up)
     update_bytes: float = 0.0  # weight-side bytes per micro-batch: the update (training) and autocast's weight casts
+    # The GEMM-class layers one by one (a CNN whose entry lists layer_shapes; empty otherwise): tuples of floats,
+    # one entry per group of identical layers, so that evaluate applies the roofline per kernel
+    # (kernels.layer_roofline_time). Flops are those the hardware executes per sample in one forward pass
+    # (Winograd's reduction applied), weights in bytes, activations in bytes per sample per pass.
+    layer_flops: tuple = ()
+    layer_weights: tuple = ()
+    layer_io: tuple = ()
+    layer_flops_total: float = 0.0  # sum(layer_flops)
+    layer_bytes_fixed: float = 0.0  # sum(layer_weights)
+    layer_bytes_per_sample: float = 0.0  # sum(layer_io)
 
 
 @plan
@@ -186,7 +200,7 @@ def kernel_counts(model, execution: str, is_training: bool = False,
 
 def workload_plan(model, precision: str, is_training: bool, seq_len: int | None, recompute: bool = False,
                   execution: str = DEFAULT_EXECUTION, transposes: bool = False, accumulation_steps: int = 1,
-                  mixed_precision: str = DEFAULT_MIXED_PRECISION) -> WorkloadPlan:
+                  mixed_precision: str = DEFAULT_MIXED_PRECISION, winograd: float = 1.0) -> WorkloadPlan:
     """The model's side of a roofline solve, as floats.
 
     ``transposes``: an eager CNN's convolutions run on tensor cores from NCHW tensors, so each conv's input
@@ -197,6 +211,8 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
     4 bytes per value) is charged per micro-batch as one more memory-bound pass. ``mixed_precision`` (below 4
     bytes per value): "master" (a 16-bit model, fp32 master weights in training) or "autocast" (an fp32 model
     cast per forward, ``kernels.autocast_cast_bytes``, with an fp32 update; inference pays the casts too).
+    A CNN whose entry lists ``layer_shapes`` carries its layers one by one (``CNNWorkload.layer_table_si``) for
+    the roofline per kernel; ``winograd``: the multiply reduction its 3x3 stride-1 convolutions run with (1: none).
     """
     fwd = model.forward_ops_per_sample_si(seq_len)
     work = kernels.training_passes() if is_training else 1.0
@@ -228,8 +244,9 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
         update = kernels.autocast_cast_bytes(params, a, FP32_BYTES, value, is_training)
     if is_training:
         update += kernels.weight_update_bytes(params, a, FP32_BYTES, FP32_BYTES if autocast else value)
+    layers = model.layer_table_si(precision, winograd) if isinstance(model, CNNWorkload) else ((), (), ())
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
-                        gemm_kernels, gemm_io, memory_kernels, update)
+                        gemm_kernels, gemm_io, memory_kernels, update, *layers, sum(layers[0]), sum(layers[1]), sum(layers[2]))
 
 
 def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_efficiency: float, is_training: bool,
@@ -256,6 +273,18 @@ def default_execution(hw) -> str:
     (TensorRT, TensorFlow Lite and TFLite Micro converters) fold batch norm into the convolution
     and fuse the activation."""
     return DEFAULT_EXECUTION if hw.tier in GPU_TIERS else "fused"
+
+
+def winograd_reduction(model, hw, precision: str) -> float:
+    """The multiply reduction a CNN's 3x3 stride-1 convolutions run with on this part in this precision:
+    ``kernels.winograd_multiply_reduction`` at ``DEFAULT_WINOGRAD_TILE`` where cuDNN's Winograd algorithms apply
+    (an NVIDIA cloud or workstation GPU computing in fp32 on its CUDA cores, e.g. a V100 or T4; the entry
+    lists its layers), else 1 (tensor-core convolutions run implicit GEMM: ``solvers.defaults``)."""
+    if not (isinstance(model, CNNWorkload) and model.layer_shapes and hw.vendor == "NVIDIA" and hw.tier in GPU_TIERS):
+        return 1.0
+    if hw.peak_flops_si(precision)[1] != "fp32":  # tensor-core (and lower-precision) convolutions: implicit GEMM
+        return 1.0
+    return kernels.winograd_multiply_reduction(DEFAULT_WINOGRAD_TILE, 3.0)
 
 
 def launch_cost(execution: str) -> tuple[float, str]:
@@ -312,55 +341,88 @@ def working_set_fits_on_chip(w: WorkloadPlan, d: DeviceRates, batch: int) -> boo
     return fits_in(w, d.sram_capacity, batch)
 
 
+def gemm_side(w: WorkloadPlan, rate: float, bw: float, batch: float) -> tuple[float, float, float]:
+    """(compute, GEMM traffic, GEMM-class time) of one batch, in seconds. With the layers listed (a CNN's
+    ``layer_shapes``): their sums and the roofline per layer (``kernels.layer_roofline_time``, >= the max of
+    the sums); otherwise the pass as one kernel: fwd x b x hw_work / rate, (weights read + act x b) x work / bw
+    and their max."""
+    if w.layer_flops:
+        compute = w.layer_flops_total * w.hw_work / rate * batch
+        memory = (w.layer_bytes_fixed + w.layer_bytes_per_sample * batch) * w.work / bw
+        return compute, memory, kernels.layer_roofline_time(w.layer_flops, w.layer_weights, w.layer_io, w.hw_work * batch / rate,
+                                                            w.work / bw, w.work * batch / bw)
+    compute = w.fwd * w.hw_work / rate * batch
+    memory = w.weights_read * w.work / bw + (w.act + w.gemm_io) * w.work / bw * batch
+    return compute, memory, compute if compute > memory else memory
+
+
+def gemm_bytes(w: WorkloadPlan, batch: float) -> float:
+    """Bytes the GEMM-class kernels move for one batch (the layers' own when listed, see ``gemm_side``)."""
+    if w.layer_flops:
+        return (w.layer_bytes_fixed + w.layer_bytes_per_sample * batch) * w.work
+    return (w.weights_read + (w.act + w.gemm_io) * batch) * w.work
+
+
 def evaluate(p: RooflinePlan, batch: int) -> RooflineFloats:
-    """The iron law for batch b, per kernel class:
-    compute = fwd x b x hw_work / rate, GEMM traffic = (weights read + act x b) x work / bandwidth,
-    elementwise = elementwise x b x work / bandwidth, device = max(compute, GEMM traffic) + elementwise
-    (``kernels.sequential_kernels_time``), launches = kernels x hw_work x launch cost, and
-    latency = max(device, launches) + dispatch tax (``kernels.host_bound_time``).
+    """The iron law for batch b, per kernel class: the GEMM-class kernels (``gemm_side``: max(compute, traffic),
+    layer by layer where the layers are listed), then elementwise = elementwise x b x work / bandwidth,
+    device = GEMM time + elementwise (``kernels.sequential_kernels_time``), launches = kernels x hw_work x launch
+    cost, and latency = max(device, launches) + dispatch tax (``kernels.host_bound_time``).
     ``memory_time`` reports all bytes / bandwidth (GEMM traffic + elementwise)."""
     w, d = p.workload, p.device
     on_chip = working_set_fits_on_chip(w, d, batch)
     bw = d.sram_bandwidth if on_chip else d.bandwidth
     kernel_bw = bw if on_chip or not d.kernel_bandwidth else d.kernel_bandwidth
-    compute = w.fwd * w.hw_work / d.rate * batch
-    memory = w.weights_read * w.work / bw + (w.act + w.gemm_io) * w.work / bw * batch
+    compute, memory, gemm = gemm_side(w, d.rate, bw, batch)
     elementwise = w.elementwise / kernel_bw * batch + w.update_bytes / (d.update_bandwidth or kernel_bw)
-    device = kernels.sequential_kernels_time(compute if compute > memory else memory, elementwise)
+    device = kernels.sequential_kernels_time(gemm, elementwise)
     launches = w.kernels * w.hw_work
     latency = kernels.host_bound_time(device, launches, d.launch) + d.tax
     return RooflineFloats(latency, compute, memory + elementwise, w.fwd * w.work * batch,
-                          (w.weights_read + (w.act + w.gemm_io) * batch) * w.work + w.elementwise * batch + w.update_bytes,
-                          launches * d.launch, device)
+                          gemm_bytes(w, batch) + w.elementwise * batch + w.update_bytes, launches * d.launch, device)
 
 
 def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> RooflineFloats:
-    """``evaluate`` of ``RooflinePlan(w, d)`` over a list of batch sizes: each field is a list (same arithmetic,
-    operation for operation). Takes the plan's two halves, so a sweep builds each once per model or accelerator."""
-    per_sample_compute = w.fwd * w.hw_work / d.rate
-    compute = [per_sample_compute * b for b in batches]
-    act = w.act + w.gemm_io
+    """``evaluate`` of ``RooflinePlan(w, d)`` over a list of batch sizes: each field is a list (same arithmetic:
+    ``gemm_side``'s, with ``kernels.layer_roofline_times`` for listed layers). Takes the plan's two halves, so a
+    sweep builds each once per model or accelerator."""
     if d.sram_capacity > 0.0:  # an on-chip tier: each batch size's working set decides its bandwidth
-        memory, elementwise = [], []
+        compute, memory, gemm, elementwise = [], [], [], []
         for b in batches:
             on_chip = working_set_fits_on_chip(w, d, b)
             bw = d.sram_bandwidth if on_chip else d.bandwidth
             kernel_bw = bw if on_chip or not d.kernel_bandwidth else d.kernel_bandwidth
-            memory.append(w.weights_read * w.work / bw + act * w.work / bw * b)
+            c, m, g = gemm_side(w, d.rate, bw, b)
+            compute.append(c)
+            memory.append(m)
+            gemm.append(g)
             elementwise.append(w.elementwise / kernel_bw * b + w.update_bytes / (d.update_bandwidth or kernel_bw))
     else:
-        fixed_memory = w.weights_read * w.work / d.bandwidth
-        per_sample_memory = act * w.work / d.bandwidth
-        per_sample_elementwise = w.elementwise / (d.kernel_bandwidth or d.bandwidth)
-        fixed_elementwise = w.update_bytes / (d.update_bandwidth or d.kernel_bandwidth or d.bandwidth)
+        bw = d.bandwidth
+        if w.layer_flops:
+            per_sample_compute = w.layer_flops_total * w.hw_work / d.rate
+            fixed_memory = w.layer_bytes_fixed * w.work / bw
+            per_sample_memory = w.layer_bytes_per_sample * w.work / bw
+        else:
+            per_sample_compute = w.fwd * w.hw_work / d.rate
+            fixed_memory = w.weights_read * w.work / bw
+            per_sample_memory = (w.act + w.gemm_io) * w.work / bw
+        compute = [per_sample_compute * b for b in batches]
         memory = [fixed_memory + per_sample_memory * b for b in batches]
+        if w.layer_flops:
+            gemm = kernels.layer_roofline_times(w.layer_flops, w.layer_weights, w.layer_io, batches, w.hw_work / d.rate,
+                                                w.work / bw, w.work / bw)
+        else:
+            gemm = [c if c > m else m for c, m in zip(compute, memory)]
+        per_sample_elementwise = w.elementwise / (d.kernel_bandwidth or bw)
+        fixed_elementwise = w.update_bytes / (d.update_bandwidth or d.kernel_bandwidth or bw)
         elementwise = [fixed_elementwise + per_sample_elementwise * b for b in batches]
     tax = d.tax
     host = w.kernels * w.hw_work * d.launch
-    device = [(c if c > m else m) + e for c, m, e in zip(compute, memory, elementwise)]
+    device = [g + e for g, e in zip(gemm, elementwise)]
     latency = [(t if t > host else host) + tax for t in device]
     ops = [w.fwd * w.work * b for b in batches]
-    nbytes = [(w.weights_read + act * b) * w.work + w.elementwise * b + w.update_bytes for b in batches]
+    nbytes = [gemm_bytes(w, b) + w.elementwise * b + w.update_bytes for b in batches]
     return RooflineFloats(latency, compute, [m + e for m, e in zip(memory, elementwise)], ops, nbytes,
                           [host] * len(batches), device)
 
@@ -555,7 +617,9 @@ class SingleNodeModel:
             memory_format = _inputs.choice(memory_format, "memory_format", MEMORY_FORMATS)
         transposes = (memory_format == "nchw" and execution == "eager" and isinstance(model, CNNWorkload) and hw.vendor == "NVIDIA"
                       and hw.peak_flops_si(precision)[1] in TENSOR_CORE_PRECISIONS and model.conv_input_values is not None)
-        w = workload_plan(model, precision, is_training, seq_len, recompute, execution, transposes, accumulation, mixed_precision)
+        winograd = winograd_reduction(model, hw, precision)
+        w = workload_plan(model, precision, is_training, seq_len, recompute, execution, transposes, accumulation, mixed_precision,
+                          winograd)
         notes = []
         tables = efficiency is None and bandwidth_efficiency is None  # the Software wall's tables for both sides
         if efficiency is None and hw.tier not in GPU_TIERS:
@@ -623,6 +687,11 @@ class SingleNodeModel:
                       "one kernel each; the scores still pass through memory once (no FlashAttention)")
             notes.append(f"activations: the projections' inputs and outputs once each way; memory-bound kernels {fusion}"
                          + ("; backward moves 1.5x their forward traffic" if is_training else ""))
+        if isinstance(model, CNNWorkload) and model.layer_shapes:
+            notes.append(f"GEMM-class layers one by one ({len(model.layer_shapes)} groups of the registry's layer_shapes): "
+                         "max(compute, traffic) per layer, summed (kernels.layer_roofline_time)"
+                         + (f"; 3x3 stride-1 convolutions with Winograd F({DEFAULT_WINOGRAD_TILE}x{DEFAULT_WINOGRAD_TILE}, 3x3), "
+                            f"{winograd:.3g}x fewer multiplies (cuDNN's choice off the tensor cores)" if winograd > 1.0 else ""))
         if isinstance(model, CNNWorkload) and model.activation_values is not None:
             notes.append("activations: each conv output written once and read once by the next layer"
                          + ("; eager batch norm, activation, add and pooling kernels read and write their tensors again"

@@ -80,6 +80,9 @@ class CNNWorkload(Workload):
     ``conv_input_values``: values the convolutions read per sample (the sum of their inputs'
     C x H x W), which NCHW tensor-core convolutions transpose.
     All counted layer by layer in the registry (the notes show the arithmetic).
+    ``layer_shapes``: the GEMM-class layers themselves, one row per group of identical layers,
+    ``(in_channels, out_channels, kernel, stride, out_size, count)`` (square kernels and maps; a fully
+    connected layer is kernel 1, out_size 1), for the roofline applied layer by layer.
     """
 
     architecture: str = "CNN"
@@ -89,12 +92,42 @@ class CNNWorkload(Workload):
     conv_layers: PositiveInt | None = None
     kernels: PositiveInt | None = None
     fused_kernels: PositiveInt | None = None
+    layer_shapes: tuple[tuple[int, ...], ...] | None = None
 
     @model_validator(mode="after")
     def _check_kernels(self):
         if self.kernels is not None and self.fused_kernels is not None and self.fused_kernels > self.kernels:
             raise InputError("fused_kernels", self.fused_kernels, f"at most kernels={self.kernels} (fusion merges kernels)")
+        for row in self.layer_shapes or ():
+            if len(row) != len(LAYER_SHAPE_FIELDS) or not all(type(v) is int and v >= 1 for v in row):
+                raise InputError("layer_shapes", list(row), f"{len(LAYER_SHAPE_FIELDS)} integers >= 1: "
+                                 f"({', '.join(LAYER_SHAPE_FIELDS)})")
         return self
+
+    def layer_table_si(self, precision: str, winograd_reduction: float = 1.0) -> tuple[tuple, tuple, tuple]:
+        """(flops, weight bytes, activation bytes) of one forward pass per sample, one entry per row of
+        ``layer_shapes`` (its ``count`` identical layers together): ``kernels.conv_layer_flops``, the
+        weights C_in k^2 C_out once, ``kernels.conv_layer_io_values`` (input read, output written once).
+
+        ``winograd_reduction`` > 1: the 3x3 stride-1 convolutions execute that many times fewer flops
+        (``kernels.winograd_multiply_reduction``); the model's own flops are unchanged. Empty without shapes.
+        """
+        key = (precision, winograd_reduction)
+        cached = self.__dict__.get("_layer_tables", {}).get(key)
+        if cached is not None:  # a solve reads it every call: built once per instance (the entry is frozen)
+            return cached
+        b = bytes_per_value(precision)
+        flops, weights, io = [], [], []
+        for c_in, c_out, k, stride, size, count in self.layer_shapes or ():
+            f = kernels.conv_layer_flops(c_in, c_out, k, size) * count
+            flops.append(f / winograd_reduction if k == 3 and stride == 1 else f)
+            weights.append(kernels.weight_bytes(c_in * k * k * c_out * count, b))
+            io.append(kernels.activation_traffic_bytes(kernels.conv_layer_io_values(c_in, c_out, stride, size) * count, b, 1.0))
+        table = (tuple(flops), tuple(weights), tuple(io))
+        if "_layer_tables" not in self.__dict__:
+            object.__setattr__(self, "_layer_tables", {})  # in the instance __dict__, like _si (see core.types.Model)
+        self.__dict__["_layer_tables"][key] = table
+        return table
 
     def activation_bytes_per_sample_si(self, precision: str, seq_len: int | None = None) -> float:
         """Activation traffic of the GEMM-class layers per sample: each conv output written once, read once by the next layer.
@@ -120,6 +153,7 @@ class CNNWorkload(Workload):
         return 0.0 if values is None else kernels.activation_traffic_bytes(values, bytes_per_value(precision), 1.0)
 
 
+LAYER_SHAPE_FIELDS = ("in_channels", "out_channels", "kernel", "stride", "out_size", "count")  # a row of CNNWorkload.layer_shapes
 LAYER_OPS = ("bert_encoder",)  # Transformer layer operator lists whose memory-bound traffic the engine counts
 
 
