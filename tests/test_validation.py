@@ -453,7 +453,10 @@ def test_transfer_rows_use_the_fitted_value(report):
 # With the roofline layer by layer and fp32 Winograd: batch or precision 1 of 4 within 10%, median 11.9%, worst 35.5%
 # (A100 AMP -> TF32 -13.5% -> -11.0%, V100 AMP b256 -> FP32 b256 -26.7% -> -12.8%); GPU generation still 2 of 2 within
 # 20%, median 12.6%, worst 13.4% (the declared A100 AMP prediction moves less than the V100's, so the fit moves them apart)
-TRANSFER_CEILINGS = {"batch or precision": (0.13, 0.37), "GPU generation": (0.13, 0.14)}  # (median, worst)
+# With a factor on the GEMM table for the compute-bound BERT fit (calibrate.TRANSFER_FIT; the memory side keeps its
+# tables): BERT fp16 s128 -> fp32 s128 -34.7% -> -21.0%, so batch or precision: 1 of 4 within 10%, median 11.9%,
+# worst 21.0% (|errors| 9.2, 11.0, 12.8, 21.0: median (11.0 + 12.8) / 2 = 11.9); GPU generation unchanged (memory-bound fits)
+TRANSFER_CEILINGS = {"batch or precision": (0.13, 0.22), "GPU generation": (0.13, 0.14)}  # (median, worst)
 
 
 def test_transfer_summary_by_hand():

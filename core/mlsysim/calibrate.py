@@ -25,6 +25,15 @@ single-accelerator case it converges to the closed form eff = compute time at
 eff 1 / (measured latency - tax)). When no value in range reproduces the
 measurement (a case faster than the roofline allows at 100%), the nearest
 bound is returned and ``residual`` says how far off it stays.
+
+``fit="framework_factor"`` (a single-accelerator case whose profile leaves the compute efficiency to the
+engine, and which the compute side binds): the fit is a factor on the Software wall's GEMM table instead,
+efficiency = factor x table(kernel size, precision) (``kernels.framework_scaled_efficiency``, the table
+mode ServingModel's ``framework_factor`` has), and the memory side keeps its tables. One absolute
+efficiency fitted on fp16 tensor-core work carries that fraction to fp32 CUDA-core work, and turns the
+memory side to the datasheet bandwidth (a given efficiency ends the tables' defaults); the factor
+carries only the framework's share of what the tables give, so another batch or precision gets its
+own table value times the same factor. The transfer report uses it where it applies (``TRANSFER_FIT``).
 """
 
 from __future__ import annotations
@@ -34,10 +43,13 @@ from dataclasses import dataclass
 
 from .core.errors import InputError
 from .measurements import Case, find, make_case, predict, signed_error, single_node_result
+from .solvers import _inputs
 from .solvers.defaults import DEFAULT_BANDWIDTH_EFFICIENCY, DEFAULT_EFFICIENCY, DEFAULT_UTILIZATION
+from .solvers.single_node import GPU_TIERS
 
 LOWEST = 1e-4  # the smallest efficiency the fit considers
 ITERATIONS = 60  # halvings of log(1e4): the bracket shrinks to a ratio of 1e4 ** (2 ** -60), far below float noise
+FITS = ("absolute", "framework_factor")  # what ``calibrate(fit=...)`` fits: one efficiency, or a factor on the tables
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,7 @@ class CalibratedProfile:
     residual: float  # (predicted - measured) / measured; 0 when the fit reproduces the measurement
     case_id: str
     engine_defaults: tuple[str, ...] = ()  # parameters left to the engine's size- and precision-dependent defaults
+    framework_factor: float | None = None  # fit="framework_factor": the factor on the GEMM table (None otherwise)
 
     @property
     def value(self) -> float:
@@ -62,7 +75,7 @@ class CalibratedProfile:
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("efficiency", "bandwidth_efficiency", "utilization", "parameter", "reason",
-                                               "measured", "predicted", "residual", "case_id")}
+                                               "measured", "predicted", "residual", "case_id", "framework_factor")}
 
 
 def parameter_for(case: Case, bound: str) -> tuple[str, str]:
@@ -116,12 +129,23 @@ def engine_values(case: Case, names: tuple[str, ...]) -> dict:
     return {name: getattr(r, name) for name in names}
 
 
+def factor_applies(case: Case, parameter: str, start: dict) -> bool:
+    """Whether ``fit="framework_factor"`` can fit this case: a single-accelerator case on a part the GEMM tables
+    describe, bound on the compute side, whose compute efficiency is left to the tables."""
+    return (case.kind == "single_node" and parameter == "efficiency" and "efficiency" not in start
+            and "bandwidth_efficiency" not in start and _inputs.hardware(case.config["hardware"]).tier in GPU_TIERS)
+
+
 def calibrate(measurement, efficiency: float | None = None, bandwidth_efficiency: float | None = None,
-              utilization: float | None = None) -> CalibratedProfile:
+              utilization: float | None = None, fit: str = "absolute") -> CalibratedProfile:
     """Fit the parameter one measurement determines; the others keep the given (or declared, or default) values.
 
-    ``measurement``: a validation ``Case`` or a dict in the validation-file format.
+    ``measurement``: a validation ``Case`` or a dict in the validation-file format. ``fit``: "absolute" (one
+    efficiency) or "framework_factor" (a factor on the Software wall's GEMM table where ``factor_applies``;
+    elsewhere the absolute fit).
     """
+    if fit not in FITS:
+        raise InputError("fit", fit, f"one of {', '.join(FITS)}")
     case = measurement if isinstance(measurement, Case) else make_case(measurement)
     if case.kind == "single_node":  # what the profile leaves out keeps the engine's size- and precision-dependent default
         start = dict(case.profile)
@@ -136,6 +160,8 @@ def calibrate(measurement, efficiency: float | None = None, bandwidth_efficiency
     case = case.with_profile(**start)
     at_start = predict(case)
     parameter, why = parameter_for(case, at_start.bound)
+    if fit == "framework_factor" and factor_applies(case, parameter, start):
+        return _factor_fit(case, why)
     value, predicted = _solve(case, parameter)
     held = tuple(k for k in ("efficiency", "bandwidth_efficiency") if k != parameter and k not in start) if case.kind == "single_node" else ()
     fitted = {"utilization": DEFAULT_UTILIZATION, **start, parameter: value}
@@ -144,6 +170,20 @@ def calibrate(measurement, efficiency: float | None = None, bandwidth_efficiency
     reason = why + ("" if abs(residual) < 1e-6 else f"; no {parameter} in [{LOWEST:g}, 1] reproduces the measurement, the nearest leaves {100 * residual:+.1f}%")
     return CalibratedProfile(fitted["efficiency"], fitted["bandwidth_efficiency"], fitted["utilization"], parameter, reason,
                              case.measured, predicted, residual, case.id, held)
+
+
+def _factor_fit(case: Case, why: str) -> CalibratedProfile:
+    """``fit="framework_factor"``: the factor on the GEMM table that reproduces the case, the memory side on its tables."""
+    factor, predicted = _solve(case, "framework_factor")
+    fitted = single_node_result(case.with_profile(framework_factor=factor))  # the efficiencies the engine took there
+    residual = signed_error(predicted, case.measured)
+    reason = (why + f"; fitted as a factor on the Software wall's GEMM table ({factor:.4g} x the table's value at each "
+              "case's kernel size and precision), the memory side on its tables")
+    if abs(residual) >= 1e-6:
+        reason += f"; no framework_factor in [{LOWEST:g}, 1] reproduces the measurement, the nearest leaves {100 * residual:+.1f}%"
+    # the parameter determined is still the compute efficiency (its value at this case: the factor times the table)
+    return CalibratedProfile(fitted.efficiency, fitted.bandwidth_efficiency, DEFAULT_UTILIZATION, "efficiency", reason,
+                             case.measured, predicted, residual, case.id, ("efficiency", "bandwidth_efficiency"), factor)
 
 
 # ---------------------------------------------------------------------------
@@ -193,6 +233,7 @@ class TransferRow:
     default_error: float  # with the category's declared profile
     error: float  # with the calibrated profile
     target_class: str | None = None  # a key of TRANSFER_TARGETS, or None (no target for this change)
+    framework_factor: float | None = None  # the fit's factor on the GEMM table (fit="framework_factor"), else None
 
     @property
     def target_error(self) -> float | None:
@@ -206,7 +247,8 @@ class TransferRow:
 
     def as_dict(self) -> dict:
         out = {k: getattr(self, k) for k in ("calibrated_on", "parameter", "value", "residual", "target", "change",
-                                              "measured", "default_error", "error", "target_class", "target_error", "met")}
+                                              "measured", "default_error", "error", "target_class", "target_error", "met",
+                                              "framework_factor")}
         return out
 
 
@@ -215,10 +257,13 @@ def calibrated_profile(fit: CalibratedProfile) -> dict:
     parameter the fit left to the engine (``engine_defaults``): the target gets the Software wall's table value
     for its own kernel sizes and precision, not the calibration case's."""
     values = {"efficiency": fit.efficiency, "bandwidth_efficiency": fit.bandwidth_efficiency, "utilization": fit.utilization}
-    return {k: (None if k in fit.engine_defaults else v) for k, v in values.items()}
+    out = {k: (None if k in fit.engine_defaults else v) for k, v in values.items()}
+    if fit.framework_factor is not None:  # the tables on both sides, the GEMM table times the factor
+        out["framework_factor"] = fit.framework_factor
+    return out
 
 
-def transfer(calibrate_on: Case, targets: list[tuple]) -> list[TransferRow]:
+def transfer(calibrate_on: Case, targets: list[tuple], fit: str = "absolute") -> list[TransferRow]:
     """Fit on ``calibrate_on``; predict each target with the calibrated profile.
 
     The calibrated profile is the fitted parameter together with the values the fit held the
@@ -228,8 +273,9 @@ def transfer(calibrate_on: Case, targets: list[tuple]) -> list[TransferRow]:
     defaults) another value of the other parameter than the one the fit was made with.
 
     ``targets``: (case, what changes) or (case, what changes, target class of ``TRANSFER_TARGETS`` or None).
+    ``fit``: as ``calibrate``'s.
     """
-    fit = calibrate(calibrate_on)
+    fit = calibrate(calibrate_on, fit=fit)
     rows = []
     for entry in targets:
         target, change, target_class = (*entry, None)[:3]
@@ -238,7 +284,7 @@ def transfer(calibrate_on: Case, targets: list[tuple]) -> list[TransferRow]:
         declared = signed_error(predict(target).value, target.measured)
         tuned = predict(target.with_profile(**calibrated_profile(fit)))
         rows.append(TransferRow(calibrate_on.id, fit.parameter, fit.value, fit.residual, target.id, change, target.measured,
-                                declared, signed_error(tuned.value, target.measured), target_class))
+                                declared, signed_error(tuned.value, target.measured), target_class, fit.framework_factor))
     return rows
 
 
@@ -267,9 +313,14 @@ def summarise_transfers(rows: list[TransferRow]) -> list[TransferSummary]:
     return out
 
 
-def transfer_report(cases: list[Case]) -> list[TransferRow]:
-    """Every study of ``TRANSFER_STUDIES`` run on the given cases."""
+# What the transfer report fits: a factor on the engine's tables wherever it applies (``factor_applies``), so
+# a change of batch, sequence or precision keeps the tables' shape; elsewhere the one absolute efficiency.
+TRANSFER_FIT = "framework_factor"
+
+
+def transfer_report(cases: list[Case], fit: str = TRANSFER_FIT) -> list[TransferRow]:
+    """Every study of ``TRANSFER_STUDIES`` run on the given cases (``fit``: as ``calibrate``'s)."""
     rows = []
     for source_id, targets in TRANSFER_STUDIES:
-        rows += transfer(find(source_id, cases), [(find(t, cases), change, cls) for t, change, cls in targets])
+        rows += transfer(find(source_id, cases), [(find(t, cases), change, cls) for t, change, cls in targets], fit)
     return rows

@@ -246,7 +246,7 @@ def single_node_result(case: Case):
         is_training=bool(c.get("training", False)), seq_len=c.get("seq_len"), execution=c.get("execution", "eager"),
         memory_format=c.get("memory_format"),
         accumulation_steps=c.get("accumulation_steps", 1),
-        mixed_precision=c.get("mixed_precision"),
+        mixed_precision=c.get("mixed_precision"), framework_factor=p.get("framework_factor"),
     )
 
 

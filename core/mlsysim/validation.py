@@ -262,13 +262,19 @@ def _sections(report: ValidationReport, table) -> list[tuple[str, str]]:
         def target(t):
             return "-" if t.target_error is None else f"{100 * t.target_error:.0f}% ({'met' if t.met else 'not met'})"
 
-        rows = [[t.calibrated_on, t.parameter, f"{t.value:.4g}", t.target, t.change, _pct(t.default_error), _pct(t.error), target(t)]
+        def fitted(t):  # a factor on the GEMM table is shown with the efficiency it gave the calibration case
+            return f"{t.value:.4g}" if t.framework_factor is None else f"{t.value:.4g} ({t.framework_factor:.4g} x table)"
+
+        rows = [[t.calibrated_on, t.parameter, fitted(t), t.target, t.change, _pct(t.default_error), _pct(t.error), target(t)]
                 for t in report.transfers]
         lines = [f"- {s.target_class}: {s.met} of {s.count} within {100 * s.target_error:.0f}% (median |error| {_abs_pct(s.median)}, "
                  f"worst {_abs_pct(s.worst)})" for s in calibrate.summarise_transfers(list(report.transfers))]
         out.append(("Calibration transfer: fit on one case, predict the others", (
             "Issue 17's targets: calibrated on one measurement, the same workload on another batch size or precision "
-            "within 10%, on another GPU generation within 20% (changes of another kind are shown without a target).\n\n"
+            "within 10%, on another GPU generation within 20% (changes of another kind are shown without a target). "
+            "A compute-bound single-accelerator fit whose profile leaves the efficiency to the engine is a factor on the "
+            "Software wall's GEMM table ('x table': each target gets that factor times its own table value, the memory "
+            "side its tables; calibrate.TRANSFER_FIT).\n\n"
             + "\n".join(lines) + "\n\n" + table(
                 ["calibrated on", "parameter", "fitted", "predicts", "what changes", "error (declared)", "error (calibrated)", "target"],
                 rows))))

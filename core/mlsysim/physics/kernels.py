@@ -2587,3 +2587,18 @@ def layer_roofline_times(flops: tuple, weight_bytes: tuple, io_bytes: tuple, bat
             k += 1
         out[j] = comp_rate * b + mem_fixed + mem_rate * b
     return out
+
+
+# --- Accuracy: round six, GEMM classes ---
+
+def framework_scaled_efficiency(framework_factor: float, table_efficiency: float) -> float:
+    """A framework's compute efficiency as a factor on the Software wall's size- and precision-dependent
+    table: min(1, factor x table(kernel size, precision)).
+
+    The table mode of a serving solve already scales its tables so (a framework's measured share of
+    the kernels' rate, as Calculon's processor model scales its per-size efficiency tables, Isaev et
+    al. 2023); a calibration that fits the factor instead of one absolute efficiency keeps the tables'
+    shape when the batch, the sequence or the precision changes. Capped at 1 (no kernel exceeds peak).
+    """
+    scaled = framework_factor * table_efficiency
+    return 1.0 if scaled > 1.0 else scaled

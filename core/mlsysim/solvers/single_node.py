@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 
 from ..core.checks import MAX_INT
+from ..core.errors import InputError
 from ..physics import kernels
 from ..results import Result, quantity
 from ..walls import Wall
@@ -575,6 +576,7 @@ class SingleNodeModel:
         memory_format: str | None = None,
         accumulation_steps: int = 1,
         mixed_precision: str | None = None,
+        framework_factor: float | None = None,
     ) -> PerformanceProfile:
         """``efficiency`` / ``bandwidth_efficiency`` None: the Software wall's size-dependent tables for this
         work (``default_efficiencies``); a number wins. ``execution``: "eager" (PyTorch eager: every
@@ -584,7 +586,10 @@ class SingleNodeModel:
         ``sram_bandwidth``) moves them at SRAM bandwidth. ``accumulation_steps`` (training): micro-batches
         (of ``batch_size`` each) per optimizer step; the weight update's traffic is charged per micro-batch.
         ``mixed_precision`` (16-bit work): "master" (a 16-bit model with fp32 master weights, apex amp O2) or
-        "autocast" (PyTorch's torch.cuda.amp: fp32 weights cast on every forward); None: "master"."""
+        "autocast" (PyTorch's torch.cuda.amp: fp32 weights cast on every forward); None: "master".
+        ``framework_factor`` (with ``efficiency`` None, on a part the tables describe): the compute efficiency is
+        that factor times the GEMM table's value (``kernels.framework_scaled_efficiency``), and the memory side
+        keeps its tables (what a calibration across batch and precision fits, ``calibrate.py``)."""
         model = _inputs.workload(model)
         hw = _inputs.hardware(hardware)
         batch = _inputs.positive_int(batch_size, "batch_size")
@@ -593,6 +598,12 @@ class SingleNodeModel:
             efficiency = _inputs.fraction(efficiency, "efficiency")
         if bandwidth_efficiency is not None:
             bandwidth_efficiency = _inputs.fraction(bandwidth_efficiency, "bandwidth_efficiency")
+        if framework_factor is not None:
+            if efficiency is not None:
+                raise InputError("framework_factor", framework_factor, "None when efficiency is given (the factor scales the GEMM table)")
+            if hw.tier not in GPU_TIERS:
+                raise InputError("framework_factor", framework_factor, f"None on a {hw.tier}-tier part (the GEMM tables describe {', '.join(GPU_TIERS)} GPUs)")
+            framework_factor = _inputs.fraction(framework_factor, "framework_factor")
         seq_len = _inputs.optional_int(seq_len, "seq_len")
         is_training = _inputs.boolean(is_training, "is_training")
         recompute = _inputs.boolean(activation_recompute, "activation_recompute")
@@ -627,10 +638,12 @@ class SingleNodeModel:
             notes.append(f"efficiency={efficiency:g} of dense peak: none given; the Software wall's tables are GPU (A100/H100) "
                          f"tables, so a {hw.tier}-tier part gets the one-number default (solvers/defaults.py)")
         elif efficiency is None:
-            efficiency = default_efficiency(w, hw.key, batch, precision)
-            notes.append(f"efficiency={efficiency:g} of dense peak: none given, so the Software wall's GEMM table "
-                         f"({efficiency_table_name('gemm', hw.key, precision)}) at {w.fwd * batch / w.gemm_kernels / 1e9:.3g} GFLOP "
-                         "per GEMM-class kernel")
+            table = default_efficiency(w, hw.key, batch, precision)
+            efficiency = table if framework_factor is None else kernels.framework_scaled_efficiency(framework_factor, table)
+            scaled = "" if framework_factor is None else f"{framework_factor:.4g} x "
+            notes.append(f"efficiency={efficiency:g} of dense peak: none given, so {scaled}the Software wall's GEMM table "
+                         f"({efficiency_table_name('gemm', hw.key, precision)}, {table:g}) at {w.fwd * batch / w.gemm_kernels / 1e9:.3g} GFLOP "
+                         "per GEMM-class kernel" + ("" if framework_factor is None else " (framework_factor given)"))
         else:
             notes.append(f"efficiency={efficiency:g} of dense peak (given)")
         kernel_bw_eff = None
