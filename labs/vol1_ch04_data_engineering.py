@@ -66,7 +66,7 @@ def _(lab):
     precision = lab.dropdown("precision", {p: p for p in ("fp16", "bf16", "fp32")}, "fp16", "Precision")
     storage = lab.dropdown("storage", {s.name: s.key for s in Storage.list()}, "local_nvme", "Storage")
     cores = lab.number("cores", 1, chapter.MAX_CORES, 32, "CPU cores for preprocessing")
-    cpu_ms = lab.slider("cpu_ms", 0.5, 50.0, 0.5, chapter.DEFAULT_CPU_MS, "CPU time per image (ms of one core)")
+    cpu_ms = lab.slider("cpu_ms", 0.5, 50.0, 0.1, chapter.DEFAULT_CPU_MS, "CPU time per image (ms of one core)")
     return cores, cpu_ms, gpus, hw, model, precision, storage
 
 

@@ -25,8 +25,9 @@ from pathlib import Path
 from .core.errors import InputError, MlsysimError
 from .core.units import Q_
 from .infrastructure.types import GridProfile
+from .pipeline_registry import CpuHosts
 from .registries import Fleets
-from .solvers import DistributedModel, Engine, ReliabilityModel, ServingModel, SustainabilityModel
+from .solvers import DataModel, DistributedModel, Engine, ReliabilityModel, ServingModel, SustainabilityModel
 from .systems.types import Fleet
 
 KINDS = ("single_node", "serving_ttft", "serving_throughput", "serving_request_latency", "distributed", "distributed_scaling", "energy",
@@ -250,11 +251,51 @@ def single_node_result(case: Case):
     )
 
 
+def pipeline_cores(case: Case) -> int:
+    """CPU cores a single-node case's input pipeline runs on: its DataLoader workers, at most the host's cores.
+
+    Each PyTorch DataLoader worker is one process whose PIL decode and resize run on its own thread, so it
+    keeps at most one core busy; the host runs no more workers at once than it has cores.
+    """
+    c = case.config
+    workers = c.get("data_workers")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers <= 0:
+        raise InputError(f"{case.id}.data_workers", workers, "a positive whole number of DataLoader worker processes per accelerator")
+    name = c.get("cpu_host")
+    try:
+        host = CpuHosts.get(name)
+    except (KeyError, TypeError):
+        names = ", ".join(repr(h.key) for h in CpuHosts)
+        raise InputError(f"{case.id}.cpu_host", name, f"a CPU host of the registry ({names})") from None
+    return min(workers, host.cores)
+
+
+def input_pipeline(case: Case, accelerator):
+    """The published input pipeline against the accelerator's demand (``DataModel``, the Ingestion wall), or None
+    when the case declares none (``preprocessing`` absent: synthetic data, or decoding off the CPU).
+
+    A case declares ``preprocessing`` (a registry profile: the core-seconds and bytes per sample),
+    ``data_workers`` (worker processes per accelerator) and ``cpu_host``; the pipeline supplies
+    ``pipeline_cores(case) / cpu_time_per_sample`` samples/s, and the case runs at the slower of it and the
+    accelerator (Mohan et al. 2021, PVLDB 14(5): the stages overlap, the slowest sets the rate).
+    """
+    if "preprocessing" not in case.config:
+        return None
+    return DataModel().solve(accelerator, preprocessing=case.config["preprocessing"], cpu_cores=pipeline_cores(case))
+
+
 def _single_node(case: Case) -> Prediction:
     r = single_node_result(case)
     target = Q_(1.0, case.unit)
-    value = _in_unit(r.latency, case.unit) if target.check("[time]") else _in_unit(r.throughput, case.unit)
-    return Prediction(value, str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
+    if target.check("[time]"):
+        if "preprocessing" in case.config:
+            raise InputError(f"{case.id}.preprocessing", case.config["preprocessing"], "an input pipeline on a throughput case (a latency case has none)")
+        return Prediction(_in_unit(r.latency, case.unit), str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
+    feed = input_pipeline(case, r) if r.feasible else None
+    if feed is None:
+        return Prediction(_in_unit(r.throughput, case.unit), str(r.bound), r.feasible, r.reason, tuple(r.assumptions))
+    return Prediction(_in_unit(feed.delivered, case.unit), str(feed.bound), r.feasible, feed.reason or r.reason,
+                      tuple(r.assumptions) + tuple(feed.assumptions))
 
 
 def _serve(case: Case, output_tokens: int | None):
