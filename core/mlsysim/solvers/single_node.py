@@ -231,16 +231,15 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
         weights_read = model.weight_bytes_si(precision)
         if execution == "eager" and isinstance(model, CNNWorkload):
             elementwise = model.elementwise_bytes_per_sample_si(precision) * work
-    n_kernels, gemm_kernels, memory_kernels = kernel_counts(
-        model, execution, is_training, mixed_precision == "autocast" and bytes_per_value(precision) < FP32_BYTES)
+    value, params, a = bytes_per_value(precision), model._si["parameters"], float(accumulation_steps)
+    autocast = mixed_precision == "autocast" and value < FP32_BYTES
+    n_kernels, gemm_kernels, memory_kernels = kernel_counts(model, execution, is_training, autocast)
     if transposes and execution == "eager" and isinstance(model, CNNWorkload):
         moved = model.layout_transpose_bytes_per_sample_si(precision)
         if moved > 0.0:
             elementwise += moved * work
             memory_kernels += 2.0 * (gemm_kernels - 1.0)  # an input and an output transpose per conv (not the fc layer)
     update = 0.0
-    value, params, a = bytes_per_value(precision), model._si["parameters"], float(accumulation_steps)
-    autocast = mixed_precision == "autocast" and value < FP32_BYTES
     if autocast:
         update = kernels.autocast_cast_bytes(params, a, FP32_BYTES, value, is_training)
     if is_training:
