@@ -99,7 +99,7 @@ def chart(data, gpus: int, hw_name: str) -> viz.Chart:
     summary = (f"Supply of each input-pipeline stage against the {fmt(need)} samples/s that {gpus} {hw_name} consume: "
                f"the slowest stage, {slowest['stage']}, gives {fmt(slowest['rate'])} samples/s"
                + (", so it binds." if data.binding_stage != "accelerator" else ", enough: the GPUs set the pace."))
-    return viz.Chart(viz.fill(TEMPLATE, datasets, title="Is the GPU starved? Supply vs demand"),
+    return viz.Chart(viz.fill(TEMPLATE, datasets, title="Supply vs demand"),
                      datasets, summary)
 
 
