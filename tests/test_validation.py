@@ -17,8 +17,10 @@ regression fails and an improvement passes:
                                                 traffic and the pre-XQA per-query-head KV reads that score the two
                                                 Llama-70B cases once pending; 25.5% / 66.3% over 11 before
                                                 input/output lengths, the per-operator decode and the 9 TP cases)
-    reliability            5     23.1%    62.7%   (with a B200 cluster's GPU failures and GLM-130B's logged restart downtime
-                                                   (wall clock = MTBF + downtime); 28.5% / 69.1% over 4 with
+    reliability            7     48.3%   121.6%   (with Meta's RSC-1 and RSC-2 hardware rates each predicted from the other and
+                                                   GLM-130B from their mean A100 rate: two A100 fleets of one operator differ
+                                                   2.8x; 23.1% / 62.7% over 5 with a B200 cluster's GPU failures and GLM-130B's
+                                                   logged restart downtime (wall clock = MTBF + downtime); 28.5% / 69.1% over 4 with
                                                    Meta RSC's one-node rate for its 1,024-GPU jobs and for OPT's A100s,
                                                    Llama 3's classes where a source counts only some; 94.3% / 102.4%
                                                    over 2 with Llama 3's H100 classes for every fleet)
@@ -36,7 +38,7 @@ regression fails and an improvement passes:
                                                    kernels; 98.9% / 179.6% before the CNN activation traffic)
     vendors                9      7.3%    22.2%   (7 cases, 59.7% / 116.4%, before the weight-only kernels, size-dependent
                                                   streams and the two TP 8 rows; bottleneck right in 4 of 4)
-    overall               80      8.9%    26.1%   (9.9% / 32.8% over 79 before the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 10.1% / 32.8% before the weight update's traffic; 13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
+    overall               82      9.3%    27.8%   (8.9% / 26.1% over 80 before the two RSC cases; 9.9% / 32.8% over 79 before the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 10.1% / 32.8% before the weight update's traffic; 13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
                                                   distributed round three; 22.4% / 102.2% over 73 before the weight-only kernels
                                                   and the single-node Transformer traffic; docs/validation.md has each)
 
@@ -210,15 +212,16 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     # convention (13.0% / 27.1% before, 2026-12-01)
     "energy_carbon": (0.04, 0.10),
     "llm_serving": (0.11, 0.30),  # 9.7% / 27.8% with the size tables per kernel, launches, decoder traffic, pre-XQA KV reads
-    "reliability": (0.25, 0.65),  # 23.1% / 62.7% over 5 with the B200 cluster's GPU failures and GLM-130B's restart downtime
-    # (28.5% / 69.1% over 4 before); rates from the same fleet at another size or the same generation
+    "reliability": (0.50, 1.25),  # 48.3% / 121.6% over 7 with RSC-1 and RSC-2 predicted from each other and GLM-130B from
+    # their mean A100 hardware rate (rule 2); 23.1% / 62.7% over 5 with the B200 cluster's GPU failures and GLM-130B's
+    # restart downtime (28.5% / 69.1% over 4 before); rates from the same fleet at another size or the same generation
     # (94.3% / 102.4% over 2 with Llama 3's H100 classes for every fleet; 299.5% / 524.8% with one per-GPU MTBF)
     "single_node": (0.14, 0.29),  # 12.9% / 25.8% with the eager host floor (48 us per operator, Fernandez et al. 2023) and
     # autocast's weight-cast operators, the roofline layer by layer (ResNet-50's layer_shapes) with Winograd for fp32 3x3 convs,
     # and torch.matmul's copies of BERT's permuted Q, K, V (19.1% / 54.4% before); 19.1% / 54.4% with the weight update's traffic and autocast's casts (20.7% / 56.0% before); 20.7% / 56.0% with V100/T4 sustained-bandwidth ceilings and NCHW transposes (23.5% / 82.4% before); BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
     "vendors": (0.10, 0.25),  # gpt-fast batch-1 decoding (A100, MI250X) and two TP 8 rows: 7.3% / 22.2% with the weight-only kernels'
     # achieved bandwidth and size-dependent streams (60.5% / 117.4% before, int8/int4 as pure bandwidth)
-    "overall": (0.10, 0.30),  # 8.9% / 26.1% over 80 with the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 9.9% / 32.8% over 79 with the weight update's traffic; 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
+    "overall": (0.10, 0.30),  # 9.3% / 27.8% over 82 with the two RSC hardware-rate cases; 8.9% / 26.1% over 80 with the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 9.9% / 32.8% over 79 with the weight update's traffic; 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
 }
 
 
@@ -236,8 +239,8 @@ def test_error_thresholds_today(report, name):
     assert s.p90 <= p90, f"{name}: p90 |error| {s.p90:.1%} > {p90:.0%}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17's per-category target (<= 15%) is not met by reliability (23.1%: a failure rate "
-                   "belongs to a fleet)")
+@pytest.mark.xfail(strict=True, reason="issue 17's per-category target (<= 15%) is not met by reliability (48.3%: a failure rate "
+                   "belongs to a fleet; two A100 clusters of one operator differ 2.8x, validation/reliability.toml)")
 def test_issue_targets(report):
     assert report.overall.median <= 0.10
     for s in report.categories:
@@ -245,10 +248,10 @@ def test_issue_targets(report):
 
 
 def test_committed_ceilings_fail_the_check(tmp_path, capsys):
-    # a category whose cases are 13-84% off (median 23.1%) exceeds a 15% ceiling, and only that one
+    # a category whose cases are 13-178% off (median 48.3%) exceeds a 15% ceiling, and only that one
     src = Path(measurements.validation_dir()) / "reliability.toml"
     text = src.read_text(encoding="utf-8")
-    (tmp_path / "reliability.toml").write_text(text.replace("ceiling = { median = 0.25, p90 = 0.65 }",
+    (tmp_path / "reliability.toml").write_text(text.replace("ceiling = { median = 0.50, p90 = 1.25 }",
                                                             "ceiling = { median = 0.15, p90 = 0.15 }"), encoding="utf-8")
     report = validation.run(tmp_path, transfers=False)
     failures = validation.exceeded(report)
@@ -258,7 +261,7 @@ def test_committed_ceilings_fail_the_check(tmp_path, capsys):
     # the shipped data meets every ceiling it commits to (this is what scripts/test.sh runs)
     assert validation.exceeded(validation.run(transfers=False)) == []
     assert "mlsysim validate --check" in (ROOT / "scripts" / "test.sh").read_text()
-    bad = text.replace("ceiling = { median = 0.25, p90 = 0.65 }", "ceiling = { median = -1 }")
+    bad = text.replace("ceiling = { median = 0.50, p90 = 1.25 }", "ceiling = { median = -1 }")
     (tmp_path / "reliability.toml").write_text(bad, encoding="utf-8")
     with pytest.raises(InputError, match="ceiling.median"):
         measurements.load_cases(tmp_path)
