@@ -2602,3 +2602,27 @@ def framework_scaled_efficiency(framework_factor: float, table_efficiency: float
     """
     scaled = framework_factor * table_efficiency
     return 1.0 if scaled > 1.0 else scaled
+
+
+# --- Accuracy: CNN convolutions, 16-bit vs 32-bit ---
+
+def weighted_time_ratio(numerator_times: tuple, denominator_times: tuple, counts: tuple) -> float:
+    """sum_i n_i a_i / sum_i n_i b_i: how many times longer kernels a take than kernels b over a network that
+    runs shape i n_i times (e.g. a = backward, b = forward convolution times measured per layer shape).
+
+    Example: shapes run 3 and 1 times with (a, b) = (2.5, 1.0) and (4.0, 2.0) ms: (7.5 + 4) / (3 + 2) = 2.3.
+    """
+    num = sum(n * a for n, a in zip(counts, numerator_times))
+    den = sum(n * b for n, b in zip(counts, denominator_times))
+    return num / den
+
+
+def conv_training_time_passes(backward_ratio: float) -> float:
+    """Forward-pass times one training step of a convolution takes: the forward, then the data-gradient and
+    weight-gradient convolutions, ``backward_ratio`` times the forward's time together: 1 + ratio.
+
+    Counting flops gives 1 + 2 = 3 (Kaplan et al. 2020, Sec. 2.1); measured cuDNN kernels take longer
+    backward than the flops say (Baidu DeepBench's V100 convolution sheets: 2.39 on the tensor cores, 2.51
+    on the CUDA cores over ResNet-50's layer shapes, ``solvers.defaults``), so 3.39 and 3.51.
+    """
+    return 1.0 + backward_ratio

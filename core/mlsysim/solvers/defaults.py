@@ -168,3 +168,17 @@ DEFAULT_WINOGRAD_TILE = 2
 DEFAULT_MIXED_PRECISION = "master"
 MIXED_PRECISIONS = ("master", "autocast")
 
+
+# The time a CNN's backward convolutions (data gradient + weight gradient) take, as a multiple of the forward
+# convolution of the same layer: Baidu DeepBench, results/train/DeepBench_NV_V100.xlsx (V100, CUDA 10.1.243,
+# cuDNN 7.6.2), 'Forward', 'wrt Inputs' and 'wrt Parameters' (msec) of the 14 ResNet-50 v1.5 convolution shapes the
+# sheets list (44 of its 53 convolutions: all but conv1, the three stride-2 3x3s and five stage-entry 1x1s), at the
+# sheets' largest batch (N = 16), each shape counted as often as the network runs it: sum(count x (dgrad + wgrad)) /
+# sum(count x forward) = 2.39 on the tensor cores (sheet 'Results - FP16 ip, Mixed math', IMPLICIT_PRECOMP_GEMM
+# throughout) and 2.51 on the CUDA cores (sheet 'Results FP32', Winograd for the 3x3 layers, as the forward the
+# engine charges), where counting flops gives 2 (Kaplan et al. 2020). At N = 8 the same sums give 2.85 and 2.41,
+# so the figure is known to about +-15%. The engine charges a CNN's listed layers 1 + ratio forward-pass times per
+# training step (kernels.conv_training_time_passes): tensor-core precisions (TENSOR_CORE_PRECISIONS) take the
+# first, fp32 the second, on any part (DeepBench measured no other; an assumption off the V100).
+DEFAULT_CONV_BACKWARD_RATIO_TENSOR_CORE = 2.39
+DEFAULT_CONV_BACKWARD_RATIO_CUDA_CORE = 2.51
