@@ -59,7 +59,8 @@ from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_
                        DEFAULT_MEMORY_FORMAT, DEFAULT_MIXED_PRECISION, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
                        MIXED_PRECISIONS,
                        GEMMS_PER_TRANSFORMER_LAYER, MEMORY_FORMATS, MEMORY_KERNELS_PER_TRANSFORMER_LAYER, TENSOR_CORE_PRECISIONS,
-                       DEFAULT_WINOGRAD_TILE, DEFAULT_CONV_BACKWARD_RATIO_CUDA_CORE, DEFAULT_CONV_BACKWARD_RATIO_TENSOR_CORE)
+                       DEFAULT_WINOGRAD_TILE, DEFAULT_CONV_BACKWARD_RATIO_CUDA_CORE, DEFAULT_CONV_BACKWARD_RATIO_TENSOR_CORE,
+                       DEFAULT_TENSOR_CORE_NON_OVERLAP, NON_OVERLAP_PRECISIONS)
 from .efficiency import efficiency_for_key, efficiency_table_name, launch_overhead_entry
 
 EXECUTIONS = tuple(EXECUTION_LAUNCH)
@@ -134,6 +135,9 @@ class WorkloadPlan:
     # Training: forward-pass times the listed layers take per step beyond the flops' count (hw_work, work): the
     # measured backward convolutions' time over 2 x the forward's (conv_backward_ratio); 0 in inference.
     layer_backward_extra: float = 0.0
+    # The share of each listed layer's shorter side (math or traffic) that does not overlap the longer
+    # (kernels.partial_overlap_time): DEFAULT_TENSOR_CORE_NON_OVERLAP in the tensor-core precisions, 0 (the roofline) else
+    layer_non_overlap: float = 0.0
 
 
 @plan
@@ -253,7 +257,7 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
         extra = kernels.conv_training_time_passes(conv_backward_ratio(precision)) - kernels.training_passes()
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
                         gemm_kernels, gemm_io, memory_kernels, update, *layers, sum(layers[0]), sum(layers[1]), sum(layers[2]),
-                        extra)
+                        extra, DEFAULT_TENSOR_CORE_NON_OVERLAP if layers[0] and precision in NON_OVERLAP_PRECISIONS else 0.0)
 
 
 def conv_backward_ratio(precision: str) -> float:
@@ -365,8 +369,8 @@ def gemm_side(w: WorkloadPlan, rate: float, bw: float, batch: float) -> tuple[fl
         compute = w.layer_flops_total * w.hw_work / rate * batch
         memory = (w.layer_bytes_fixed + w.layer_bytes_per_sample * batch) * w.work / bw
         c_passes, m_passes = w.hw_work + w.layer_backward_extra, w.work + w.layer_backward_extra
-        return compute, memory, kernels.layer_roofline_time(w.layer_flops, w.layer_weights, w.layer_io, c_passes * batch / rate,
-                                                            m_passes / bw, m_passes * batch / bw)
+        return compute, memory, kernels.layer_overlap_time(w.layer_flops, w.layer_weights, w.layer_io, c_passes * batch / rate,
+                                                           m_passes / bw, m_passes * batch / bw, w.layer_non_overlap)
     compute = w.fwd * w.hw_work / rate * batch
     memory = w.weights_read * w.work / bw + (w.act + w.gemm_io) * w.work / bw * batch
     return compute, memory, compute if compute > memory else memory
@@ -427,8 +431,8 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
         memory = [fixed_memory + per_sample_memory * b for b in batches]
         if w.layer_flops:
             c_passes, m_passes = w.hw_work + w.layer_backward_extra, w.work + w.layer_backward_extra
-            gemm = kernels.layer_roofline_times(w.layer_flops, w.layer_weights, w.layer_io, batches, c_passes / d.rate,
-                                                m_passes / bw, m_passes / bw)
+            gemm = kernels.layer_overlap_times(w.layer_flops, w.layer_weights, w.layer_io, batches, c_passes / d.rate,
+                                               m_passes / bw, m_passes / bw, w.layer_non_overlap)
         else:
             gemm = [c if c > m else m for c, m in zip(compute, memory)]
         per_sample_elementwise = w.elementwise / (d.kernel_bandwidth or bw)
@@ -721,7 +725,9 @@ class SingleNodeModel:
                          "max(compute, traffic) per layer, summed (kernels.layer_roofline_time)"
                          + (f"; 3x3 stride-1 convolutions with Winograd F({DEFAULT_WINOGRAD_TILE}x{DEFAULT_WINOGRAD_TILE}, 3x3), "
                             f"{winograd:.3g}x fewer multiplies (cuDNN's choice off the tensor cores)" if winograd > 1.0 else "")
-                         + (f"; backward convolutions at {conv_backward_ratio(precision):g}x the forward's time (DeepBench, V100)" if is_training else ""))
+                         + (f"; backward convolutions at {conv_backward_ratio(precision):g}x the forward's time (DeepBench, V100)" if is_training else "")
+                         + (f"; on the tensor cores {w.layer_non_overlap:g} of each layer's shorter side (math or traffic) "
+                            "does not overlap the longer (kernels.partial_overlap_time)" if w.layer_non_overlap else ""))
         if isinstance(model, CNNWorkload) and model.activation_values is not None:
             notes.append("activations: each conv output written once and read once by the next layer"
                          + ("; eager batch norm, activation, add and pooling kernels read and write their tensors again"
