@@ -6,7 +6,10 @@
 (Williams, Waterman & Patterson 2009, per kernel class). A CNN whose entry lists its layers
 (``layer_shapes``) takes the first term layer by layer, sum_i max(flops_i / rate, bytes_i / bandwidth)
 (``kernels.layer_roofline_time``: each conv reads its input and weights and writes its output once), and
-in fp32 on NVIDIA CUDA cores its 3x3 stride-1 convolutions run Winograd (``winograd_reduction``). GEMM bytes are the weights read
+in fp32 on NVIDIA CUDA cores its 3x3 stride-1 convolutions run Winograd (``winograd_reduction``); in fp16, bf16 and tf32
+each layer's shorter side (math or traffic) hides only in part (``kernels.partial_overlap_time``,
+DEFAULT_TENSOR_CORE_NON_OVERLAP), and a training step charges the layers 1 + the measured backward-over-forward
+convolution time (``conv_backward_ratio``) instead of the flops' 3 passes. GEMM bytes are the weights read
 plus the activations each GEMM-class layer writes and the next reads (for a CNN, every
 conv output once each way); elementwise bytes are those of the separate batch-norm,
 activation, add and pooling kernels an eager framework runs between them, which cannot
