@@ -2602,3 +2602,39 @@ def framework_scaled_efficiency(framework_factor: float, table_efficiency: float
     """
     scaled = framework_factor * table_efficiency
     return 1.0 if scaled > 1.0 else scaled
+
+
+# --- Accuracy: BERT's task heads and DeepLearningExamples' pre-training step ---
+
+
+def looked_up_free_parameters(active: float, embedding: float, tied_decoder: float = 0.0) -> float:
+    """Parameters a token's forward pass multiplies when its embedding tables are only looked up:
+    active - embedding + tied_decoder.
+
+    An embedding lookup gathers one row per token and multiplies nothing, so the 2 N flop per token
+    convention (Kaplan et al. 2020, Sec. 2.1, which leaves the embeddings out of N) counts the tables only
+    where an output layer multiplies them: BERT's masked-LM decoder is tied to the word table (h x vocab,
+    Devlin et al. 2019, Sec. 3.1), SQuAD's span head is not (Sec. 4.2: start and end vectors, h x 2).
+    Example: BERT-Large for SQuAD in DeepLearningExamples (vocab padded to 30,528): 335,150,082 parameters,
+    31,787,008 in the word, position and token-type tables -> 303,363,074 multiplied per token.
+    """
+    return active - embedding + tied_decoder
+
+
+def masked_lm_loss_traffic_values(vocab: float) -> float:
+    """Values one token's masked-LM head and loss move in a training step, forward + backward, beyond the
+    GEMMs' inputs: 12 x vocab.
+
+    Read off NVIDIA DeepLearningExamples' BERT code of 2019 (commit 3d3ff3e1, the pytorch:19.07 tables):
+    modeling.py's BertLMPredictionHead scores EVERY position, ``self.decoder(hidden_states) + self.bias``
+    (a GEMM, then a separate bias add), and BertForPreTraining's ``CrossEntropyLoss(ignore_index=-1)`` over
+    ``prediction_scores.view(-1, vocab_size)`` (log_softmax, then nll_loss) on all of them, the unmasked
+    positions ignored only inside the loss; amp O2 runs it on the fp16 logits (the model returns the loss,
+    so amp's fp32 output cast touches a scalar). Per token:
+      forward:  GEMM writes vocab (1); bias add reads + writes (2); log_softmax reads + writes (2)   = 5
+      backward: nll_loss's zeroed gradient written (1); log_softmax backward reads the gradient and its
+                output, writes (3); the bias gradient's reduction reads (1); the decoder's dgrad and
+                wgrad GEMMs read the gradient (2)                                                     = 7
+    The inference script (no labels) runs the forward's GEMM and bias add: ``logits_traffic_values``'s 3.
+    """
+    return 12.0 * vocab

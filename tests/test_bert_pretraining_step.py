@@ -1,0 +1,62 @@
+"""What DeepLearningExamples' BERT pre-training step runs outside the encoder layers, read off its code.
+
+Source: NVIDIA DeepLearningExamples, PyTorch/LanguageModeling/BERT at commit 3d3ff3e1 (2019-08-27: the code
+of the README's pytorch:19.07 tables).
+- modeling.py, BertLMPredictionHead.forward: ``hidden_states = self.decoder(hidden_states) + self.bias`` on the
+  whole sequence output: every position is scored over the vocabulary (a GEMM, then a separate bias add),
+  not only the 20 (s128) or 80 (s512) masked ones.
+- modeling.py, BertForPreTraining.forward: ``CrossEntropyLoss(ignore_index=-1)`` over
+  ``prediction_scores.view(-1, vocab_size)``: log_softmax + nll_loss on all b x s rows; the unmasked
+  positions (label -1) are skipped inside nll_loss only. NSP: ``nn.Linear(hidden, 2)`` on the pooled first
+  token, 2 x h x 2 flop a sequence. The model returns the loss, so apex amp O2's output cast to fp32 casts
+  a scalar: the logits stay fp16, there is no fp32 upcast.
+- run_pretraining.py: the vocabulary padded to a multiple of 8 (30,522 -> 30,528, line 270); per micro-batch
+  ``batch = [t.to(device) for t in batch]`` (line 511: pinned memory, blocking) and
+  ``average_loss += loss.item()`` (line 530): the host waits for the device once per micro-batch; the
+  optimizer (BertLAMB, multi-tensor kernels) every gradient_accumulation_steps micro-batches (line 533).
+
+Values per token of the head and loss in one training step (fp16, 2 B each):
+  forward: GEMM writes V; bias add reads + writes 2V; log_softmax reads + writes 2V          = 5V
+  backward: nll's zeroed gradient V; log_softmax backward reads grad and output, writes 3V;
+            the bias gradient's reduction reads V; the decoder's dgrad and wgrad read the grad 2V = 7V
+  = 12V, where the engine had charged its generic output layer x 2.5 (forward + backward): 3V x 2.5 = 7.5V.
+"""
+
+import pytest
+
+from mlsysim.physics import kernels
+from mlsysim.registries import Models
+from mlsysim.solvers.single_node import Engine
+
+V, SEQ, BATCH = 30522, 128, 64  # the registry's vocabulary (the padded 30,528 is 0.02% more)
+
+
+def test_the_head_and_loss_traffic_by_hand():
+    assert kernels.masked_lm_loss_traffic_values(V) == (5 + 7) * V == 366_264
+    # the generic output layer, forward only: 3V (GEMM write, softmax read + write), what inference runs here
+    assert kernels.logits_traffic_values(V) == 3 * V
+
+
+def test_bert_large_is_charged_the_pre_training_code_s_loss():
+    bert = Models.get("bert_large")
+    assert bert.output_head == "masked_lm"
+    generic = bert.model_copy(update={"output_head": None})
+    # per sequence, fp16 training: the loss's 12V against the generic 2.5 x 3V = 7.5V: 4.5 x 30,522 x 2 B x 128
+    # = 35,161,344 B more a sequence; x 64 sequences = 2.250 GB a micro-batch, ~3.3 ms at 0.75 x 900 GB/s
+    extra = bert.memory_bound_bytes_per_sample_si("fp16", SEQ, training=True) \
+        - generic.memory_bound_bytes_per_sample_si("fp16", SEQ, training=True)
+    assert extra == pytest.approx(4.5 * V * 2 * SEQ, rel=1e-12) == 35_161_344
+    # inference (run_pretraining_inference.py passes no labels: no loss) is unchanged: 3V a token
+    assert bert.memory_bound_bytes_per_sample_si("fp16", SEQ) == generic.memory_bound_bytes_per_sample_si("fp16", SEQ)
+
+
+def test_the_loss_traffic_is_a_few_ms_of_the_47_ms_the_rows_miss():
+    # measured 64 / 171.52 = 373.1 ms a micro-batch (fp16 s128 b64, V100 32G): the loss's extra 2.250 GB at the
+    # HBM table's 0.75 of 900 GB/s is 3.33 ms, 7% of the 47 ms the engine was short there
+    with_loss = Engine.solve("bert_large", "v100", batch_size=BATCH, precision="fp16", is_training=True, seq_len=SEQ,
+                             accumulation_steps=128)
+    generic = Engine.solve(Models.get("bert_large").model_copy(update={"output_head": None}), "v100", batch_size=BATCH,
+                           precision="fp16", is_training=True, seq_len=SEQ, accumulation_steps=128)
+    added = (with_loss.latency - generic.latency).to("ms").magnitude
+    assert added == pytest.approx(35_161_344 * BATCH / (0.75 * 900e9) * 1e3, rel=0.02)
+    assert 3.0 < added < 3.7
