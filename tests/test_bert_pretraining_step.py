@@ -60,3 +60,26 @@ def test_the_loss_traffic_is_a_few_ms_of_the_47_ms_the_rows_miss():
     added = (with_loss.latency - generic.latency).to("ms").magnitude
     assert added == pytest.approx(35_161_344 * BATCH / (0.75 * 900e9) * 1e3, rel=0.02)
     assert 3.0 < added < 3.7
+
+
+def test_the_operators_outside_the_encoder_layers_by_hand():
+    # modeling.py (3d3ff3e1), counted line by line: mask 3 (.to(dtype), 1 - m, x -10000), embeddings 8 in training
+    # (arange, 3 lookups, 2 adds, layernorm, dropout; 7 in eval), pooler 2 (linear, jit bias_tanh):
+    #   masked_lm: + head 6 (linear, bias_gelu, layernorm, decoder, + bias, NSP linear) + loss 5 (2 x (log_softmax, nll), add)
+    #   span:      + qa_outputs 1 + loss 8 (2 clamp_, 2 x (log_softmax, nll), add, / 2)
+    assert kernels.bert_outer_operators("masked_lm", True) == 3 + 8 + 2 + 6 + 5 == 24
+    assert kernels.bert_outer_operators("masked_lm", False) == 3 + 7 + 2 + 6 == 18
+    assert kernels.bert_outer_operators("span", True) == 3 + 8 + 2 + 1 + 8 == 22
+    assert kernels.bert_outer_operators("span", False) == 3 + 7 + 2 + 1 == 13
+    assert kernels.bert_outer_operators(None, True) == 0
+
+
+def test_the_host_bound_squad_inference_pays_the_outer_operators():
+    # SQuAD inference (batch 4, sequence 384, eager): 24 layers x (6 GEMMs + 2 batched GEMMs + 15 memory-bound kernels)
+    # = 552 launches, + 13 outside the layers = 565, at the registry's 48 us per eager operator = 27.12 ms of host time,
+    # longer than the device's work, so the host binds: 4 / (27.12 ms + the 10 us dispatch tax) = 147.4 sequences/s
+    r = Engine.solve("bert_large_squad", "v100", batch_size=4, precision="fp16", seq_len=384, execution="eager")
+    assert r.kernels == 24 * (6 + 2 + 15) + 13 == 565
+    assert r.bound.name == "SOFTWARE"
+    assert r.launch_time.to("ms").magnitude == pytest.approx(565 * 0.048, rel=1e-9)
+    assert r.throughput.to("1/s").magnitude == pytest.approx(4 / (565 * 48e-6 + 10e-6), rel=1e-9)  # 147.44 /s

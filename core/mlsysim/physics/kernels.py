@@ -2638,3 +2638,27 @@ def masked_lm_loss_traffic_values(vocab: float) -> float:
     The inference script (no labels) runs the forward's GEMM and bias add: ``logits_traffic_values``'s 3.
     """
     return 12.0 * vocab
+
+
+def bert_outer_operators(output_head: str, training: bool) -> float:
+    """Eager operators one BERT forward pass runs outside its encoder layers, each a kernel launch, counted
+    off NVIDIA DeepLearningExamples' modeling.py of 2019 (commit 3d3ff3e1, the pytorch:19.07 tables).
+
+    Front (BertModel.forward, BertEmbeddings.forward): the extended attention mask's ``.to(dtype)``,
+    ``1.0 - mask`` and ``* -10000.0`` (3); ``torch.arange`` for the positions, the word, position and
+    token-type lookups, two adds, the layernorm and the dropout (8; in eval the dropout launches nothing: 7);
+    the pooler's ``F.linear`` and jit-scripted ``bias_tanh`` (2). Views (unsqueeze, expand_as, split,
+    squeeze) launch nothing.
+    "masked_lm" (BertPreTrainingHeads): the transform's ``F.linear``, jit ``bias_gelu`` and layernorm, the
+    decoder's GEMM and its separate ``+ self.bias``, the NSP linear (6); with labels (training), the two
+    CrossEntropyLoss calls (log_softmax + nll_loss each) and their sum (5).
+    "span" (BertForQuestionAnswering): ``qa_outputs`` (1); with positions (training), two ``clamp_``, two
+    CrossEntropyLoss calls (4) and ``(start_loss + end_loss) / 2`` (2): 8.
+    masked_lm: 24 in training, 18 in inference; span: 22 and 13.
+    """
+    front = 3.0 + (8.0 if training else 7.0) + 2.0
+    if output_head == "masked_lm":
+        return front + 6.0 + (5.0 if training else 0.0)
+    if output_head == "span":
+        return front + 1.0 + (8.0 if training else 0.0)
+    return 0.0
