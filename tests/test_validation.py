@@ -459,7 +459,10 @@ def test_transfer_rows_use_the_fitted_value(report):
 # With a factor on the GEMM table for the compute-bound BERT fit (calibrate.TRANSFER_FIT; the memory side keeps its
 # tables): BERT fp16 s128 -> fp32 s128 -34.7% -> -21.0%, so batch or precision: 1 of 4 within 10%, median 11.9%,
 # worst 21.0% (|errors| 9.2, 11.0, 12.8, 21.0: median (11.0 + 12.8) / 2 = 11.9); GPU generation unchanged (memory-bound fits)
-TRANSFER_CEILINGS = {"batch or precision": (0.13, 0.22), "GPU generation": (0.13, 0.14)}  # (median, worst)
+# With the masked-LM loss as DeepLearningExamples runs it and the operators outside BERT's layers: BERT fp16 s128 -> fp32
+# s128 -21.0% -> -20.3% (|errors| 9.2, 11.0, 12.8, 20.3: median 11.9%, worst 20.3%); the fitted factor (0.823) stands in
+# for ~46 ms a micro-batch outside the encoder layers, not a GEMM rate (tests/test_bert_pretraining_step.py)
+TRANSFER_CEILINGS = {"batch or precision": (0.13, 0.21), "GPU generation": (0.13, 0.14)}  # (median, worst)
 
 
 def test_transfer_summary_by_hand():
