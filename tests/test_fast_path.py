@@ -47,6 +47,8 @@ def reference_latency(model, hw, batch, precision, eff):
         per_token = L * (22 * h + 4 * f + 6 * a * s + 4 * h + 2 * a * s + 6 * h) + 3 * (model.vocab_size or 0)
         elementwise = per_token * s * b * batch
         launches = L * (6 + 2 + 15) * Q_("48 us")  # 6 weight GEMMs, 2 attention GEMMs, 15 memory-bound kernels
+        if model.output_head == "masked_lm":  # outside the layers, inference: mask 3, embeddings 7, pooler 2, MLM + NSP heads 6
+            launches = launches + (3 + 7 + 2 + 6) * Q_("48 us")
     else:
         ops = model.inference_flops * batch
     peak = hw.compute.precision_flops[precision]

@@ -24,7 +24,10 @@ regression fails and an improvement passes:
                                                    Meta RSC's one-node rate for its 1,024-GPU jobs and for OPT's A100s,
                                                    Llama 3's classes where a source counts only some; 94.3% / 102.4%
                                                    over 2 with Llama 3's H100 classes for every fleet)
-    single_node           18     12.9%    25.8%   (19.1% / 54.4% before the eager host floor (48 us per operator from
+    single_node           18      8.8%    21.3%   (7.9% / 22.7% before SQuAD's own model (span head), the masked-LM loss and the operators outside BERT's
+                                                   layers; 10.8% / 22.7% before the tensor cores' partial overlap per layer; 12.9% / 25.8% before the A100 80GB's
+                                                   measured HBM ceiling and the backward convolutions at DeepBench's measured time;
+                                                   19.1% / 54.4% before the eager host floor (48 us per operator from
                                                    Fernandez et al. 2023's released latencies, autocast's weight-cast
                                                    operators), the roofline per layer with fp32 Winograd and
                                                    torch.matmul's copies of BERT's permuted Q, K, V;
@@ -38,7 +41,7 @@ regression fails and an improvement passes:
                                                    kernels; 98.9% / 179.6% before the CNN activation traffic)
     vendors                9      7.3%    22.2%   (7 cases, 59.7% / 116.4%, before the weight-only kernels, size-dependent
                                                   streams and the two TP 8 rows; bottleneck right in 4 of 4)
-    overall               82      9.3%    27.8%   (8.9% / 26.1% over 80 before the two RSC cases; 9.9% / 32.8% over 79 before the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 10.1% / 32.8% before the weight update's traffic; 13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
+    overall               82      8.6%    27.2%   (9.3% / 27.8% before this round's single-node physics; 8.9% / 26.1% over 80 before the two RSC cases; 9.9% / 32.8% over 79 before the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 10.1% / 32.8% before the weight update's traffic; 13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
                                                   distributed round three; 22.4% / 102.2% over 73 before the weight-only kernels
                                                   and the single-node Transformer traffic; docs/validation.md has each)
 
@@ -216,7 +219,8 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     # their mean A100 hardware rate (rule 2); 23.1% / 62.7% over 5 with the B200 cluster's GPU failures and GLM-130B's
     # restart downtime (28.5% / 69.1% over 4 before); rates from the same fleet at another size or the same generation
     # (94.3% / 102.4% over 2 with Llama 3's H100 classes for every fleet; 299.5% / 524.8% with one per-GPU MTBF)
-    "single_node": (0.09, 0.24),  # 7.9% / 22.7% with the tensor cores' partial overlap per layer (0.644, Azure's A100
+    "single_node": (0.10, 0.23),  # 8.8% / 21.3% with SQuAD's own model (span head), the masked-LM loss as DeepLearningExamples
+    # runs it and the operators outside BERT's layers (7.9% / 22.7% before); 7.9% / 22.7% with the tensor cores' partial overlap per layer (0.644, Azure's A100
     # GEMM of a conv's shape; 10.8% / 22.7% before); 10.8% / 22.7% with the A100 80GB's measured HBM ceiling (Azure STREAM, 0.812) and the
     # backward convolutions at DeepBench's measured 2.39x / 2.51x their forwards (12.9% / 25.8% before);
     # 12.9% / 25.8% with the eager host floor (48 us per operator, Fernandez et al. 2023) and
@@ -224,7 +228,7 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     # and torch.matmul's copies of BERT's permuted Q, K, V (19.1% / 54.4% before); 19.1% / 54.4% with the weight update's traffic and autocast's casts (20.7% / 56.0% before); 20.7% / 56.0% with V100/T4 sustained-bandwidth ceilings and NCHW transposes (23.5% / 82.4% before); BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
     "vendors": (0.10, 0.25),  # gpt-fast batch-1 decoding (A100, MI250X) and two TP 8 rows: 7.3% / 22.2% with the weight-only kernels'
     # achieved bandwidth and size-dependent streams (60.5% / 117.4% before, int8/int4 as pure bandwidth)
-    "overall": (0.10, 0.30),  # 9.3% / 27.8% over 82 with the two RSC hardware-rate cases; 8.9% / 26.1% over 80 with the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 9.9% / 32.8% over 79 with the weight update's traffic; 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
+    "overall": (0.10, 0.30),  # 8.6% / 27.2% over 82 with this round's single-node physics; 9.3% / 27.8% over 82 with the two RSC hardware-rate cases; 8.9% / 26.1% over 80 with the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 9.9% / 32.8% over 79 with the weight update's traffic; 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
 }
 
 
@@ -475,7 +479,10 @@ def test_transfer_rows_use_the_fitted_value(report):
 # batch or precision 3 of 4 within 10%, median (7.8 + 8.6) / 2 = 8.2%, worst 21.0%. GPU generation 2 of 2 within 20% but
 # wider: A100 AMP -> V100 AMP -14.2%, V100 AMP -> T4 AMP +18.1% (the V100 fit's bandwidth efficiency, 0.846 of the datasheet
 # with the declared row now -1.0%, is carried to the T4, whose own table stops at its measured 0.6875): median 16.1%, worst 18.1%
-TRANSFER_CEILINGS = {"batch or precision": (0.09, 0.22), "GPU generation": (0.17, 0.19)}  # (median, worst)
+# With the masked-LM loss as DeepLearningExamples runs it and the operators outside BERT's layers: BERT fp16 s128 -> fp32
+# s128 -21.0% -> -20.3% (|errors| 5.7, 7.8, 8.6, 20.3: median (7.8 + 8.6) / 2 = 8.2%, worst 20.3%); the fitted factor (0.823)
+# stands in for ~46 ms a micro-batch outside the encoder layers, not a GEMM rate (tests/test_bert_pretraining_step.py)
+TRANSFER_CEILINGS = {"batch or precision": (0.09, 0.21), "GPU generation": (0.17, 0.19)}  # (median, worst)
 
 
 def test_transfer_summary_by_hand():

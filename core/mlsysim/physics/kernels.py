@@ -2680,3 +2680,63 @@ def layer_overlap_times(flops: tuple, weight_bytes: tuple, io_bytes: tuple, batc
     per_sample = sum(flops) * seconds_per_flop + sum(io_bytes) * seconds_per_io_byte
     fixed = sum(weight_bytes) * seconds_per_weight_byte
     return [(1.0 - non_overlap) * r + non_overlap * (fixed + per_sample * b) for r, b in zip(roof, batches)]
+
+
+# --- Accuracy: BERT's task heads and DeepLearningExamples' pre-training step ---
+
+
+def looked_up_free_parameters(active: float, embedding: float, tied_decoder: float = 0.0) -> float:
+    """Parameters a token's forward pass multiplies when its embedding tables are only looked up:
+    active - embedding + tied_decoder.
+
+    An embedding lookup gathers one row per token and multiplies nothing, so the 2 N flop per token
+    convention (Kaplan et al. 2020, Sec. 2.1, which leaves the embeddings out of N) counts the tables only
+    where an output layer multiplies them: BERT's masked-LM decoder is tied to the word table (h x vocab,
+    Devlin et al. 2019, Sec. 3.1), SQuAD's span head is not (Sec. 4.2: start and end vectors, h x 2).
+    Example: BERT-Large for SQuAD in DeepLearningExamples (vocab padded to 30,528): 335,150,082 parameters,
+    31,787,008 in the word, position and token-type tables -> 303,363,074 multiplied per token.
+    """
+    return active - embedding + tied_decoder
+
+
+def masked_lm_loss_traffic_values(vocab: float) -> float:
+    """Values one token's masked-LM head and loss move in a training step, forward + backward, beyond the
+    GEMMs' inputs: 12 x vocab.
+
+    Read off NVIDIA DeepLearningExamples' BERT code of 2019 (commit 3d3ff3e1, the pytorch:19.07 tables):
+    modeling.py's BertLMPredictionHead scores EVERY position, ``self.decoder(hidden_states) + self.bias``
+    (a GEMM, then a separate bias add), and BertForPreTraining's ``CrossEntropyLoss(ignore_index=-1)`` over
+    ``prediction_scores.view(-1, vocab_size)`` (log_softmax, then nll_loss) on all of them, the unmasked
+    positions ignored only inside the loss; amp O2 runs it on the fp16 logits (the model returns the loss,
+    so amp's fp32 output cast touches a scalar). Per token:
+      forward:  GEMM writes vocab (1); bias add reads + writes (2); log_softmax reads + writes (2)   = 5
+      backward: nll_loss's zeroed gradient written (1); log_softmax backward reads the gradient and its
+                output, writes (3); the bias gradient's reduction reads (1); the decoder's dgrad and
+                wgrad GEMMs read the gradient (2)                                                     = 7
+    The inference script (no labels) runs the forward's GEMM and bias add: ``logits_traffic_values``'s 3.
+    """
+    return 12.0 * vocab
+
+
+def bert_outer_operators(output_head: str, training: bool) -> float:
+    """Eager operators one BERT forward pass runs outside its encoder layers, each a kernel launch, counted
+    off NVIDIA DeepLearningExamples' modeling.py of 2019 (commit 3d3ff3e1, the pytorch:19.07 tables).
+
+    Front (BertModel.forward, BertEmbeddings.forward): the extended attention mask's ``.to(dtype)``,
+    ``1.0 - mask`` and ``* -10000.0`` (3); ``torch.arange`` for the positions, the word, position and
+    token-type lookups, two adds, the layernorm and the dropout (8; in eval the dropout launches nothing: 7);
+    the pooler's ``F.linear`` and jit-scripted ``bias_tanh`` (2). Views (unsqueeze, expand_as, split,
+    squeeze) launch nothing.
+    "masked_lm" (BertPreTrainingHeads): the transform's ``F.linear``, jit ``bias_gelu`` and layernorm, the
+    decoder's GEMM and its separate ``+ self.bias``, the NSP linear (6); with labels (training), the two
+    CrossEntropyLoss calls (log_softmax + nll_loss each) and their sum (5).
+    "span" (BertForQuestionAnswering): ``qa_outputs`` (1); with positions (training), two ``clamp_``, two
+    CrossEntropyLoss calls (4) and ``(start_loss + end_loss) / 2`` (2): 8.
+    masked_lm: 24 in training, 18 in inference; span: 22 and 13.
+    """
+    front = 3.0 + (8.0 if training else 7.0) + 2.0
+    if output_head == "masked_lm":
+        return front + 6.0 + (5.0 if training else 0.0)
+    if output_head == "span":
+        return front + 1.0 + (8.0 if training else 0.0)
+    return 0.0

@@ -189,7 +189,8 @@ def kernel_counts(model, execution: str, is_training: bool = False,
     ``conv_layers``; the eager kernels that are not convs or fc layers are the memory-bound ones);
     Transformers whose entry lists ``layer_ops``: per layer the 6 weight GEMMs, the 2 attention batched
     GEMMs and the memory-bound kernels of the execution mode (``solvers.defaults``: 15 eager + 3 dropouts
-    in training, 7 fused); without ``layer_ops``: (0, layers x 6, 0), launches not charged;
+    in training, 7 fused), and in eager a BERT entry's operators outside the layers (embeddings, mask, pooler,
+    task head and loss: ``kernels.bert_outer_operators``, launches only); without ``layer_ops``: (0, layers x 6, 0), launches not charged;
     other workloads: (0, 1, 0): no kernel count, launches not charged.
     """
     eager = execution == "eager"
@@ -205,7 +206,8 @@ def kernel_counts(model, execution: str, is_training: bool = False,
         per_layer = GEMMS_PER_TRANSFORMER_LAYER + ATTENTION_GEMMS_PER_TRANSFORMER_LAYER + memory
         gemms = float(model.layers * GEMMS_PER_TRANSFORMER_LAYER)
         casts = kernels.autocast_cast_launches(gemms, eager and autocast)
-        return float(model.layers * per_layer) + casts, gemms, float(model.layers * memory)
+        outer = kernels.bert_outer_operators(model.output_head, is_training) if eager and model.layer_ops == "bert_encoder" else 0.0
+        return float(model.layers * per_layer) + casts + outer, gemms, float(model.layers * memory)
     return 0.0, 1.0, 0.0
 
 

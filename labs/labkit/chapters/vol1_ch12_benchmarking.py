@@ -82,7 +82,7 @@ def _hw(key: str) -> str:
 def label(c: ms.Case) -> str:
     """A short name for a case (at most 32 characters: it fits a phone's dropdown)."""
     k = c.config
-    model = Models.get(k["model"]).name.replace("BERT-Large", "BERT-L").replace("Llama-", "Llama")
+    model = Models.get(k["model"]).name.replace("BERT-Large (SQuAD)", "BERT-QA").replace("BERT-Large", "BERT-L").replace("Llama-", "Llama")
     hw, prec = _hw(k["hardware"]).replace(" GCD", "-GCD"), k["precision"]
     if c.kind == "single_node":
         task = "train" if k.get("training") else ("latency" if Q_(1, c.unit).check("[time]") else "infer")
