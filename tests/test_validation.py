@@ -517,8 +517,17 @@ def test_transfer_to_another_gpu_generation_meets_its_target(report):
     assert rows and all(r.met for r in rows), [(r.target, r.error) for r in rows]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17's batch/precision transfer target (10%) is not met: a precision or batch "
-                                       "change moves ResNet-50 and BERT between walls the one fitted efficiency does not govern")
+def test_resnet_batch_and_precision_transfers_meet_their_target(report):
+    # issue 17: calibrated on one measurement, another batch size or precision of the same workload within 10%: ResNet-50's
+    # three rows (A100 AMP -> TF32, V100 AMP b256 -> b64 and -> FP32 b256) since the backward convolutions at DeepBench's
+    # measured time and the tensor cores' partial overlap (-11.0% / +9.2% / -12.8% before)
+    rows = [r for r in report.transfers if r.target_class == "batch or precision" and r.calibrated_on.startswith("rn50-")]
+    assert len(rows) == 3 and all(r.met for r in rows), [(r.target, r.error) for r in rows]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17's batch/precision transfer target (10%) is not met by BERT-Large fp16 -> fp32 "
+                                       "(-20.3%): the factor fitted at fp16 stands in for ~46 ms a micro-batch outside the "
+                                       "encoder layers that no code or measurement at hand names (tests/test_bert_pretraining_step.py)")
 def test_transfer_targets_met(report):
     assert all(r.met for r in report.transfers if r.met is not None)
 
