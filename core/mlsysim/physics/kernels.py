@@ -1854,7 +1854,9 @@ def two_proportion_sample_size(p1: float, p2: float, alpha: float, power: float)
     if gap == 0:
         return math.inf
     pbar = 0.5 * (p1 + p2)
-    za, zb = normal_quantile(1.0 - alpha / 2.0), normal_quantile(power)
+    # z(1 - alpha/2) as -z(alpha/2) (the normal is symmetric): 1 - alpha/2 rounds to 1.0 once alpha < 2.2e-16
+    # (a Bonferroni alpha over ~1e15 comparisons), where the quantile is undefined; alpha/2 itself stays exact
+    za, zb = -normal_quantile(alpha / 2.0), normal_quantile(power)
     root = za * math.sqrt(2.0 * pbar * (1.0 - pbar)) + zb * math.sqrt(p1 * (1.0 - p1) + p2 * (1.0 - p2))
     return root * root / (gap * gap)
 
