@@ -141,6 +141,9 @@ class WorkloadPlan:
     # The share of each listed layer's shorter side (math or traffic) that does not overlap the longer
     # (kernels.partial_overlap_time): DEFAULT_TENSOR_CORE_NON_OVERLAP in the tensor-core precisions, 0 (the roofline) else
     layer_non_overlap: float = 0.0
+    # Activation bytes per sample an inference pass keeps resident at its peak (memory_plan): for a CNN whose entry
+    # lists layer_shapes, the largest live set of one layer (CNNWorkload.peak_live_activation_values); else ``act``
+    resident_act: float = 0.0
 
 
 @plan
@@ -262,7 +265,31 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
         extra = kernels.conv_training_time_passes(conv_backward_ratio(precision)) - kernels.training_passes()
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
                         gemm_kernels, gemm_io, memory_kernels, update, *layers, sum(layers[0]), sum(layers[1]), sum(layers[2]),
-                        extra, DEFAULT_TENSOR_CORE_NON_OVERLAP if layers[0] and precision in NON_OVERLAP_PRECISIONS else 0.0)
+                        extra, DEFAULT_TENSOR_CORE_NON_OVERLAP if layers[0] and precision in NON_OVERLAP_PRECISIONS else 0.0,
+                        resident_act=inference_resident_activation_bytes(model, precision, execution, act))
+
+
+def inference_resident_activation_bytes(model, precision: str, execution: str, act: float) -> float:
+    """Activation bytes per sample an inference pass keeps resident: for a CNN whose entry lists ``layer_shapes``,
+    its peak live set (``CNNWorkload.peak_live_activation_values``; eager execution runs batch norm as its own
+    kernel, which writes a copy of each conv's output); otherwise ``act``, the entry's activation figure (for a
+    CNN without its layers, the sum over layers, an upper bound; for a Transformer, the registry's activation_bytes)."""
+    if isinstance(model, CNNWorkload) and model.layer_shapes:
+        return kernels.activation_traffic_bytes(model.peak_live_activation_values(execution == "eager"), bytes_per_value(precision), 1.0)
+    return act
+
+
+def inference_memory_note(model, w: WorkloadPlan) -> str:
+    """The assumption ``solve`` states for what an inference pass keeps resident."""
+    if isinstance(model, CNNWorkload) and model.layer_shapes:
+        return (f"inference memory: weights + the peak live activations ({w.resident_act / 1e6:.4g} MB per sample: the largest "
+                "layer's input + output" + (" + the block input its residual add keeps" if model.residual else "")
+                + ", kernels.inference_peak_live_values), not their sum over layers: no autograd graph, so each tensor is "
+                "freed after its last use; the allocator's reserve and cuDNN's workspace are not counted")
+    if w.resident_act > 0.0:
+        return (f"inference memory: weights + {w.resident_act / 1e6:.4g} MB of activations per sample, the sum over layers "
+                f"(an upper bound: {model.name} lists no layers, so its peak live set is unknown)")
+    return f"inference memory: weights only ({model.name} lists no activation figure; no KV cache is counted)"
 
 
 def conv_backward_ratio(precision: str) -> float:
@@ -455,14 +482,16 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
 
 def memory_plan(model, precision: str, batch: int, seq_len: int | None, is_training: bool, recompute: bool,
                 workload: WorkloadPlan | None = None) -> MemoryFloats:
-    """Resident bytes: inference keeps weights + activations; training (mixed-precision Adam) adds gradients and 12 B/param.
+    """Resident bytes: inference keeps weights + the peak live activations (``WorkloadPlan.resident_act``: for a CNN
+    whose layers are listed, the largest live set of one layer, not the sum over layers, since nothing is saved for
+    backward); training (mixed-precision Adam) adds gradients and 12 B/param and keeps every layer's activations.
 
     ``workload`` (the same model, precision and seq_len) saves re-deriving the inference figures.
     """
     if not is_training:
         if workload is None:
             workload = workload_plan(model, precision, False, seq_len)
-        weights, acts = workload.resident_weights, workload.act * batch
+        weights, acts = workload.resident_weights, workload.resident_act * batch
         return MemoryFloats(weights, 0.0, 0.0, acts, weights + 0.0 + 0.0 + acts)
     b = bytes_per_value(precision)
     params = model._si["parameters"]
@@ -503,7 +532,8 @@ _MAX_NUDGES = 64
 
 
 def largest_inference_batch(hw, weights: float, act: float) -> float:
-    """The largest batch whose inference footprint (weights + act x b) passes ``memory_verdict``.
+    """The largest batch whose inference footprint (weights + act x b) passes ``memory_verdict``; ``act``: the
+    activation bytes per sample inference keeps resident (``WorkloadPlan.resident_act``).
 
     0 when even the weights do not fit, inf when activations cost nothing (or so
     little that every accepted batch size, up to ``checks.MAX_INT``, fits).
@@ -746,6 +776,7 @@ class SingleNodeModel:
         p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute,
                           workload=w, on_chip=on_chip, launch=launch, kernel_bandwidth_efficiency=kernel_bw_eff,
                           update_bandwidth_efficiency=update_bw_eff)
+        notes += [] if is_training else [inference_memory_note(model, w)]
         mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
         return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training, notes, execution)
 
