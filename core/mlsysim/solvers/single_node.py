@@ -279,17 +279,18 @@ def inference_resident_activation_bytes(model, precision: str, execution: str, a
     return act
 
 
-def inference_memory_note(model, w: WorkloadPlan) -> str:
+def inference_memory_note(model, w: WorkloadPlan, execution: str) -> str:
     """The assumption ``solve`` states for what an inference pass keeps resident."""
     if isinstance(model, CNNWorkload) and model.layer_shapes:
         return (f"inference memory: weights + the peak live activations ({w.resident_act / 1e6:.4g} MB per sample: the largest "
                 "layer's input + output" + (" + the block input its residual add keeps" if model.residual else "")
+                + (" + eager batch norm's copy of the output" if execution == "eager" else "")
                 + ", kernels.inference_peak_live_values), not their sum over layers: no autograd graph, so each tensor is "
                 "freed after its last use; the allocator's reserve and cuDNN's workspace are not counted")
     if w.resident_act > 0.0:
         return (f"inference memory: weights + {w.resident_act / 1e6:.4g} MB of activations per sample, the sum over layers "
                 f"(an upper bound: {model.name} lists no layers, so its peak live set is unknown)")
-    return f"inference memory: weights only ({model.name} lists no activation figure; no KV cache is counted)"
+    return f"inference memory: weights only ({model.name} lists no per-layer activation figure, so none is counted)"
 
 
 def conv_backward_ratio(precision: str) -> float:
@@ -776,7 +777,7 @@ class SingleNodeModel:
         p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute,
                           workload=w, on_chip=on_chip, launch=launch, kernel_bandwidth_efficiency=kernel_bw_eff,
                           update_bandwidth_efficiency=update_bw_eff)
-        notes += [] if is_training else [inference_memory_note(model, w)]
+        notes += [] if is_training else [inference_memory_note(model, w, execution)]
         mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
         return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training, notes, execution)
 

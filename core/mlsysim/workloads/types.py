@@ -6,11 +6,13 @@ the bytes of weights, the bytes moved, and their ratio (arithmetic intensity).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import model_validator
 
 from ..core import checks
 from ..core.errors import InputError
-from ..core.types import Bytes, Count, Model, Ops, PositiveInt, Year
+from ..core.types import Bytes, Count, Model, Ops, PositiveInt, Year, _checked_by
 from ..core.units import make
 from ..physics import kernels
 from .precision import bytes_per_value, check_precision
@@ -95,7 +97,7 @@ class CNNWorkload(Workload):
     kernels: PositiveInt | None = None
     fused_kernels: PositiveInt | None = None
     layer_shapes: tuple[tuple[int, ...], ...] | None = None
-    residual: bool = False
+    residual: Annotated[bool, _checked_by(checks.boolean)] = False  # True or False (no 'yes', no 1)
 
     @model_validator(mode="after")
     def _check_kernels(self):
