@@ -2776,11 +2776,11 @@ def inference_peak_live_values(live_values: tuple) -> float:
     """Activation values an inference pass keeps resident at its peak: the largest live set of any layer
     (``layer_live_values``), not the sum over layers.
 
-    Without an autograd graph (``torch.no_grad`` / ``torch.inference_mode``: "tensors created in this mode
-    will not be saved for backward", PyTorch docs) nothing is saved for backward, so a tensor is freed as
-    soon as its last consumer has run and its Python reference is rebound (``out = self.conv2(out)``); the
-    caching allocator then reuses the block for the next tensor. What stays resident is the largest set of
-    tensors alive at one moment. The sum over layers is what a training step saves for backward, and what
+    Without an autograd graph (``torch.no_grad``, PyTorch docs: "useful for inference ... It will reduce memory
+    consumption for computations that would otherwise have requires_grad=True"; ``torch.inference_mode`` alike)
+    no operator saves its inputs for backward, so a tensor is released when its last reference goes
+    (``out = self.conv2(out)`` rebinds it once the conv has read it) and the CUDA caching allocator hands its
+    block to the next tensor. What stays resident is the largest set of tensors alive at one moment. The sum over layers is what a training step saves for backward, and what
     the layers move (the traffic model), not what inference holds. The allocator's reserve (rounding to its
     blocks, fragmentation) and cuDNN's workspace come on top and are not counted.
 

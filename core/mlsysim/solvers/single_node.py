@@ -18,7 +18,10 @@ each kernel asynchronously, so launches bind only when they outlast the device
 (``kernels.host_bound_time``); ``execution`` (eager / fused / graph) sets the kernel
 count, whether the elementwise kernels exist and the cost per launch. Training runs
 forward + backward = 3x the forward operations, traffic and launches (Kaplan et al.
-2020) and keeps weights, gradients, optimizer state and activations resident.
+2020) and keeps weights, gradients, optimizer state and every layer's activations resident; inference
+keeps the weights and, for a CNN whose layers are listed, only the peak live activations (the largest
+layer's input + output + what a residual add keeps, ``kernels.inference_peak_live_values``): with no
+autograd graph each tensor is freed after its last use.
 
 Efficiency: when the caller passes none, the Software wall's size-dependent tables
 (``efficiency.efficiency_for``: Calculon's GEMM table at the flops of one GEMM-class
@@ -38,7 +41,7 @@ The contract: ``SingleNodeModel.solve`` checks its arguments, builds a
 ``PerformanceProfile``. ``mlsysim.sweep`` runs ``roofline_columns``, the same
 arithmetic over lists of batch sizes.
 
-Why one module of ~700 lines: the workload plan, the float evaluation, the sweep's columns and
+Why one module of ~800 lines: the workload plan, the float evaluation, the sweep's columns and
 the notes ``solve`` writes into ``assumptions`` all read the same plan fields (kernel counts,
 GEMM and elementwise bytes, the weight update, the tables' efficiencies); kept together, a new
 term of the roofline is added in one file and the sweep cannot drift from the solve.
