@@ -109,3 +109,21 @@ def test_a_cnn_without_layer_shapes_keeps_its_summed_figure():
 def test_residual_must_be_a_real_boolean(value):
     with pytest.raises(ValidationError, match="residual.*True or False"):  # the field's check, as every model field's
         CNNWorkload(name="x", parameters=10, inference_flops="1 GFLOP", residual=value)
+
+
+def test_bert_inference_keeps_one_layer_not_twenty_four():
+    # BERT-Large (h 1024, a 16, 24 layers) at s 384, fp16: one layer, Korthikanti et al. 2022 Eq. 1:
+    # 384 x 1024 x (34 + 5 x 16 x 384 / 1024) = 393,216 x (34 + 30) = 25,165,824 B per sequence; x 8 = 201,326,592
+    r = SingleNodeModel().solve("BERT-Large", "NVIDIA T4 16GB", batch_size=8, precision="fp16", seq_len=384)
+    assert r.activation_memory.to("byte").magnitude == pytest.approx(201_326_592, rel=1e-12)
+    assert kernels.transformer_inference_resident_bytes(384, 1024, 16, 4.0) == pytest.approx(2 * 25_165_824, rel=1e-12)
+    # training still keeps all 24 layers: 24 x 25,165,824 per sequence
+    t = SingleNodeModel().solve("BERT-Large", "NVIDIA A100 SXM4 80GB", batch_size=8, precision="fp16", seq_len=384,
+                                is_training=True)
+    assert t.activation_memory.to("byte").magnitude == pytest.approx(24 * 201_326_592, rel=1e-12)
+
+
+def test_a_transformer_without_layer_ops_keeps_weights_only():
+    r = SingleNodeModel().solve("Llama-2-7B", "NVIDIA A100 SXM4 80GB", batch_size=1, precision="fp16")
+    assert r.activation_memory.to("byte").magnitude == 0.0
+    assert any(a.startswith("inference memory: weights only") for a in r.assumptions)

@@ -2789,3 +2789,17 @@ def inference_peak_live_values(live_values: tuple) -> float:
     values per image (10.4 MB in fp32), against 2 x 11,113,984 values the summed traffic charges.
     """
     return max(live_values, default=0.0)
+
+
+def transformer_inference_resident_bytes(seq_len: float, hidden: float, heads: float, value_bytes: float) -> float:
+    """Activation bytes one sequence keeps resident in a Transformer encoder's inference pass: ONE layer's
+    activations and attention scores, not every layer's (the argument of ``inference_peak_live_values``: a
+    layer's tensors are released once the next layer has its input, so layers do not accumulate).
+
+    Bounded by what training saves of one layer, Korthikanti et al. 2022 Eq. 1 with one layer,
+    s h (34 + 5 a s / h) bytes at 16-bit values (``activation_memory_bytes``), scaled to ``value_bytes``
+    per value: every tensor of the layer counted as if alive at once (the dropout masks too, which eval
+    does not make), so an upper bound. Example, BERT-Large (h 1024, a 16) at s = 384 in fp16:
+    384 x 1024 x (34 + 5 x 16 x 384 / 1024) = 393,216 x 64 = 25,165,824 bytes.
+    """
+    return activation_memory_bytes(seq_len, 1.0, hidden, heads, 1.0) * value_bytes / 2.0

@@ -269,16 +269,22 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
                         gemm_kernels, gemm_io, memory_kernels, update, *layers, sum(layers[0]), sum(layers[1]), sum(layers[2]),
                         extra, DEFAULT_TENSOR_CORE_NON_OVERLAP if layers[0] and precision in NON_OVERLAP_PRECISIONS else 0.0,
-                        resident_act=inference_resident_activation_bytes(model, precision, execution, act))
+                        resident_act=inference_resident_activation_bytes(model, precision, execution, act, seq_len))
 
 
-def inference_resident_activation_bytes(model, precision: str, execution: str, act: float) -> float:
+def inference_resident_activation_bytes(model, precision: str, execution: str, act: float, seq_len: int | None = None) -> float:
     """Activation bytes per sample an inference pass keeps resident: for a CNN whose entry lists ``layer_shapes``,
     its peak live set (``CNNWorkload.peak_live_activation_values``; eager execution runs batch norm as its own
-    kernel, which writes a copy of each conv's output); otherwise ``act``, the entry's activation figure (for a
-    CNN without its layers, the sum over layers, an upper bound; for a Transformer, the registry's activation_bytes)."""
+    kernel, which writes a copy of each conv's output); for a Transformer whose entry lists its layer operators
+    (``layer_ops``), one layer's activations and scores for a ``seq_len`` sequence
+    (``kernels.transformer_inference_resident_bytes``); otherwise ``act``, the entry's activation figure (for a
+    CNN without its layers, the sum over layers, an upper bound; for another Transformer, the registry's
+    activation_bytes, none listed today)."""
     if isinstance(model, CNNWorkload) and model.layer_shapes:
         return kernels.activation_traffic_bytes(model.peak_live_activation_values(execution == "eager"), bytes_per_value(precision), 1.0)
+    if isinstance(model, TransformerWorkload) and model.layer_ops is not None:
+        return kernels.transformer_inference_resident_bytes(seq_len or model.seq_len, model.hidden_dim, model.heads,
+                                                            bytes_per_value(precision))
     return act
 
 
@@ -290,6 +296,10 @@ def inference_memory_note(model, w: WorkloadPlan, execution: str) -> str:
                 + (" + eager batch norm's copy of the output" if execution == "eager" else "")
                 + ", kernels.inference_peak_live_values), not their sum over layers: no autograd graph, so each tensor is "
                 "freed after its last use; the allocator's reserve and cuDNN's workspace are not counted")
+    if isinstance(model, TransformerWorkload) and model.layer_ops is not None:
+        return (f"inference memory: weights + one layer's activations and attention scores ({w.resident_act / 1e6:.4g} MB per "
+                "sequence), not every layer's: what training saves of one layer (Korthikanti et al. 2022, "
+                "kernels.transformer_inference_resident_bytes), an upper bound on what is alive at once")
     if w.resident_act > 0.0:
         return (f"inference memory: weights + {w.resident_act / 1e6:.4g} MB of activations per sample, the sum over layers "
                 f"(an upper bound: {model.name} lists no layers, so its peak live set is unknown)")
