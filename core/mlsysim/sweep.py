@@ -61,7 +61,7 @@ def _memory_columns(model, hw, precision, workload, batches, is_training, seq_le
         parts = [memory_plan(model, precision, b, seq_len, True, False) for b in batches]
         fits = [not memory_verdict(hw, m.weight_memory, m.memory_footprint, m.activation_memory, True) for m in parts]
         return [m.memory_footprint for m in parts], fits
-    weights, act = workload.resident_weights, workload.act
+    weights, act = workload.resident_weights, workload.resident_act
     # inference footprint is weights + act x b: linear in b, so it fits up to a largest batch
     largest = largest_inference_batch(hw, weights, act)
     return [weights + act * b for b in batches], [b <= largest for b in batches]

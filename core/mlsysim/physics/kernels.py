@@ -2742,3 +2742,64 @@ def bert_outer_operators(output_head: str, training: bool) -> float:
     if output_head == "span":
         return front + 1.0 + (8.0 if training else 0.0)
     return 0.0
+
+
+# --- Residency: inference peak live activations ---
+def residual_kept_values(in_values: float, widest_at_input_resolution: float) -> float:
+    """Values a residual connection keeps alive while one layer of a residual block runs: the block's input,
+    held for the ``out += identity`` add at the block's end (He et al. 2016, Fig. 5's bottleneck; torchvision
+    ``models/resnet.py``, ``Bottleneck.forward``: ``identity = x`` is kept until the add).
+
+    Read off a layer table that lists no blocks, the block input of a bottleneck is as wide as the block's
+    output: the widest output the table lists at the layer's input resolution (256 x 56^2 = 802,816 values in
+    ResNet-50's conv2_x). 0 when the layer reads that tensor itself (a block's first 1x1 conv): it is stored
+    once, already counted as the layer's input.
+    """
+    return 0.0 if in_values >= widest_at_input_resolution else widest_at_input_resolution
+
+
+def layer_live_values(in_values: float, out_values: float, kept_values: float, separate_norm: bool) -> float:
+    """Values live while one layer of an inference pass runs: its input, its output, what a residual
+    connection keeps alive (``residual_kept_values``) and, where batch norm is its own kernel (eager
+    execution), the normalised copy BN writes beside the conv's output (nn.BatchNorm2d is not in place;
+    the ReLU after it is, ``inplace=True``, so it adds nothing). With BN folded into the conv (fused
+    execution): input + output + kept.
+
+    The conv's input may already be freed while its BN runs; it is counted anyway, so the figure is a bound
+    per layer. At a block's projection (downsample conv + its BN) it is exact: the block input, the main
+    branch's output, the projection's output and its BN's copy all live together.
+    """
+    return in_values + out_values + kept_values + (out_values if separate_norm else 0.0)
+
+
+def inference_peak_live_values(live_values: tuple) -> float:
+    """Activation values an inference pass keeps resident at its peak: the largest live set of any layer
+    (``layer_live_values``), not the sum over layers.
+
+    Without an autograd graph (``torch.no_grad``, PyTorch docs: "useful for inference ... It will reduce memory
+    consumption for computations that would otherwise have requires_grad=True"; ``torch.inference_mode`` alike)
+    no operator saves its inputs for backward, so a tensor is released when its last reference goes
+    (``out = self.conv2(out)`` rebinds it once the conv has read it) and the CUDA caching allocator hands its
+    block to the next tensor. What stays resident is the largest set of tensors alive at one moment. The sum over layers is what a training step saves for backward, and what
+    the layers move (the traffic model), not what inference holds. The allocator's reserve (rounding to its
+    blocks, fragmentation) and cuDNN's workspace come on top and are not counted.
+
+    Example, ResNet-50 eager: in conv2_x's projection, block input 64 x 56^2 = 200,704, the main branch's
+    and the projection's outputs and BN's copy 256 x 56^2 = 802,816 each: 200,704 + 3 x 802,816 = 2,609,152
+    values per image (10.4 MB in fp32), against 2 x 11,113,984 values the summed traffic charges.
+    """
+    return max(live_values, default=0.0)
+
+
+def transformer_inference_resident_bytes(seq_len: float, hidden: float, heads: float, value_bytes: float) -> float:
+    """Activation bytes one sequence keeps resident in a Transformer encoder's inference pass: ONE layer's
+    activations and attention scores, not every layer's (the argument of ``inference_peak_live_values``: a
+    layer's tensors are released once the next layer has its input, so layers do not accumulate).
+
+    Bounded by what training saves of one layer, Korthikanti et al. 2022 Eq. 1 with one layer,
+    s h (34 + 5 a s / h) bytes at 16-bit values (``activation_memory_bytes``), scaled to ``value_bytes``
+    per value: every tensor of the layer counted as if alive at once (the dropout masks too, which eval
+    does not make), so an upper bound. Example, BERT-Large (h 1024, a 16) at s = 384 in fp16:
+    384 x 1024 x (34 + 5 x 16 x 384 / 1024) = 393,216 x 64 = 25,165,824 bytes.
+    """
+    return activation_memory_bytes(seq_len, 1.0, hidden, heads, 1.0) * value_bytes / 2.0

@@ -18,7 +18,10 @@ each kernel asynchronously, so launches bind only when they outlast the device
 (``kernels.host_bound_time``); ``execution`` (eager / fused / graph) sets the kernel
 count, whether the elementwise kernels exist and the cost per launch. Training runs
 forward + backward = 3x the forward operations, traffic and launches (Kaplan et al.
-2020) and keeps weights, gradients, optimizer state and activations resident.
+2020) and keeps weights, gradients, optimizer state and every layer's activations resident; inference
+keeps the weights and, for a CNN whose layers are listed, only the peak live activations (the largest
+layer's input + output + what a residual add keeps, ``kernels.inference_peak_live_values``): with no
+autograd graph each tensor is freed after its last use.
 
 Efficiency: when the caller passes none, the Software wall's size-dependent tables
 (``efficiency.efficiency_for``: Calculon's GEMM table at the flops of one GEMM-class
@@ -38,7 +41,7 @@ The contract: ``SingleNodeModel.solve`` checks its arguments, builds a
 ``PerformanceProfile``. ``mlsysim.sweep`` runs ``roofline_columns``, the same
 arithmetic over lists of batch sizes.
 
-Why one module of ~700 lines: the workload plan, the float evaluation, the sweep's columns and
+Why one module of ~800 lines: the workload plan, the float evaluation, the sweep's columns and
 the notes ``solve`` writes into ``assumptions`` all read the same plan fields (kernel counts,
 GEMM and elementwise bytes, the weight update, the tables' efficiencies); kept together, a new
 term of the roofline is added in one file and the sweep cannot drift from the solve.
@@ -141,6 +144,9 @@ class WorkloadPlan:
     # The share of each listed layer's shorter side (math or traffic) that does not overlap the longer
     # (kernels.partial_overlap_time): DEFAULT_TENSOR_CORE_NON_OVERLAP in the tensor-core precisions, 0 (the roofline) else
     layer_non_overlap: float = 0.0
+    # Activation bytes per sample an inference pass keeps resident at its peak (memory_plan): for a CNN whose entry
+    # lists layer_shapes, the largest live set of one layer (CNNWorkload.peak_live_activation_values); else ``act``
+    resident_act: float = 0.0
 
 
 @plan
@@ -262,7 +268,42 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
         extra = kernels.conv_training_time_passes(conv_backward_ratio(precision)) - kernels.training_passes()
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
                         gemm_kernels, gemm_io, memory_kernels, update, *layers, sum(layers[0]), sum(layers[1]), sum(layers[2]),
-                        extra, DEFAULT_TENSOR_CORE_NON_OVERLAP if layers[0] and precision in NON_OVERLAP_PRECISIONS else 0.0)
+                        extra, DEFAULT_TENSOR_CORE_NON_OVERLAP if layers[0] and precision in NON_OVERLAP_PRECISIONS else 0.0,
+                        resident_act=inference_resident_activation_bytes(model, precision, execution, act, seq_len))
+
+
+def inference_resident_activation_bytes(model, precision: str, execution: str, act: float, seq_len: int | None = None) -> float:
+    """Activation bytes per sample an inference pass keeps resident: for a CNN whose entry lists ``layer_shapes``,
+    its peak live set (``CNNWorkload.peak_live_activation_values``; eager execution runs batch norm as its own
+    kernel, which writes a copy of each conv's output); for a Transformer whose entry lists its layer operators
+    (``layer_ops``), one layer's activations and scores for a ``seq_len`` sequence
+    (``kernels.transformer_inference_resident_bytes``); otherwise ``act``, the entry's activation figure (for a
+    CNN without its layers, the sum over layers, an upper bound; for another Transformer, the registry's
+    activation_bytes, none listed today)."""
+    if isinstance(model, CNNWorkload) and model.layer_shapes:
+        return kernels.activation_traffic_bytes(model.peak_live_activation_values(execution == "eager"), bytes_per_value(precision), 1.0)
+    if isinstance(model, TransformerWorkload) and model.layer_ops is not None:
+        return kernels.transformer_inference_resident_bytes(seq_len or model.seq_len, model.hidden_dim, model.heads,
+                                                            bytes_per_value(precision))
+    return act
+
+
+def inference_memory_note(model, w: WorkloadPlan, execution: str) -> str:
+    """The assumption ``solve`` states for what an inference pass keeps resident."""
+    if isinstance(model, CNNWorkload) and model.layer_shapes:
+        return (f"inference memory: weights + the peak live activations ({w.resident_act / 1e6:.4g} MB per sample: the largest "
+                "layer's input + output" + (" + the block input its residual add keeps" if model.residual else "")
+                + (" + eager batch norm's copy of the output" if execution == "eager" else "")
+                + ", kernels.inference_peak_live_values), not their sum over layers: no autograd graph, so each tensor is "
+                "freed after its last use; the allocator's reserve and cuDNN's workspace are not counted")
+    if isinstance(model, TransformerWorkload) and model.layer_ops is not None:
+        return (f"inference memory: weights + one layer's activations and attention scores ({w.resident_act / 1e6:.4g} MB per "
+                "sequence), not every layer's: what training saves of one layer (Korthikanti et al. 2022, "
+                "kernels.transformer_inference_resident_bytes), an upper bound on what is alive at once")
+    if w.resident_act > 0.0:
+        return (f"inference memory: weights + {w.resident_act / 1e6:.4g} MB of activations per sample, the sum over layers "
+                f"(an upper bound: {model.name} lists no layers, so its peak live set is unknown)")
+    return f"inference memory: weights only ({model.name} lists no per-layer activation figure, so none is counted)"
 
 
 def conv_backward_ratio(precision: str) -> float:
@@ -455,14 +496,16 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
 
 def memory_plan(model, precision: str, batch: int, seq_len: int | None, is_training: bool, recompute: bool,
                 workload: WorkloadPlan | None = None) -> MemoryFloats:
-    """Resident bytes: inference keeps weights + activations; training (mixed-precision Adam) adds gradients and 12 B/param.
+    """Resident bytes: inference keeps weights + the peak live activations (``WorkloadPlan.resident_act``: for a CNN
+    whose layers are listed, the largest live set of one layer, not the sum over layers, since nothing is saved for
+    backward); training (mixed-precision Adam) adds gradients and 12 B/param and keeps every layer's activations.
 
     ``workload`` (the same model, precision and seq_len) saves re-deriving the inference figures.
     """
     if not is_training:
         if workload is None:
             workload = workload_plan(model, precision, False, seq_len)
-        weights, acts = workload.resident_weights, workload.act * batch
+        weights, acts = workload.resident_weights, workload.resident_act * batch
         return MemoryFloats(weights, 0.0, 0.0, acts, weights + 0.0 + 0.0 + acts)
     b = bytes_per_value(precision)
     params = model._si["parameters"]
@@ -503,7 +546,8 @@ _MAX_NUDGES = 64
 
 
 def largest_inference_batch(hw, weights: float, act: float) -> float:
-    """The largest batch whose inference footprint (weights + act x b) passes ``memory_verdict``.
+    """The largest batch whose inference footprint (weights + act x b) passes ``memory_verdict``; ``act``: the
+    activation bytes per sample inference keeps resident (``WorkloadPlan.resident_act``).
 
     0 when even the weights do not fit, inf when activations cost nothing (or so
     little that every accepted batch size, up to ``checks.MAX_INT``, fits).
@@ -746,6 +790,7 @@ class SingleNodeModel:
         p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute,
                           workload=w, on_chip=on_chip, launch=launch, kernel_bandwidth_efficiency=kernel_bw_eff,
                           update_bandwidth_efficiency=update_bw_eff)
+        notes += [] if is_training else [inference_memory_note(model, w, execution)]
         mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
         return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training, notes, execution)
 

@@ -6,11 +6,13 @@ the bytes of weights, the bytes moved, and their ratio (arithmetic intensity).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import model_validator
 
 from ..core import checks
 from ..core.errors import InputError
-from ..core.types import Bytes, Count, Model, Ops, PositiveInt, Year
+from ..core.types import Bytes, Count, Model, Ops, PositiveInt, Year, _checked_by
 from ..core.units import make
 from ..physics import kernels
 from .precision import bytes_per_value, check_precision
@@ -83,6 +85,8 @@ class CNNWorkload(Workload):
     ``layer_shapes``: the GEMM-class layers themselves, one row per group of identical layers,
     ``(in_channels, out_channels, kernel, stride, out_size, count)`` (square kernels and maps; a fully
     connected layer is kernel 1, out_size 1), for the roofline applied layer by layer.
+    ``residual``: the layers sit in residual blocks whose input is kept for the block's add (a ResNet), which
+    ``peak_live_activation_values`` counts.
     """
 
     architecture: str = "CNN"
@@ -93,6 +97,7 @@ class CNNWorkload(Workload):
     kernels: PositiveInt | None = None
     fused_kernels: PositiveInt | None = None
     layer_shapes: tuple[tuple[int, ...], ...] | None = None
+    residual: Annotated[bool, _checked_by(checks.boolean)] = False  # True or False (no 'yes', no 1)
 
     @model_validator(mode="after")
     def _check_kernels(self):
@@ -128,6 +133,23 @@ class CNNWorkload(Workload):
             object.__setattr__(self, "_layer_tables", {})  # in the instance __dict__, like _si (see core.types.Model)
         self.__dict__["_layer_tables"][key] = table
         return table
+
+    def peak_live_activation_values(self, separate_norm: bool) -> float:
+        """Activation values per sample an inference pass keeps resident at its peak, from ``layer_shapes``
+        (``kernels.inference_peak_live_values`` over ``kernels.layer_live_values``): each layer's input
+        C_in (s H_out)^2 and output C_out H_out^2, with ``residual`` the block input a residual add keeps
+        (``kernels.residual_kept_values``: the widest output listed at the layer's input resolution), and with
+        ``separate_norm`` (eager) batch norm's copy of the output. 0 when the entry lists no layers."""
+        rows = self.layer_shapes or ()
+        widest: dict[int, float] = {}
+        for _, c_out, _, _, size, _ in rows:
+            widest[size] = max(widest.get(size, 0.0), float(c_out * size * size))
+        live = []
+        for c_in, c_out, _, stride, size, _ in rows:
+            ins, outs = float(c_in * (stride * size) ** 2), float(c_out * size * size)
+            kept = kernels.residual_kept_values(ins, widest.get(stride * size, 0.0)) if self.residual else 0.0
+            live.append(kernels.layer_live_values(ins, outs, kept, separate_norm))
+        return kernels.inference_peak_live_values(tuple(live))
 
     def activation_bytes_per_sample_si(self, precision: str, seq_len: int | None = None) -> float:
         """Activation traffic of the GEMM-class layers per sample: each conv output written once, read once by the next layer.
