@@ -423,8 +423,12 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
     host = w.kernels * w.hw_work * d.launch
     device = [g + e for g, e in zip(gemm, elementwise)]
     latency = [(t if t > host else host) + tax for t in device]
-    ops = [w.fwd * w.work * b for b in batches]
-    nbytes = [gemm_bytes(w, b) + w.elementwise * b + w.update_bytes for b in batches]
+    ops_per_sample = w.fwd * w.work  # evaluate's w.fwd * w.work * batch, in the same order
+    ops = [ops_per_sample * b for b in batches]
+    # gemm_bytes(w, b) + elementwise x b + update bytes, the same operations in the same order without a call per batch
+    fixed, per_sample = (w.layer_bytes_fixed, w.layer_bytes_per_sample) if w.layer_flops else (w.weights_read, w.act + w.gemm_io)
+    work, elementwise_bytes, update = w.work, w.elementwise, w.update_bytes
+    nbytes = [(fixed + per_sample * b) * work + elementwise_bytes * b + update for b in batches]
     return RooflineFloats(latency, compute, [m + e for m, e in zip(memory, elementwise)], ops, nbytes,
                           [host] * len(batches), device)
 
