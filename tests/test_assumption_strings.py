@@ -1,4 +1,4 @@
-"""The single-node solve's ``assumptions``, word for word and in order.
+"""The single-node (and a serving) solve's ``assumptions``, word for word and in order.
 
 The notes are written from the solve's inputs and the plan (kernel counts, table names, bytes per kernel); a
 change in how or when they are built must leave every string and its place unchanged, because labs and the
@@ -99,3 +99,15 @@ def test_assumptions_read_twice_are_the_same_list_and_can_be_extended():
     first.append("a caller's own note")
     assert r.assumptions[-1] == "a caller's own note"
     assert r.as_dict()["assumptions"] is first
+
+
+def test_serving_llama3_8b_single_length():
+    from mlsysim.solvers import ServingModel
+    r = ServingModel().solve("llama3_8b", "h100", seq_len=2048, batch_size=32, precision="fp16", efficiency=0.5)
+    assert r.assumptions == [
+        "efficiency=0.5 of dense peak; bandwidth_efficiency=1",
+        "each phase = weight GEMMs (2 x active parameters per token) then attention over the KV cache "
+        "(4 x layers x context x heads x head_dim per token), each on its own roofline",
+        "single length: a 2048-token prompt, and each decode step reads a KV cache of 2048 tokens (the last token's step)",
+        "KV cache in fp16, the weights' precision (default; pass kv_precision to change)",
+    ]
