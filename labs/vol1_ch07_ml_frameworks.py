@@ -95,7 +95,7 @@ def _(batch, fused, hw, kpl, lab, launch, model):
     fused_step = chapter.floats(chapter.step(model.value, hw.value, n_batch, min(n_fused, n_kpl), launch.value))
     split = chapter.split_chart({f"eager: {eager['kernels']:,} kernels": chapter.parts(eager),
                                  f"fused: {fused_step['kernels']:,} kernels": chapter.parts(fused_step)},
-                                f"{Models.get(model.value).name} on {Hardware.get(hw.value).name}, batch {n_batch}")
+                                [f"{Models.get(model.value).name}, batch {n_batch}", f"on {Hardware.get(hw.value).name}"])
     eager_tps = n_batch / eager["time"]
     # the same step at batch 1, to say what the batch bought (three solves per redraw keep it fast)
     single = chapter.floats(chapter.step(model.value, hw.value, 1, n_kpl, launch.value, n_fused))

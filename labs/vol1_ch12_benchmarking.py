@@ -107,8 +107,11 @@ def _(locked, study, update_ms):
         f"With the profile declared in advance ({_declared}), the engine predicts **{fmt(_ps.declared, 4)} {src.unit}** "
         f"for *{chapter.label(src)}* against **{fmt(src.measured, 4)} {src.unit}** published: "
         f"**{_ps.declared_error:+.1%}**. {fit.reason[0].upper() + fit.reason[1:]}. The fit sets the **{_param}** to "
-        f"**{fit.value:.3g}** (residual {fit.residual:+.1%}). The calibrated profile: compute efficiency "
-        f"{fit.efficiency:.3g}, bandwidth efficiency {fit.bandwidth_efficiency:.3g}.")
+        f"**{fit.value:.3g}** (residual {fit.residual:+.1%}). " + (
+            f"The calibrated profile: compute efficiency {fit.efficiency:.3g}, bandwidth efficiency "
+            f"{fit.bandwidth_efficiency:.3g}." if fit.framework_factor is None else
+            f"The calibrated profile is the factor, **{fit.framework_factor:.3g}**: every other case gets "
+            f"{fit.framework_factor:.3g} × its own table value."))
     if row.target_error is not None:
         verdict = (f"A change of {row.target_class} is held to **{row.target_error:.0%}**: the calibrated prediction "
                    + ("**meets it**." if row.met else "**misses it**."))
@@ -119,7 +122,7 @@ def _(locked, study, update_ms):
         breaks = (f"At the target the engine says **{_pt.bound}-bound**, not {chapter.wall_of(fit.parameter)}-bound: "
                   f"the {_param} fitted on the first case does not set the target's time, so the calibration "
                   "cannot carry over.")
-        if abs(_pt.calibrated - _pt.declared) > 1e-9 * abs(_pt.declared):
+        if fit.framework_factor is None and abs(_pt.calibrated - _pt.declared) > 1e-9 * abs(_pt.declared):
             breaks += (" Its point moves only because the calibrated profile holds the other efficiencies where the "
                        f"fit held them (compute {fit.efficiency:.3g}, bandwidth {fit.bandwidth_efficiency:.3g}), "
                        "not where the target's declared profile puts them.")
@@ -190,9 +193,13 @@ def _(lab, locked, study):
         f"- one measurement is one equation, so it fixes one unknown: *{study.source.id}* is "
         f"{chapter.declared(study.source.id).bound}-bound at the declared profile, so the unknown is the "
         f"{chapter.PARAMETER_WORDS.get(_f.parameter, _f.parameter)}\n"
-        f"- `mlsysim.calibrate` bisects on log({_f.parameter}) in [1e-4, 1] until prediction = "
-        f"{fmt(_f.measured, 4)}: {_f.parameter} = **{_f.value:.4g}**, predicted {fmt(_f.predicted, 4)} "
-        f"(residual {_f.residual:+.2%})\n"
+        + (f"- `mlsysim.calibrate` bisects on log({_f.parameter}) in [1e-4, 1] until prediction = "
+           f"{fmt(_f.measured, 4)}: {_f.parameter} = **{_f.value:.4g}**, predicted {fmt(_f.predicted, 4)} "
+           f"(residual {_f.residual:+.2%})\n" if _f.framework_factor is None else
+           f"- `mlsysim.calibrate` bisects on log(factor) in [1e-4, 1], η = factor × the Software wall's GEMM table "
+           f"at each case's kernel size and precision, until prediction = {fmt(_f.measured, 4)}: factor = "
+           f"**{_f.framework_factor:.4g}**, η = {_f.value:.4g} here, predicted {fmt(_f.predicted, 4)} "
+           f"(residual {_f.residual:+.2%}); the target gets the factor times its own table value\n") +
         f"- the target *{study.target.id}* with it: {fmt(_pt.calibrated, 4)} against {fmt(_r.measured, 4)} "
         f"{study.target.unit}; error = (predicted − measured) ÷ measured = **{_r.error:+.2%}** "
         f"(declared: {_r.default_error:+.2%})\n"
@@ -214,7 +221,10 @@ def _():
 
     - **One measurement fixes one number.** The fit cannot tell a slow kernel from slow memory:
       it fixes the efficiency of whichever term binds, and holds the other where the fit began
-      (the declared value, or the engine's plain default where the profile declares none).
+      (the declared value, or the engine's plain default where the profile declares none). A
+      compute-bound fit on a GPU the Software wall's tables describe is a factor on the GEMM table
+      instead: another case gets that factor times its own table value, so the table keeps how
+      efficiency changes with kernel size and precision, and the memory side keeps its tables.
     - **A calibration carries only as far as the binding wall.** Predict a case another wall
       binds (a batch-1 latency, bound by kernel launches, from a memory-bound large-batch fit) and
       the fitted efficiency does not enter its time at all: no calibration of it can help.

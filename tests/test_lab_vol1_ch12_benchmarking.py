@@ -53,16 +53,20 @@ def test_words_agree_with_the_calibration_report(src, tgt, scenario):
     text, d, _ = run_lab(LAB, controls)
     assert d["controls"] == controls and "Traceback" not in text
     s, t = _case(src), _case(tgt)
-    fit = cal.calibrate(s)
+    fit = cal.calibrate(s, fit=cal.TRANSFER_FIT)  # the fit `mlsysim validate`'s transfer report makes
     what, cls = chapter.change(s, t)
-    (row,) = cal.transfer(s, [(t, what, cls)])  # the engine's own transfer report, at test time
+    (row,) = cal.transfer(s, [(t, what, cls)], fit=cal.TRANSFER_FIT)  # the engine's own transfer report, at test time
     declared = measurements.predict(s)
     fit_text, explanation, verdict = d["fit_text"], d["explanation"], d["verdict"]
     # the fit: the declared error, the parameter and its value, the residual
     assert f"**{measurements.signed_error(declared.value, s.measured):+.1%}**" in fit_text
     assert f"**{chapter.PARAMETER_WORDS[fit.parameter]}** to **{fit.value:.3g}**" in fit_text
     assert f"(residual {fit.residual:+.1%})" in fit_text
-    assert f"compute efficiency {fit.efficiency:.3g}, bandwidth efficiency {fit.bandwidth_efficiency:.3g}" in fit_text
+    if fit.framework_factor is None:
+        assert f"compute efficiency {fit.efficiency:.3g}, bandwidth efficiency {fit.bandwidth_efficiency:.3g}" in fit_text
+    else:  # a factor on the GEMM table: the factor is what carries over
+        assert f"factor on the Software wall's GEMM table ({fit.framework_factor:.4g} x" in fit_text  # calibrate's reason
+        assert f"the factor, **{fit.framework_factor:.3g}**: every other case gets {fit.framework_factor:.3g} × its own" in fit_text
     # the transfer: the report's error, in words against the 10 % / 20 % targets
     assert f"**{row.error:+.1%}** ({_within(row.error)})" in explanation
     assert f"declared **{fmt(measurements.predict(t).value, 4)}**" in explanation
@@ -80,7 +84,7 @@ def test_words_agree_with_the_calibration_report(src, tgt, scenario):
     elif tuned.bound != wall:
         assert f"the engine says **{tuned.bound}-bound**, not {wall}-bound" in explanation
         moved = abs(tuned.value - measurements.predict(t).value) > 1e-9 * measurements.predict(t).value
-        assert ("Its point moves only because" in explanation) == moved
+        assert ("Its point moves only because" in explanation) == (moved and fit.framework_factor is None)
     elif abs(row.error) > abs(row.default_error):
         assert "made the target **worse**" in explanation
     else:
@@ -153,15 +157,17 @@ def test_controls_reach_every_check_yourself_variant():
 
 def test_answers_are_the_engine_s():
     fit_q, transfer_q = chapter.QUESTIONS
-    assert fit_q.expected({"case_id": "rn50-train-a100-amp"}) == pytest.approx(cal.calibrate(_case("rn50-train-a100-amp")).value)
+    for cid in ("rn50-train-a100-amp", "bert-pretrain-v100-fp16-s128"):  # a bandwidth fit and a factor on the GEMM table
+        assert fit_q.expected({"case_id": cid}) == pytest.approx(cal.calibrate(_case(cid), fit=cal.TRANSFER_FIT).value)
     s, t = _case("rn50-infer-v100-amp-b256"), _case("rn50-infer-t4-amp-b256")
-    (row,) = cal.transfer(s, [(t, "hardware", "GPU generation")])
+    (row,) = cal.transfer(s, [(t, "hardware", "GPU generation")], fit=cal.TRANSFER_FIT)
     assert transfer_q.expected({"pair": "rn50-infer-v100-amp-b256>rn50-infer-t4-amp-b256"}) == pytest.approx(
         t.measured * (1 + row.error), rel=1e-9)
 
 
 def test_prediction_is_the_report_s():
-    (row,) = cal.transfer(_case("rn50-train-a100-amp"), [(_case("rn50-train-v100-amp"), "hardware", "GPU generation")])
+    (row,) = cal.transfer(_case("rn50-train-a100-amp"), [(_case("rn50-train-v100-amp"), "hardware", "GPU generation")],
+                         fit=cal.TRANSFER_FIT)
     err = abs(row.error)
     bucket = ("within 10 %" if err <= 0.10 else "10 % to 20 %" if err <= 0.20 else "20 % to 50 %" if err <= 0.50
               else "more than 50 %")

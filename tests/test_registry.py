@@ -141,6 +141,9 @@ MODEL_FACTS = {
     # Devlin et al. 2019: Base L=12 H=768 A=12 110M; Large L=24 H=1024 A=16 340M
     "BERT_Base": ("language", 110e6, dict(layers=12, hidden_dim=768, heads=12, ffn_dim=3072, seq_len=512)),
     "BERT_Large": ("language", 340e6, dict(layers=24, hidden_dim=1024, heads=16, ffn_dim=4096, seq_len=512)),
+    # DeepLearningExamples' BertForQuestionAnswering (2019 modeling.py): the modules' parameters, vocab padded to 30,528
+    "BERT_Large_SQuAD": ("language", 335_150_082, dict(layers=24, hidden_dim=1024, heads=16, ffn_dim=4096, seq_len=384,
+                                                        vocab_size=30528, output_head="span")),
     # Llama 2 configs: 7B 32x4096, 32 heads (MHA), ffn 11008; 70B 80x8192, 64 heads, GQA 8, ffn 28672
     "Llama2_7B": ("language", 6.738e9, dict(layers=32, hidden_dim=4096, heads=32, kv_heads=32, ffn_dim=11008, vocab_size=32000, seq_len=4096)),
     "Llama2_70B": ("language", 68.98e9, dict(layers=80, hidden_dim=8192, heads=64, kv_heads=8, ffn_dim=28672, vocab_size=32000, seq_len=4096)),

@@ -4,6 +4,7 @@ Tolerance: 1e-9 relative for closed forms, 1e-3 for figures rounded in the comme
 """
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -37,12 +38,20 @@ def test_solver_interval_is_mtbf_plus_restart():
 
 
 def test_glm130b_case_counts_its_downtime():
-    # 96 DGX-A100: 1 / (768 / 79,230.09 + 96 / 30,161.45) = 1 / (0.0096933 + 0.0031828) = 77.663 h running,
-    # + 4.15 h mean downtime from the log = 81.81 h between interruptions on the wall clock
+    # 96 DGX-A100 at the mean RSC A100 hardware rate (round seven, rule 2): 5,429.86 / 96 = 56.561 h running,
+    # + 4.15 h mean downtime from the log = 60.71 h between interruptions on the wall clock
     case = next(c for c in measurements.load_cases()[1] if c.id == "glm130b-hardware-interruptions")
     p = measurements.predict(case)
-    assert p.value == pytest.approx(1 / (768 / GPU_H + 96 / NODE_H) + 4.15, rel=1e-6)  # the profile holds the rates rounded to 0.01 h
-    assert p.value == pytest.approx(81.81, rel=1e-3)
+    assert p.value == pytest.approx(5429.86 / 96 + 4.15, rel=1e-6)
+    assert p.value == pytest.approx(60.71, rel=1e-3)
+    # with Llama 3's classes (rule 3, rounds five and six): 1 / (768 / 79,230.09 + 96 / 30,161.45)
+    # = 1 / (0.0096933 + 0.0031828) = 77.663 h running, + 4.15 = 81.81 h
+    old = replace(case, config={**case.config, "classes": ["accelerator", "node"]},
+                  profile={"accelerator_mtbf_hours": 79230.09, "node_mtbf_hours": 30161.45})
+    assert measurements.predict(old).value == pytest.approx(1 / (768 / GPU_H + 96 / NODE_H) + 4.15, rel=1e-6)
+    # without the downtime the same case is the running MTBF alone
+    assert measurements.predict(replace(case, config={k: v for k, v in case.config.items() if k != "downtime"})).value == \
+        pytest.approx(5429.86 / 96, rel=1e-6)
 
 
 def test_b200_cases_by_hand():

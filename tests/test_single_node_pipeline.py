@@ -38,11 +38,11 @@ def test_the_published_pipelines_keep_up(cid, workers, host_cores):
 
 
 def test_a_pipeline_slower_than_the_accelerator_binds():
-    # the same A100 AMP row with the timm-measured cost: 16 workers / 5.20 ms = 3,076.9 images/s, below the
-    # accelerator's own rate, so the case runs at 3,076.9 and the Ingestion wall binds
-    case = _a100_amp(preprocessing="imagenet_jpeg_augment", data_workers=16, cpu_host="dgx_a100_epyc7742_2s")
+    # the same A100 AMP row with the timm-measured cost and 12 workers: 12 / 5.20 ms = 2,307.7 images/s, below the
+    # accelerator's own rate (the engine's ~2,860 images/s), so the case runs at 2,307.7 and the Ingestion wall binds
+    case = _a100_amp(preprocessing="imagenet_jpeg_augment", data_workers=12, cpu_host="dgx_a100_epyc7742_2s")
     acc = M.single_node_result(case).throughput.m_as("1/s")
-    supply = 16 / (TIMM_MS * 1e-3)
+    supply = 12 / (TIMM_MS * 1e-3)
     assert acc > supply
     p = M.predict(case)
     assert p.value == pytest.approx(supply, rel=1e-3) and p.bound == "ingestion"

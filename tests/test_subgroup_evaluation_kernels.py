@@ -84,3 +84,15 @@ def test_replicas_for_load_by_hand():
     assert kernels.replicas_for_load(0, 1, 64) == 1
     with pytest.raises(InputError, match="replica_rate"):
         formulas.calc_replicas_for_load("100 1/s", "0 1/s")
+
+
+def test_the_largest_accepted_number_of_comparisons_gives_a_finite_count():
+    # comparisons up to 1e15 are accepted; Bonferroni's alpha there is 0.05 / 1e15 = 5e-17, whose upper quantile
+    # z(1 - 2.5e-17) cannot be read as inv_cdf(1 - 2.5e-17) (that argument rounds to 1.0): it is -z(2.5e-17), the z
+    # whose upper tail erfc(z / sqrt 2) / 2 is 2.5e-17 (the definition of the tail, checked here with math.erfc)
+    z = -kernels.normal_quantile(2.5e-17)
+    assert 0.5 * math.erfc(z / math.sqrt(2.0)) == pytest.approx(2.5e-17, rel=1e-6)
+    # n = [z sqrt(2 x 0.89 x 0.11) + 0.84162 x 0.44227]^2 / 0.0004 at the two-point gap above
+    by_hand = (z * math.sqrt(2 * 0.89 * 0.11) + 0.84162 * math.sqrt(0.09 + 0.1056)) ** 2 / 0.0004
+    n = formulas.calc_subgroup_sample_size(0.90, 0.02, comparisons=10 ** 15).magnitude
+    assert math.isfinite(n) and n == pytest.approx(by_hand, rel=1e-4)

@@ -17,12 +17,17 @@ regression fails and an improvement passes:
                                                 traffic and the pre-XQA per-query-head KV reads that score the two
                                                 Llama-70B cases once pending; 25.5% / 66.3% over 11 before
                                                 input/output lengths, the per-operator decode and the 9 TP cases)
-    reliability            5     23.1%    62.7%   (with a B200 cluster's GPU failures and GLM-130B's logged restart downtime
-                                                   (wall clock = MTBF + downtime); 28.5% / 69.1% over 4 with
+    reliability            7     48.3%   121.6%   (with Meta's RSC-1 and RSC-2 hardware rates each predicted from the other and
+                                                   GLM-130B from their mean A100 rate: two A100 fleets of one operator differ
+                                                   2.8x; 23.1% / 62.7% over 5 with a B200 cluster's GPU failures and GLM-130B's
+                                                   logged restart downtime (wall clock = MTBF + downtime); 28.5% / 69.1% over 4 with
                                                    Meta RSC's one-node rate for its 1,024-GPU jobs and for OPT's A100s,
                                                    Llama 3's classes where a source counts only some; 94.3% / 102.4%
                                                    over 2 with Llama 3's H100 classes for every fleet)
-    single_node           18     12.9%    25.8%   (19.1% / 54.4% before the eager host floor (48 us per operator from
+    single_node           18      8.8%    21.3%   (7.9% / 22.7% before SQuAD's own model (span head), the masked-LM loss and the operators outside BERT's
+                                                   layers; 10.8% / 22.7% before the tensor cores' partial overlap per layer; 12.9% / 25.8% before the A100 80GB's
+                                                   measured HBM ceiling and the backward convolutions at DeepBench's measured time;
+                                                   19.1% / 54.4% before the eager host floor (48 us per operator from
                                                    Fernandez et al. 2023's released latencies, autocast's weight-cast
                                                    operators), the roofline per layer with fp32 Winograd and
                                                    torch.matmul's copies of BERT's permuted Q, K, V;
@@ -36,7 +41,7 @@ regression fails and an improvement passes:
                                                    kernels; 98.9% / 179.6% before the CNN activation traffic)
     vendors                9      7.3%    22.2%   (7 cases, 59.7% / 116.4%, before the weight-only kernels, size-dependent
                                                   streams and the two TP 8 rows; bottleneck right in 4 of 4)
-    overall               80      8.9%    26.1%   (9.9% / 32.8% over 79 before the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 10.1% / 32.8% before the weight update's traffic; 13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
+    overall               82      8.6%    27.2%   (9.3% / 27.8% before this round's single-node physics; 8.9% / 26.1% over 80 before the two RSC cases; 9.9% / 32.8% over 79 before the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 10.1% / 32.8% before the weight update's traffic; 13.3% / 47.5% over 77 before the serving tables; 17.9% / 64.4% before the
                                                   distributed round three; 22.4% / 102.2% over 73 before the weight-only kernels
                                                   and the single-node Transformer traffic; docs/validation.md has each)
 
@@ -210,15 +215,20 @@ THRESHOLDS = {  # category: (median, p90) ceilings
     # convention (13.0% / 27.1% before, 2026-12-01)
     "energy_carbon": (0.04, 0.10),
     "llm_serving": (0.11, 0.30),  # 9.7% / 27.8% with the size tables per kernel, launches, decoder traffic, pre-XQA KV reads
-    "reliability": (0.25, 0.65),  # 23.1% / 62.7% over 5 with the B200 cluster's GPU failures and GLM-130B's restart downtime
-    # (28.5% / 69.1% over 4 before); rates from the same fleet at another size or the same generation
+    "reliability": (0.50, 1.25),  # 48.3% / 121.6% over 7 with RSC-1 and RSC-2 predicted from each other and GLM-130B from
+    # their mean A100 hardware rate (rule 2); 23.1% / 62.7% over 5 with the B200 cluster's GPU failures and GLM-130B's
+    # restart downtime (28.5% / 69.1% over 4 before); rates from the same fleet at another size or the same generation
     # (94.3% / 102.4% over 2 with Llama 3's H100 classes for every fleet; 299.5% / 524.8% with one per-GPU MTBF)
-    "single_node": (0.14, 0.29),  # 12.9% / 25.8% with the eager host floor (48 us per operator, Fernandez et al. 2023) and
+    "single_node": (0.10, 0.23),  # 8.8% / 21.3% with SQuAD's own model (span head), the masked-LM loss as DeepLearningExamples
+    # runs it and the operators outside BERT's layers (7.9% / 22.7% before); 7.9% / 22.7% with the tensor cores' partial overlap per layer (0.644, Azure's A100
+    # GEMM of a conv's shape; 10.8% / 22.7% before); 10.8% / 22.7% with the A100 80GB's measured HBM ceiling (Azure STREAM, 0.812) and the
+    # backward convolutions at DeepBench's measured 2.39x / 2.51x their forwards (12.9% / 25.8% before);
+    # 12.9% / 25.8% with the eager host floor (48 us per operator, Fernandez et al. 2023) and
     # autocast's weight-cast operators, the roofline layer by layer (ResNet-50's layer_shapes) with Winograd for fp32 3x3 convs,
     # and torch.matmul's copies of BERT's permuted Q, K, V (19.1% / 54.4% before); 19.1% / 54.4% with the weight update's traffic and autocast's casts (20.7% / 56.0% before); 20.7% / 56.0% with V100/T4 sustained-bandwidth ceilings and NCHW transposes (23.5% / 82.4% before); BERT's memory-bound kernels, V100 GEMM ceiling, HBM table for separate kernels
     "vendors": (0.10, 0.25),  # gpt-fast batch-1 decoding (A100, MI250X) and two TP 8 rows: 7.3% / 22.2% with the weight-only kernels'
     # achieved bandwidth and size-dependent streams (60.5% / 117.4% before, int8/int4 as pure bandwidth)
-    "overall": (0.10, 0.30),  # 8.9% / 26.1% over 80 with the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 9.9% / 32.8% over 79 with the weight update's traffic; 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
+    "overall": (0.10, 0.30),  # 8.6% / 27.2% over 82 with this round's single-node physics; 9.3% / 27.8% over 82 with the two RSC hardware-rate cases; 8.9% / 26.1% over 80 with the eager host floor, the CNN roofline per layer, BERT's operand copies and the B200 case; 9.9% / 32.8% over 79 with the weight update's traffic; 10.1% / 32.8% over 79 (13.3% / 47.5% over 77 before the serving tables; 22.4% / 102.2% before the weight-only kernels)
 }
 
 
@@ -236,8 +246,8 @@ def test_error_thresholds_today(report, name):
     assert s.p90 <= p90, f"{name}: p90 |error| {s.p90:.1%} > {p90:.0%}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17's per-category target (<= 15%) is not met by reliability (23.1%: a failure rate "
-                   "belongs to a fleet)")
+@pytest.mark.xfail(strict=True, reason="issue 17's per-category target (<= 15%) is not met by reliability (48.3%: a failure rate "
+                   "belongs to a fleet; two A100 clusters of one operator differ 2.8x, validation/reliability.toml)")
 def test_issue_targets(report):
     assert report.overall.median <= 0.10
     for s in report.categories:
@@ -245,10 +255,10 @@ def test_issue_targets(report):
 
 
 def test_committed_ceilings_fail_the_check(tmp_path, capsys):
-    # a category whose cases are 13-84% off (median 23.1%) exceeds a 15% ceiling, and only that one
+    # a category whose cases are 13-178% off (median 48.3%) exceeds a 15% ceiling, and only that one
     src = Path(measurements.validation_dir()) / "reliability.toml"
     text = src.read_text(encoding="utf-8")
-    (tmp_path / "reliability.toml").write_text(text.replace("ceiling = { median = 0.25, p90 = 0.65 }",
+    (tmp_path / "reliability.toml").write_text(text.replace("ceiling = { median = 0.50, p90 = 1.25 }",
                                                             "ceiling = { median = 0.15, p90 = 0.15 }"), encoding="utf-8")
     report = validation.run(tmp_path, transfers=False)
     failures = validation.exceeded(report)
@@ -258,7 +268,7 @@ def test_committed_ceilings_fail_the_check(tmp_path, capsys):
     # the shipped data meets every ceiling it commits to (this is what scripts/test.sh runs)
     assert validation.exceeded(validation.run(transfers=False)) == []
     assert "mlsysim validate --check" in (ROOT / "scripts" / "test.sh").read_text()
-    bad = text.replace("ceiling = { median = 0.25, p90 = 0.65 }", "ceiling = { median = -1 }")
+    bad = text.replace("ceiling = { median = 0.50, p90 = 1.25 }", "ceiling = { median = -1 }")
     (tmp_path / "reliability.toml").write_text(bad, encoding="utf-8")
     with pytest.raises(InputError, match="ceiling.median"):
         measurements.load_cases(tmp_path)
@@ -376,8 +386,13 @@ def test_calibrate_recovers_a_compute_efficiency():
     # latency = 256 x 8,178,368,512 / (312e12 x 0.15) + 10e-6 (dispatch tax) s; throughput = 256 / latency
     # (re-derived for the per-layer roofline: at 0.3 of peak the ridge, 45.9 flop/B, would make the 1x1 convs
     # of conv2_x memory-bound)
-    latency = 256 * 8_178_368_512 / (312e12 * 0.15) + 10e-6
-    measured = 256 / latency  # ~5,720 images/s
+    # With the tensor cores' partial overlap (0.644 of each layer's shorter side, here its traffic, is not hidden:
+    # Azure's A100 cuBLASLt GEMM 802,816 x 192 x 768, defaults.DEFAULT_TENSOR_CORE_NON_OVERLAP) add 0.644 x the
+    # layers' traffic at the datasheet 2.039e12 B/s: weights 2 x 25,502,912 B + 256 x 2 x (11,113,984 + 10,662,400 +
+    # 3,048) B of inputs and outputs = 11,202,075,008 B -> 5.494 ms x 0.644 = 3.538 ms
+    traffic = 2 * 25_502_912 + 256 * 2 * (11_113_984 + 10_662_400 + 3048)
+    latency = 256 * 8_178_368_512 / (312e12 * 0.15) + 0.644 * traffic / 2.039e12 + 10e-6
+    measured = 256 / latency  # ~5,300 images/s
     p = cal.calibrate({"kind": "single_node", "model": "resnet50", "hardware": "a100_80gb", "batch": 256,
                        "precision": "fp16", "execution": "fused", "measured": {"value": measured, "unit": "1/s"}})
     assert p.parameter == "efficiency"
@@ -456,7 +471,18 @@ def test_transfer_rows_use_the_fitted_value(report):
 # With a factor on the GEMM table for the compute-bound BERT fit (calibrate.TRANSFER_FIT; the memory side keeps its
 # tables): BERT fp16 s128 -> fp32 s128 -34.7% -> -21.0%, so batch or precision: 1 of 4 within 10%, median 11.9%,
 # worst 21.0% (|errors| 9.2, 11.0, 12.8, 21.0: median (11.0 + 12.8) / 2 = 11.9); GPU generation unchanged (memory-bound fits)
-TRANSFER_CEILINGS = {"batch or precision": (0.13, 0.22), "GPU generation": (0.13, 0.14)}  # (median, worst)
+# With the A100 80GB's measured HBM ceiling and the measured backward convolutions: A100 AMP -> TF32 -11.0% -> -9.4% (met),
+# so batch or precision 2 of 4 within 10%, median 11.1% (|errors| 9.2, 9.4, 12.8, 21.0: (9.4 + 12.8) / 2), worst 21.0%;
+# GPU generation 2 of 2 within 20%, median 13.05% (A100 AMP -> V100 AMP -11.9% -> -12.7%, V100 -> T4 +13.4%), worst 13.4%
+# With the tensor cores' partial overlap per layer (0.644 of the shorter side, Azure's A100 GEMM of a conv's shape):
+# A100 AMP -> TF32 -5.7%, V100 AMP b256 -> b64 +8.6%, -> FP32 b256 -7.8% (met; -12.8% before), BERT fp16 -> fp32 -21.0%:
+# batch or precision 3 of 4 within 10%, median (7.8 + 8.6) / 2 = 8.2%, worst 21.0%. GPU generation 2 of 2 within 20% but
+# wider: A100 AMP -> V100 AMP -14.2%, V100 AMP -> T4 AMP +18.1% (the V100 fit's bandwidth efficiency, 0.846 of the datasheet
+# with the declared row now -1.0%, is carried to the T4, whose own table stops at its measured 0.6875): median 16.1%, worst 18.1%
+# With the masked-LM loss as DeepLearningExamples runs it and the operators outside BERT's layers: BERT fp16 s128 -> fp32
+# s128 -21.0% -> -20.3% (|errors| 5.7, 7.8, 8.6, 20.3: median (7.8 + 8.6) / 2 = 8.2%, worst 20.3%); the fitted factor (0.823)
+# stands in for ~46 ms a micro-batch outside the encoder layers, not a GEMM rate (tests/test_bert_pretraining_step.py)
+TRANSFER_CEILINGS = {"batch or precision": (0.09, 0.21), "GPU generation": (0.17, 0.19)}  # (median, worst)
 
 
 def test_transfer_summary_by_hand():
@@ -491,8 +517,17 @@ def test_transfer_to_another_gpu_generation_meets_its_target(report):
     assert rows and all(r.met for r in rows), [(r.target, r.error) for r in rows]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17's batch/precision transfer target (10%) is not met: a precision or batch "
-                                       "change moves ResNet-50 and BERT between walls the one fitted efficiency does not govern")
+def test_resnet_batch_and_precision_transfers_meet_their_target(report):
+    # issue 17: calibrated on one measurement, another batch size or precision of the same workload within 10%: ResNet-50's
+    # three rows (A100 AMP -> TF32, V100 AMP b256 -> b64 and -> FP32 b256) since the backward convolutions at DeepBench's
+    # measured time and the tensor cores' partial overlap (-11.0% / +9.2% / -12.8% before)
+    rows = [r for r in report.transfers if r.target_class == "batch or precision" and r.calibrated_on.startswith("rn50-")]
+    assert len(rows) == 3 and all(r.met for r in rows), [(r.target, r.error) for r in rows]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17's batch/precision transfer target (10%) is not met by BERT-Large fp16 -> fp32 "
+                                       "(-20.3%): the factor fitted at fp16 stands in for ~46 ms a micro-batch outside the "
+                                       "encoder layers that no code or measurement at hand names (tests/test_bert_pretraining_step.py)")
 def test_transfer_targets_met(report):
     assert all(r.met for r in report.transfers if r.met is not None)
 

@@ -1859,7 +1859,9 @@ def two_proportion_sample_size(p1: float, p2: float, alpha: float, power: float)
     if gap == 0:
         return math.inf
     pbar = 0.5 * (p1 + p2)
-    za, zb = normal_quantile(1.0 - alpha / 2.0), normal_quantile(power)
+    # z(1 - alpha/2) as -z(alpha/2) (the normal is symmetric): 1 - alpha/2 rounds to 1.0 once alpha < 2.2e-16
+    # (a Bonferroni alpha over ~1e15 comparisons), where the quantile is undefined; alpha/2 itself stays exact
+    za, zb = -normal_quantile(alpha / 2.0), normal_quantile(power)
     root = za * math.sqrt(2.0 * pbar * (1.0 - pbar)) + zb * math.sqrt(p1 * (1.0 - p1) + p2 * (1.0 - p2))
     return root * root / (gap * gap)
 
@@ -2607,3 +2609,141 @@ def framework_scaled_efficiency(framework_factor: float, table_efficiency: float
     """
     scaled = framework_factor * table_efficiency
     return 1.0 if scaled > 1.0 else scaled
+
+
+# --- Accuracy: CNN convolutions, 16-bit vs 32-bit ---
+
+def weighted_time_ratio(numerator_times: tuple, denominator_times: tuple, counts: tuple) -> float:
+    """sum_i n_i a_i / sum_i n_i b_i: how many times longer kernels a take than kernels b over a network that
+    runs shape i n_i times (e.g. a = backward, b = forward convolution times measured per layer shape).
+
+    Example: shapes run 3 and 1 times with (a, b) = (2.5, 1.0) and (4.0, 2.0) ms: (7.5 + 4) / (3 + 2) = 2.3.
+    """
+    num = sum(n * a for n, a in zip(counts, numerator_times))
+    den = sum(n * b for n, b in zip(counts, denominator_times))
+    return num / den
+
+
+def conv_training_time_passes(backward_ratio: float) -> float:
+    """Forward-pass times one training step of a convolution takes: the forward, then the data-gradient and
+    weight-gradient convolutions, ``backward_ratio`` times the forward's time together: 1 + ratio.
+
+    Counting flops gives 1 + 2 = 3 (Kaplan et al. 2020, Sec. 2.1); measured cuDNN kernels take longer
+    backward than the flops say (Baidu DeepBench's V100 convolution sheets: 2.39 on the tensor cores, 2.51
+    on the CUDA cores over ResNet-50's layer shapes, ``solvers.defaults``), so 3.39 and 3.51.
+    """
+    return 1.0 + backward_ratio
+
+
+def partial_overlap_time(compute_time: float, memory_time: float, non_overlap: float) -> float:
+    """One kernel whose math and memory traffic overlap only in part: max(c, m) + n x min(c, m).
+
+    n = 0 is the roofline (Williams, Waterman & Patterson 2009: the two overlap fully); n = 1 adds them, as
+    the Execution-Cache-Memory model adds the data transfers a core cannot overlap with its work (Treibig &
+    Hager 2010, "Introducing a Performance Model for Bandwidth-Limited Loop Kernels", PPAM). The term
+    matters near the ridge, where c and m are alike. Example: c = 0.88 ms, m = 0.93 ms, n = 0.644:
+    0.93 + 0.644 x 0.88 = 1.50 ms, where the roofline gives 0.93 ms.
+    """
+    if compute_time > memory_time:
+        return compute_time + non_overlap * memory_time
+    return memory_time + non_overlap * compute_time
+
+
+def non_overlap_fraction(measured_time: float, compute_time: float, memory_time: float) -> float:
+    """The n of ``partial_overlap_time`` a measured kernel time implies: (t - max(c, m)) / min(c, m).
+
+    Example: a kernel measured at 1.50 ms whose math alone takes 0.88 ms and traffic 0.93 ms:
+    (1.50 - 0.93) / 0.88 = 0.648 of its shorter side was not hidden.
+    """
+    longer, shorter = (compute_time, memory_time) if compute_time > memory_time else (memory_time, compute_time)
+    return (measured_time - longer) / shorter
+
+
+def layer_overlap_time(flops: tuple, weight_bytes: tuple, io_bytes: tuple, seconds_per_flop: float,
+                       seconds_per_weight_byte: float, seconds_per_io_byte: float, non_overlap: float) -> float:
+    """``layer_roofline_time`` with each layer's math and traffic overlapping in part (``partial_overlap_time``):
+    T = sum_i max(c_i, m_i) + n min(c_i, m_i); n = 0 gives ``layer_roofline_time``.
+
+    Example: layers (2 s compute, 1 s traffic) and (1 s, 3 s) at n = 0.5: (2 + 0.5) + (3 + 0.5) = 6 s (5 s at n = 0).
+    """
+    total = 0.0
+    for f, w, a in zip(flops, weight_bytes, io_bytes):
+        total += partial_overlap_time(f * seconds_per_flop, w * seconds_per_weight_byte + a * seconds_per_io_byte, non_overlap)
+    return total
+
+
+def layer_overlap_times(flops: tuple, weight_bytes: tuple, io_bytes: tuple, batches: list, seconds_per_flop: float,
+                        seconds_per_weight_byte: float, seconds_per_io_byte: float, non_overlap: float) -> list:
+    """``layer_overlap_time`` for each batch size of ``batches`` (per-sample scales as in ``layer_roofline_times``).
+
+    Since max(c, m) + n min(c, m) = (1 - n) max(c, m) + n (c + m), each batch's sum is (1 - n) x the roofline
+    sum (``layer_roofline_times``) + n x (all layers' compute + traffic), both linear in b.
+    Example: layers (2 s, 1 s) and (1 s, 3 s) per sample at n = 0.5: 0.5 x 5 b + 0.5 x 7 b = 6 b s.
+    """
+    roof = layer_roofline_times(flops, weight_bytes, io_bytes, batches, seconds_per_flop, seconds_per_weight_byte,
+                                seconds_per_io_byte)
+    if non_overlap == 0.0:
+        return roof
+    per_sample = sum(flops) * seconds_per_flop + sum(io_bytes) * seconds_per_io_byte
+    fixed = sum(weight_bytes) * seconds_per_weight_byte
+    return [(1.0 - non_overlap) * r + non_overlap * (fixed + per_sample * b) for r, b in zip(roof, batches)]
+
+
+# --- Accuracy: BERT's task heads and DeepLearningExamples' pre-training step ---
+
+
+def looked_up_free_parameters(active: float, embedding: float, tied_decoder: float = 0.0) -> float:
+    """Parameters a token's forward pass multiplies when its embedding tables are only looked up:
+    active - embedding + tied_decoder.
+
+    An embedding lookup gathers one row per token and multiplies nothing, so the 2 N flop per token
+    convention (Kaplan et al. 2020, Sec. 2.1, which leaves the embeddings out of N) counts the tables only
+    where an output layer multiplies them: BERT's masked-LM decoder is tied to the word table (h x vocab,
+    Devlin et al. 2019, Sec. 3.1), SQuAD's span head is not (Sec. 4.2: start and end vectors, h x 2).
+    Example: BERT-Large for SQuAD in DeepLearningExamples (vocab padded to 30,528): 335,150,082 parameters,
+    31,787,008 in the word, position and token-type tables -> 303,363,074 multiplied per token.
+    """
+    return active - embedding + tied_decoder
+
+
+def masked_lm_loss_traffic_values(vocab: float) -> float:
+    """Values one token's masked-LM head and loss move in a training step, forward + backward, beyond the
+    GEMMs' inputs: 12 x vocab.
+
+    Read off NVIDIA DeepLearningExamples' BERT code of 2019 (commit 3d3ff3e1, the pytorch:19.07 tables):
+    modeling.py's BertLMPredictionHead scores EVERY position, ``self.decoder(hidden_states) + self.bias``
+    (a GEMM, then a separate bias add), and BertForPreTraining's ``CrossEntropyLoss(ignore_index=-1)`` over
+    ``prediction_scores.view(-1, vocab_size)`` (log_softmax, then nll_loss) on all of them, the unmasked
+    positions ignored only inside the loss; amp O2 runs it on the fp16 logits (the model returns the loss,
+    so amp's fp32 output cast touches a scalar). Per token:
+      forward:  GEMM writes vocab (1); bias add reads + writes (2); log_softmax reads + writes (2)   = 5
+      backward: nll_loss's zeroed gradient written (1); log_softmax backward reads the gradient and its
+                output, writes (3); the bias gradient's reduction reads (1); the decoder's dgrad and
+                wgrad GEMMs read the gradient (2)                                                     = 7
+    The inference script (no labels) runs the forward's GEMM and bias add: ``logits_traffic_values``'s 3.
+    """
+    return 12.0 * vocab
+
+
+def bert_outer_operators(output_head: str, training: bool) -> float:
+    """Eager operators one BERT forward pass runs outside its encoder layers, each a kernel launch, counted
+    off NVIDIA DeepLearningExamples' modeling.py of 2019 (commit 3d3ff3e1, the pytorch:19.07 tables).
+
+    Front (BertModel.forward, BertEmbeddings.forward): the extended attention mask's ``.to(dtype)``,
+    ``1.0 - mask`` and ``* -10000.0`` (3); ``torch.arange`` for the positions, the word, position and
+    token-type lookups, two adds, the layernorm and the dropout (8; in eval the dropout launches nothing: 7);
+    the pooler's ``F.linear`` and jit-scripted ``bias_tanh`` (2). Views (unsqueeze, expand_as, split,
+    squeeze) launch nothing.
+    "masked_lm" (BertPreTrainingHeads): the transform's ``F.linear``, jit ``bias_gelu`` and layernorm, the
+    decoder's GEMM and its separate ``+ self.bias``, the NSP linear (6); with labels (training), the two
+    CrossEntropyLoss calls (log_softmax + nll_loss each) and their sum (5).
+    "span" (BertForQuestionAnswering): ``qa_outputs`` (1); with positions (training), two ``clamp_``, two
+    CrossEntropyLoss calls (4) and ``(start_loss + end_loss) / 2`` (2): 8.
+    masked_lm: 24 in training, 18 in inference; span: 22 and 13.
+    """
+    front = 3.0 + (8.0 if training else 7.0) + 2.0
+    if output_head == "masked_lm":
+        return front + 6.0 + (5.0 if training else 0.0)
+    if output_head == "span":
+        return front + 1.0 + (8.0 if training else 0.0)
+    return 0.0

@@ -168,3 +168,32 @@ DEFAULT_WINOGRAD_TILE = 2
 DEFAULT_MIXED_PRECISION = "master"
 MIXED_PRECISIONS = ("master", "autocast")
 
+
+# The time a CNN's backward convolutions (data gradient + weight gradient) take, as a multiple of the forward
+# convolution of the same layer: Baidu DeepBench, results/train/DeepBench_NV_V100.xlsx (V100, CUDA 10.1.243,
+# cuDNN 7.6.2), 'Forward', 'wrt Inputs' and 'wrt Parameters' (msec) of the 14 ResNet-50 v1.5 convolution shapes the
+# sheets list (44 of its 53 convolutions: all but conv1, the three stride-2 3x3s and five stage-entry 1x1s), at the
+# sheets' largest batch (N = 16), each shape counted as often as the network runs it: sum(count x (dgrad + wgrad)) /
+# sum(count x forward) = 2.39 on the tensor cores (sheet 'Results - FP16 ip, Mixed math', IMPLICIT_PRECOMP_GEMM
+# throughout) and 2.51 on the CUDA cores (sheet 'Results FP32', Winograd for the 3x3 layers, as the forward the
+# engine charges), where counting flops gives 2 (Kaplan et al. 2020). At N = 8 the same sums give 2.85 and 2.41,
+# so the figure is known to about +-15%. The engine charges a CNN's listed layers 1 + ratio forward-pass times per
+# training step (kernels.conv_training_time_passes): tensor-core precisions (TENSOR_CORE_PRECISIONS) take the
+# first, fp32 the second, on any part (DeepBench measured no other; an assumption off the V100).
+DEFAULT_CONV_BACKWARD_RATIO_TENSOR_CORE = 2.39
+DEFAULT_CONV_BACKWARD_RATIO_CUDA_CORE = 2.51
+
+# How much of the shorter of a tensor-core convolution's math and memory traffic does not hide behind the longer
+# (kernels.partial_overlap_time: time = max + n x min): one measured cuBLASLt fp16 GEMM of a convolution's shape on
+# an A100-SXM4-80GB, 802,816 x 192 x 768 (M = 256 x 56 x 56, the implicit GEMM of a conv2_x-like layer at batch
+# 256), 157.8 TFLOP/s (Azure AI benchmarking guide, ND A100 v4 results, 'GEMM CuBLASLt'): 236.76 GFLOP in 1.500 ms,
+# where its math at the GEMM table's 0.859 of 312 TFLOP/s takes 0.883 ms and its 1.542 GB at the A100 80GB's HBM
+# ceiling (0.812 of 2,039 GB/s) 0.931 ms: n = (1.500 - 0.931) / 0.883 = 0.644 (the roofline's full overlap
+# would give 0.931 ms). Checked against a second source it was not taken from: DeepBench's V100 fp16 forward
+# convolutions of the 44 ResNet-50 layers it lists (N = 16) take 2.100 ms, 1.37x the per-layer roofline's 1.533 ms
+# and 1.05x its 2.003 ms with n = 0.644. The CUDA-core (fp32) sheet shows no such loss (0.93x the roofline; 0.82x
+# with n = 0.644), so fp32 keeps n = 0. Applied to a CNN's listed layers in the 16-bit and TF32 tensor-core
+# precisions (NON_OVERLAP_PRECISIONS: fp16 measured, bf16 and tf32 on the same tensor-core pipes; int8 and fp8 have
+# no measurement and keep the roofline) on any part (measured on NVIDIA's; an assumption elsewhere).
+DEFAULT_TENSOR_CORE_NON_OVERLAP = 0.644
+NON_OVERLAP_PRECISIONS = ("fp16", "bf16", "tf32")

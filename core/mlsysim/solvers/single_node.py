@@ -6,7 +6,10 @@
 (Williams, Waterman & Patterson 2009, per kernel class). A CNN whose entry lists its layers
 (``layer_shapes``) takes the first term layer by layer, sum_i max(flops_i / rate, bytes_i / bandwidth)
 (``kernels.layer_roofline_time``: each conv reads its input and weights and writes its output once), and
-in fp32 on NVIDIA CUDA cores its 3x3 stride-1 convolutions run Winograd (``winograd_reduction``). GEMM bytes are the weights read
+in fp32 on NVIDIA CUDA cores its 3x3 stride-1 convolutions run Winograd (``winograd_reduction``); in fp16, bf16 and tf32
+each layer's shorter side (math or traffic) hides only in part (``kernels.partial_overlap_time``,
+DEFAULT_TENSOR_CORE_NON_OVERLAP), and a training step charges the layers 1 + the measured backward-over-forward
+convolution time (``conv_backward_ratio``) instead of the flops' 3 passes. GEMM bytes are the weights read
 plus the activations each GEMM-class layer writes and the next reads (for a CNN, every
 conv output once each way); elementwise bytes are those of the separate batch-norm,
 activation, add and pooling kernels an eager framework runs between them, which cannot
@@ -59,7 +62,8 @@ from .defaults import (ATTENTION_GEMMS_PER_TRANSFORMER_LAYER, DEFAULT_BANDWIDTH_
                        DEFAULT_MEMORY_FORMAT, DEFAULT_MIXED_PRECISION, DROPOUT_KERNELS_PER_TRANSFORMER_LAYER, EXECUTION_LAUNCH,
                        MIXED_PRECISIONS,
                        GEMMS_PER_TRANSFORMER_LAYER, MEMORY_FORMATS, MEMORY_KERNELS_PER_TRANSFORMER_LAYER, TENSOR_CORE_PRECISIONS,
-                       DEFAULT_WINOGRAD_TILE)
+                       DEFAULT_WINOGRAD_TILE, DEFAULT_CONV_BACKWARD_RATIO_CUDA_CORE, DEFAULT_CONV_BACKWARD_RATIO_TENSOR_CORE,
+                       DEFAULT_TENSOR_CORE_NON_OVERLAP, NON_OVERLAP_PRECISIONS)
 from .efficiency import efficiency_for_key, efficiency_table_name, launch_overhead_entry
 
 EXECUTIONS = tuple(EXECUTION_LAUNCH)
@@ -133,6 +137,12 @@ class WorkloadPlan:
     layer_flops_total: float = 0.0  # sum(layer_flops)
     layer_bytes_fixed: float = 0.0  # sum(layer_weights)
     layer_bytes_per_sample: float = 0.0  # sum(layer_io)
+    # Training: forward-pass times the listed layers take per step beyond the flops' count (hw_work, work): the
+    # measured backward convolutions' time over 2 x the forward's (conv_backward_ratio); 0 in inference.
+    layer_backward_extra: float = 0.0
+    # The share of each listed layer's shorter side (math or traffic) that does not overlap the longer
+    # (kernels.partial_overlap_time): DEFAULT_TENSOR_CORE_NON_OVERLAP in the tensor-core precisions, 0 (the roofline) else
+    layer_non_overlap: float = 0.0
 
 
 @plan
@@ -181,7 +191,8 @@ def kernel_counts(model, execution: str, is_training: bool = False,
     ``conv_layers``; the eager kernels that are not convs or fc layers are the memory-bound ones);
     Transformers whose entry lists ``layer_ops``: per layer the 6 weight GEMMs, the 2 attention batched
     GEMMs and the memory-bound kernels of the execution mode (``solvers.defaults``: 15 eager + 3 dropouts
-    in training, 7 fused); without ``layer_ops``: (0, layers x 6, 0), launches not charged;
+    in training, 7 fused), and in eager a BERT entry's operators outside the layers (embeddings, mask, pooler,
+    task head and loss: ``kernels.bert_outer_operators``, launches only); without ``layer_ops``: (0, layers x 6, 0), launches not charged;
     other workloads: (0, 1, 0): no kernel count, launches not charged.
     """
     eager = execution == "eager"
@@ -197,7 +208,8 @@ def kernel_counts(model, execution: str, is_training: bool = False,
         per_layer = GEMMS_PER_TRANSFORMER_LAYER + ATTENTION_GEMMS_PER_TRANSFORMER_LAYER + memory
         gemms = float(model.layers * GEMMS_PER_TRANSFORMER_LAYER)
         casts = kernels.autocast_cast_launches(gemms, eager and autocast)
-        return float(model.layers * per_layer) + casts, gemms, float(model.layers * memory)
+        outer = kernels.bert_outer_operators(model.output_head, is_training) if eager and model.layer_ops == "bert_encoder" else 0.0
+        return float(model.layers * per_layer) + casts + outer, gemms, float(model.layers * memory)
     return 0.0, 1.0, 0.0
 
 
@@ -247,8 +259,20 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
     if is_training:
         update += kernels.weight_update_bytes(params, a, FP32_BYTES, FP32_BYTES if autocast else value)
     layers = model.layer_table_si(precision, winograd) if isinstance(model, CNNWorkload) else ((), (), ())
+    extra = 0.0
+    if is_training and layers[0]:  # the backward convolutions' measured time, beyond the 2 forward passes their flops count
+        extra = kernels.conv_training_time_passes(conv_backward_ratio(precision)) - kernels.training_passes()
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
-                        gemm_kernels, gemm_io, memory_kernels, update, *layers, sum(layers[0]), sum(layers[1]), sum(layers[2]))
+                        gemm_kernels, gemm_io, memory_kernels, update, *layers, sum(layers[0]), sum(layers[1]), sum(layers[2]),
+                        extra, DEFAULT_TENSOR_CORE_NON_OVERLAP if layers[0] and precision in NON_OVERLAP_PRECISIONS else 0.0)
+
+
+def conv_backward_ratio(precision: str) -> float:
+    """The time of a convolution's backward (data + weight gradient) over its forward, as cuDNN runs them:
+    ``DEFAULT_CONV_BACKWARD_RATIO_TENSOR_CORE`` for the precisions NVIDIA tensor cores compute
+    (``TENSOR_CORE_PRECISIONS``), ``DEFAULT_CONV_BACKWARD_RATIO_CUDA_CORE`` otherwise (DeepBench's V100 sheets,
+    ``solvers.defaults``)."""
+    return DEFAULT_CONV_BACKWARD_RATIO_TENSOR_CORE if precision in TENSOR_CORE_PRECISIONS else DEFAULT_CONV_BACKWARD_RATIO_CUDA_CORE
 
 
 def roofline_plan(model, hw, precision: str, efficiency: float, bandwidth_efficiency: float, is_training: bool,
@@ -351,8 +375,9 @@ def gemm_side(w: WorkloadPlan, rate: float, bw: float, batch: float) -> tuple[fl
     if w.layer_flops:
         compute = w.layer_flops_total * w.hw_work / rate * batch
         memory = (w.layer_bytes_fixed + w.layer_bytes_per_sample * batch) * w.work / bw
-        return compute, memory, kernels.layer_roofline_time(w.layer_flops, w.layer_weights, w.layer_io, w.hw_work * batch / rate,
-                                                            w.work / bw, w.work * batch / bw)
+        c_passes, m_passes = w.hw_work + w.layer_backward_extra, w.work + w.layer_backward_extra
+        return compute, memory, kernels.layer_overlap_time(w.layer_flops, w.layer_weights, w.layer_io, c_passes * batch / rate,
+                                                           m_passes / bw, m_passes * batch / bw, w.layer_non_overlap)
     compute = w.fwd * w.hw_work / rate * batch
     memory = w.weights_read * w.work / bw + (w.act + w.gemm_io) * w.work / bw * batch
     return compute, memory, compute if compute > memory else memory
@@ -412,8 +437,9 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
         compute = [per_sample_compute * b for b in batches]
         memory = [fixed_memory + per_sample_memory * b for b in batches]
         if w.layer_flops:
-            gemm = kernels.layer_roofline_times(w.layer_flops, w.layer_weights, w.layer_io, batches, w.hw_work / d.rate,
-                                                w.work / bw, w.work / bw)
+            c_passes, m_passes = w.hw_work + w.layer_backward_extra, w.work + w.layer_backward_extra
+            gemm = kernels.layer_overlap_times(w.layer_flops, w.layer_weights, w.layer_io, batches, c_passes / d.rate,
+                                               m_passes / bw, m_passes / bw, w.layer_non_overlap)
         else:
             gemm = [c if c > m else m for c, m in zip(compute, memory)]
         per_sample_elementwise = w.elementwise / (d.kernel_bandwidth or bw)
@@ -729,7 +755,10 @@ class SingleNodeModel:
             notes.append(f"GEMM-class layers one by one ({len(model.layer_shapes)} groups of the registry's layer_shapes): "
                          "max(compute, traffic) per layer, summed (kernels.layer_roofline_time)"
                          + (f"; 3x3 stride-1 convolutions with Winograd F({DEFAULT_WINOGRAD_TILE}x{DEFAULT_WINOGRAD_TILE}, 3x3), "
-                            f"{winograd:.3g}x fewer multiplies (cuDNN's choice off the tensor cores)" if winograd > 1.0 else ""))
+                            f"{winograd:.3g}x fewer multiplies (cuDNN's choice off the tensor cores)" if winograd > 1.0 else "")
+                         + (f"; backward convolutions at {conv_backward_ratio(precision):g}x the forward's time (DeepBench, V100)" if is_training else "")
+                         + (f"; on the tensor cores {w.layer_non_overlap:g} of each layer's shorter side (math or traffic) "
+                            "does not overlap the longer (kernels.partial_overlap_time)" if w.layer_non_overlap else ""))
         if isinstance(model, CNNWorkload) and model.activation_values is not None:
             notes.append("activations: each conv output written once and read once by the next layer"
                          + ("; eager batch norm, activation, add and pooling kernels read and write their tensors again"

@@ -155,6 +155,9 @@ class CNNWorkload(Workload):
 
 LAYER_SHAPE_FIELDS = ("in_channels", "out_channels", "kernel", "stride", "out_size", "count")  # a row of CNNWorkload.layer_shapes
 LAYER_OPS = ("bert_encoder",)  # Transformer layer operator lists whose memory-bound traffic the engine counts
+# The task head on top of an encoder (TransformerWorkload.output_head): "masked_lm", BERT's pre-training head (a
+# vocabulary decoder tied to the word embeddings, over every position); "span", SQuAD's start / end head (h x 2)
+OUTPUT_HEADS = ("masked_lm", "span")
 
 
 class TransformerWorkload(Workload):
@@ -181,11 +184,24 @@ class TransformerWorkload(Workload):
     # the layer's operator list for its activation traffic (``memory_bound_bytes_per_sample_si``):
     # "bert_encoder" (post-layernorm encoder, Ivanov et al. 2021); None: not listed, traffic not counted
     layer_ops: str | None = None
+    # the input embedding tables (word, position, token type), looked up per token rather than multiplied: when
+    # given, they leave the 2 N flop per token (``matmul_parameters_si``); None: every parameter counts (2 N)
+    embedding_parameters: Count | None = None
+    # the task head (OUTPUT_HEADS); None: as before, a vocabulary output layer's logits wherever vocab_size is given
+    output_head: str | None = None
 
     @model_validator(mode="after")
     def _check_shape(self):
         if self.layer_ops is not None and self.layer_ops not in LAYER_OPS:
             raise InputError("layer_ops", self.layer_ops, f"one of {', '.join(LAYER_OPS)} or None (no operator list)")
+        if self.output_head is not None and self.output_head not in OUTPUT_HEADS:
+            raise InputError("output_head", self.output_head, f"one of {', '.join(OUTPUT_HEADS)} or None (a vocabulary output layer where vocab_size is given)")
+        if self.output_head == "masked_lm" and self.vocab_size is None:
+            raise InputError("vocab_size", None, "the vocabulary the masked-LM head scores (output_head='masked_lm')")
+        embedding = self._si.get("embedding_parameters")
+        if embedding is not None and embedding >= self._si["parameters"]:
+            raise InputError("embedding_parameters", f"{self.embedding_parameters:~P}",
+                             f"fewer than parameters={self.parameters:~P} (the embedding tables are part of the model)")
         if self.kv_heads is None:
             object.__setattr__(self, "kv_heads", self.heads)
         if self.head_dim is None:
@@ -228,6 +244,21 @@ class TransformerWorkload(Workload):
         return kernels.moe_expert_split(self._si["parameters"], self.active_parameters_si, self.experts, self.experts_per_token)
 
     @property
+    def matmul_parameters_si(self) -> float:
+        """Parameters one token's forward pass multiplies, 2 flop each (Kaplan et al. 2020, Sec. 2.1).
+
+        Without ``embedding_parameters``: the active parameters (2 N, the convention). With them: the active
+        parameters less the embedding tables a token only looks up (``kernels.looked_up_free_parameters``), plus,
+        for ``output_head="masked_lm"``, the tied vocabulary decoder's h x vocab (it multiplies the word table
+        again; Devlin et al. 2019, Sec. 3.1, and DeepLearningExamples' BertLMPredictionHead).
+        """
+        embedding = self._si.get("embedding_parameters")
+        if embedding is None:
+            return self.active_parameters_si
+        tied = self.hidden_dim * self.vocab_size if self.output_head == "masked_lm" else 0.0
+        return kernels.looked_up_free_parameters(self.active_parameters_si, embedding, tied)
+
+    @property
     def attention_width(self) -> int:
         """d_attn = heads x head_dim (the width of the query and output projections)."""
         return self.heads * self.head_dim
@@ -237,20 +268,20 @@ class TransformerWorkload(Workload):
         return kernels.attention_flops_per_token(self.layers, context, self.attention_width)
 
     def forward_flops_per_token_si(self, context: float | None = None) -> float:
-        """Forward compute per token: 2 x active parameters + attention over ``context`` keys (default: seq_len).
+        """Forward compute per token: 2 x the multiplied parameters + attention over ``context`` keys (default: seq_len).
 
         The full window, as dense kernels and the model-FLOPs convention count it
         (Chowdhery et al. 2022, App. B; Kaplan et al. 2020, Table 1, with n_ctx keys).
         """
-        return kernels.inference_flops_per_token(self.active_parameters_si) + self.attention_flops_per_token_si(context or self.seq_len)
+        return kernels.inference_flops_per_token(self.matmul_parameters_si) + self.attention_flops_per_token_si(context or self.seq_len)
 
     def forward_ops_per_sample_si(self, seq_len: int | None = None) -> float:
-        """2 x active parameters per token, over ``seq_len`` tokens (Kaplan et al. 2020).
+        """2 x the multiplied parameters per token (``matmul_parameters_si``), over ``seq_len`` tokens (Kaplan et al. 2020).
 
         The attention term is left out here (the single-node and serving solvers
         add it where they model it); ``forward_flops_per_token_si`` includes it.
         """
-        return kernels.inference_flops_per_token(self.active_parameters_si) * (seq_len or self.seq_len)
+        return kernels.inference_flops_per_token(self.matmul_parameters_si) * (seq_len or self.seq_len)
 
     def training_flops_per_token_si(self, seq_len: int | None = None, recompute: str = "none", causal: bool = False) -> float:
         """Training compute per token of a ``seq_len`` sequence.
@@ -266,7 +297,7 @@ class TransformerWorkload(Workload):
         dense_extra, attention_extra = kernels.recompute_extra_passes(recompute)
         passes = kernels.training_passes()
         att = self.attention_flops_per_token_si(s / 2 if causal else s)
-        return kernels.training_flops_per_token(self.active_parameters_si, att, passes + dense_extra, passes + attention_extra)
+        return kernels.training_flops_per_token(self.matmul_parameters_si, att, passes + dense_extra, passes + attention_extra)
 
     @property
     def ffn_width(self) -> int:
@@ -289,8 +320,9 @@ class TransformerWorkload(Workload):
         Per token and layer: the element-wise and normalization kernels
         (``kernels.transformer_elementwise_values``: eager or fused), the attention batched GEMMs' score
         traffic (``kernels.transformer_attention_io_values``), and in training the one-byte dropout masks
-        written forward and read backward; plus, where the entry lists a vocabulary, the output layer's
-        logits (``kernels.logits_traffic_values``). Training multiplies the element-wise traffic by
+        written forward and read backward; plus the task head's logits (``kernels.logits_traffic_values`` at
+        ``output_logits_per_token``: the vocabulary where the entry lists one, 2 for SQuAD's span head; in training,
+        a masked-LM head's own step count, ``kernels.masked_lm_loss_traffic_values``). Training multiplies the element-wise traffic by
         ``kernels.elementwise_training_factor()`` and the attention GEMMs' by their 3 passes.
         Eager only: torch.matmul's copies of the permuted Q, K and V (``kernels.attention_operand_copy_values``),
         counted forward + backward by their kernel.
@@ -303,16 +335,28 @@ class TransformerWorkload(Workload):
         h, f, a = self.hidden_dim, self.ffn_width, self.heads
         elementwise = kernels.transformer_elementwise_values(h, f, a, s, fused, training) * b
         attention = kernels.transformer_attention_io_values(h, a, s) * b
-        logits = kernels.logits_traffic_values(self.vocab_size) * b / self.layers if self.vocab_size else 0.0
+        width = self.output_logits_per_token
+        logits = kernels.logits_traffic_values(width) * b / self.layers if width else 0.0
         if training:
             ew = kernels.elementwise_training_factor()
-            per_layer = ew * (elementwise + logits) + kernels.training_passes() * attention \
-                + 2.0 * kernels.transformer_dropout_mask_values(h, a, s)
+            if self.output_head == "masked_lm":  # the head and loss as the pre-training code runs them, the step's own count
+                per_layer = ew * elementwise + kernels.masked_lm_loss_traffic_values(width) * b / self.layers
+            else:
+                per_layer = ew * (elementwise + logits)
+            per_layer += kernels.training_passes() * attention + 2.0 * kernels.transformer_dropout_mask_values(h, a, s)
         else:
             per_layer = elementwise + logits + attention
         if not fused:
             per_layer += kernels.attention_operand_copy_values(h, training) * b
         return self.layers * s * per_layer
+
+    @property
+    def output_logits_per_token(self) -> int:
+        """Logits the task head writes per token: 2 for SQuAD's span head (start and end, Devlin et al. 2019,
+        Sec. 4.2), the vocabulary for a masked-LM head or a vocabulary output layer, 0 when the entry lists neither."""
+        if self.output_head == "span":
+            return 2
+        return self.vocab_size or 0
 
     def expected_weight_bytes_read_si(self, precision: str, tokens: float) -> float:
         """Weight bytes one forward step reads when it processes ``tokens`` tokens.

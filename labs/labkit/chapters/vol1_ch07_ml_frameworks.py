@@ -80,19 +80,22 @@ def parts(f: dict) -> dict[str, float]:
             "launch overhead": f["launch_overhead"]}
 
 
-def split_chart(rows: dict, title: str) -> viz.Chart:
+def split_chart(rows: dict, title: str | list[str]) -> viz.Chart:
     """Stacked bars (one per execution mode) on the kit's step-time template, in one time unit."""
     scale, unit = viz_data.pick_unit(max(sum(p.values()) for p in rows.values()), viz_data.TIME_UNITS)
     data = [{"part": n, "value": v / scale, "order": i, "row": label}
             for label, p in rows.items() for i, (n, v) in enumerate(p.items()) if v > 0]
     summary = " ".join(f"{label}: " + ", ".join(f"{n} {fmt(v / scale)} {unit}" for n, v in p.items() if v > 0)
                        + f" (total {fmt(sum(p.values()) / scale)} {unit})." for label, p in rows.items())
-    spec = viz.fill("step_time", {"parts": data, "limit": []}, title=title,
+    spec = viz.fill("step_time", {"parts": data, "limit": []}, title={"text": title},
                     settings={"layer.0.encoding.x.title": f"Time per decode step ({unit})",
                               "layer.0.encoding.color.scale.domain": ["compute", "memory", "launch overhead"],
                               "layer.0.encoding.color.scale.range": [PALETTE["blue"], PALETTE["orange"],
                                                                      PALETTE["vermillion"]],
-                              "height": 40 * len(rows) + 30})
+                              # two legend columns: "launch overhead" ran past a 390 px phone's edge in one row
+                              "layer.0.encoding.color.legend": {"columns": 2},
+                              # the fit autosize gives the title's lines and the legend's rows room out of the height
+                              "height": 40 * len(rows) + 70})
     return viz.Chart(spec, {"parts": data}, summary)
 
 

@@ -82,7 +82,7 @@ def _hw(key: str) -> str:
 def label(c: ms.Case) -> str:
     """A short name for a case (at most 32 characters: it fits a phone's dropdown)."""
     k = c.config
-    model = Models.get(k["model"]).name.replace("BERT-Large", "BERT-L").replace("Llama-", "Llama")
+    model = Models.get(k["model"]).name.replace("BERT-Large (SQuAD)", "BERT-QA").replace("BERT-Large", "BERT-L").replace("Llama-", "Llama")
     hw, prec = _hw(k["hardware"]).replace(" GCD", "-GCD"), k["precision"]
     if c.kind == "single_node":
         task = "train" if k.get("training") else ("latency" if Q_(1, c.unit).check("[time]") else "infer")
@@ -184,14 +184,18 @@ class Study:
 
 @lru_cache(maxsize=64)
 def fit_on(source_id: str) -> cal.CalibratedProfile:
-    """``calibrate.calibrate`` on one case (cached: the one costly step, ~60 solves of bisection)."""
-    return cal.calibrate(case(source_id))
+    """``calibrate.calibrate`` on one case with the transfer report's fit (``calibrate.TRANSFER_FIT``: a factor on the
+    Software wall's GEMM table where it applies), so the lab shows the numbers ``mlsysim validate`` prints (cached:
+    the one costly step, ~60 solves of bisection)."""
+    return cal.calibrate(case(source_id), fit=cal.TRANSFER_FIT)
 
 
 @lru_cache(maxsize=1024)
-def _predict_with(case_id: str, efficiency: float, bandwidth_efficiency: float, utilization: float) -> ms.Prediction:
+def _predict_with(case_id: str, efficiency: float, bandwidth_efficiency: float, utilization: float,
+                  framework_factor: float | None = None) -> ms.Prediction:
+    extra = {} if framework_factor is None else {"framework_factor": framework_factor}
     return ms.predict(case(case_id).with_profile(efficiency=efficiency, bandwidth_efficiency=bandwidth_efficiency,
-                                                 utilization=utilization))
+                                                 utilization=utilization, **extra))
 
 
 def calibrated(case_id: str, fit: cal.CalibratedProfile) -> ms.Prediction:
@@ -206,7 +210,7 @@ def transfer_row(source: ms.Case, target: ms.Case, fit: cal.CalibratedProfile) -
     return cal.TransferRow(source.id, fit.parameter, fit.value, fit.residual, target.id, what, target.measured,
                            ms.signed_error(declared(target.id).value, target.measured),
                            ms.signed_error(calibrated(target.id, fit).value, target.measured),
-                           target_class)
+                           target_class, fit.framework_factor)
 
 
 @lru_cache(maxsize=64)
@@ -339,8 +343,14 @@ def _fit(case_id: str) -> float:
 
 def _fit_math(case_id: str) -> str:
     f = fit_on(case_id)
+    what = PARAMETER_WORDS.get(f.parameter, f.parameter)
+    if f.framework_factor is not None:  # bisection on the factor that scales the Software wall's GEMM table
+        return (f"At the declared profile the case is {declared(case_id).bound}-bound, so it determines the {what}; "
+                f"bisection on a factor on the Software wall's GEMM table until the engine reproduces "
+                f"{fmt(f.measured, 4)} gives {f.framework_factor:.3g} × the table, a {what} of **{f.value:.3g}** "
+                f"(residual {f.residual:+.1%}).")
     return (f"At the declared profile the case is {declared(case_id).bound}-bound, so it determines the "
-            f"{PARAMETER_WORDS.get(f.parameter, f.parameter)}; bisection on it until the engine reproduces "
+            f"{what}; bisection on it until the engine reproduces "
             f"{fmt(f.measured, 4)} gives **{f.value:.3g}** (residual {f.residual:+.1%}).")
 
 
