@@ -118,3 +118,17 @@ def test_serving_llama3_8b_single_length():
         "single length: a 2048-token prompt, and each decode step reads a KV cache of 2048 tokens (the last token's step)",
         "KV cache in fp16, the weights' precision (default; pass kv_precision to change)",
     ]
+
+
+def test_a_result_pickles_and_copies_with_its_assumptions_written_out():
+    import copy
+    import pickle
+    from mlsysim.solvers import ServingModel
+    single = S.solve("resnet50", "h100", batch_size=1, precision="fp16", efficiency=0.5)
+    serving = ServingModel().solve("llama3_8b", "h100", seq_len=2048, batch_size=32, precision="fp16", efficiency=0.5)
+    for r, time_field in ((single, "latency"), (serving, "ttft")):
+        back = pickle.loads(pickle.dumps(r))
+        assert "_assumptions" not in back.__dict__
+        assert back.assumptions == r.assumptions
+        assert getattr(back, time_field) == getattr(r, time_field)
+        assert copy.deepcopy(r).assumptions == r.assumptions

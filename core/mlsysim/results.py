@@ -40,6 +40,7 @@ class lazy_notes:
 
     def __set_name__(self, owner, name):
         self.name, self.attr = name, "_" + name
+        owner._lazy_names = (*getattr(owner, "_lazy_names", ()), name)
 
     def __get__(self, obj, objtype=None):
         if obj is None:
@@ -57,6 +58,17 @@ class Result:
 
     _quantity_names: tuple[str, ...] = ()
     _plain_names: tuple[str, ...] = ()
+    _lazy_names: tuple[str, ...] = ()  # ``lazy_notes`` fields
+
+    def __getstate__(self) -> dict:
+        """The fields to pickle or copy: each ``lazy_notes`` field written out (the function that writes it is
+        local to the solve and cannot be pickled)."""
+        state = self.__dict__.copy()
+        for name in self._lazy_names:
+            if name not in state and "_" + name in state:
+                state[name] = getattr(self, name)
+            state.pop("_" + name, None)
+        return state
 
     def __init__(self, **values):
         self.__dict__.update(values)
