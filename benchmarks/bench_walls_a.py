@@ -27,8 +27,8 @@ def cases() -> list:
 
     out = []
     tail = TailLatencyModel()
-    # text inputs, as typed in the README; Quantity arguments currently cost ~15 us more each, spent
-    # formatting the value inside checks.quantity before any error is known
+    # text inputs, as typed in the README (a Quantity argument is checked as fast: its value is formatted
+    # only for an error message)
     out.append(("TailLatencyModel.solve c=4, p99 SLA, fan-out 100",
                 lambda: tail.solve("900 Hz", "3 ms", servers=4, sla="30 ms", fan_out=100)))
     batching = ContinuousBatchingModel()

@@ -30,6 +30,26 @@ class quantity:
         return q.to(parsed_unit(self.unit)) if self.unit else q
 
 
+class lazy_notes:
+    """Descriptor: a list of strings (a result's ``assumptions``) written on first read by the function the
+    result holds in ``_<name>``, then kept in the instance, so later reads (and appends) see the same list.
+
+    A solve runs in microseconds and formatting its notes' numbers took a good part of that; a sweep, an
+    optimizer or a chart that never reads them should not pay for them. The function reads only values the
+    solve fixed before returning, so the text is what it would have been when the solve ran."""
+
+    def __set_name__(self, owner, name):
+        self.name, self.attr = name, "_" + name
+        owner._lazy_names = (*getattr(owner, "_lazy_names", ()), name)
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.attr]()
+        obj.__dict__[self.name] = value  # a non-data descriptor: the instance's list is found first from now on
+        return value
+
+
 _MISSING = object()
 
 
@@ -38,6 +58,17 @@ class Result:
 
     _quantity_names: tuple[str, ...] = ()
     _plain_names: tuple[str, ...] = ()
+    _lazy_names: tuple[str, ...] = ()  # ``lazy_notes`` fields
+
+    def __getstate__(self) -> dict:
+        """The fields to pickle or copy: each ``lazy_notes`` field written out (the function that writes it is
+        local to the solve and cannot be pickled)."""
+        state = self.__dict__.copy()
+        for name in self._lazy_names:
+            if name not in state and "_" + name in state:
+                state[name] = getattr(self, name)
+            state.pop("_" + name, None)
+        return state
 
     def __init__(self, **values):
         self.__dict__.update(values)
@@ -52,8 +83,13 @@ class Result:
         solve pays for the fields a caller reads. ``plain`` gives the other
         fields, and ``_<name>=float`` for quantities no ``out`` has (or to override one).
         """
-        obj = cls(**plain)
-        obj.__dict__["_outs"] = outs
+        if cls.__init__ is not Result.__init__:  # a result with its own __init__ gets it
+            obj = cls(**plain)
+            obj.__dict__["_outs"] = outs
+            return obj
+        plain["_outs"] = outs
+        obj = object.__new__(cls)
+        obj.__dict__ = plain  # the call's own keyword dict, fresh per call: the fields without two more copies
         return obj
 
     def __getattr__(self, name: str):

@@ -100,7 +100,7 @@ def sweep(
     c_lat, c_comp, c_memt, c_thr = col["latency_s"], col["compute_time_s"], col["memory_time_s"], col["throughput_per_s"]
     c_ai, c_att, c_bott, c_fit = col["arithmetic_intensity"], col["attained_flops"], col["bottleneck"], col["feasible"]
     n = len(batches)
-    intensity = kernels.arithmetic_intensity
+    intensities = kernels.arithmetic_intensities
     prec_labels = {p: [p] * n for p in precs}
     hw_labels = [([hw.name] * n, [hw.memory._si["bandwidth"]] * n, [hw.memory._si["capacity"]] * n) for hw in hw_list]
     # each accelerator's ceilings per precision, shared by every model
@@ -146,10 +146,11 @@ def sweep(
                 c_comp += compute
                 c_memt += memory
                 c_thr += [b / t for b, t in zip(batches, latency)]
-                c_ai.extend(map(intensity, ops, nbytes))
+                c_ai += intensities(ops, nbytes)
                 c_att += [o / t for o, t in zip(ops, latency)]
-                c_bott += [SOFTWARE_BOUND if h > dv else COMPUTE_BOUND if c >= m else MEMORY_BOUND
-                           for c, m, h, dv in zip(compute, memory, out.launch_time, out.device_time)]
+                host = out.launch_time[0]  # the launches' time does not depend on the batch size
+                c_bott += [SOFTWARE_BOUND if host > dv else COMPUTE_BOUND if c >= m else MEMORY_BOUND
+                           for c, m, dv in zip(compute, memory, out.device_time)]
                 c_fit += fits
     return SweepResult(col)
 

@@ -145,8 +145,8 @@ def quantity(value, field: str, kind: str, minimum: float | None = 0.0, low_open
     ``minimum=0.0, low_open=False`` accepts zero; ``minimum=None`` accepts any sign.
     """
     v = to_float(value, field, kind)  # dimension, and finite both as written and after conversion
-    shown = value if isinstance(value, str) else f"{value}"
     if minimum is not None and (v < minimum or (low_open and v == minimum)):
+        shown = value if isinstance(value, str) else f"{value}"  # formatted only for the error (pint's formatting is slow)
         example = KINDS[kind][1]
         if minimum == 0.0:
             raise InputError(field, shown, f"a {'positive (> 0)' if low_open else 'non-negative (>= 0)'} value: {example}")

@@ -125,13 +125,18 @@ def _checked(value, field: str, kind: str) -> tuple[pint.Quantity, float]:
         finite = not isinstance(magnitude, complex) and math.isfinite(magnitude)
     except (TypeError, OverflowError):  # a huge int (10**400) or a magnitude that is not a number
         finite = False
-    shown = value if isinstance(value, str) else f"{q:~P}"
     if not finite:
-        raise InputError(field, shown, f"{example}, finite")
+        raise InputError(field, _shown(value, q), f"{example}, finite")
     converted = float(magnitude) * factor
     if not math.isfinite(converted):  # finite as written, inf in the canonical unit (1e300 GB)
-        raise InputError(field, shown, f"{example}, finite when converted to {unit}")
+        raise InputError(field, _shown(value, q), f"{example}, finite when converted to {unit}")
     return q, converted
+
+
+def _shown(value, q) -> str:
+    """The value as an error message shows it: the text as typed, or the Quantity formatted (pint's formatting
+    costs more than the whole check, so it is done only for an error)."""
+    return value if isinstance(value, str) else f"{q:~P}"
 
 
 def parse(value, field: str, kind: str) -> pint.Quantity:

@@ -154,6 +154,11 @@ def arithmetic_intensity(ops: float, nbytes: float) -> float:
     return ops / nbytes if nbytes > 0 else math.inf
 
 
+def arithmetic_intensities(ops: list, nbytes: list) -> list:
+    """``arithmetic_intensity`` element by element over two lists (a sweep's columns), without a call per element."""
+    return [o / n if n > 0 else math.inf for o, n in zip(ops, nbytes)]
+
+
 def ridge_point(peak_flops: float, bandwidth: float) -> float:
     """Intensity at which the compute and memory ceilings meet: peak / bandwidth (Williams et al. 2009)."""
     return peak_flops / bandwidth

@@ -103,10 +103,19 @@ def _bounds(value, base: dict) -> dict:
     return out
 
 
-def _positive_outputs(y, where: str) -> dict:
+def _positive_outputs(y, knob: str | None = None, value: float = 0.0) -> dict:
+    """``y`` when it is a non-empty dict; the error says where the function returned something else (at the
+    base knobs, or with ``knob`` moved to ``value``), written only when there is one."""
     if not isinstance(y, dict) or not y:
+        where = "at the base knobs" if knob is None else f"{knob}={value:g}"
         raise InputError("function", y, f"a dict of output name -> positive float ({where})")
     return y
+
+
+def _positive_finite(a, b) -> bool:
+    """Both outputs are positive finite numbers (an elasticity needs their logarithms)."""
+    return (isinstance(a, (int, float)) and math.isfinite(a) and a > 0
+            and isinstance(b, (int, float)) and math.isfinite(b) and b > 0)
 
 
 class SensitivitySolver:
@@ -139,7 +148,7 @@ class SensitivitySolver:
         h = checks.number(relative_step, "relative_step", MIN_RELATIVE_STEP, 0.5, accepted="a relative step in [1e-6, 0.5], e.g. 0.01")
         ints = _integer_knobs(integer_knobs, base)
         bounds = _bounds(bounds, base)
-        y0 = _positive_outputs(function(dict(base)), "at the base knobs")
+        y0 = _positive_outputs(function(dict(base)))
         names = list(y0) if outputs is None else [checks.choice(o, "outputs", list(y0)) for o in checks.sequence(outputs, "outputs", "output names")]
         elasticities: dict[str, dict[str, float | None]] = {o: {} for o in names}
         notes = []
@@ -153,13 +162,13 @@ class SensitivitySolver:
                 for o in names:
                     elasticities[o][knob] = None
                 continue
-            y_up = _positive_outputs(function({**base, knob: up}), f"{knob}={up:g}") if up != x else y0
-            y_down = _positive_outputs(function({**base, knob: down}), f"{knob}={down:g}") if down != x else y0
+            y_up = _positive_outputs(function({**base, knob: up}), knob, up) if up != x else y0
+            y_down = _positive_outputs(function({**base, knob: down}), knob, down) if down != x else y0
             if up == x or down == x:
                 notes.append(f"{knob}: one-sided difference (at a bound)")
             for o in names:
                 a, b = y_up.get(o), y_down.get(o)
-                if not all(isinstance(v, (int, float)) and math.isfinite(v) and v > 0 for v in (a, b)):
+                if not _positive_finite(a, b):
                     elasticities[o][knob] = None
                     notes.append(f"{o} is not a positive finite number around {knob}={x:g}: no elasticity")
                     continue

@@ -69,7 +69,7 @@ from __future__ import annotations
 from ..core.errors import InputError
 from ..hardware.types import ComputeCore, HardwareNode, MemoryHierarchy
 from ..physics import kernels
-from ..results import Result, quantity
+from ..results import Result, lazy_notes, quantity
 from ..walls import Wall
 from ..workloads.precision import BYTES_PER_VALUE
 from . import _inputs, _system
@@ -98,6 +98,8 @@ class ServingResult(Result):
 
     _plain_names = ("model", "hardware", "precision", "kv_precision", "seq_len", "input_tokens", "output_tokens", "batch_size",
                     "tp", "prefill_bottleneck", "decode_bottleneck", "bound", "feasible", "reason", "assumptions")
+
+    assumptions = lazy_notes()
 
     ttft = quantity("time", "ms", "time to first token (prefill of the whole prompt, with its TP all-reduces)")
     itl = quantity("time", "ms", "inter-token latency: the mean decode step over the generation (the step at seq_len without output_tokens)")
@@ -323,24 +325,28 @@ def result(model, hw_name: str, p: ServingPlan, precision: str, kv_precision: st
     out = evaluate(p)
     name = f"{p.tp} x {hw_name}" if p.tp > 1 else hw_name
     reason = verdict(hw_name, precision, p)
-    compute = efficiency if isinstance(efficiency, str) else f"efficiency={efficiency:g} of dense peak"
-    assumptions = [f"{compute}; bandwidth_efficiency={bandwidth_efficiency:g}", _PHASES]
-    if p.output:
-        assumptions.append(f"prompt {p.prompt:g} tokens prefilled causally; {p.output:g} output tokens, the first from the prefill, "
-                           f"then {p.output - 1:g} decode steps at the mean KV cache of {kernels.decode_mean_context(p.prompt, p.output):g} tokens")
-    else:
-        assumptions.append(f"single length: a {p.seq}-token prompt, and each decode step reads a KV cache of {p.seq} tokens (the last token's step)")
-    assumptions.append(kv_note or f"KV cache in {kv_precision}")
-    if p.tp > 1:
-        assumptions.append(f"tensor parallel over {p.tp} accelerators (Megatron-LM): weights and KV heads split {p.tp} ways; "
-                           f"2 ring all-reduces per layer per pass on a {p.link_bandwidth / 1e9:.4g} GB/s link (alpha {p.link_latency * 1e6:.3g} us)")
-    if weight_kernel_note:
-        assumptions.append(weight_kernel_note)
-    if model.is_moe:
-        assumptions.append("MoE: each pass reads the experts its tokens are routed to (uniform routing); all experts resident")
-    note = fallback_note(hw_name, precision, p.device)
-    if note:
-        assumptions.append(note)
+
+    def notes() -> list[str]:  # written when first read (results.lazy_notes), from values fixed by now
+        compute = efficiency if isinstance(efficiency, str) else f"efficiency={efficiency:g} of dense peak"
+        assumptions = [f"{compute}; bandwidth_efficiency={bandwidth_efficiency:g}", _PHASES]
+        if p.output:
+            assumptions.append(f"prompt {p.prompt:g} tokens prefilled causally; {p.output:g} output tokens, the first from the prefill, "
+                               f"then {p.output - 1:g} decode steps at the mean KV cache of {kernels.decode_mean_context(p.prompt, p.output):g} tokens")
+        else:
+            assumptions.append(f"single length: a {p.seq}-token prompt, and each decode step reads a KV cache of {p.seq} tokens (the last token's step)")
+        assumptions.append(kv_note or f"KV cache in {kv_precision}")
+        if p.tp > 1:
+            assumptions.append(f"tensor parallel over {p.tp} accelerators (Megatron-LM): weights and KV heads split {p.tp} ways; "
+                               f"2 ring all-reduces per layer per pass on a {p.link_bandwidth / 1e9:.4g} GB/s link (alpha {p.link_latency * 1e6:.3g} us)")
+        if weight_kernel_note:
+            assumptions.append(weight_kernel_note)
+        if model.is_moe:
+            assumptions.append("MoE: each pass reads the experts its tokens are routed to (uniform routing); all experts resident")
+        note = fallback_note(hw_name, precision, p.device)
+        if note:
+            assumptions.append(note)
+        return assumptions
+
     prefill_wall = _phase_wall(out.prefill_compute_time, out.prefill_memory_time, out.prefill_comm_time)
     decode_wall = _phase_wall(out.decode_compute_time, out.decode_memory_time, out.decode_comm_time)
     if reason:
@@ -353,7 +359,7 @@ def result(model, hw_name: str, p: ServingPlan, precision: str, kv_precision: st
         out, p, p.device, model=model.name, hardware=name, precision=precision, kv_precision=kv_precision, seq_len=p.seq,
         input_tokens=int(p.prompt) if p.output else None, output_tokens=int(p.output) if p.output else None, batch_size=p.batch,
         tp=p.tp, prefill_wall=prefill_wall, decode_wall=decode_wall, bound=bound, feasible=not reason, reason=reason,
-        assumptions=assumptions,
+        _assumptions=notes,
     )
 
 

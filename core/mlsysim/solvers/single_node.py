@@ -54,7 +54,7 @@ import math
 from ..core.checks import MAX_INT
 from ..core.errors import InputError
 from ..physics import kernels
-from ..results import Result, quantity
+from ..results import Result, lazy_notes, quantity
 from ..walls import Wall
 from ..workloads.precision import bytes_per_value
 from ..workloads.types import CNNWorkload, TransformerWorkload
@@ -110,6 +110,8 @@ class PerformanceProfile(Result):
     def bottleneck(self) -> str:
         """The roofline side that sets the latency, as a phrase: 'Compute Bound' or 'Memory Bound'."""
         return UNSUPPORTED if self.roofline_wall is None else self.roofline_wall.phrase
+
+    assumptions = lazy_notes()
 
 
 @plan
@@ -488,8 +490,12 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
     host = w.kernels * w.hw_work * d.launch
     device = [g + e for g, e in zip(gemm, elementwise)]
     latency = [(t if t > host else host) + tax for t in device]
-    ops = [w.fwd * w.work * b for b in batches]
-    nbytes = [gemm_bytes(w, b) + w.elementwise * b + w.update_bytes for b in batches]
+    ops_per_sample = w.fwd * w.work  # evaluate's w.fwd * w.work * batch, in the same order
+    ops = [ops_per_sample * b for b in batches]
+    # gemm_bytes(w, b) + elementwise x b + update bytes, the same operations in the same order without a call per batch
+    fixed, per_sample = (w.layer_bytes_fixed, w.layer_bytes_per_sample) if w.layer_flops else (w.weights_read, w.act + w.gemm_io)
+    work, elementwise_bytes, update = w.work, w.elementwise, w.update_bytes
+    nbytes = [(fixed + per_sample * b) * work + elementwise_bytes * b + update for b in batches]
     return RooflineFloats(latency, compute, [m + e for m, e in zip(memory, elementwise)], ops, nbytes,
                           [host] * len(batches), device)
 
@@ -579,28 +585,35 @@ def profile(model, hw, p: RooflinePlan, mem: MemoryFloats, batch: int, precision
             execution: str | None = None) -> PerformanceProfile:
     """Evaluate a checked plan and view it as a ``PerformanceProfile`` (the audit calls this too).
 
-    ``notes``: the caller's assumptions (which efficiency default applied, the execution mode),
-    listed first; without them the efficiencies are stated as given."""
+    ``notes``: the caller's assumptions (which efficiency default applied, the execution mode), a list or a
+    function that writes them, listed first; without them the efficiencies are stated as given. The
+    ``assumptions`` are written when first read (``results.lazy_notes``): a solve whose notes nobody reads does not
+    format them."""
     d = p.device
-    assumptions = list(notes) if notes else [f"efficiency={efficiency:g} of dense peak; bandwidth_efficiency={bandwidth_efficiency:g}"]
-    assumptions.append("training: forward + backward = 3x forward ops, traffic and kernel launches" if is_training
-                       else "inference: one forward pass")
-    note = fallback_note(hw.name, precision, d)
-    if note:
-        assumptions.append(note)
-    if is_training:
-        assumptions.append("memory: weights + gradients + 12 B/param Adam state (ZeRO, Sec. 3.1) + activations")
-    if d.sram_capacity > 0.0:
-        ws = p.workload.weights_read + p.workload.act * batch
-        if working_set_fits_on_chip(p.workload, d, batch):
-            assumptions.append(f"on-chip tier: weights read + activations ({ws / 1e6:.4g} MB) fit in {hw.name}'s "
-                               f"{d.sram_capacity / 1e6:.4g} MB SRAM, so memory traffic runs at its {d.sram_bandwidth / 1e9:.4g} GB/s")
-        else:
-            assumptions.append(f"on-chip tier not used: weights read + activations ({ws / 1e6:.4g} MB) exceed {hw.name}'s "
-                               f"{d.sram_capacity / 1e6:.4g} MB SRAM; memory traffic at main-memory bandwidth")
+
+    def assumptions() -> list[str]:
+        listed = notes() if callable(notes) else notes
+        out = list(listed) if listed else [f"efficiency={efficiency:g} of dense peak; bandwidth_efficiency={bandwidth_efficiency:g}"]
+        out.append("training: forward + backward = 3x forward ops, traffic and kernel launches" if is_training
+                   else "inference: one forward pass")
+        note = fallback_note(hw.name, precision, d)
+        if note:
+            out.append(note)
+        if is_training:
+            out.append("memory: weights + gradients + 12 B/param Adam state (ZeRO, Sec. 3.1) + activations")
+        if d.sram_capacity > 0.0:
+            ws = p.workload.weights_read + p.workload.act * batch
+            if working_set_fits_on_chip(p.workload, d, batch):
+                out.append(f"on-chip tier: weights read + activations ({ws / 1e6:.4g} MB) fit in {hw.name}'s "
+                           f"{d.sram_capacity / 1e6:.4g} MB SRAM, so memory traffic runs at its {d.sram_bandwidth / 1e9:.4g} GB/s")
+            else:
+                out.append(f"on-chip tier not used: weights read + activations ({ws / 1e6:.4g} MB) exceed {hw.name}'s "
+                           f"{d.sram_capacity / 1e6:.4g} MB SRAM; memory traffic at main-memory bandwidth")
+        return out
+
     reason = memory_verdict(hw, mem.weight_memory, mem.memory_footprint, mem.activation_memory, is_training)
     common = dict(model=model.name, hardware=hw.name, precision=precision, compute_precision=d.compute_precision,
-                  batch_size=batch, is_training=is_training, assumptions=assumptions, efficiency=efficiency,
+                  batch_size=batch, is_training=is_training, _assumptions=assumptions, efficiency=efficiency,
                   bandwidth_efficiency=bandwidth_efficiency, execution=execution, kernels=p.workload.kernels * p.workload.hw_work,
                   _dispatch_tax=d.tax, _bandwidth=d.peak_bandwidth, _peak_flops=d.peak)
     if d.compute_precision is None:  # no arithmetic in that precision: it never runs
@@ -700,65 +713,78 @@ class SingleNodeModel:
         winograd = winograd_reduction(model, hw, precision)
         w = workload_plan(model, precision, is_training, seq_len, recompute, execution, transposes, accumulation, mixed_precision,
                           winograd)
-        notes = []
         tables = efficiency is None and bandwidth_efficiency is None  # the Software wall's tables for both sides
+        efficiency_given, bandwidth_given, table, gemm_bw_table = efficiency is not None, bandwidth_efficiency is not None, None, False
         if efficiency is None and hw.tier not in GPU_TIERS:
             efficiency = DEFAULT_EFFICIENCY
-            notes.append(f"efficiency={efficiency:g} of dense peak: none given; the Software wall's tables are GPU (A100/H100) "
-                         f"tables, so a {hw.tier}-tier part gets the one-number default (solvers/defaults.py)")
         elif efficiency is None:
             table = default_efficiency(w, hw.key, batch, precision)
             efficiency = table if framework_factor is None else kernels.framework_scaled_efficiency(framework_factor, table)
-            scaled = "" if framework_factor is None else f"{framework_factor:.4g} x "
-            notes.append(f"efficiency={efficiency:g} of dense peak: none given, so {scaled}the Software wall's GEMM table "
-                         f"({efficiency_table_name('gemm', hw.key, precision)}, {table:g}) at {w.fwd * batch / w.gemm_kernels / 1e9:.3g} GFLOP "
-                         "per GEMM-class kernel" + ("" if framework_factor is None else " (framework_factor given)"))
-        else:
-            notes.append(f"efficiency={efficiency:g} of dense peak (given)")
         kernel_bw_eff = None
         if bandwidth_efficiency is None:
-            if tables and hw.tier in GPU_TIERS and not (on_chip and not is_training and fits_in(w, sram_tier_capacity(hw), batch)):
-                bandwidth_efficiency = default_gemm_bandwidth_efficiency(w, hw.key, batch)
-                notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the Software wall's memory table "
-                             f"({efficiency_table_name('memory', hw.key)}) at {gemm_kernel_bytes(w, batch) / 1e6:.3g} MB per GEMM-class kernel "
-                             "for the weights and the GEMMs' activations")
-            else:
-                bandwidth_efficiency = DEFAULT_BANDWIDTH_EFFICIENCY
-                notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the datasheet bandwidth (the roofline convention) "
-                             "for the weights and the GEMMs' activations")
+            gemm_bw_table = tables and hw.tier in GPU_TIERS and not (on_chip and not is_training and fits_in(w, sram_tier_capacity(hw), batch))
+            bandwidth_efficiency = default_gemm_bandwidth_efficiency(w, hw.key, batch) if gemm_bw_table else DEFAULT_BANDWIDTH_EFFICIENCY
             if tables and w.elementwise > 0.0 and hw.tier in GPU_TIERS:
                 kernel_bw_eff = default_kernel_bandwidth_efficiency(w, hw.key, batch)
-                notes.append(f"memory-bound kernels at {kernel_bw_eff:g} of the datasheet bandwidth: the Software wall's HBM table "
-                             f"({efficiency_table_name('memory', hw.key)}) at {memory_kernel_bytes(w, batch) / 1e6:.3g} MB per kernel")
-        else:
-            notes.append(f"bandwidth_efficiency={bandwidth_efficiency:g} (given)")
         launch, launch_name = launch_cost(execution)
-        if w.kernels > 0:
-            notes.append(f"execution={execution}{execution_note}: {w.kernels:g} kernels per forward pass, {launch * 1e6:.3g} us per launch "
-                         f"({launch_name}), launched asynchronously: the host's launches and the device's work overlap")
-        else:
-            notes.append(f"execution={execution}{execution_note}: {model.name} has no kernel count in the registry, so no launch cost is charged")
         update_bw_eff = None
-        if w.update_bytes > 0.0:
-            half = bytes_per_value(precision) < FP32_BYTES
-            master = half and mixed_precision == "master"
-            autocast = half and mixed_precision == "autocast"
-            if tables and hw.tier in GPU_TIERS:  # one fused multi-tensor stream: the HBM table at its bytes
-                update_bw_eff = efficiency_for_key("memory", w.update_bytes, hw.key)
-                rate = (f"at {update_bw_eff:g} of the datasheet bandwidth (the Software wall's HBM table "
-                        f"({efficiency_table_name('memory', hw.key)}) at its bytes)")
+        if w.update_bytes > 0.0 and tables and hw.tier in GPU_TIERS:  # one fused multi-tensor stream: the HBM table at its bytes
+            update_bw_eff = efficiency_for_key("memory", w.update_bytes, hw.key)
+
+        def applied() -> list[str]:
+            """The defaults this solve applied, in words: written when ``assumptions`` is first read (``results.lazy_notes``),
+            from the values above, all fixed by then."""
+            lines = []
+            if efficiency_given:
+                lines.append(f"efficiency={efficiency:g} of dense peak (given)")
+            elif table is None:
+                lines.append(f"efficiency={efficiency:g} of dense peak: none given; the Software wall's tables are GPU (A100/H100) "
+                             f"tables, so a {hw.tier}-tier part gets the one-number default (solvers/defaults.py)")
             else:
-                rate = "at the memory-bound kernels' bandwidth"
-            casts = (f"mixed_precision=autocast{amp_note}: fp32 weights cast to {precision} on every forward"
-                     + (", the gradients cast back and unscaled" if is_training else "") + "; ") if autocast else ""
-            if is_training:
-                update = (f"{casts}weight update: fused Adam in fp32"
-                          f"{f' with fp32 master weights (mixed_precision=master{amp_note})' if master else ''}, "
-                          f"one optimizer step per {accumulation} micro-batch{'es' if accumulation > 1 else ''}")
+                scaled = "" if framework_factor is None else f"{framework_factor:.4g} x "
+                lines.append(f"efficiency={efficiency:g} of dense peak: none given, so {scaled}the Software wall's GEMM table "
+                             f"({efficiency_table_name('gemm', hw.key, precision)}, {table:g}) at {w.fwd * batch / w.gemm_kernels / 1e9:.3g} GFLOP "
+                             "per GEMM-class kernel" + ("" if framework_factor is None else " (framework_factor given)"))
+            if bandwidth_given:
+                lines.append(f"bandwidth_efficiency={bandwidth_efficiency:g} (given)")
             else:
-                update = casts.rstrip("; ")
-            notes.append(f"{update}: {w.update_bytes / 1e9:.3g} GB per micro-batch {rate} "
-                         "(kernels.weight_update_bytes, kernels.autocast_cast_bytes)")
+                if gemm_bw_table:
+                    lines.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the Software wall's memory table "
+                                 f"({efficiency_table_name('memory', hw.key)}) at {gemm_kernel_bytes(w, batch) / 1e6:.3g} MB per GEMM-class kernel "
+                                 "for the weights and the GEMMs' activations")
+                else:
+                    lines.append(f"bandwidth_efficiency={bandwidth_efficiency:g}: none given, so the datasheet bandwidth (the roofline convention) "
+                                 "for the weights and the GEMMs' activations")
+                if kernel_bw_eff is not None:
+                    lines.append(f"memory-bound kernels at {kernel_bw_eff:g} of the datasheet bandwidth: the Software wall's HBM table "
+                                 f"({efficiency_table_name('memory', hw.key)}) at {memory_kernel_bytes(w, batch) / 1e6:.3g} MB per kernel")
+            if w.kernels > 0:
+                lines.append(f"execution={execution}{execution_note}: {w.kernels:g} kernels per forward pass, {launch * 1e6:.3g} us per launch "
+                             f"({launch_name}), launched asynchronously: the host's launches and the device's work overlap")
+            else:
+                lines.append(f"execution={execution}{execution_note}: {model.name} has no kernel count in the registry, so no launch cost is charged")
+            if w.update_bytes > 0.0:
+                half = bytes_per_value(precision) < FP32_BYTES
+                master = half and mixed_precision == "master"
+                autocast = half and mixed_precision == "autocast"
+                if update_bw_eff is not None:
+                    rate = (f"at {update_bw_eff:g} of the datasheet bandwidth (the Software wall's HBM table "
+                            f"({efficiency_table_name('memory', hw.key)}) at its bytes)")
+                else:
+                    rate = "at the memory-bound kernels' bandwidth"
+                casts = (f"mixed_precision=autocast{amp_note}: fp32 weights cast to {precision} on every forward"
+                         + (", the gradients cast back and unscaled" if is_training else "") + "; ") if autocast else ""
+                if is_training:
+                    update = (f"{casts}weight update: fused Adam in fp32"
+                              f"{f' with fp32 master weights (mixed_precision=master{amp_note})' if master else ''}, "
+                              f"one optimizer step per {accumulation} micro-batch{'es' if accumulation > 1 else ''}")
+                else:
+                    update = casts.rstrip("; ")
+                lines.append(f"{update}: {w.update_bytes / 1e9:.3g} GB per micro-batch {rate} "
+                             "(kernels.weight_update_bytes, kernels.autocast_cast_bytes)")
+            return lines + notes  # the model's own notes (below) follow the defaults'
+
+        notes = []
         if isinstance(model, TransformerWorkload) and model.layer_ops is None:
             notes.append(f"activations: {model.name} has no layer operator list (layer_ops) in the registry, so its memory term is "
                          "the weights only and no attention flops or kernel launches are counted")
@@ -792,7 +818,7 @@ class SingleNodeModel:
                           update_bandwidth_efficiency=update_bw_eff)
         notes += [] if is_training else [inference_memory_note(model, w, execution)]
         mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
-        return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training, notes, execution)
+        return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training, applied, execution)
 
 
 class Engine:

@@ -41,6 +41,8 @@ COMPUTE_FALLBACK: dict[str, tuple[str, ...]] = {
 
 def check_precision(precision, field: str = "precision") -> str:
     """Return the normalised precision name or raise an error listing the accepted ones."""
+    if precision.__class__ is str and precision in BYTES_PER_VALUE:  # already normalised (most calls)
+        return precision
     if isinstance(precision, str):
         p = precision.strip().lower()
         if p in BYTES_PER_VALUE:
@@ -49,4 +51,12 @@ def check_precision(precision, field: str = "precision") -> str:
 
 
 def bytes_per_value(precision: str) -> float:
+    """Bytes one value of ``precision`` takes (``BYTES_PER_VALUE``), for a name as written or normalised.
+
+    A solve asks this half a dozen times of a name it has already normalised: an exact name is looked up
+    directly, anything else ("FP16 ", a typo, a number) goes through ``check_precision`` and its error."""
+    if precision.__class__ is str:
+        value = BYTES_PER_VALUE.get(precision)
+        if value is not None:
+            return value
     return BYTES_PER_VALUE[check_precision(precision)]
