@@ -46,6 +46,11 @@ def test_resnet50_inference_with_a_given_efficiency():
         LAYERS + OVERLAP,
         CNN_ACTS,
         NHWC,
+        # ResNet-50's inference peak, 2,609,152 values an image (tests/test_inference_residency.py) x 2 B = 5.218 MB
+        "inference memory: weights + the peak live activations (5.218 MB per sample: the largest layer's input + output + "
+        "the block input its residual add keeps + eager batch norm's copy of the output, kernels.inference_peak_live_values), "
+        "not their sum over layers: no autograd graph, so each tensor is freed after its last use; the allocator's reserve "
+        "and cuDNN's workspace are not counted",
         "inference: one forward pass",
     ]
 
