@@ -147,7 +147,8 @@ class WorkloadPlan:
     # (kernels.partial_overlap_time): DEFAULT_TENSOR_CORE_NON_OVERLAP in the tensor-core precisions, 0 (the roofline) else
     layer_non_overlap: float = 0.0
     # Activation bytes per sample an inference pass keeps resident at its peak (memory_plan): for a CNN whose entry
-    # lists layer_shapes, the largest live set of one layer (CNNWorkload.peak_live_activation_values); else ``act``
+    # lists layer_shapes, the largest live set of one layer (CNNWorkload.peak_live_activation_values); else, and in
+    # training (which keeps every layer's activations and does not read this field), ``act``
     resident_act: float = 0.0
 
 
@@ -271,7 +272,7 @@ def workload_plan(model, precision: str, is_training: bool, seq_len: int | None,
     return WorkloadPlan(fwd, weights_read, act, work, hw_work, model.weight_bytes_si(precision), elementwise, n_kernels,
                         gemm_kernels, gemm_io, memory_kernels, update, *layers, sum(layers[0]), sum(layers[1]), sum(layers[2]),
                         extra, DEFAULT_TENSOR_CORE_NON_OVERLAP if layers[0] and precision in NON_OVERLAP_PRECISIONS else 0.0,
-                        resident_act=inference_resident_activation_bytes(model, precision, execution, act, seq_len))
+                        resident_act=act if is_training else inference_resident_activation_bytes(model, precision, execution, act, seq_len))
 
 
 def inference_resident_activation_bytes(model, precision: str, execution: str, act: float, seq_len: int | None = None) -> float:

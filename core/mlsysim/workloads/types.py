@@ -139,7 +139,11 @@ class CNNWorkload(Workload):
         (``kernels.inference_peak_live_values`` over ``kernels.layer_live_values``): each layer's input
         C_in (s H_out)^2 and output C_out H_out^2, with ``residual`` the block input a residual add keeps
         (``kernels.residual_kept_values``: the widest output listed at the layer's input resolution), and with
-        ``separate_norm`` (eager) batch norm's copy of the output. 0 when the entry lists no layers."""
+        ``separate_norm`` (eager) batch norm's copy of the output. 0 when the entry lists no layers. Built once per
+        instance and mode (the entry is frozen), as ``layer_table_si``: every inference solve reads it."""
+        cached = self.__dict__.get("_peak_live", {}).get(separate_norm)
+        if cached is not None:
+            return cached
         rows = self.layer_shapes or ()
         widest: dict[int, float] = {}
         for _, c_out, _, _, size, _ in rows:
@@ -149,7 +153,11 @@ class CNNWorkload(Workload):
             ins, outs = float(c_in * (stride * size) ** 2), float(c_out * size * size)
             kept = kernels.residual_kept_values(ins, widest.get(stride * size, 0.0)) if self.residual else 0.0
             live.append(kernels.layer_live_values(ins, outs, kept, separate_norm))
-        return kernels.inference_peak_live_values(tuple(live))
+        peak = kernels.inference_peak_live_values(tuple(live))
+        if "_peak_live" not in self.__dict__:
+            object.__setattr__(self, "_peak_live", {})  # in the instance __dict__, like _layer_tables
+        self.__dict__["_peak_live"][separate_norm] = peak
+        return peak
 
     def activation_bytes_per_sample_si(self, precision: str, seq_len: int | None = None) -> float:
         """Activation traffic of the GEMM-class layers per sample: each conv output written once, read once by the next layer.
