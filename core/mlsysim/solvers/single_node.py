@@ -417,7 +417,7 @@ def gemm_side(w: WorkloadPlan, rate: float, bw: float, batch: float) -> tuple[fl
     if w.layer_flops:
         compute = w.layer_flops_total * w.hw_work / rate * batch
         memory = (w.layer_bytes_fixed + w.layer_bytes_per_sample * batch) * w.work / bw
-        c_passes, m_passes = w.hw_work + w.layer_backward_extra, w.work + w.layer_backward_extra
+        c_passes, m_passes = layer_passes(w)
         return compute, memory, kernels.layer_overlap_time(w.layer_flops, w.layer_weights, w.layer_io, c_passes * batch / rate,
                                                            m_passes / bw, m_passes * batch / bw, w.layer_non_overlap)
     compute = w.fwd * w.hw_work / rate * batch
@@ -425,11 +425,24 @@ def gemm_side(w: WorkloadPlan, rate: float, bw: float, batch: float) -> tuple[fl
     return compute, memory, compute if compute > memory else memory
 
 
-def gemm_bytes(w: WorkloadPlan, batch: float) -> float:
-    """Bytes the GEMM-class kernels move for one batch (the layers' own when listed, see ``gemm_side``)."""
+def layer_passes(w: WorkloadPlan) -> tuple[float, float]:
+    """(compute, traffic) forward-pass times a step charges the listed layers: the flops' and the bytes' pass
+    counts plus the measured backward convolutions' extra time (``WorkloadPlan.layer_backward_extra``)."""
+    return w.hw_work + w.layer_backward_extra, w.work + w.layer_backward_extra
+
+
+def gemm_byte_terms(w: WorkloadPlan) -> tuple[float, float]:
+    """(fixed, per sample) bytes one pass of the GEMM-class kernels moves: the listed layers' weights and
+    inputs + outputs, or the weights read and the GEMMs' activations (see ``gemm_side``)."""
     if w.layer_flops:
-        return (w.layer_bytes_fixed + w.layer_bytes_per_sample * batch) * w.work
-    return (w.weights_read + (w.act + w.gemm_io) * batch) * w.work
+        return w.layer_bytes_fixed, w.layer_bytes_per_sample
+    return w.weights_read, w.act + w.gemm_io
+
+
+def gemm_bytes(w: WorkloadPlan, batch: float) -> float:
+    """Bytes the GEMM-class kernels move for one batch (``gemm_byte_terms``, every pass)."""
+    fixed, per_sample = gemm_byte_terms(w)
+    return (fixed + per_sample * batch) * w.work
 
 
 def evaluate(p: RooflinePlan, batch: int) -> RooflineFloats:
@@ -468,18 +481,13 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
             elementwise.append(w.elementwise / kernel_bw * b + w.update_bytes / (d.update_bandwidth or kernel_bw))
     else:
         bw = d.bandwidth
-        if w.layer_flops:
-            per_sample_compute = w.layer_flops_total * w.hw_work / d.rate
-            fixed_memory = w.layer_bytes_fixed * w.work / bw
-            per_sample_memory = w.layer_bytes_per_sample * w.work / bw
-        else:
-            per_sample_compute = w.fwd * w.hw_work / d.rate
-            fixed_memory = w.weights_read * w.work / bw
-            per_sample_memory = (w.act + w.gemm_io) * w.work / bw
+        per_sample_compute = (w.layer_flops_total if w.layer_flops else w.fwd) * w.hw_work / d.rate
+        fixed_bytes, per_sample_bytes = gemm_byte_terms(w)
+        fixed_memory, per_sample_memory = fixed_bytes * w.work / bw, per_sample_bytes * w.work / bw
         compute = [per_sample_compute * b for b in batches]
         memory = [fixed_memory + per_sample_memory * b for b in batches]
         if w.layer_flops:
-            c_passes, m_passes = w.hw_work + w.layer_backward_extra, w.work + w.layer_backward_extra
+            c_passes, m_passes = layer_passes(w)
             gemm = kernels.layer_overlap_times(w.layer_flops, w.layer_weights, w.layer_io, batches, c_passes / d.rate,
                                                m_passes / bw, m_passes / bw, w.layer_non_overlap)
         else:
@@ -494,7 +502,7 @@ def roofline_columns(w: WorkloadPlan, d: DeviceRates, batches: list[int]) -> Roo
     ops_per_sample = w.fwd * w.work  # evaluate's w.fwd * w.work * batch, in the same order
     ops = [ops_per_sample * b for b in batches]
     # gemm_bytes(w, b) + elementwise x b + update bytes, the same operations in the same order without a call per batch
-    fixed, per_sample = (w.layer_bytes_fixed, w.layer_bytes_per_sample) if w.layer_flops else (w.weights_read, w.act + w.gemm_io)
+    fixed, per_sample = gemm_byte_terms(w)
     work, elementwise_bytes, update = w.work, w.elementwise, w.update_bytes
     nbytes = [(fixed + per_sample * b) * work + elementwise_bytes * b + update for b in batches]
     return RooflineFloats(latency, compute, [m + e for m, e in zip(memory, elementwise)], ops, nbytes,
