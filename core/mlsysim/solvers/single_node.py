@@ -791,41 +791,47 @@ class SingleNodeModel:
                     update = casts.rstrip("; ")
                 lines.append(f"{update}: {w.update_bytes / 1e9:.3g} GB per micro-batch {rate} "
                              "(kernels.weight_update_bytes, kernels.autocast_cast_bytes)")
-            return lines + notes  # the model's own notes (below) follow the defaults'
+            return lines + model_notes()  # the model's own notes (below) follow the defaults'
 
-        notes = []
-        if isinstance(model, TransformerWorkload) and model.layer_ops is None:
-            notes.append(f"activations: {model.name} has no layer operator list (layer_ops) in the registry, so its memory term is "
-                         "the weights only and no attention flops or kernel launches are counted")
-        elif isinstance(model, TransformerWorkload):
-            fusion = ("eager: every bias, scale, mask, softmax, dropout, GELU, residual add and layernorm its own kernel, "
-                      "the attention scores (heads x seq per token) written and read by each" if execution == "eager" else
-                      "fused (apex / Megatron-LM style): bias + GELU, scale + mask + softmax + dropout and bias + dropout + residual "
-                      "one kernel each; the scores still pass through memory once (no FlashAttention)")
-            notes.append(f"activations: the projections' inputs and outputs once each way; memory-bound kernels {fusion}"
-                         + ("; backward moves 1.5x their forward traffic" if is_training else ""))
-        if isinstance(model, CNNWorkload) and model.layer_shapes:
-            notes.append(f"GEMM-class layers one by one ({len(model.layer_shapes)} groups of the registry's layer_shapes): "
-                         "max(compute, traffic) per layer, summed (kernels.layer_roofline_time)"
-                         + (f"; 3x3 stride-1 convolutions with Winograd F({DEFAULT_WINOGRAD_TILE}x{DEFAULT_WINOGRAD_TILE}, 3x3), "
-                            f"{winograd:.3g}x fewer multiplies (cuDNN's choice off the tensor cores)" if winograd > 1.0 else "")
-                         + (f"; backward convolutions at {conv_backward_ratio(precision):g}x the forward's time (DeepBench, V100)" if is_training else "")
-                         + (f"; on the tensor cores {w.layer_non_overlap:g} of each layer's shorter side (math or traffic) "
-                            "does not overlap the longer (kernels.partial_overlap_time)" if w.layer_non_overlap else ""))
-        if isinstance(model, CNNWorkload) and model.activation_values is not None:
-            notes.append("activations: each conv output written once and read once by the next layer"
-                         + ("; eager batch norm, activation, add and pooling kernels read and write their tensors again"
-                            if execution == "eager" else " (conv + BN + activation + add fused)"))
-            if execution == "eager":
-                notes.append(f"memory_format={memory_format}{layout_note}: " + (
-                    "NCHW tensors on tensor cores, so each conv's input and output pass through an NCHW <-> NHWC transpose"
-                    if transposes else "no layout transposes (channels-last tensors, or convolutions off the tensor cores)"))
-        elif isinstance(model, CNNWorkload):
-            notes.append(f"activations: {model.name} has no per-layer shapes in the registry, so its memory term is the weights only")
+        def model_notes() -> list[str]:
+            """What the model's entry and the plan's layer terms say (after ``applied``'s defaults), also written when
+            first read."""
+            notes = []
+            if isinstance(model, TransformerWorkload) and model.layer_ops is None:
+                notes.append(f"activations: {model.name} has no layer operator list (layer_ops) in the registry, so its memory term is "
+                             "the weights only and no attention flops or kernel launches are counted")
+            elif isinstance(model, TransformerWorkload):
+                fusion = ("eager: every bias, scale, mask, softmax, dropout, GELU, residual add and layernorm its own kernel, "
+                          "the attention scores (heads x seq per token) written and read by each" if execution == "eager" else
+                          "fused (apex / Megatron-LM style): bias + GELU, scale + mask + softmax + dropout and bias + dropout + residual "
+                          "one kernel each; the scores still pass through memory once (no FlashAttention)")
+                notes.append(f"activations: the projections' inputs and outputs once each way; memory-bound kernels {fusion}"
+                             + ("; backward moves 1.5x their forward traffic" if is_training else ""))
+            if isinstance(model, CNNWorkload) and model.layer_shapes:
+                notes.append(f"GEMM-class layers one by one ({len(model.layer_shapes)} groups of the registry's layer_shapes): "
+                             "max(compute, traffic) per layer, summed (kernels.layer_roofline_time)"
+                             + (f"; 3x3 stride-1 convolutions with Winograd F({DEFAULT_WINOGRAD_TILE}x{DEFAULT_WINOGRAD_TILE}, 3x3), "
+                                f"{winograd:.3g}x fewer multiplies (cuDNN's choice off the tensor cores)" if winograd > 1.0 else "")
+                             + (f"; backward convolutions at {conv_backward_ratio(precision):g}x the forward's time (DeepBench, V100)" if is_training else "")
+                             + (f"; on the tensor cores {w.layer_non_overlap:g} of each layer's shorter side (math or traffic) "
+                                "does not overlap the longer (kernels.partial_overlap_time)" if w.layer_non_overlap else ""))
+            if isinstance(model, CNNWorkload) and model.activation_values is not None:
+                notes.append("activations: each conv output written once and read once by the next layer"
+                             + ("; eager batch norm, activation, add and pooling kernels read and write their tensors again"
+                                if execution == "eager" else " (conv + BN + activation + add fused)"))
+                if execution == "eager":
+                    notes.append(f"memory_format={memory_format}{layout_note}: " + (
+                        "NCHW tensors on tensor cores, so each conv's input and output pass through an NCHW <-> NHWC transpose"
+                        if transposes else "no layout transposes (channels-last tensors, or convolutions off the tensor cores)"))
+            elif isinstance(model, CNNWorkload):
+                notes.append(f"activations: {model.name} has no per-layer shapes in the registry, so its memory term is the weights only")
+            if not is_training:
+                notes.append(inference_memory_note(model, w, execution))
+            return notes
+
         p = roofline_plan(model, hw, precision, efficiency, bandwidth_efficiency, is_training, seq_len, recompute,
                           workload=w, on_chip=on_chip, launch=launch, kernel_bandwidth_efficiency=kernel_bw_eff,
                           update_bandwidth_efficiency=update_bw_eff)
-        notes += [] if is_training else [inference_memory_note(model, w, execution)]
         mem = memory_plan(model, precision, batch, seq_len, is_training, recompute, p.workload)
         return profile(model, hw, p, mem, batch, precision, efficiency, bandwidth_efficiency, is_training, applied, execution)
 
