@@ -66,7 +66,8 @@ def test_bad_downtime_is_named(tmp_path):
     text = ('category = "r"\n[profiles.p]\naccelerator_mtbf_hours = 100.0\nsource = "s"\n[sources.s]\ntitle = "t"\n'
             '[[cases]]\nid = "a"\nsource = "s"\nwhere = "w"\nkind = "job_mtti"\nfleet = "selene_a100"\ngpus = 8\n'
             'classes = ["accelerator"]\nprofile = "p"\nmetric = "m"\nmeasured = {{ value = 1, unit = "hour" }}\ndowntime = {d}\n')
-    for bad in ('{ value = -1, unit = "hour" }', '{ value = 1, unit = "metre" }', '"4 h"'):
+    for bad in ('{ value = -1, unit = "hour" }', '{ value = 1, unit = "metre" }', '"4 h"', '{ value = true, unit = "hour" }',
+                '{ value = nan, unit = "hour" }', '{ value = inf, unit = "hour" }'):
         (tmp_path / "r.toml").write_text(text.format(d=bad))
         _, cases = measurements.load_cases(tmp_path)
         with pytest.raises(InputError, match="a.downtime"):

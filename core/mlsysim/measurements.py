@@ -450,7 +450,9 @@ def _downtime(case: Case):
     d = case.config.get("downtime")
     if d is None:
         return None
-    if not isinstance(d, dict) or not isinstance(d.get("value"), (int, float)) or d["value"] < 0 or "unit" not in d:
+    v = d.get("value") if isinstance(d, dict) else None
+    if (not isinstance(d, dict) or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0
+            or "unit" not in d):  # as the measured value's check: no true/false, nan or inf for a number
         raise InputError(f"{case.id}.downtime", d, "a table { value = <hours, >= 0>, unit = \"hour\" }: the mean time "
                          "from an interruption to the restarted run, as the source logs it")
     try:
