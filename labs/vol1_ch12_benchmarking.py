@@ -127,7 +127,8 @@ def _(locked, study, update_ms):
                        f"fit held them (compute {fit.efficiency:.3g}, bandwidth {fit.bandwidth_efficiency:.3g}), "
                        "not where the target's declared profile puts them.")
     elif abs(row.error) > abs(row.default_error):
-        breaks = (f"Calibration made the target **worse** ({row.default_error:+.1%} → {row.error:+.1%}): the {_param} "
+        _fitted = _param if fit.framework_factor is None else "factor on the GEMM table"  # what the fit carries over
+        breaks = (f"Calibration made the target **worse** ({row.default_error:+.1%} → {row.error:+.1%}): the {_fitted} "
                   "that fits the first case is not the one the target runs at.")
     else:
         breaks = (f"Calibration **helped** ({row.default_error:+.1%} → {row.error:+.1%}): the error it removed was "

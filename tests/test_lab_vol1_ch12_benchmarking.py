@@ -87,6 +87,9 @@ def test_words_agree_with_the_calibration_report(src, tgt, scenario):
         assert ("Its point moves only because" in explanation) == (moved and fit.framework_factor is None)
     elif abs(row.error) > abs(row.default_error):
         assert "made the target **worse**" in explanation
+        # what failed to carry over: the fitted efficiency, or for a factor fit the factor (not an efficiency)
+        carried = chapter.PARAMETER_WORDS[fit.parameter] if fit.framework_factor is None else "factor on the GEMM table"
+        assert f"the {carried} that fits the first case" in explanation
     else:
         assert "Calibration **helped**" in explanation
     # the chart draws the same numbers: the target's calibrated point is the engine's prediction
